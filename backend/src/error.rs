@@ -1,0 +1,56 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// Every error a request can end in. Its response names what the client can act on and
+/// never leaks internals; those go to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("请求过大：最多 {0} 字节")]
+    TooLarge(usize),
+    #[error("同步协议版本 {0} 不受支持，请更新应用")]
+    UnsupportedVersion(u16),
+    #[error("storage: {0}")]
+    Storage(#[from] crate::store::StoreError),
+    #[error("document: {0}")]
+    Document(#[from] shared::doc::DocError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
+            AppError::UnsupportedVersion(_) => (StatusCode::BAD_REQUEST, self.to_string()),
+            AppError::Storage(e) => {
+                tracing::error!(error = %e, "storage failure");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "服务器存储暂时不可用，数据仍保存在手机上，请稍后再同步".to_string(),
+                )
+            }
+            AppError::Document(e) => {
+                tracing::error!(error = %e, "stored document unreadable");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误".to_string(),
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误".to_string(),
+                )
+            }
+        };
+        if status.is_client_error() {
+            tracing::warn!(%status, %message, "request refused");
+        }
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}

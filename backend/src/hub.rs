@@ -1,0 +1,318 @@
+//! The server's side of sync: documents held in memory, one Automerge sync state per
+//! device and document, and durable storage of every change before it is acknowledged.
+
+use crate::store::{DocStore, StoreError};
+use automerge::sync::{self, SyncDoc};
+use automerge::{ActorId, AutoCommit};
+use shared::doc::{new_document, read_branch, read_registry, DocError};
+use shared::ids::DocId;
+use shared::model::{Registry, Visit};
+use shared::wire::{DocMessage, DocRefusal, SyncRequest, SyncResponse};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// After this many incremental chunks a document is compacted into one full save.
+const COMPACT_AFTER_CHUNKS: usize = 64;
+
+/// The server's own actor: it only writes genesis-based documents it creates and the registry.
+fn server_actor() -> ActorId {
+    ActorId::from(*b"sanlian-server\0\0")
+}
+
+struct Entry {
+    doc: AutoCommit,
+    chunks: usize,
+    peers: HashMap<String, sync::State>,
+}
+
+/// Holds every document the server has touched. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn DocStore>,
+    docs: Mutex<HashMap<DocId, Arc<Mutex<Entry>>>>,
+    /// The 机关/事业 branches of the registry: the only branch documents that may exist.
+    branches: RwLock<HashSet<String>>,
+    /// Bumped on every durable change, so cached views know when they are stale.
+    generation: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Entries are only mutated by automerge calls that leave them whole even if we
+    // panicked afterwards; a poisoned lock is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored document {doc} cannot be loaded: {reason}")]
+    Corrupt { doc: String, reason: String },
+}
+
+impl Hub {
+    pub fn new(store: Arc<dyn DocStore>) -> Result<Self, HubError> {
+        let hub = Hub {
+            inner: Arc::new(Inner {
+                store,
+                docs: Mutex::new(HashMap::new()),
+                branches: RwLock::new(HashSet::new()),
+                generation: AtomicU64::new(0),
+            }),
+        };
+        hub.refresh_branches()?;
+        Ok(hub)
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    pub fn is_empty(&self) -> Result<bool, HubError> {
+        Ok(self.inner.store.list()?.is_empty())
+    }
+
+    fn refresh_branches(&self) -> Result<(), HubError> {
+        let registry = self.registry()?;
+        let ids = registry.writing_branches().map(|b| b.id.clone()).collect();
+        *self
+            .inner
+            .branches
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = ids;
+        Ok(())
+    }
+
+    /// Loads a document into memory; a document never stored starts from its genesis.
+    fn entry(&self, id: &DocId) -> Result<Arc<Mutex<Entry>>, HubError> {
+        if let Some(e) = lock(&self.inner.docs).get(id) {
+            return Ok(e.clone());
+        }
+        let key = id.to_string();
+        let chunks = self.inner.store.load(&key)?;
+        let entry = if chunks.is_empty() {
+            let mut doc = new_document(id, server_actor());
+            self.inner.store.append(&key, &doc.save())?;
+            Entry {
+                doc,
+                chunks: 1,
+                peers: HashMap::new(),
+            }
+        } else {
+            let n = chunks.len();
+            let doc = AutoCommit::load(&chunks.concat())
+                .map_err(|e| HubError::Corrupt {
+                    doc: key.clone(),
+                    reason: e.to_string(),
+                })?
+                .with_actor(server_actor());
+            Entry {
+                doc,
+                chunks: n,
+                peers: HashMap::new(),
+            }
+        };
+        let mut docs = lock(&self.inner.docs);
+        // Another request may have loaded it meanwhile; keep the first so no state is split.
+        Ok(docs
+            .entry(id.clone())
+            .or_insert_with(|| Arc::new(Mutex::new(entry)))
+            .clone())
+    }
+
+    /// Drops the in-memory copy, so the next use reloads what is on disk.
+    fn evict(&self, id: &DocId) {
+        lock(&self.inner.docs).remove(id);
+    }
+
+    pub fn registry(&self) -> Result<Registry, HubError> {
+        let entry = self.entry(&DocId::Registry)?;
+        let e = lock(&entry);
+        read_registry(&e.doc).map_err(|err| HubError::Corrupt {
+            doc: "registry".into(),
+            reason: err.to_string(),
+        })
+    }
+
+    /// Writes the registry (county office / demo start-up) durably.
+    pub fn write_registry(&self, registry: &Registry, now_secs: i64) -> Result<(), HubError> {
+        self.modify(&DocId::Registry, |doc| {
+            shared::doc::write_registry(doc, registry, now_secs)
+        })?;
+        self.refresh_branches()
+    }
+
+    /// Applies a local change to a document and stores it before returning.
+    pub fn modify(
+        &self,
+        id: &DocId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(), DocError>,
+    ) -> Result<(), HubError> {
+        let entry = self.entry(id)?;
+        let mut e = lock(&entry);
+        let corrupt = |err: DocError| HubError::Corrupt {
+            doc: id.to_string(),
+            reason: err.to_string(),
+        };
+        f(&mut e.doc).map_err(corrupt)?;
+        self.persist(id, &mut e)
+    }
+
+    fn persist(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
+        let chunk = e.doc.save_incremental();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let key = id.to_string();
+        let stored = if e.chunks >= COMPACT_AFTER_CHUNKS {
+            let full = e.doc.save();
+            self.inner.store.replace(&key, &full).map(|()| e.chunks = 1)
+        } else {
+            self.inner
+                .store
+                .append(&key, &chunk)
+                .map(|()| e.chunks += 1)
+        };
+        if let Err(err) = stored {
+            // What is in memory is not on disk: forget it, so nobody is told it is safe and
+            // the phones, which still hold the changes, send them again next time.
+            self.evict(id);
+            return Err(err.into());
+        }
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Handles one sync round for all documents in the request.
+    pub fn sync(&self, req: SyncRequest) -> Result<SyncResponse, HubError> {
+        let mut resp = SyncResponse::default();
+        for DocMessage { doc, msg } in req.docs {
+            match self.sync_one(&req.device, req.reset, &doc, &msg) {
+                Ok(Some(reply)) => resp.docs.push(DocMessage { doc, msg: reply }),
+                Ok(None) => {}
+                Err(SyncRefusal::Refused(reason)) => resp.refused.push(DocRefusal { doc, reason }),
+                Err(SyncRefusal::Failed(e)) => return Err(e),
+            }
+        }
+        Ok(resp)
+    }
+
+    fn sync_one(
+        &self,
+        device: &str,
+        reset: bool,
+        doc: &str,
+        msg: &[u8],
+    ) -> Result<Option<Vec<u8>>, SyncRefusal> {
+        let id = DocId::parse(doc).map_err(|e| SyncRefusal::Refused(e.to_string()))?;
+        let writable = match &id {
+            DocId::Registry => false,
+            DocId::Branch(b) => {
+                if !self
+                    .inner
+                    .branches
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(b)
+                {
+                    return Err(SyncRefusal::Refused(format!("没有这个支部：{b}")));
+                }
+                true
+            }
+        };
+        let msg = sync::Message::decode(msg)
+            .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
+        if !writable && !msg.changes.is_empty() {
+            return Err(SyncRefusal::Refused(format!("{id} 是只读文档")));
+        }
+        let entry = self.entry(&id)?;
+        let mut e = lock(&entry);
+        let before = e.doc.get_heads();
+        let mut state = e.peers.remove(device).unwrap_or_default();
+        if reset {
+            // A new session: keep only what both sides are known to share, so anything
+            // in flight when the last session broke off is offered again.
+            state = sync::State::decode(&state.encode()).unwrap_or_default();
+        }
+        let received = e.doc.sync().receive_sync_message(&mut state, msg);
+        if let Err(err) = received {
+            drop(e);
+            self.evict(&id);
+            return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
+        }
+        if e.doc.get_heads() != before {
+            // Changes that do not read as a branch document would break every reader:
+            // refuse them before they reach the disk.
+            if let Err(err) = read_branch(&e.doc) {
+                drop(e);
+                self.evict(&id);
+                return Err(SyncRefusal::Refused(format!(
+                    "内容不符合格式，已拒收：{err}"
+                )));
+            }
+            self.persist(&id, &mut e)?;
+        }
+        let reply = e
+            .doc
+            .sync()
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode());
+        e.peers.insert(device.to_string(), state);
+        Ok(reply)
+    }
+
+    /// Every branch document's visits, for the county's merged views.
+    pub fn all_visits(&self) -> Result<Vec<(String, Vec<Visit>)>, HubError> {
+        let branches: Vec<String> = {
+            let set = self
+                .inner
+                .branches
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            let mut v: Vec<String> = set.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        let stored: HashSet<String> = self.inner.store.list()?.into_iter().collect();
+        let mut out = Vec::new();
+        for b in branches {
+            let id = DocId::Branch(b.clone());
+            if !stored.contains(&id.to_string()) && !lock(&self.inner.docs).contains_key(&id) {
+                continue;
+            }
+            let entry = self.entry(&id)?;
+            let e = lock(&entry);
+            let doc = read_branch(&e.doc).map_err(|err| HubError::Corrupt {
+                doc: id.to_string(),
+                reason: err.to_string(),
+            })?;
+            out.push((b, doc.visits.into_values().collect()));
+        }
+        Ok(out)
+    }
+}
+
+enum SyncRefusal {
+    /// This document is refused; the rest of the request goes on.
+    Refused(String),
+    /// The server cannot work: the whole request fails and nothing is acknowledged.
+    Failed(HubError),
+}
+
+impl From<HubError> for SyncRefusal {
+    fn from(e: HubError) -> Self {
+        match e {
+            // One damaged document must not stop a phone from syncing the others.
+            HubError::Corrupt { doc, reason } => {
+                tracing::error!(%doc, %reason, "stored document cannot be loaded");
+                SyncRefusal::Refused("服务器上的该文档暂时无法读取，已报告管理员".into())
+            }
+            e => SyncRefusal::Failed(e),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The 三联共建 server: syncs the phones' Automerge documents, keeps them durably, and
+//! computes the county's merged views. `main.rs` only parses arguments and binds.
+
+pub mod error;
+pub mod hub;
+pub mod store;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+pub use error::AppError;
+use hub::{Hub, HubError};
+use serde::Deserialize;
+use shared::county::{summarize, CountySummary};
+use shared::demo::{self, DemoSpec};
+use shared::wire::{
+    SyncRequest, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, SYNC_CONTENT_TYPE,
+    SYNC_PATH,
+};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use store::{DocStore, MemStore, SqliteStore};
+use tower_http::services::{ServeDir, ServeFile};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the embedded database lives; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// The built frontend (Trunk's `dist/`), served with its precompressed files.
+    pub assets_dir: Option<PathBuf>,
+    /// Load the demo county into an empty store.
+    pub demo: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    hub: Hub,
+    county_cache: Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>,
+    assets_dir: Option<PathBuf>,
+}
+
+impl From<HubError> for AppError {
+    fn from(e: HubError) -> Self {
+        match e {
+            HubError::Store(e) => AppError::Storage(e),
+            e @ HubError::Corrupt { .. } => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl AppState {
+    pub fn open(config: Config) -> Result<Self, AppError> {
+        let store: Arc<dyn DocStore> = match &config.data_dir {
+            Some(dir) => Arc::new(SqliteStore::open(&dir.join("sanlian.sqlite3"))?),
+            None => Arc::new(MemStore::default()),
+        };
+        let hub = Hub::new(store)?;
+        if config.demo && hub.is_empty()? {
+            tracing::info!("empty store: loading the demo county");
+            hub.write_registry(&demo::registry(DemoSpec::SMALL), now_secs())?;
+        }
+        Ok(AppState {
+            hub,
+            county_cache: Arc::new(Mutex::new(None)),
+            assets_dir: config.assets_dir,
+        })
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The merged county view, recomputed only when a change has arrived since.
+    fn county(&self) -> Result<Arc<CountySummary>, AppError> {
+        let generation = self.hub.generation();
+        if let Some((g, s)) = &*self.county_cache.lock().unwrap_or_else(|e| e.into_inner()) {
+            if *g == generation {
+                return Ok(s.clone());
+            }
+        }
+        let registry = self.hub.registry()?;
+        let visits = self.hub.all_visits()?;
+        let summary = Arc::new(summarize(
+            &registry,
+            visits.iter().map(|(b, v)| (b.as_str(), v.as_slice())),
+            usize::MAX,
+        ));
+        *self.county_cache.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((generation, summary.clone()));
+        Ok(summary)
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            SYNC_PATH,
+            post(sync).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route("/api/county", get(county))
+        .route("/api/health", get(|| async { "ok" }))
+        .fallback(|| async { AppError::BadRequest("没有这个接口".into()) });
+    let router = Router::new().merge(api);
+    let router = match &state.assets_dir {
+        Some(dir) => {
+            let index = ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip();
+            let files = ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(index);
+            router
+                .fallback_service(files)
+                .layer(middleware::from_fn(cache_headers))
+        }
+        None => router,
+    };
+    router
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Trunk names built assets with a content hash, so they can be cached for good; anything
+/// else (index.html, SPA routes) must be revalidated so a new version is picked up.
+async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    if path.starts_with("/api/") {
+        return resp;
+    }
+    let value = if is_hashed_asset(&path) && resp.status() == StatusCode::OK {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    resp
+}
+
+fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != SYNC_CONTENT_TYPE {
+        return Err(AppError::BadRequest(format!(
+            "Content-Type 应为 {SYNC_CONTENT_TYPE}"
+        )));
+    }
+    let req = SyncRequest::decode(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if req.version != PROTOCOL_VERSION {
+        return Err(AppError::UnsupportedVersion(req.version));
+    }
+    if req.docs.len() > MAX_DOCS_PER_REQUEST {
+        return Err(AppError::BadRequest(format!(
+            "一次最多同步 {MAX_DOCS_PER_REQUEST} 个文档"
+        )));
+    }
+    if !shared::ids::is_plain_id(&req.device) {
+        return Err(AppError::BadRequest("设备编号无效".into()));
+    }
+    let hub = state.hub.clone();
+    // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
+    let resp = tokio::task::spawn_blocking(move || hub.sync(req))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(([(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)], resp.encode()).into_response())
+}
+
+#[derive(Deserialize)]
+struct CountyQuery {
+    limit: Option<usize>,
+}
+
+async fn county(
+    State(state): State<AppState>,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, AppError> {
+    let limit = q.limit.unwrap_or(200).min(1000);
+    let s = tokio::task::spawn_blocking(move || state.county())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let page = CountySummary {
+        county: s.county.clone(),
+        total: s.total,
+        places: s.places.clone(),
+        entries: s.entries.iter().take(limit).cloned().collect(),
+    };
+    Ok(Json(page).into_response())
+}

@@ -1,0 +1,53 @@
+use backend::{app, AppState, Config};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// 三联共建 server: serves the app, syncs the phones' documents, computes the county view.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "SANLIAN_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Directory of the embedded database.
+    #[arg(long, env = "SANLIAN_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// The built frontend to serve (Trunk's dist/).
+    #[arg(long, env = "SANLIAN_ASSETS", default_value = "dist")]
+    assets: PathBuf,
+    /// Do not load the demo county into an empty store.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    if !args.assets.join("index.html").exists() {
+        tracing::warn!(assets = %args.assets.display(), "no built frontend here: run `cargo xtask run`");
+    }
+    let state = AppState::open(Config {
+        data_dir: Some(args.data_dir.clone()),
+        assets_dir: Some(args.assets),
+        demo: !args.no_demo,
+    })?;
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    tracing::info!(
+        "三联共建 listening on http://{}  (data: {})",
+        listener.local_addr()?,
+        args.data_dir.display()
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

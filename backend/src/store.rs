@@ -1,0 +1,124 @@
+//! Durable storage of Automerge documents, behind a small trait.
+//!
+//! A document is a list of chunks: a full save followed by incremental saves. Appending a
+//! chunk is what makes a sync durable; compaction replaces the list with one full save,
+//! atomically. Concatenated chunks load with `AutoCommit::load`.
+
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub trait DocStore: Send + Sync + 'static {
+    /// The document's chunks, oldest first; empty if the document was never stored.
+    fn load(&self, doc: &str) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Appends a chunk; when this returns Ok the chunk is on disk.
+    fn append(&self, doc: &str, chunk: &[u8]) -> Result<(), StoreError>;
+    /// Replaces all chunks with one full save, all or nothing.
+    fn replace(&self, doc: &str, full: &[u8]) -> Result<(), StoreError>;
+    /// Every stored document id.
+    fn list(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// For tests and throw-away servers.
+#[derive(Default)]
+pub struct MemStore(Mutex<BTreeMap<String, Vec<Vec<u8>>>>);
+
+impl DocStore for MemStore {
+    fn load(&self, doc: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self.0.lock().unwrap().get(doc).cloned().unwrap_or_default())
+    }
+    fn append(&self, doc: &str, chunk: &[u8]) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .unwrap()
+            .entry(doc.to_string())
+            .or_default()
+            .push(chunk.to_vec());
+        Ok(())
+    }
+    fn replace(&self, doc: &str, full: &[u8]) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(doc.to_string(), vec![full.to_vec()]);
+        Ok(())
+    }
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.0.lock().unwrap().keys().cloned().collect())
+    }
+}
+
+/// SQLite in WAL mode with `synchronous=FULL`: a committed append survives power loss.
+pub struct SqliteStore(Mutex<Connection>);
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=FULL;
+             PRAGMA busy_timeout=5000;
+             CREATE TABLE IF NOT EXISTS chunks (
+                 seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+                 doc  TEXT NOT NULL,
+                 data BLOB NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc, seq);",
+        )?;
+        Ok(SqliteStore(Mutex::new(conn)))
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
+        // transactions), so a poisoned lock is safe to keep using.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl DocStore for SqliteStore {
+    fn load(&self, doc: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT data FROM chunks WHERE doc = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![doc], |r| r.get::<_, Vec<u8>>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn append(&self, doc: &str, chunk: &[u8]) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached("INSERT INTO chunks (doc, data) VALUES (?1, ?2)")?
+            .execute(params![doc, chunk])?;
+        Ok(())
+    }
+
+    fn replace(&self, doc: &str, full: &[u8]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM chunks WHERE doc = ?1", params![doc])?;
+        tx.execute(
+            "INSERT INTO chunks (doc, data) VALUES (?1, ?2)",
+            params![doc, full],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT DISTINCT doc FROM chunks ORDER BY doc")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

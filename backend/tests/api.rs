@@ -1,0 +1,1170 @@
+//! The sync server as a phone sees it: real HTTP requests against the real router (in
+//! process with `oneshot`, or bound on a loopback port), phones that hold Automerge
+//! documents and speak the sync protocol, and the county view that the office reads.
+//!
+//! Tests prefixed `issue_2_` guard issue 2: visits recorded offline on several phones must
+//! all reach the server, survive it, and show in the county view.
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ReadDoc, ROOT};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use backend::store::{DocStore, SqliteStore};
+use backend::{app, AppState, Config};
+use http_body_util::BodyExt;
+use shared::county::CountySummary;
+use shared::demo::{self, DemoSpec};
+use shared::doc::{new_document, put_visit, read_branch, read_registry};
+use shared::ids::DocId;
+use shared::model::{Registry, Visit, VisitKind};
+use shared::wire::{
+    DocMessage, DocRefusal, SyncRequest, SyncResponse, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST,
+    PROTOCOL_VERSION, SYNC_CONTENT_TYPE, SYNC_PATH,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use tower::ServiceExt;
+
+/// A sync session that has not converged after this many rounds is a bug.
+const MAX_ROUNDS: usize = 12;
+
+const REGISTRY: &str = "registry";
+const B1: &str = "branch/b1";
+
+// ---------------------------------------------------------------------------------------
+// The server, reached in process or over TCP
+// ---------------------------------------------------------------------------------------
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+enum Server {
+    /// The router itself, each request sent with `oneshot`.
+    InProcess(Router),
+    /// A server bound on a loopback port, reached with reqwest.
+    Http {
+        client: reqwest::Client,
+        base: String,
+    },
+}
+
+impl Server {
+    fn in_process(state: &AppState) -> Self {
+        Server::InProcess(app(state.clone()))
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let (status, content_type, body) = match self {
+            Server::InProcess(router) => {
+                let mut req = Request::builder().method(method).uri(path);
+                if let Some(ct) = content_type {
+                    req = req.header(header::CONTENT_TYPE, ct);
+                }
+                let req = req.body(Body::from(body)).expect("a valid request");
+                let resp = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .expect("the router is infallible");
+                let status = resp.status();
+                let ct = header_text(resp.headers().get(header::CONTENT_TYPE));
+                let body = resp
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("response body")
+                    .to_bytes()
+                    .to_vec();
+                (status, ct, body)
+            }
+            Server::Http { client, base } => {
+                let mut req = client.request(method, format!("{base}{path}")).body(body);
+                if let Some(ct) = content_type {
+                    req = req.header(header::CONTENT_TYPE, ct);
+                }
+                let resp = req.send().await.expect("the server answers");
+                let status = resp.status();
+                let ct = header_text(resp.headers().get(header::CONTENT_TYPE));
+                let body = resp.bytes().await.expect("response body").to_vec();
+                (status, ct, body)
+            }
+        };
+        assert!(
+            !status.is_server_error(),
+            "{path} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    async fn post_sync(&self, body: Vec<u8>) -> Reply {
+        self.request(Method::POST, SYNC_PATH, Some(SYNC_CONTENT_TYPE), body)
+            .await
+    }
+
+    async fn county(&self) -> CountySummary {
+        let reply = self
+            .request(Method::GET, "/api/county", None, Vec::new())
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "/api/county: {}",
+            reply.text()
+        );
+        serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|e| panic!("/api/county is not a summary: {e}: {}", reply.text()))
+    }
+}
+
+fn header_text(v: Option<&axum::http::HeaderValue>) -> String {
+    v.and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// A real server on 127.0.0.1:0, stopped when dropped.
+struct Bound {
+    server: Server,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Bound {
+    async fn start(state: &AppState) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let router = app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .await
+                .expect("the server runs");
+        });
+        // No proxy from the environment may stand between the test and its own server.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("an HTTP client");
+        Bound {
+            server: Server::Http {
+                client,
+                base: format!("http://{addr}"),
+            },
+            task,
+        }
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn open(data_dir: Option<&Path>) -> AppState {
+    AppState::open(Config {
+        data_dir: data_dir.map(Path::to_path_buf),
+        assets_dir: None,
+        demo: true,
+    })
+    .expect("the server state opens")
+}
+
+// ---------------------------------------------------------------------------------------
+// A phone: its documents, its sync states, and the client side of the protocol
+// ---------------------------------------------------------------------------------------
+
+struct Phone {
+    device: String,
+    docs: BTreeMap<String, AutoCommit>,
+    /// Kept encoded between sessions, as the app keeps them in storage.
+    states: BTreeMap<String, sync::State>,
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Requests sent in this session.
+    rounds: usize,
+    refused: Vec<DocRefusal>,
+}
+
+impl Outcome {
+    fn refused_docs(&self) -> Vec<&str> {
+        self.refused.iter().map(|r| r.doc.as_str()).collect()
+    }
+}
+
+impl Phone {
+    /// A phone of branch b1: the registry from nothing, the branch from its genesis.
+    fn new(device: &str, actor: u8) -> Self {
+        let actor = ActorId::from([actor; 16]);
+        let mut docs = BTreeMap::new();
+        docs.insert(
+            REGISTRY.to_string(),
+            AutoCommit::new().with_actor(actor.clone()),
+        );
+        docs.insert(
+            B1.to_string(),
+            new_document(&DocId::branch("b1").unwrap(), actor),
+        );
+        let states = docs
+            .keys()
+            .map(|k| (k.clone(), sync::State::new()))
+            .collect();
+        Phone {
+            device: device.to_string(),
+            docs,
+            states,
+        }
+    }
+
+    fn doc(&mut self, id: &str) -> &mut AutoCommit {
+        self.docs
+            .get_mut(id)
+            .unwrap_or_else(|| panic!("{} holds no {id}", self.device))
+    }
+
+    fn add_visit(&mut self, v: &Visit) {
+        put_visit(self.doc(B1), v, v.recorded_at / 1000)
+            .expect("put_visit on a genesis-based branch document");
+    }
+
+    fn visits(&self) -> BTreeMap<String, Visit> {
+        read_branch(&self.docs[B1])
+            .expect("the phone's branch document reads")
+            .visits
+    }
+
+    fn registry(&self) -> Registry {
+        read_registry(&self.docs[REGISTRY]).expect("the phone's registry reads")
+    }
+
+    /// Starts a session: only the persistent part of each sync state is kept.
+    fn begin_session(&mut self) {
+        for state in self.states.values_mut() {
+            *state = sync::State::decode(&state.encode()).expect("a sync state round-trips");
+        }
+    }
+
+    /// The messages this phone has to send now, for the documents not in `skip`.
+    fn request(&mut self, reset: bool, skip: &BTreeSet<String>) -> SyncRequest {
+        let mut docs = Vec::new();
+        for (id, doc) in &mut self.docs {
+            if skip.contains(id) {
+                continue;
+            }
+            let state = self.states.get_mut(id).expect("a state per document");
+            if let Some(msg) = doc.sync().generate_sync_message(state) {
+                docs.push(DocMessage {
+                    doc: id.clone(),
+                    msg: msg.encode(),
+                });
+            }
+        }
+        SyncRequest {
+            version: PROTOCOL_VERSION,
+            device: self.device.clone(),
+            reset,
+            docs,
+        }
+    }
+
+    fn apply(&mut self, sent: &SyncRequest, resp: SyncResponse) {
+        for DocMessage { doc, msg } in resp.docs {
+            assert!(
+                sent.docs.iter().any(|m| m.doc == doc),
+                "the server replied for {doc}, which was not sent"
+            );
+            let msg = sync::Message::decode(&msg)
+                .unwrap_or_else(|e| panic!("reply for {doc} does not decode: {e}"));
+            let state = self.states.get_mut(&doc).expect("a state per document");
+            let d = self.docs.get_mut(&doc).expect("a document per reply");
+            d.sync()
+                .receive_sync_message(state, msg)
+                .unwrap_or_else(|e| panic!("reply for {doc} does not apply: {e}"));
+        }
+    }
+
+    /// One sync session: a first round with `reset`, then rounds until the phone has
+    /// nothing left to send. A refused document is left out of the rest of the session.
+    async fn sync(&mut self, server: &Server) -> Outcome {
+        self.begin_session();
+        let mut out = Outcome::default();
+        let mut skip = BTreeSet::new();
+        for round in 1..=MAX_ROUNDS {
+            let req = self.request(round == 1, &skip);
+            if req.docs.is_empty() {
+                return out;
+            }
+            let reply = server.post_sync(req.encode()).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{} round {round}: {}",
+                self.device,
+                reply.text()
+            );
+            assert_eq!(reply.content_type, SYNC_CONTENT_TYPE);
+            let resp = SyncResponse::decode(&reply.body).expect("the response decodes");
+            out.rounds = round;
+            for r in &resp.refused {
+                assert!(!r.reason.trim().is_empty(), "a refusal says why: {r:?}");
+                skip.insert(r.doc.clone());
+            }
+            out.refused.extend(resp.refused.iter().cloned());
+            self.apply(&req, resp);
+        }
+        panic!("{} did not converge in {MAX_ROUNDS} rounds", self.device);
+    }
+
+    /// Syncs until the phone sends changes, which reach the server, whose reply is then
+    /// lost: the connection broke before the phone read it.
+    async fn sync_losing_the_reply_to_changes(&mut self, server: &Server) {
+        self.begin_session();
+        for round in 1..=MAX_ROUNDS {
+            let req = self.request(round == 1, &BTreeSet::new());
+            assert!(
+                !req.docs.is_empty(),
+                "{} never sent its changes",
+                self.device
+            );
+            let carries_changes = req.docs.iter().any(|m| {
+                !sync::Message::decode(&m.msg)
+                    .expect("own message")
+                    .changes
+                    .is_empty()
+            });
+            let reply = server.post_sync(req.encode()).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            if carries_changes {
+                return; // the reply never arrives
+            }
+            let resp = SyncResponse::decode(&reply.body).expect("the response decodes");
+            assert!(resp.refused.is_empty(), "{:?}", resp.refused);
+            self.apply(&req, resp);
+        }
+        panic!("{} never sent its changes", self.device);
+    }
+}
+
+fn visit(
+    id: &str,
+    author: &str,
+    place: &str,
+    kind: VisitKind,
+    note: &str,
+    recorded_at: i64,
+) -> Visit {
+    Visit {
+        id: id.into(),
+        author: author.into(),
+        date: "2026-03-02".into(),
+        place: place.into(),
+        kind,
+        note: note.into(),
+        recorded_at,
+        withdrawn: false,
+    }
+}
+
+/// Two visits by the secretary p1-1 on phone A, two by member p1-2 on phone B.
+fn offline_visits() -> (Vec<Visit>, Vec<Visit>) {
+    let a = vec![
+        visit(
+            "a-1",
+            "p1-1",
+            "v1",
+            VisitKind::BuildTeam,
+            "A：东山村班子会",
+            1_770_000_001_000,
+        ),
+        visit(
+            "a-2",
+            "p1-1",
+            "v2",
+            VisitKind::Industry,
+            "A：柳树村产业调研",
+            1_770_000_003_000,
+        ),
+    ];
+    let b = vec![
+        visit(
+            "b-1",
+            "p1-2",
+            "v1",
+            VisitKind::Stability,
+            "B：矛盾排查",
+            1_770_000_002_000,
+        ),
+        visit(
+            "b-2",
+            "p1-2",
+            "v3",
+            VisitKind::Help,
+            "B：帮扶入户",
+            1_770_000_004_000,
+        ),
+    ];
+    (a, b)
+}
+
+fn ids(visits: &BTreeMap<String, Visit>) -> Vec<&str> {
+    visits.keys().map(String::as_str).collect()
+}
+
+/// The county view lists exactly `expected` (all in b1), each with its author's name.
+fn assert_county_lists(county: &CountySummary, expected: &[&Visit]) {
+    let registry = demo::registry(DemoSpec::SMALL);
+    assert_eq!(county.county, registry.county);
+    assert_eq!(county.total, expected.len(), "county total: {county:?}");
+    let listed: BTreeSet<&str> = county.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        listed.len(),
+        county.entries.len(),
+        "an entry is listed twice: {:?}",
+        county.entries
+    );
+    let wanted: BTreeSet<&str> = expected.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(listed, wanted);
+    for v in expected {
+        let e = county
+            .entries
+            .iter()
+            .find(|e| e.id == v.id)
+            .expect("listed");
+        assert_eq!(e.author, v.author);
+        assert_eq!(
+            e.author_name, registry.people[&v.author].name,
+            "{} shows its author's name",
+            v.id
+        );
+        assert_eq!(e.branch, "b1");
+        assert_eq!(e.place_name, registry.places[&v.place].name);
+        assert_eq!(e.kind, v.kind.label());
+        assert_eq!(e.note, v.note);
+    }
+    let per_place: usize = county.places.iter().map(|p| p.visits).sum();
+    assert_eq!(
+        per_place,
+        expected.len(),
+        "every visit counts for its place"
+    );
+}
+
+/// Two phones record visits offline, then sync one after the other, then once more so the
+/// first one picks up what the second brought.
+async fn two_phones_merge_through(server: &Server) {
+    let county = server.county().await;
+    assert_eq!(county.total, 0, "the demo county starts without visits");
+
+    let (va, vb) = offline_visits();
+    let mut a = Phone::new("phone-a", 1);
+    let mut b = Phone::new("phone-b", 2);
+    va.iter().for_each(|v| a.add_visit(v));
+    vb.iter().for_each(|v| b.add_visit(v));
+
+    // A first, B second (getting A's visits), then A again to get B's.
+    for phone in [&mut a, &mut b] {
+        let out = phone.sync(server).await;
+        assert!(
+            out.refused.is_empty(),
+            "{}: {:?}",
+            phone.device,
+            out.refused
+        );
+    }
+    let out = a.sync(server).await;
+    assert!(out.refused.is_empty(), "phone-a: {:?}", out.refused);
+
+    let all: Vec<&Visit> = va.iter().chain(&vb).collect();
+    for phone in [&a, &b] {
+        let visits = phone.visits();
+        assert_eq!(
+            ids(&visits),
+            ["a-1", "a-2", "b-1", "b-2"],
+            "{} has the union",
+            phone.device
+        );
+        for v in &all {
+            assert_eq!(&visits[&v.id], *v);
+        }
+        assert_eq!(
+            phone.registry(),
+            demo::registry(DemoSpec::SMALL),
+            "{} received the registry",
+            phone.device
+        );
+    }
+    assert_eq!(
+        a.doc(B1).get_heads(),
+        b.doc(B1).get_heads(),
+        "both phones hold the same document"
+    );
+    assert_county_lists(&server.county().await, &all);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 2: offline visits from several phones all reach the county view
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn issue_2_two_phones_offline_visits_merge_and_show_in_county_view() {
+    let state = open(None);
+    two_phones_merge_through(&Server::in_process(&state)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_2_two_phones_merge_through_a_real_server_over_http() {
+    let state = open(None);
+    let bound = Bound::start(&state).await;
+    two_phones_merge_through(&bound.server).await;
+
+    // Two more phones with fresh visits syncing at the same time.
+    let mut c = Phone::new("phone-c", 3);
+    let mut d = Phone::new("phone-d", 4);
+    let vc = visit(
+        "c-1",
+        "p1-1",
+        "v4",
+        VisitKind::Industry,
+        "C：同时同步",
+        1_770_000_005_000,
+    );
+    let vd = visit(
+        "d-1",
+        "p1-2",
+        "v5",
+        VisitKind::Help,
+        "D：同时同步",
+        1_770_000_006_000,
+    );
+    c.add_visit(&vc);
+    d.add_visit(&vd);
+    let (oc, od) = tokio::join!(c.sync(&bound.server), d.sync(&bound.server));
+    assert!(
+        oc.refused.is_empty() && od.refused.is_empty(),
+        "{oc:?} {od:?}"
+    );
+    let county = bound.server.county().await;
+    assert_eq!(county.total, 6);
+    assert!(
+        county.entries.iter().any(|e| e.id == "c-1")
+            && county.entries.iter().any(|e| e.id == "d-1")
+    );
+}
+
+#[tokio::test]
+async fn issue_2_synced_visits_survive_a_server_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (va, vb) = offline_visits();
+    let all: Vec<&Visit> = va.iter().chain(&vb).collect();
+    let mut a = Phone::new("phone-a", 1);
+    {
+        let state = open(Some(dir.path()));
+        let server = Server::in_process(&state);
+        let mut b = Phone::new("phone-b", 2);
+        va.iter().for_each(|v| a.add_visit(v));
+        vb.iter().for_each(|v| b.add_visit(v));
+        assert!(a.sync(&server).await.refused.is_empty());
+        assert!(b.sync(&server).await.refused.is_empty());
+        assert_county_lists(&server.county().await, &all);
+    } // server and state dropped: the process is gone
+
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    assert_county_lists(&server.county().await, &all);
+
+    // A phone that synced before gets what the other phone brought.
+    assert!(a.sync(&server).await.refused.is_empty());
+    assert_eq!(ids(&a.visits()), ["a-1", "a-2", "b-1", "b-2"]);
+
+    // A new phone (empty branch document, no registry) gets everything.
+    let mut fresh = Phone::new("phone-new", 7);
+    assert!(fresh.sync(&server).await.refused.is_empty());
+    assert_eq!(ids(&fresh.visits()), ["a-1", "a-2", "b-1", "b-2"]);
+    assert_eq!(fresh.registry(), demo::registry(DemoSpec::SMALL));
+    assert_eq!(fresh.doc(B1).get_heads(), a.doc(B1).get_heads());
+}
+
+#[tokio::test]
+async fn issue_2_a_phone_whose_reply_was_lost_converges_without_duplicates() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let (va, _) = offline_visits();
+    let mut a = Phone::new("phone-a", 1);
+    va.iter().for_each(|v| a.add_visit(v));
+
+    a.sync_losing_the_reply_to_changes(&server).await;
+    let county = server.county().await;
+    assert_eq!(
+        county.total, 2,
+        "the server stored the changes before replying"
+    );
+
+    // Later the phone records one more visit and syncs again, starting a new session.
+    let extra = visit(
+        "a-3",
+        "p1-1",
+        "v4",
+        VisitKind::Stability,
+        "A：补录",
+        1_770_000_009_000,
+    );
+    a.add_visit(&extra);
+    let out = a.sync(&server).await;
+    assert!(out.refused.is_empty(), "{:?}", out.refused);
+    assert_eq!(ids(&a.visits()), ["a-1", "a-2", "a-3"]);
+
+    let all: Vec<&Visit> = va.iter().chain([&extra]).collect();
+    assert_county_lists(&server.county().await, &all);
+
+    // The server's document is the phone's, change for change: nothing was applied twice.
+    let mut fresh = Phone::new("phone-new", 7);
+    assert!(fresh.sync(&server).await.refused.is_empty());
+    assert_eq!(fresh.doc(B1).get_heads(), a.doc(B1).get_heads());
+    assert_eq!(
+        fresh.doc(B1).get_changes(&[]).len(),
+        a.doc(B1).get_changes(&[]).len()
+    );
+
+    // And a phone that syncs twice in a row with nothing new sends only a handshake.
+    let again = a.sync(&server).await;
+    assert!(
+        again.rounds <= 2,
+        "an idle re-sync took {} rounds",
+        again.rounds
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Malformed input: refused clearly, harmlessly, and never a panic
+// ---------------------------------------------------------------------------------------
+
+/// What the server knows before a bad request, to show it is the same afterwards.
+struct Before {
+    county: CountySummary,
+    generation: u64,
+}
+
+async fn before(state: &AppState, server: &Server) -> Before {
+    Before {
+        county: server.county().await,
+        generation: state.hub().generation(),
+    }
+}
+
+/// Nothing changed, and a well-behaved phone still syncs a new visit.
+async fn assert_unchanged_and_still_syncing(state: &AppState, server: &Server, before: &Before) {
+    assert_eq!(
+        state.hub().generation(),
+        before.generation,
+        "nothing was stored"
+    );
+    assert_eq!(
+        server.county().await,
+        before.county,
+        "the county view is unchanged"
+    );
+    assert_eq!(
+        state.hub().registry().expect("registry"),
+        demo::registry(DemoSpec::SMALL)
+    );
+
+    // Unique per call, so a test can check this more than once.
+    let n = before.county.total;
+    let mut phone = Phone::new(&format!("well-behaved-{n}"), 100 + n as u8);
+    let id = format!("ok-{n}");
+    let v = visit(
+        &id,
+        "p1-1",
+        "v6",
+        VisitKind::Industry,
+        "之后正常同步",
+        1_770_000_100_000 + n as i64,
+    );
+    phone.add_visit(&v);
+    let out = phone.sync(server).await;
+    assert!(out.refused.is_empty(), "{:?}", out.refused);
+    let county = server.county().await;
+    assert_eq!(county.total, before.county.total + 1);
+    assert!(county.entries.iter().any(|e| e.id == id), "{id} is listed");
+}
+
+/// The request is refused with `status` and a JSON `{"error": "..."}` body.
+fn assert_json_error(reply: &Reply, status: StatusCode) {
+    assert_eq!(reply.status, status, "body: {}", reply.text());
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "content type {:?}: {}",
+        reply.content_type,
+        reply.text()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", reply.text()));
+    let message = json["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no \"error\" string: {json}"));
+    assert!(!message.trim().is_empty(), "an empty error message");
+}
+
+/// Sends a bad request to a server holding one synced visit; it must be refused with
+/// `status`, change nothing, and leave the server working.
+async fn assert_refused(content_type: Option<&str>, body: Vec<u8>, status: StatusCode) -> Reply {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let mut phone = Phone::new("phone-a", 1);
+    phone.add_visit(&offline_visits().0[0]);
+    assert!(phone.sync(&server).await.refused.is_empty());
+
+    let before = before(&state, &server).await;
+    let reply = server
+        .request(Method::POST, SYNC_PATH, content_type, body)
+        .await;
+    assert_json_error(&reply, status);
+    assert_unchanged_and_still_syncing(&state, &server, &before).await;
+    reply
+}
+
+/// A first-round request of a phone with one visit, as it would really be sent.
+fn valid_request() -> SyncRequest {
+    let mut phone = Phone::new("phone-x", 9);
+    phone.add_visit(&visit(
+        "x-1",
+        "p1-1",
+        "v1",
+        VisitKind::Help,
+        "不该到达",
+        1_770_000_000_000,
+    ));
+    phone.request(true, &BTreeSet::new())
+}
+
+#[tokio::test]
+async fn sync_with_wrong_content_type_is_refused() {
+    let body = valid_request().encode();
+    assert_refused(
+        Some("application/octet-stream"),
+        body.clone(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_refused(
+        Some("application/json"),
+        body.clone(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_refused(None, body, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn sync_with_garbage_body_is_refused() {
+    assert_refused(
+        Some(SYNC_CONTENT_TYPE),
+        vec![0xff; 16],
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_refused(Some(SYNC_CONTENT_TYPE), Vec::new(), StatusCode::BAD_REQUEST).await;
+    assert_refused(
+        Some(SYNC_CONTENT_TYPE),
+        b"{\"version\":1}".to_vec(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sync_with_truncated_body_is_refused() {
+    let body = valid_request().encode();
+    for cut in [1, body.len() / 2, body.len() - 1] {
+        assert_refused(
+            Some(SYNC_CONTENT_TYPE),
+            body[..cut].to_vec(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn sync_with_unsupported_protocol_version_asks_to_update_the_app() {
+    for version in [0, PROTOCOL_VERSION + 1, u16::MAX] {
+        let req = SyncRequest {
+            version,
+            ..valid_request()
+        };
+        let reply = assert_refused(
+            Some(SYNC_CONTENT_TYPE),
+            req.encode(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert!(
+            reply.text().contains(&version.to_string()),
+            "names the version: {}",
+            reply.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn sync_with_too_many_documents_is_refused() {
+    let mut req = valid_request();
+    let msg = req.docs[0].msg.clone();
+    req.docs = (0..=MAX_DOCS_PER_REQUEST)
+        .map(|i| DocMessage {
+            doc: format!("branch/b{i}"),
+            msg: msg.clone(),
+        })
+        .collect();
+    assert_refused(
+        Some(SYNC_CONTENT_TYPE),
+        req.encode(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sync_with_an_invalid_device_id_is_refused() {
+    for device in ["", "../etc/passwd", "手机", &"x".repeat(65)] {
+        let req = SyncRequest {
+            device: device.to_string(),
+            ..valid_request()
+        };
+        assert_refused(
+            Some(SYNC_CONTENT_TYPE),
+            req.encode(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn sync_body_over_the_limit_is_refused_with_413() {
+    let mut body = valid_request().encode();
+    body.resize(MAX_BODY_BYTES + 1, 0);
+    assert_refused(Some(SYNC_CONTENT_TYPE), body, StatusCode::PAYLOAD_TOO_LARGE).await;
+}
+
+#[tokio::test]
+async fn unknown_documents_are_refused_one_by_one_and_the_others_still_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    let before = before(&state, &server).await;
+
+    let mut phone = Phone::new("phone-a", 1);
+    let v = offline_visits().0[0].clone();
+    phone.add_visit(&v);
+    let mut req = phone.request(true, &BTreeSet::new());
+    let msg = req
+        .docs
+        .iter()
+        .find(|m| m.doc == B1)
+        .expect("b1 message")
+        .msg
+        .clone();
+    let unknown = [
+        "branch/nope",
+        "branch/vb1",
+        "county",
+        "branch/../registry",
+        "branch/",
+        "Registry",
+    ];
+    for doc in unknown {
+        req.docs.push(DocMessage {
+            doc: doc.to_string(),
+            msg: msg.clone(),
+        });
+    }
+    let reply = server.post_sync(req.encode()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let resp = SyncResponse::decode(&reply.body).expect("response");
+    let refused: BTreeSet<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
+    assert_eq!(refused, unknown.into_iter().collect(), "{:?}", resp.refused);
+    assert!(resp.refused.iter().all(|r| !r.reason.trim().is_empty()));
+    let replied: BTreeSet<&str> = resp.docs.iter().map(|m| m.doc.as_str()).collect();
+    assert_eq!(
+        replied,
+        [REGISTRY, B1].into_iter().collect(),
+        "the known documents went through"
+    );
+    assert_eq!(
+        state.hub().generation(),
+        before.generation,
+        "a first round carries no changes"
+    );
+    phone.apply(&req, resp);
+
+    // The session goes on for the known documents and the visit arrives.
+    let out = phone.sync(&server).await;
+    assert!(out.refused.is_empty(), "{:?}", out.refused);
+    assert_county_lists(&server.county().await, &[&v]);
+
+    // No document was created for the unknown ids.
+    let store = SqliteStore::open(&dir.path().join("sanlian.sqlite3")).expect("store");
+    assert_eq!(store.list().expect("list"), [B1, REGISTRY]);
+}
+
+#[tokio::test]
+async fn garbage_sync_message_for_one_document_is_refused_and_the_others_still_sync() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let mut phone = Phone::new("phone-a", 1);
+    phone.add_visit(&offline_visits().0[0]);
+    assert!(phone.sync(&server).await.refused.is_empty());
+
+    // A message that does not parse, and one that parses but whose change bytes are junk.
+    phone.begin_session();
+    let valid = phone.request(true, &BTreeSet::new()).docs[0].msg.clone();
+    let mut corrupt = sync::Message::decode(&valid).expect("own message");
+    corrupt.changes = sync::ChunkList::from(vec![
+        0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad, 0xbe, 0xef, 0, 1, 2,
+    ]);
+    let bad = [vec![0x42, 1, 2, 255], vec![], corrupt.encode()];
+    for msg in bad {
+        let before = before(&state, &server).await;
+        let mut other = Phone::new("phone-b", 2);
+        let mut req = other.request(true, &BTreeSet::new());
+        req.docs.retain(|m| m.doc == REGISTRY);
+        req.docs.push(DocMessage {
+            doc: B1.to_string(),
+            msg,
+        });
+        let reply = server.post_sync(req.encode()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let resp = SyncResponse::decode(&reply.body).expect("response");
+        assert_eq!(
+            resp.refused
+                .iter()
+                .map(|r| r.doc.as_str())
+                .collect::<Vec<_>>(),
+            [B1]
+        );
+        assert!(
+            resp.docs.iter().any(|m| m.doc == REGISTRY),
+            "the registry still syncs"
+        );
+        other.apply(&req, resp);
+        assert_unchanged_and_still_syncing(&state, &server, &before).await;
+    }
+}
+
+#[tokio::test]
+async fn a_phone_cannot_write_into_the_read_only_registry() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let mut phone = Phone::new("phone-a", 1);
+    assert!(phone.sync(&server).await.refused.is_empty());
+    assert_eq!(phone.registry(), demo::registry(DemoSpec::SMALL));
+    let before = before(&state, &server).await;
+
+    // The phone renames the county and adds itself as a person, and records a real visit.
+    let reg = phone.doc(REGISTRY);
+    reg.put(ROOT, "county", "黑客县").unwrap();
+    let people = match reg.get(ROOT, "people").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no people map"),
+    };
+    let me = reg.put_object(&people, "intruder", ObjType::Map).unwrap();
+    reg.put(&me, "id", "intruder").unwrap();
+    reg.commit();
+    let v = offline_visits().0[1].clone();
+    phone.add_visit(&v);
+
+    let out = phone.sync(&server).await;
+    assert_eq!(out.refused_docs(), [REGISTRY], "{:?}", out.refused);
+    assert_eq!(
+        state.hub().registry().expect("registry"),
+        demo::registry(DemoSpec::SMALL)
+    );
+    let county = server.county().await;
+    assert_eq!(county.county, "旬阳县");
+    assert_county_lists(&county, &[&v]);
+    assert_eq!(
+        state.hub().generation(),
+        before.generation + 1,
+        "only the visit was stored"
+    );
+
+    let mut fresh = Phone::new("phone-new", 7);
+    assert!(fresh.sync(&server).await.refused.is_empty());
+    assert_eq!(
+        fresh.registry(),
+        demo::registry(DemoSpec::SMALL),
+        "no phone receives the intrusion"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Content that is not a branch document never reaches the disk
+// ---------------------------------------------------------------------------------------
+
+/// The hash of the change the phone made last on `doc`.
+fn last_change(phone: &mut Phone, doc: &str) -> ChangeHash {
+    let heads = phone.doc(doc).get_heads();
+    assert_eq!(heads.len(), 1);
+    heads[0]
+}
+
+#[tokio::test]
+async fn changes_that_break_the_branch_document_are_refused_and_not_stored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = offline_visits().0[0].clone();
+    let mut bad_changes = Vec::new();
+    {
+        let state = open(Some(dir.path()));
+        let server = Server::in_process(&state);
+        let mut a = Phone::new("phone-a", 1);
+        a.add_visit(&good);
+        assert!(a.sync(&server).await.refused.is_empty());
+        let before = before(&state, &server).await;
+
+        // 1. A string where the visits map should be.
+        let mut b = Phone::new("phone-b", 2);
+        assert!(b.sync(&server).await.refused.is_empty());
+        b.doc(B1).put(ROOT, "visits", "没有记录").unwrap();
+        b.doc(B1).commit();
+        bad_changes.push(last_change(&mut b, B1));
+        let out = b.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{:?}", out.refused);
+
+        // 2. A visit missing its required fields.
+        let mut c = Phone::new("phone-c", 3);
+        assert!(c.sync(&server).await.refused.is_empty());
+        let doc = c.doc(B1);
+        let visits = match doc.get(ROOT, "visits").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("no visits map"),
+        };
+        let rec = doc.put_object(&visits, "half", ObjType::Map).unwrap();
+        doc.put(&rec, "id", "half").unwrap();
+        doc.put(&rec, "author", "p1-1").unwrap();
+        doc.commit();
+        bad_changes.push(last_change(&mut c, B1));
+        let out = c.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{:?}", out.refused);
+
+        // 3. A visit whose kind is not one of the notice's kinds.
+        let mut d = Phone::new("phone-d", 4);
+        d.add_visit(&visit(
+            "odd",
+            "p1-2",
+            "v2",
+            VisitKind::Help,
+            "种类不对",
+            1_770_000_007_000,
+        ));
+        let doc = d.doc(B1);
+        let visits = doc.get(ROOT, "visits").unwrap().expect("visits map").1;
+        let rec = doc.get(&visits, "odd").unwrap().expect("the record").1;
+        doc.put(&rec, "kind", "Party").unwrap();
+        doc.commit();
+        bad_changes.push(last_change(&mut d, B1));
+        let out = d.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{:?}", out.refused);
+
+        // Nothing of it shows, and other phones go on syncing.
+        assert_unchanged_and_still_syncing(&state, &server, &before).await;
+        a.sync(&server).await;
+        assert!(
+            read_branch(&a.docs[B1]).is_ok(),
+            "no phone receives the bad changes"
+        );
+    }
+
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    let county = server.county().await;
+    let listed: Vec<&str> = county.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(county.total, 2, "{listed:?}");
+    assert!(listed.contains(&"a-1") && listed.contains(&"ok-1"));
+
+    let mut fresh = Phone::new("phone-new", 7);
+    assert!(fresh.sync(&server).await.refused.is_empty());
+    assert_eq!(ids(&fresh.visits()), ["a-1", "ok-1"]);
+    for hash in &bad_changes {
+        assert!(
+            fresh.doc(B1).get_change_by_hash(hash).is_none(),
+            "refused change {hash} was stored"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Storage stays proportionate
+// ---------------------------------------------------------------------------------------
+
+/// After a restart (or any reload of a document), one new visit must add about one change
+/// to the disk, not another copy of the document's whole history.
+#[tokio::test]
+async fn a_sync_after_a_restart_stores_only_the_new_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("sanlian.sqlite3");
+    let mut phone = Phone::new("phone-a", 1);
+    {
+        let state = open(Some(dir.path()));
+        let server = Server::in_process(&state);
+        for i in 0..40 {
+            let note = format!("第 {i} 次到点，了解产业和班子情况，帮助解决实际困难");
+            phone.add_visit(&visit(
+                &format!("a-{i}"),
+                "p1-1",
+                "v1",
+                VisitKind::Industry,
+                &note,
+                1_770_000_000_000 + i,
+            ));
+        }
+        assert!(phone.sync(&server).await.refused.is_empty());
+    }
+    let history: usize = {
+        let store = SqliteStore::open(&db).expect("store");
+        store.load(B1).expect("load").iter().map(Vec::len).sum()
+    };
+
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    phone.add_visit(&visit(
+        "new",
+        "p1-1",
+        "v2",
+        VisitKind::Help,
+        "重启后的一次",
+        1_770_000_100_000,
+    ));
+    assert!(phone.sync(&server).await.refused.is_empty());
+    assert_eq!(server.county().await.total, 41);
+
+    let store = SqliteStore::open(&db).expect("store");
+    let chunks = store.load(B1).expect("load");
+    let last = chunks.last().expect("a chunk").len();
+    assert!(
+        last * 4 < history,
+        "one new visit after a restart stored {last} B; the whole history before it was {history} B"
+    );
+}

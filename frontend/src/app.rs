@@ -1,0 +1,26 @@
+use crate::pages::{county::CountyPage, home::HomePage};
+use crate::sync::SyncState;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+#[component]
+pub fn App() -> impl IntoView {
+    // One sync engine for the whole app: every page shows its state.
+    let sync = SyncState::start();
+    provide_context(sync);
+    view! {
+        <Router>
+            <main>
+                <Routes fallback=|| view! { <p class="empty">"没有这个页面"</p> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/county") view=CountyPage />
+                </Routes>
+            </main>
+            <nav class="tabs">
+                <A href="/">"我的记录"</A>
+                <A href="/county">"全县汇总"</A>
+            </nav>
+        </Router>
+    }
+}

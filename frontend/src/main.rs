@@ -1,0 +1,14 @@
+//! The 三联共建 field app: a Leptos single-page app that works offline.
+
+mod app;
+mod clock;
+mod components;
+mod pages;
+mod repo;
+mod storage;
+mod sync;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,2 @@
+pub mod county;
+pub mod home;

@@ -1,0 +1,228 @@
+//! The phone's documents: loaded from browser storage at start, written back after every
+//! change, and synced with the server by [`crate::sync`].
+//!
+//! Lives in a thread-local: the app is single-threaded wasm, and Automerge documents are
+//! not something the reactive system should clone or track.
+
+use crate::storage::{self, StorageFull};
+use automerge::sync::{self as am_sync, SyncDoc};
+use automerge::{ActorId, AutoCommit};
+use shared::doc::{new_document, put_visit, read_branch, read_registry};
+use shared::ids::DocId;
+use shared::model::{Registry, Visit};
+use shared::wire::{DocMessage, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+thread_local! {
+    static REPO: RefCell<Repo> = RefCell::new(Repo::load());
+}
+
+pub fn with<R>(f: impl FnOnce(&mut Repo) -> R) -> R {
+    REPO.with(|r| f(&mut r.borrow_mut()))
+}
+
+pub struct Repo {
+    pub device: String,
+    actor: ActorId,
+    docs: BTreeMap<DocId, AutoCommit>,
+    states: BTreeMap<DocId, am_sync::State>,
+    /// Records saved here and not yet known to be on the server, per document.
+    pending: BTreeMap<DocId, BTreeSet<String>>,
+    /// The last storage failure, shown until a save succeeds again.
+    pub storage_error: Option<StorageFull>,
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // Without randomness ids could collide across phones; failing loudly is better.
+    getrandom::fill(&mut buf).expect("the browser provides crypto.getRandomValues");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn doc_key(id: &DocId) -> String {
+    format!("doc.{id}")
+}
+
+fn state_key(id: &DocId) -> String {
+    format!("sync.{id}")
+}
+
+impl Repo {
+    fn load() -> Self {
+        let device = storage::get::<String>("device")
+            .filter(|d| shared::ids::is_plain_id(d))
+            .unwrap_or_else(|| {
+                let d = random_hex(12);
+                let _ = storage::set("device", &d);
+                d
+            });
+        let pending: BTreeMap<String, BTreeSet<String>> =
+            storage::get("pending").unwrap_or_default();
+        let pending = pending
+            .into_iter()
+            .filter_map(|(k, v)| DocId::parse(&k).ok().map(|id| (id, v)))
+            .collect();
+        Repo {
+            device,
+            // A fresh actor every start: if storage ever lost a change that had already
+            // synced, reusing the actor would mint a second change with the same sequence
+            // number, which Automerge refuses.
+            actor: ActorId::random(),
+            docs: BTreeMap::new(),
+            states: BTreeMap::new(),
+            pending,
+            storage_error: None,
+        }
+    }
+
+    fn doc(&mut self, id: &DocId) -> &mut AutoCommit {
+        if !self.docs.contains_key(id) {
+            let stored = storage::get_bytes(&doc_key(id)).and_then(|b| AutoCommit::load(&b).ok());
+            let doc = match (stored, id) {
+                (Some(d), _) => d.with_actor(self.actor.clone()),
+                // The registry comes from the server; an empty document asks for all of it.
+                (None, DocId::Registry) => AutoCommit::new().with_actor(self.actor.clone()),
+                (None, DocId::Branch(_)) => new_document(id, self.actor.clone()),
+            };
+            let state = storage::get_bytes(&state_key(id))
+                .and_then(|b| am_sync::State::decode(&b).ok())
+                .unwrap_or_default();
+            self.states.insert(id.clone(), state);
+            self.docs.insert(id.clone(), doc);
+        }
+        self.docs.get_mut(id).expect("inserted above")
+    }
+
+    fn save_doc(&mut self, id: &DocId) {
+        let bytes = self.doc(id).save();
+        let result = storage::set_bytes(&doc_key(id), &bytes);
+        self.note_storage(result);
+    }
+
+    fn note_storage(&mut self, result: Result<(), StorageFull>) {
+        match result {
+            Ok(()) => self.storage_error = None,
+            Err(e) => self.storage_error = Some(e),
+        }
+    }
+
+    fn save_pending(&mut self) {
+        let plain: BTreeMap<String, &BTreeSet<String>> = self
+            .pending
+            .iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let result = storage::set("pending", &plain);
+        self.note_storage(result);
+    }
+
+    pub fn registry(&mut self) -> Option<Registry> {
+        read_registry(self.doc(&DocId::Registry))
+            .ok()
+            .filter(|r| !r.people.is_empty())
+    }
+
+    pub fn visits(&mut self, branch: &DocId) -> Vec<Visit> {
+        read_branch(self.doc(branch))
+            .map(|b| b.visits.into_values().collect())
+            .unwrap_or_default()
+    }
+
+    /// Saves a visit: in memory at once, then to browser storage. A storage failure keeps
+    /// the visit in memory (and it still syncs); the caller shows the warning.
+    pub fn save_visit(
+        &mut self,
+        branch: &DocId,
+        visit: &Visit,
+        now_secs: i64,
+    ) -> Result<(), String> {
+        put_visit(self.doc(branch), visit, now_secs).map_err(|e| e.to_string())?;
+        self.pending
+            .entry(branch.clone())
+            .or_default()
+            .insert(visit.id.clone());
+        self.save_doc(branch);
+        self.save_pending();
+        Ok(())
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.pending.values().map(BTreeSet::len).sum()
+    }
+
+    /// The next request of a sync session, or `None` when there is nothing to say.
+    pub fn next_request(&mut self, docs: &[DocId], reset: bool) -> Option<SyncRequest> {
+        let mut out = Vec::new();
+        for id in docs {
+            self.doc(id);
+            if reset {
+                let state = self.states.get_mut(id).expect("loaded by doc()");
+                *state = am_sync::State::decode(&state.encode()).unwrap_or_default();
+            }
+            let doc = self.docs.get_mut(id).expect("loaded by doc()");
+            let state = self.states.get_mut(id).expect("loaded by doc()");
+            if let Some(msg) = doc.sync().generate_sync_message(state) {
+                out.push(DocMessage {
+                    doc: id.to_string(),
+                    msg: msg.encode(),
+                });
+            }
+        }
+        (!out.is_empty()).then(|| SyncRequest {
+            version: PROTOCOL_VERSION,
+            device: self.device.clone(),
+            reset,
+            docs: out,
+        })
+    }
+
+    /// Applies the server's replies; returns the reasons of refused documents.
+    pub fn apply_response(&mut self, resp: SyncResponse) -> Vec<String> {
+        let mut problems: Vec<String> = resp
+            .refused
+            .into_iter()
+            .map(|r| format!("{}：{}", r.doc, r.reason))
+            .collect();
+        for DocMessage { doc, msg } in resp.docs {
+            let Ok(id) = DocId::parse(&doc) else { continue };
+            let Ok(msg) = am_sync::Message::decode(&msg) else {
+                problems.push(format!("{doc}：服务器回复无法解析"));
+                continue;
+            };
+            self.doc(&id);
+            let d = self.docs.get_mut(&id).expect("loaded by doc()");
+            let state = self.states.get_mut(&id).expect("loaded by doc()");
+            let before = d.get_heads();
+            if let Err(e) = d.sync().receive_sync_message(state, msg) {
+                problems.push(format!("{doc}：{e}"));
+                continue;
+            }
+            if d.get_heads() != before {
+                self.save_doc(&id);
+            }
+        }
+        problems
+    }
+
+    /// After a session: records whose document the server has in full are no longer
+    /// pending, and the sync states are kept for the next session.
+    pub fn settle(&mut self, docs: &[DocId]) {
+        for id in docs {
+            let d = self.docs.get_mut(id).expect("synced docs are loaded");
+            let heads = d.get_heads();
+            let state = &self.states[id];
+            let mut shared = state.shared_heads.clone();
+            shared.sort();
+            let mut mine = heads;
+            mine.sort();
+            if shared == mine {
+                self.pending.remove(id);
+            }
+            let encoded = state.encode();
+            let result = storage::set_bytes(&state_key(id), &encoded);
+            self.note_storage(result);
+        }
+        self.save_pending();
+    }
+}

@@ -1,0 +1,188 @@
+//! The sync engine: runs Automerge sync sessions with the server in the background and
+//! exposes what the user needs to see as signals. Entry never waits for it.
+
+use crate::clock;
+use crate::repo;
+use gloo_net::http::Request;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::ids::DocId;
+use shared::model::Registry;
+use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+use std::time::Duration;
+
+/// A session stops after this many round trips even if not finished; the next one goes on.
+const MAX_ROUNDS: usize = 8;
+const AUTO_SYNC_EVERY: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Never,
+    Syncing,
+    Synced { at_ms: i64 },
+    Offline,
+    Failed(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct SyncState {
+    pub status: RwSignal<Status>,
+    pub pending: RwSignal<usize>,
+    pub registry: RwSignal<Option<Registry>>,
+    pub me: RwSignal<Option<String>>,
+    /// Bumped whenever the local documents change, so views re-read them.
+    pub revision: RwSignal<u64>,
+    pub storage_warning: RwSignal<Option<String>>,
+    running: StoredValue<bool>,
+    again: StoredValue<bool>,
+}
+
+enum SyncError {
+    Offline,
+    Failed(String),
+}
+
+impl SyncState {
+    pub fn start() -> Self {
+        let s = SyncState {
+            status: RwSignal::new(Status::Never),
+            pending: RwSignal::new(0),
+            registry: RwSignal::new(None),
+            me: RwSignal::new(crate::storage::get::<String>("me")),
+            revision: RwSignal::new(0),
+            storage_warning: RwSignal::new(None),
+            running: StoredValue::new(false),
+            again: StoredValue::new(false),
+        };
+        s.refresh();
+        s.sync_now();
+        // The interval and listener live as long as the app.
+        let _ = set_interval_with_handle(move || s.sync_now(), AUTO_SYNC_EVERY);
+        let _ = window_event_listener(leptos::ev::online, move |_| s.sync_now());
+        s
+    }
+
+    pub fn label(&self) -> String {
+        let pending = self.pending.get();
+        let queued = if pending > 0 {
+            format!("{pending} 条待同步")
+        } else {
+            String::new()
+        };
+        let with_queue = |head: &str| {
+            if queued.is_empty() {
+                head.to_string()
+            } else {
+                format!("{head} · {queued}")
+            }
+        };
+        match self.status.get() {
+            Status::Syncing => with_queue("正在同步"),
+            Status::Offline => with_queue("离线"),
+            Status::Failed(reason) => with_queue(&format!("同步失败：{reason}")),
+            Status::Synced { at_ms } if pending == 0 => {
+                format!("已同步 {}", clock::format_ms(at_ms))
+            }
+            Status::Never if pending == 0 => "尚未同步".to_string(),
+            Status::Synced { .. } | Status::Never => queued,
+        }
+    }
+
+    /// The branch document of the chosen person.
+    pub fn my_branch(&self) -> Option<DocId> {
+        let me = self.me.get_untracked()?;
+        let registry = self.registry.get_untracked()?;
+        DocId::branch(registry.person(&me)?.branch.clone()).ok()
+    }
+
+    fn docs(&self) -> Vec<DocId> {
+        let mut docs = vec![DocId::Registry];
+        docs.extend(self.my_branch());
+        docs
+    }
+
+    pub fn choose_me(&self, person: String) {
+        let _ = crate::storage::set("me", &person);
+        self.me.set(Some(person));
+        self.refresh();
+        self.sync_now();
+    }
+
+    /// Re-reads what the views show from the repo.
+    pub fn refresh(&self) {
+        let (registry, pending, warning) =
+            repo::with(|r| (r.registry(), r.pending_count(), r.storage_error.clone()));
+        if self.registry.get_untracked() != registry {
+            self.registry.set(registry);
+        }
+        self.pending.set(pending);
+        self.storage_warning.set(warning.map(|e| e.0));
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Starts a session now, or right after the one running.
+    pub fn sync_now(&self) {
+        if self.running.get_value() {
+            self.again.set_value(true);
+            return;
+        }
+        self.running.set_value(true);
+        self.status.set(Status::Syncing);
+        let s = *self;
+        spawn_local(async move {
+            loop {
+                let docs = s.docs();
+                let status = match session(&docs).await {
+                    Ok(problems) if problems.is_empty() => Status::Synced {
+                        at_ms: clock::now_ms(),
+                    },
+                    Ok(problems) => Status::Failed(problems.join("；")),
+                    Err(SyncError::Offline) => Status::Offline,
+                    Err(SyncError::Failed(reason)) => Status::Failed(reason),
+                };
+                s.refresh();
+                s.status.set(status);
+                if !s.again.get_value() {
+                    break;
+                }
+                s.again.set_value(false);
+            }
+            s.running.set_value(false);
+        });
+    }
+}
+
+async fn session(docs: &[DocId]) -> Result<Vec<String>, SyncError> {
+    let mut problems = Vec::new();
+    let mut reset = true;
+    for _ in 0..MAX_ROUNDS {
+        let Some(req) = repo::with(|r| r.next_request(docs, reset)) else {
+            break;
+        };
+        reset = false;
+        let resp = post(req.encode()).await?;
+        problems.extend(repo::with(|r| r.apply_response(resp)));
+    }
+    repo::with(|r| r.settle(docs));
+    Ok(problems)
+}
+
+async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
+    let request = Request::post(SYNC_PATH)
+        .header("Content-Type", SYNC_CONTENT_TYPE)
+        .body(js_sys::Uint8Array::from(body.as_slice()))
+        .map_err(|e| SyncError::Failed(e.to_string()))?;
+    // A fetch that fails outright means no network or no server: the phone is offline.
+    let resp = request.send().await.map_err(|_| SyncError::Offline)?;
+    if !resp.ok() {
+        let reason = resp
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| format!("服务器返回 {}", resp.status()));
+        return Err(SyncError::Failed(reason));
+    }
+    let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;
+    SyncResponse::decode(&bytes).map_err(|e| SyncError::Failed(e.to_string()))
+}

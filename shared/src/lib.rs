@@ -1,0 +1,24 @@
+//! The 三联共建 domain, shared by the phone app and the server.
+//!
+//! This crate does no IO: no clock, no randomness, no storage, no network. Callers pass
+//! in "now", ids and actors, so every behaviour here is deterministic and testable.
+//! It knows nothing of leptos, axum or web_sys.
+//!
+//! - [`ids`]: document ids — which Automerge document a record lives in.
+//! - [`model`]: the records, mapped onto Automerge with autosurgeon.
+//! - [`doc`]: creating, reading and writing the documents.
+//! - [`wire`]: the sync request/response types sent between phone and server.
+//! - [`validate`]: form validation with Chinese messages, run on the phone before saving.
+//! - [`county`]: the county's merged view, computed from all documents.
+//! - [`demo`]: a deterministic demo county.
+
+pub mod county;
+pub mod demo;
+pub mod doc;
+pub mod ids;
+pub mod model;
+pub mod validate;
+pub mod wire;
+
+pub use automerge;
+pub use autosurgeon;

@@ -1,0 +1,194 @@
+//! The records of 三联共建, as stored in Automerge documents.
+//!
+//! Records live in maps keyed by their id rather than in lists: phones add records
+//! concurrently and offline, and a map entry per id merges without any ordering
+//! question, and a new record is written with one `reconcile_prop` instead of a diff of
+//! the whole collection. Ids and dates are plain strings (Automerge scalars), never
+//! collaborative text: they are never edited character by character, and scalars are
+//! much smaller in the document.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Declares a unit enum stored by its variant name, with its Chinese label.
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Reconcile, Hydrate, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The term used in the notice and shown to users.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// The stable name stored in documents and used in forms.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => stringify!($variant)),+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+        }
+    };
+}
+
+labelled_enum!(
+    /// What a visit worked on: the three tasks of 领导联点, or 帮扶 for a member's help.
+    VisitKind {
+        BuildTeam => "建班子",
+        Industry => "抓产业",
+        Stability => "保稳定",
+        Help => "帮扶",
+    }
+);
+
+labelled_enum!(
+    /// The places that must all be covered (覆盖到每个村、社区或企业).
+    PlaceKind {
+        Village => "村",
+        Community => "社区",
+        Enterprise => "企业",
+    }
+);
+
+labelled_enum!(
+    BranchKind {
+        Office => "机关支部",
+        Institution => "事业支部",
+        Village => "农村支部",
+        Community => "社区支部",
+        Enterprise => "企业支部",
+    }
+);
+
+labelled_enum!(
+    CommitteeKind {
+        Township => "乡镇党委",
+        Working => "工委",
+    }
+);
+
+labelled_enum!(
+    Role {
+        Leader => "联点领导",
+        Secretary => "支部书记",
+        Member => "党员",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Committee {
+    pub id: String,
+    pub name: String,
+    pub kind: CommitteeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Branch {
+    pub id: String,
+    pub name: String,
+    pub kind: BranchKind,
+    pub committee: String,
+    /// For village, community and enterprise branches: the place they belong to.
+    pub place: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Place {
+    pub id: String,
+    pub name: String,
+    pub kind: PlaceKind,
+    /// The township committee the place belongs to.
+    pub township: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// The 机关/事业 branch whose document holds this person's records.
+    pub branch: String,
+    pub role: Role,
+    /// Position or unit, e.g. "县农业局局长".
+    pub position: String,
+}
+
+/// The org tree, places and people of the county: the `registry` document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Registry {
+    pub county: String,
+    pub committees: BTreeMap<String, Committee>,
+    pub branches: BTreeMap<String, Branch>,
+    pub places: BTreeMap<String, Place>,
+    pub people: BTreeMap<String, Person>,
+}
+
+/// A visit to a contact point or a helped household: 到点记录 / 帮扶走访.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Visit {
+    /// Made on the device that recorded the visit, so a retried save or a re-sent sync can
+    /// never create a second copy.
+    pub id: String,
+    /// The person who made the visit.
+    pub author: String,
+    /// The day of the visit, `YYYY-MM-DD`.
+    pub date: String,
+    pub place: String,
+    pub kind: VisitKind,
+    /// What was found and what was done.
+    pub note: String,
+    /// When it was recorded on the phone, milliseconds since the Unix epoch.
+    pub recorded_at: i64,
+    /// Withdrawn entries are kept and marked, never deleted.
+    #[autosurgeon(missing = "Default::default")]
+    pub withdrawn: bool,
+}
+
+/// A 机关/事业 branch's document: `branch/<id>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct BranchDoc {
+    pub schema: u64,
+    pub branch: String,
+    pub visits: BTreeMap<String, Visit>,
+}
+
+impl Registry {
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.people.get(id)
+    }
+
+    pub fn place_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.places.get(id).map_or(id, |p| p.name.as_str())
+    }
+
+    pub fn person_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.people.get(id).map_or(id, |p| p.name.as_str())
+    }
+
+    /// The 机关/事业 branches, whose documents hold the field records.
+    pub fn writing_branches(&self) -> impl Iterator<Item = &Branch> {
+        self.branches
+            .values()
+            .filter(|b| matches!(b.kind, BranchKind::Office | BranchKind::Institution))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_keys_round_trip_and_carry_notice_terms() {
+        for k in VisitKind::ALL {
+            assert_eq!(VisitKind::from_code(k.code()), Some(*k));
+        }
+        assert_eq!(VisitKind::BuildTeam.label(), "建班子");
+        assert_eq!(VisitKind::from_code("nonsense"), None);
+    }
+}
