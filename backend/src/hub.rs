@@ -95,27 +95,13 @@ impl Hub {
         }
         let key = id.to_string();
         let chunks = self.inner.store.load(&key)?;
-        let entry = if chunks.is_empty() {
-            let mut doc = new_document(id, server_actor());
-            self.inner.store.append(&key, &doc.save())?;
-            Entry {
-                doc,
-                chunks: 1,
-                peers: HashMap::new(),
-            }
-        } else {
-            let n = chunks.len();
-            let doc = AutoCommit::load(&chunks.concat())
-                .map_err(|e| HubError::Corrupt {
-                    doc: key.clone(),
-                    reason: e.to_string(),
-                })?
-                .with_actor(server_actor());
-            Entry {
-                doc,
-                chunks: n,
-                peers: HashMap::new(),
-            }
+        // A document never stored is its genesis, in memory only: reading must not make
+        // the store look non-empty. The first durable change writes the genesis with it.
+        let chunk_count = chunks.len();
+        let entry = Entry {
+            doc: self.load_doc(id, chunks)?,
+            chunks: chunk_count,
+            peers: HashMap::new(),
         };
         let mut docs = lock(&self.inner.docs);
         // Another request may have loaded it meanwhile; keep the first so no state is split.
@@ -125,9 +111,36 @@ impl Hub {
             .clone())
     }
 
+    fn load_doc(&self, id: &DocId, chunks: Vec<Vec<u8>>) -> Result<AutoCommit, HubError> {
+        if chunks.is_empty() {
+            return Ok(new_document(id, server_actor()));
+        }
+        let mut doc = AutoCommit::load(&chunks.concat())
+            .map_err(|e| HubError::Corrupt {
+                doc: id.to_string(),
+                reason: e.to_string(),
+            })?
+            .with_actor(server_actor());
+        // `load` leaves the save cursor at the start; without this the next incremental
+        // save would store the whole history again.
+        let _ = doc.save_incremental();
+        Ok(doc)
+    }
+
     /// Drops the in-memory copy, so the next use reloads what is on disk.
     fn evict(&self, id: &DocId) {
         lock(&self.inner.docs).remove(id);
+    }
+
+    /// Puts the entry back to what is on disk, under its lock, so no other request ever
+    /// sees a change that is being refused. Sync states restart: peers re-offer their
+    /// changes in their next session.
+    fn revert(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
+        let chunks = self.inner.store.load(&id.to_string())?;
+        e.chunks = chunks.len();
+        e.doc = self.load_doc(id, chunks)?;
+        e.peers.clear();
+        Ok(())
     }
 
     pub fn registry(&self) -> Result<Registry, HubError> {
@@ -179,9 +192,11 @@ impl Hub {
                 .map(|()| e.chunks += 1)
         };
         if let Err(err) = stored {
-            // What is in memory is not on disk: forget it, so nobody is told it is safe and
-            // the phones, which still hold the changes, send them again next time.
-            self.evict(id);
+            // What is in memory is not on disk: go back to the disk's version, so nobody is
+            // told it is safe and the phones, which still hold the changes, send them again.
+            if self.revert(id, e).is_err() {
+                self.evict(id);
+            }
             return Err(err.into());
         }
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
@@ -241,16 +256,14 @@ impl Hub {
         }
         let received = e.doc.sync().receive_sync_message(&mut state, msg);
         if let Err(err) = received {
-            drop(e);
-            self.evict(&id);
+            self.revert(&id, &mut e)?;
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
         }
         if e.doc.get_heads() != before {
             // Changes that do not read as a branch document would break every reader:
-            // refuse them before they reach the disk.
+            // refuse them before they reach the disk or any other phone.
             if let Err(err) = read_branch(&e.doc) {
-                drop(e);
-                self.evict(&id);
+                self.revert(&id, &mut e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"
                 )));

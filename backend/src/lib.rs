@@ -6,6 +6,7 @@ pub mod hub;
 pub mod store;
 
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
@@ -36,10 +37,13 @@ pub struct Config {
     pub demo: bool,
 }
 
+/// The last county summary and the hub generation it was computed at.
+type CountyCache = Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>;
+
 #[derive(Clone)]
 pub struct AppState {
     hub: Hub,
-    county_cache: Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>,
+    county_cache: CountyCache,
     assets_dir: Option<PathBuf>,
 }
 
@@ -160,8 +164,12 @@ fn is_hashed_asset(path: &str) -> bool {
 async fn sync(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(MAX_BODY_BYTES),
+        _ => AppError::BadRequest(format!("请求无法读取：{e}")),
+    })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -198,8 +206,9 @@ struct CountyQuery {
 
 async fn county(
     State(state): State<AppState>,
-    Query(q): Query<CountyQuery>,
+    q: Result<Query<CountyQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
     let limit = q.limit.unwrap_or(200).min(1000);
     let s = tokio::task::spawn_blocking(move || state.county())
         .await

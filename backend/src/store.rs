@@ -11,10 +11,17 @@ use std::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    // Boxed: rusqlite's error is large and travels in every Result of the server.
     #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(Box<rusqlite::Error>),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(Box::new(e))
+    }
 }
 
 pub trait DocStore: Send + Sync + 'static {

@@ -25,6 +25,8 @@ use shared::wire::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 use tower::ServiceExt;
 
 /// A sync session that has not converged after this many rounds is a bug.
@@ -181,19 +183,27 @@ impl Drop for Bound {
     }
 }
 
+/// The server state with the demo county, as `main` opens it.
 fn open(data_dir: Option<&Path>) -> AppState {
-    AppState::open(Config {
+    let config = Config {
         data_dir: data_dir.map(Path::to_path_buf),
         assets_dir: None,
         demo: true,
-    })
-    .expect("the server state opens")
+    };
+    let state = AppState::open(config).expect("the server state opens");
+    let registry = state.hub().registry().expect("the registry reads");
+    assert!(
+        registry.branches.contains_key("b1"),
+        "the demo county was not loaded: {registry:?}"
+    );
+    state
 }
 
 // ---------------------------------------------------------------------------------------
 // A phone: its documents, its sync states, and the client side of the protocol
 // ---------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 struct Phone {
     device: String,
     docs: BTreeMap<String, AutoCommit>,
@@ -945,8 +955,14 @@ async fn garbage_sync_message_for_one_document_is_refused_and_the_others_still_s
     corrupt.changes = sync::ChunkList::from(vec![
         0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad, 0xbe, 0xef, 0, 1, 2,
     ]);
-    let bad = [vec![0x42, 1, 2, 255], vec![], corrupt.encode()];
-    for msg in bad {
+    // Undecodable messages must be refused. Automerge itself skips change bytes it cannot
+    // read, so for those the server may refuse or ignore them, but must not store anything.
+    let bad = [
+        (vec![0x42, 1, 2, 255], true),
+        (vec![], true),
+        (corrupt.encode(), false),
+    ];
+    for (case, (msg, must_refuse)) in bad.into_iter().enumerate() {
         let before = before(&state, &server).await;
         let mut other = Phone::new("phone-b", 2);
         let mut req = other.request(true, &BTreeSet::new());
@@ -958,13 +974,16 @@ async fn garbage_sync_message_for_one_document_is_refused_and_the_others_still_s
         let reply = server.post_sync(req.encode()).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let resp = SyncResponse::decode(&reply.body).expect("response");
-        assert_eq!(
-            resp.refused
-                .iter()
-                .map(|r| r.doc.as_str())
-                .collect::<Vec<_>>(),
-            [B1]
-        );
+        let refused: Vec<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
+        if must_refuse {
+            assert_eq!(refused, [B1], "bad message {case}: {:?}", resp.refused);
+        } else {
+            assert!(
+                refused.is_empty() || refused == [B1],
+                "bad message {case}: {:?}",
+                resp.refused
+            );
+        }
         assert!(
             resp.docs.iter().any(|m| m.doc == REGISTRY),
             "the registry still syncs"
@@ -1018,6 +1037,21 @@ async fn a_phone_cannot_write_into_the_read_only_registry() {
         demo::registry(DemoSpec::SMALL),
         "no phone receives the intrusion"
     );
+}
+
+#[tokio::test]
+async fn county_view_with_a_bad_limit_is_refused_with_a_json_error() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    for query in ["limit=abc", "limit=-1", "limit=1.5"] {
+        let path = format!("/api/county?{query}");
+        let reply = server.request(Method::GET, &path, None, Vec::new()).await;
+        assert_json_error(&reply, StatusCode::BAD_REQUEST);
+    }
+    let reply = server
+        .request(Method::GET, "/api/county?limit=1", None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1113,6 +1147,116 @@ async fn changes_that_break_the_branch_document_are_refused_and_not_stored() {
             "refused change {hash} was stored"
         );
     }
+}
+
+/// While one phone's bad change is being refused, other phones syncing the same document
+/// at that moment must never be sent it, and the county view must keep answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_phones_never_receive_a_change_that_is_being_refused() {
+    let state = open(None);
+    let server = Arc::new(Server::in_process(&state));
+    let mut good = Phone::new("good", 1);
+    for i in 0..150 {
+        let id = format!("g-{i}");
+        good.add_visit(&visit(
+            &id,
+            "p1-1",
+            "v1",
+            VisitKind::Industry,
+            "例行到点",
+            1_770_000_000_000 + i,
+        ));
+    }
+    assert!(good.sync(&server).await.refused.is_empty());
+
+    // A phone with many good visits and, last, a change that breaks the document: refusing
+    // its upload takes the server a moment.
+    let mut bad = Phone::new("bad", 2);
+    assert!(bad.sync(&server).await.refused.is_empty());
+    for i in 0..150 {
+        let id = format!("bad-{i}");
+        bad.add_visit(&visit(
+            &id,
+            "p1-2",
+            "v2",
+            VisitKind::Help,
+            "坏批次",
+            1_770_000_500_000 + i,
+        ));
+    }
+    bad.doc(B1).put(ROOT, "visits", "坏").unwrap();
+    bad.doc(B1).commit();
+
+    for attempt in 0..15 {
+        bad.begin_session();
+        let first = bad.request(true, &BTreeSet::new());
+        let reply = server.post_sync(first.encode()).await;
+        bad.apply(&first, SyncResponse::decode(&reply.body).expect("response"));
+        let upload = bad.request(false, &BTreeSet::new());
+        let upload_has_changes = upload.docs.iter().any(|m| {
+            m.doc == B1
+                && !sync::Message::decode(&m.msg)
+                    .expect("own message")
+                    .changes
+                    .is_empty()
+        });
+        assert!(
+            upload_has_changes,
+            "attempt {attempt}: the bad phone uploads its changes"
+        );
+
+        let bad_task = tokio::spawn({
+            let server = server.clone();
+            let body = upload.encode();
+            async move { server.post_sync(body).await }
+        });
+        let mut others = Vec::new();
+        for k in 0..6u64 {
+            let server = server.clone();
+            let mut phone = good.clone();
+            phone.device = format!("good-{attempt}-{k}");
+            others.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(k)).await;
+                let out = phone.sync(&server).await;
+                let county = server.county().await;
+                (phone, out, county)
+            }));
+        }
+
+        let reply = bad_task.await.expect("the bad upload's request");
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let resp = SyncResponse::decode(&reply.body).expect("response");
+        assert_eq!(
+            resp.refused
+                .iter()
+                .map(|r| r.doc.as_str())
+                .collect::<Vec<_>>(),
+            [B1]
+        );
+        for task in others {
+            let (phone, out, county) = task.await.expect("a good phone's sync");
+            let doc = read_branch(&phone.docs[B1]).unwrap_or_else(|e| {
+                panic!(
+                    "attempt {attempt}: {} was sent the refused change and can no longer \
+                     read its branch: {e} (its own sync: {:?})",
+                    phone.device, out.refused
+                )
+            });
+            assert!(
+                doc.visits.keys().all(|id| id.starts_with("g-")),
+                "attempt {attempt}: {} was sent refused visits",
+                phone.device
+            );
+            assert!(
+                out.refused.is_empty(),
+                "attempt {attempt}, {}: {:?}",
+                phone.device,
+                out.refused
+            );
+            assert_eq!(county.total, 150);
+        }
+    }
+    assert_eq!(server.county().await.total, 150);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,12 +5,13 @@
 //! not something the reactive system should clone or track.
 
 use crate::storage::{self, StorageFull};
-use automerge::sync::{self as am_sync, SyncDoc};
+use automerge::sync as am_sync;
 use automerge::{ActorId, AutoCommit};
+use shared::client::SyncClient;
 use shared::doc::{new_document, put_visit, read_branch, read_registry};
 use shared::ids::DocId;
 use shared::model::{Registry, Visit};
-use shared::wire::{DocMessage, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use shared::wire::{SyncRequest, SyncResponse};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,10 +24,8 @@ pub fn with<R>(f: impl FnOnce(&mut Repo) -> R) -> R {
 }
 
 pub struct Repo {
-    pub device: String,
     actor: ActorId,
-    docs: BTreeMap<DocId, AutoCommit>,
-    states: BTreeMap<DocId, am_sync::State>,
+    client: SyncClient,
     /// Records saved here and not yet known to be on the server, per document.
     pending: BTreeMap<DocId, BTreeSet<String>>,
     /// The last storage failure, shown until a save succeeds again.
@@ -64,20 +63,19 @@ impl Repo {
             .filter_map(|(k, v)| DocId::parse(&k).ok().map(|id| (id, v)))
             .collect();
         Repo {
-            device,
             // A fresh actor every start: if storage ever lost a change that had already
             // synced, reusing the actor would mint a second change with the same sequence
             // number, which Automerge refuses.
             actor: ActorId::random(),
-            docs: BTreeMap::new(),
-            states: BTreeMap::new(),
+            client: SyncClient::new(device),
             pending,
             storage_error: None,
         }
     }
 
+    /// The document, loaded from storage on first use.
     fn doc(&mut self, id: &DocId) -> &mut AutoCommit {
-        if !self.docs.contains_key(id) {
+        if !self.client.contains(id) {
             let stored = storage::get_bytes(&doc_key(id)).and_then(|b| AutoCommit::load(&b).ok());
             let doc = match (stored, id) {
                 (Some(d), _) => d.with_actor(self.actor.clone()),
@@ -85,13 +83,11 @@ impl Repo {
                 (None, DocId::Registry) => AutoCommit::new().with_actor(self.actor.clone()),
                 (None, DocId::Branch(_)) => new_document(id, self.actor.clone()),
             };
-            let state = storage::get_bytes(&state_key(id))
-                .and_then(|b| am_sync::State::decode(&b).ok())
-                .unwrap_or_default();
-            self.states.insert(id.clone(), state);
-            self.docs.insert(id.clone(), doc);
+            let state =
+                storage::get_bytes(&state_key(id)).and_then(|b| am_sync::State::decode(&b).ok());
+            self.client.insert(id.clone(), doc, state);
         }
-        self.docs.get_mut(id).expect("inserted above")
+        self.client.doc(id).expect("inserted above")
     }
 
     fn save_doc(&mut self, id: &DocId) {
@@ -151,77 +147,33 @@ impl Repo {
         self.pending.values().map(BTreeSet::len).sum()
     }
 
-    /// The next request of a sync session, or `None` when there is nothing to say.
     pub fn next_request(&mut self, docs: &[DocId], reset: bool) -> Option<SyncRequest> {
-        let mut out = Vec::new();
         for id in docs {
             self.doc(id);
-            if reset {
-                let state = self.states.get_mut(id).expect("loaded by doc()");
-                *state = am_sync::State::decode(&state.encode()).unwrap_or_default();
-            }
-            let doc = self.docs.get_mut(id).expect("loaded by doc()");
-            let state = self.states.get_mut(id).expect("loaded by doc()");
-            if let Some(msg) = doc.sync().generate_sync_message(state) {
-                out.push(DocMessage {
-                    doc: id.to_string(),
-                    msg: msg.encode(),
-                });
-            }
         }
-        (!out.is_empty()).then(|| SyncRequest {
-            version: PROTOCOL_VERSION,
-            device: self.device.clone(),
-            reset,
-            docs: out,
-        })
+        self.client.next_request(docs, reset)
     }
 
-    /// Applies the server's replies; returns the reasons of refused documents.
+    /// Applies the server's replies and saves what changed; returns the problems met.
     pub fn apply_response(&mut self, resp: SyncResponse) -> Vec<String> {
-        let mut problems: Vec<String> = resp
-            .refused
-            .into_iter()
-            .map(|r| format!("{}：{}", r.doc, r.reason))
-            .collect();
-        for DocMessage { doc, msg } in resp.docs {
-            let Ok(id) = DocId::parse(&doc) else { continue };
-            let Ok(msg) = am_sync::Message::decode(&msg) else {
-                problems.push(format!("{doc}：服务器回复无法解析"));
-                continue;
-            };
-            self.doc(&id);
-            let d = self.docs.get_mut(&id).expect("loaded by doc()");
-            let state = self.states.get_mut(&id).expect("loaded by doc()");
-            let before = d.get_heads();
-            if let Err(e) = d.sync().receive_sync_message(state, msg) {
-                problems.push(format!("{doc}：{e}"));
-                continue;
-            }
-            if d.get_heads() != before {
-                self.save_doc(&id);
-            }
+        let applied = self.client.apply(resp);
+        for id in &applied.changed {
+            self.save_doc(id);
         }
-        problems
+        applied.problems
     }
 
-    /// After a session: records whose document the server has in full are no longer
+    /// After a session: records of documents the server holds in full are no longer
     /// pending, and the sync states are kept for the next session.
     pub fn settle(&mut self, docs: &[DocId]) {
         for id in docs {
-            let d = self.docs.get_mut(id).expect("synced docs are loaded");
-            let heads = d.get_heads();
-            let state = &self.states[id];
-            let mut shared = state.shared_heads.clone();
-            shared.sort();
-            let mut mine = heads;
-            mine.sort();
-            if shared == mine {
+            if self.client.in_sync(id) {
                 self.pending.remove(id);
             }
-            let encoded = state.encode();
-            let result = storage::set_bytes(&state_key(id), &encoded);
-            self.note_storage(result);
+            if let Some(encoded) = self.client.encoded_state(id) {
+                let result = storage::set_bytes(&state_key(id), &encoded);
+                self.note_storage(result);
+            }
         }
         self.save_pending();
     }

@@ -6,13 +6,12 @@ use crate::repo;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::client::MAX_ROUNDS;
 use shared::ids::DocId;
 use shared::model::Registry;
 use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
 use std::time::Duration;
 
-/// A session stops after this many round trips even if not finished; the next one goes on.
-const MAX_ROUNDS: usize = 8;
 const AUTO_SYNC_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,10 +8,12 @@
 //! - [`model`]: the records, mapped onto Automerge with autosurgeon.
 //! - [`doc`]: creating, reading and writing the documents.
 //! - [`wire`]: the sync request/response types sent between phone and server.
+//! - [`client`]: the phone's side of a sync session, transport passed in.
 //! - [`validate`]: form validation with Chinese messages, run on the phone before saving.
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
 
+pub mod client;
 pub mod county;
 pub mod demo;
 pub mod doc;
