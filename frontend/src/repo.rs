@@ -178,3 +178,69 @@ impl Repo {
         self.save_pending();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gloo_storage::{LocalStorage, Storage};
+    use shared::model::VisitKind;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn visit(id: &str) -> Visit {
+        Visit {
+            id: id.into(),
+            author: "p1-2".into(),
+            date: "2026-11-20".into(),
+            place: "v1".into(),
+            kind: VisitKind::Help,
+            note: "走访".into(),
+            recorded_at: 1,
+            withdrawn: false,
+        }
+    }
+
+    fn b1() -> DocId {
+        DocId::branch("b1").unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_saved_visit_survives_a_reload_and_stays_pending() {
+        LocalStorage::clear();
+        let mut repo = Repo::load();
+        repo.save_visit(&b1(), &visit("a1"), 1).unwrap();
+        assert!(repo.storage_error.is_none());
+
+        // A reload: a new Repo reads everything back from browser storage.
+        let mut reloaded = Repo::load();
+        let ids: Vec<String> = reloaded.visits(&b1()).into_iter().map(|v| v.id).collect();
+        assert_eq!(ids, ["a1"]);
+        assert_eq!(reloaded.pending_count(), 1);
+        assert_eq!(
+            reloaded.client.device, repo.client.device,
+            "the device id is kept"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_full_storage_quota_keeps_the_visit_in_memory_and_warns() {
+        LocalStorage::clear();
+        let mut repo = Repo::load();
+        repo.save_visit(&b1(), &visit("before"), 1).unwrap();
+        // Fill the origin's quota with filler until the browser refuses.
+        let filler = "满".repeat(256 * 1024);
+        let raw = LocalStorage::raw();
+        for i in 0.. {
+            if raw.set_item(&format!("filler.{i}"), &filler).is_err() {
+                break;
+            }
+            assert!(i < 400, "storage never filled up");
+        }
+        repo.save_visit(&b1(), &visit("during"), 2).unwrap();
+        assert!(repo.storage_error.is_some(), "the user must be warned");
+        let ids: Vec<String> = repo.visits(&b1()).into_iter().map(|v| v.id).collect();
+        assert_eq!(ids, ["before", "during"], "nothing is dropped");
+        LocalStorage::clear();
+    }
+}

@@ -19,18 +19,38 @@ pub const SCHEMA: u64 = 1;
 /// The actor of genesis changes. No device uses it for anything else.
 const GENESIS_ACTOR: [u8; 16] = [0; 16];
 
+// The wrapped errors are boxed: they are large, and `DocError` travels in every Result of
+// the server and the app.
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
     #[error("document is not readable: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
     #[error("document content is not as expected: {0}")]
-    Hydrate(#[from] autosurgeon::HydrateError),
+    Hydrate(Box<autosurgeon::HydrateError>),
     #[error("could not write record: {0}")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(Box<autosurgeon::ReconcileError>),
     #[error("document has no {0:?} map: not a genesis-based document")]
     MissingRoot(&'static str),
     #[error("document schema {0} is newer than this app understands ({SCHEMA}); please update")]
     NewerSchema(u64),
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        DocError::Automerge(Box::new(e))
+    }
+}
+
+impl From<autosurgeon::HydrateError> for DocError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        DocError::Hydrate(Box::new(e))
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for DocError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        DocError::Reconcile(Box::new(e))
+    }
 }
 
 /// The identical first change of a document. The caller sets its own actor afterwards.
@@ -93,9 +113,11 @@ pub fn put_visit(doc: &mut AutoCommit, visit: &Visit, now_secs: i64) -> Result<(
 /// Marks a visit withdrawn; it stays in the document and its history.
 pub fn withdraw_visit(doc: &mut AutoCommit, id: &str, now_secs: i64) -> Result<bool, DocError> {
     let visits = root_map(doc, "visits")?;
-    let Some(mut visit) = hydrate_prop::<_, Option<Visit>, _, _>(doc, &visits, id)? else {
+    // autosurgeon reports an absent key as an error, not as `None`: look first.
+    if doc.get(&visits, id)?.is_none() {
         return Ok(false);
-    };
+    }
+    let mut visit: Visit = hydrate_prop(doc, &visits, id)?;
     visit.withdrawn = true;
     put_visit(doc, &visit, now_secs)?;
     Ok(true)

@@ -12,11 +12,13 @@
 //! - [`validate`]: form validation with Chinese messages, run on the phone before saving.
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
+//! - [`domain`]: every link, record and rule of the notice; the generated county.
 
 pub mod client;
 pub mod county;
 pub mod demo;
 pub mod doc;
+pub mod domain;
 pub mod ids;
 pub mod model;
 pub mod validate;

@@ -37,6 +37,8 @@ macro_rules! labelled_enum {
         }
     };
 }
+// Shared with the `domain` records so every enum there carries label/code the same way.
+pub(crate) use labelled_enum;
 
 labelled_enum!(
     /// What a visit worked on: the three tasks of 领导联点, or 帮扶 for a member's help.

@@ -124,6 +124,14 @@ fn concurrent_edits_of_one_visit_keep_both_fields_and_show_the_conflict() {
 }
 
 #[test]
+fn withdrawing_an_unknown_visit_changes_nothing() {
+    let mut phone = new_document(&branch(), actor(1));
+    let heads = phone.get_heads();
+    assert!(!withdraw_visit(&mut phone, "no-such-id", 1).unwrap());
+    assert_eq!(phone.get_heads(), heads);
+}
+
+#[test]
 fn saving_the_same_visit_twice_does_not_duplicate_it() {
     let mut phone = new_document(&branch(), actor(1));
     let v = visit("a1", "p1-1", "一次", 1);

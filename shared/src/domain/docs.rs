@@ -1,0 +1,309 @@
+//! Writing and reading the domain records in Automerge documents.
+//!
+//! **Branch documents** get their new root maps from a second deterministic change,
+//! the *extension*: made by the genesis actor at time 0 directly on top of the branch's
+//! genesis change, so it is byte-identical on every device, like genesis itself. It is
+//! merged in (not written) the first time a device writes a new kind of record, so two
+//! phones that both add a plan offline create the same `plans` map instead of two
+//! conflicting ones. Documents made by older apps only lack the extension; `visits` and
+//! the genesis are untouched, so [`crate::doc::read_branch`] reads both kinds alike.
+//!
+//! **The county office's document** (`county-office`) holds the office's own records.
+//! It is not a [`crate::ids::DocId`] variant yet (the server matches on that enum); see
+//! [`OFFICE_DOC`] for how to wire it.
+
+use super::records::*;
+use crate::doc::{genesis, DocError, SCHEMA};
+use crate::ids::DocId;
+use crate::model::Visit;
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ObjType, ROOT};
+use autosurgeon::ReadDoc;
+use autosurgeon::{hydrate, hydrate_prop, reconcile_prop, Hydrate, Reconcile};
+use std::collections::BTreeMap;
+
+/// The id string of the county office's document. To make it a `DocId`: add a variant
+/// that displays and parses as this string, and in `doc::genesis` put `schema` then call
+/// [`put_office_roots`] — that reproduces [`office_genesis`] byte for byte.
+pub const OFFICE_DOC: &str = "county-office";
+
+/// Root maps added to branch documents by the extension change, in creation order.
+/// Changing this list or its order changes the extension's hash: append a second
+/// extension instead.
+pub const BRANCH_MAPS: &[&str] = &[
+    "points",
+    "pairs",
+    "targets",
+    "plans",
+    "activities",
+    "deeds",
+    "cultivations",
+    "help",
+    "trainings",
+];
+
+/// Root maps of the county office's document, in creation order (same caveat).
+pub const OFFICE_MAPS: &[&str] = &["tags", "filings", "inspections", "publicity"];
+
+/// Same actor as `doc::genesis`: reserved for changes every device must make identically.
+const GENESIS_ACTOR: [u8; 16] = [0; 16];
+
+/// Which document a record type lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    Branch,
+    Office,
+}
+
+/// A record stored in a root map of a document, keyed by its id.
+pub trait Record: Reconcile + Hydrate + Clone {
+    const MAP: &'static str;
+    const HOME: Home;
+    fn id(&self) -> &str;
+    fn withdrawn(&self) -> bool;
+    fn set_withdrawn(&mut self);
+}
+
+macro_rules! record {
+    ($t:ty, $map:literal, $home:ident) => {
+        impl Record for $t {
+            const MAP: &'static str = $map;
+            const HOME: Home = Home::$home;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn withdrawn(&self) -> bool {
+                self.withdrawn
+            }
+            fn set_withdrawn(&mut self) {
+                self.withdrawn = true;
+            }
+        }
+    };
+}
+
+record!(Visit, "visits", Branch);
+record!(LeaderPoint, "points", Branch);
+record!(BranchPair, "pairs", Branch);
+record!(HelpTarget, "targets", Branch);
+record!(Plan, "plans", Branch);
+record!(Activity, "activities", Branch);
+record!(Deed, "deeds", Branch);
+record!(Cultivation, "cultivations", Branch);
+record!(HelpRecord, "help", Branch);
+record!(Training, "trainings", Branch);
+record!(PlaceTag, "tags", Office);
+record!(Filing, "filings", Office);
+record!(Inspection, "inspections", Office);
+record!(Publicity, "publicity", Office);
+
+/// Puts the county office document's root maps (after `schema`, which the caller puts).
+pub fn put_office_roots<T: Transactable>(doc: &mut T) -> Result<(), automerge::AutomergeError> {
+    for key in OFFICE_MAPS {
+        doc.put_object(ROOT, *key, ObjType::Map)?;
+    }
+    Ok(())
+}
+
+/// The identical first change of the county office's document.
+pub fn office_genesis() -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
+    doc.put(ROOT, "schema", SCHEMA)
+        .and_then(|_| put_office_roots(&mut doc))
+        .expect("writing a fresh genesis document cannot fail");
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc
+}
+
+/// Genesis plus the caller's actor.
+pub fn new_office_document(actor: ActorId) -> AutoCommit {
+    let mut doc = office_genesis();
+    doc.set_actor(actor);
+    doc
+}
+
+/// Genesis and extension of a branch document, both by the genesis actor.
+fn branch_extension(branch: &str) -> Result<AutoCommit, DocError> {
+    let id = DocId::branch(branch).map_err(|_| DocError::MissingRoot("branch"))?;
+    let mut doc = genesis(&id);
+    for key in BRANCH_MAPS {
+        doc.put_object(ROOT, *key, ObjType::Map)?;
+    }
+    doc.commit_with(CommitOptions::default().with_time(0));
+    Ok(doc)
+}
+
+/// A new branch document with the extension already in: what a device should create
+/// from now on. Merges with documents made by [`crate::doc::new_document`].
+pub fn new_branch_document(branch: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
+    let mut doc = branch_extension(branch)?;
+    doc.set_actor(actor);
+    Ok(doc)
+}
+
+/// Adds the extension to a branch document that lacks it. Idempotent.
+pub fn ensure_branch_maps(doc: &mut AutoCommit) -> Result<(), DocError> {
+    if BRANCH_MAPS
+        .iter()
+        .all(|k| matches!(doc.get(&ROOT, *k), Ok(Some(_))))
+    {
+        return Ok(());
+    }
+    let branch: Option<String> = hydrate_prop(doc, ROOT, "branch")?;
+    let branch = branch.ok_or(DocError::MissingRoot("branch"))?;
+    let mut ext = branch_extension(&branch)?;
+    doc.merge(&mut ext)?;
+    Ok(())
+}
+
+fn check_schema(doc: &impl ReadDoc) -> Result<(), DocError> {
+    let schema: Option<u64> = hydrate_prop(doc, ROOT, "schema")?;
+    match schema {
+        Some(s) if s > SCHEMA => Err(DocError::NewerSchema(s)),
+        _ => Ok(()),
+    }
+}
+
+fn root_map(doc: &AutoCommit, key: &'static str) -> Result<automerge::ObjId, DocError> {
+    match doc.get(&ROOT, key)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(DocError::MissingRoot(key)),
+    }
+}
+
+fn prepare<R: Record>(doc: &mut AutoCommit) -> Result<automerge::ObjId, DocError> {
+    check_schema(doc)?;
+    if R::HOME == Home::Branch {
+        ensure_branch_maps(doc)?;
+    }
+    root_map(doc, R::MAP)
+}
+
+/// Adds or updates one record and commits. Writes only that record, so its cost does
+/// not grow with the document.
+pub fn put<R: Record>(doc: &mut AutoCommit, record: &R, now_secs: i64) -> Result<(), DocError> {
+    put_many(doc, std::slice::from_ref(record), now_secs)
+}
+
+/// Adds or updates records of one kind in one change (imports, the generator).
+pub fn put_many<'a, R: Record + 'a>(
+    doc: &mut AutoCommit,
+    records: impl IntoIterator<Item = &'a R>,
+    now_secs: i64,
+) -> Result<(), DocError> {
+    let map = prepare::<R>(doc)?;
+    for r in records {
+        reconcile_prop(doc, &map, r.id(), r)?;
+    }
+    doc.commit_with(CommitOptions::default().with_time(now_secs));
+    Ok(())
+}
+
+/// Marks a record withdrawn; it stays in the document and its history.
+pub fn withdraw<R: Record>(
+    doc: &mut AutoCommit,
+    id: &str,
+    now_secs: i64,
+) -> Result<bool, DocError> {
+    let map = prepare::<R>(doc)?;
+    // Hydrating an absent key as `Option` is an error in autosurgeon 0.14, not `None`.
+    if doc.get(&map, id)?.is_none() {
+        return Ok(false);
+    }
+    let Some(mut record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
+        return Ok(false);
+    };
+    record.set_withdrawn();
+    put(doc, &record, now_secs)?;
+    Ok(true)
+}
+
+/// Reads every record of a branch document, old or new.
+pub fn read_branch_records(doc: &impl ReadDoc) -> Result<BranchRecords, DocError> {
+    check_schema(doc)?;
+    Ok(hydrate(doc)?)
+}
+
+pub fn read_office(doc: &impl ReadDoc) -> Result<OfficeRecords, DocError> {
+    check_schema(doc)?;
+    Ok(hydrate(doc)?)
+}
+
+/// The county's documents, as the server holds them.
+pub struct CountyDocs {
+    pub registry: AutoCommit,
+    /// Branch id → `branch/<id>` document.
+    pub branches: BTreeMap<String, AutoCommit>,
+    pub office: AutoCommit,
+}
+
+impl CountyDocs {
+    /// Reads all documents into what the rules take.
+    pub fn read(&self) -> Result<CountyData, DocError> {
+        Ok(CountyData {
+            registry: crate::doc::read_registry(&self.registry)?,
+            branches: self
+                .branches
+                .iter()
+                .map(|(id, d)| Ok((id.clone(), read_branch_records(d)?)))
+                .collect::<Result<_, DocError>>()?,
+            office: read_office(&self.office)?,
+        })
+    }
+
+    /// Bytes of all documents saved in full.
+    pub fn saved_bytes(&mut self) -> usize {
+        self.registry.save().len()
+            + self.office.save().len()
+            + self
+                .branches
+                .values_mut()
+                .map(|d| d.save().len())
+                .sum::<usize>()
+    }
+}
+
+/// Writes county data into fresh documents through the same calls the apps use:
+/// `write_registry` for the registry, `put_visit` for visits, [`put_many`] for the rest
+/// (one change per record kind per branch, which is what an import would do).
+pub fn write_county(
+    data: &CountyData,
+    actor: ActorId,
+    now_secs: i64,
+) -> Result<CountyDocs, DocError> {
+    let mut registry = crate::doc::new_document(&DocId::Registry, actor.clone());
+    crate::doc::write_registry(&mut registry, &data.registry, now_secs)?;
+    let mut branches = BTreeMap::new();
+    for (id, b) in &data.branches {
+        let mut doc = new_branch_document(id, actor.clone())?;
+        write_branch(&mut doc, b, now_secs)?;
+        branches.insert(id.clone(), doc);
+    }
+    let mut office = new_office_document(actor);
+    put_many(&mut office, data.office.tags.values(), now_secs)?;
+    put_many(&mut office, data.office.filings.values(), now_secs)?;
+    put_many(&mut office, data.office.inspections.values(), now_secs)?;
+    put_many(&mut office, data.office.publicity.values(), now_secs)?;
+    Ok(CountyDocs {
+        registry,
+        branches,
+        office,
+    })
+}
+
+fn write_branch(doc: &mut AutoCommit, b: &BranchRecords, now_secs: i64) -> Result<(), DocError> {
+    // Visits go through the skeleton's own call, one change each, as phones make them.
+    for v in b.visits.values() {
+        crate::doc::put_visit(doc, v, now_secs)?;
+    }
+    put_many(doc, b.points.values(), now_secs)?;
+    put_many(doc, b.pairs.values(), now_secs)?;
+    put_many(doc, b.targets.values(), now_secs)?;
+    put_many(doc, b.plans.values(), now_secs)?;
+    put_many(doc, b.activities.values(), now_secs)?;
+    put_many(doc, b.deeds.values(), now_secs)?;
+    put_many(doc, b.cultivations.values(), now_secs)?;
+    put_many(doc, b.help.values(), now_secs)?;
+    put_many(doc, b.trainings.values(), now_secs)?;
+    Ok(())
+}
