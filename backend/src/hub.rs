@@ -3,8 +3,10 @@
 
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, AutoCommit};
-use shared::doc::{new_document, read_branch, read_registry, DocError};
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use shared::doc::{new_document, read_registry, DocError};
+use shared::domain::docs::{read_branch_records, read_office};
+use shared::domain::records::{BranchRecords, CountyData};
 use shared::ids::DocId;
 use shared::model::{Registry, Visit};
 use shared::wire::{DocMessage, DocRefusal, SyncRequest, SyncResponse};
@@ -24,6 +26,9 @@ struct Entry {
     doc: AutoCommit,
     chunks: usize,
     peers: HashMap<String, sync::State>,
+    /// The branch records as of the heads they were read at: hydrating a whole county
+    /// takes seconds, so views re-read only documents that changed.
+    records: Option<(Vec<ChangeHash>, Arc<BranchRecords>)>,
 }
 
 /// Holds every document the server has touched. Cheap to clone.
@@ -102,6 +107,7 @@ impl Hub {
             doc: self.load_doc(id, chunks)?,
             chunks: chunk_count,
             peers: HashMap::new(),
+            records: None,
         };
         let mut docs = lock(&self.inner.docs);
         // Another request may have loaded it meanwhile; keep the first so no state is split.
@@ -226,7 +232,8 @@ impl Hub {
     ) -> Result<Option<Vec<u8>>, SyncRefusal> {
         let id = DocId::parse(doc).map_err(|e| SyncRefusal::Refused(e.to_string()))?;
         let writable = match &id {
-            DocId::Registry => false,
+            // The registry and the county office's records are written on the server only.
+            DocId::Registry | DocId::Office => false,
             DocId::Branch(b) => {
                 if !self
                     .inner
@@ -262,7 +269,7 @@ impl Hub {
         if e.doc.get_heads() != before {
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
-            if let Err(err) = read_branch(&e.doc) {
+            if let Err(err) = read_branch_records(&e.doc) {
                 self.revert(&id, &mut e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"
@@ -279,18 +286,18 @@ impl Hub {
         Ok(reply)
     }
 
-    /// Every branch document's visits, for the county's merged views.
-    pub fn all_visits(&self) -> Result<Vec<(String, Vec<Visit>)>, HubError> {
-        let branches: Vec<String> = {
-            let set = self
-                .inner
-                .branches
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
-            let mut v: Vec<String> = set.iter().cloned().collect();
-            v.sort();
-            v
-        };
+    /// Every stored branch document's records, for the county's merged views; documents
+    /// unchanged since they were last read are not read again.
+    pub fn all_branch_records(&self) -> Result<Vec<(String, Arc<BranchRecords>)>, HubError> {
+        let mut branches: Vec<String> = self
+            .inner
+            .branches
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        branches.sort();
         let stored: HashSet<String> = self.inner.store.list()?.into_iter().collect();
         let mut out = Vec::new();
         for b in branches {
@@ -299,14 +306,57 @@ impl Hub {
                 continue;
             }
             let entry = self.entry(&id)?;
-            let e = lock(&entry);
-            let doc = read_branch(&e.doc).map_err(|err| HubError::Corrupt {
-                doc: id.to_string(),
-                reason: err.to_string(),
-            })?;
-            out.push((b, doc.visits.into_values().collect()));
+            let mut e = lock(&entry);
+            let heads = e.doc.get_heads();
+            let records = match &e.records {
+                Some((h, r)) if *h == heads => r.clone(),
+                _ => {
+                    let r =
+                        Arc::new(
+                            read_branch_records(&e.doc).map_err(|err| HubError::Corrupt {
+                                doc: id.to_string(),
+                                reason: err.to_string(),
+                            })?,
+                        );
+                    e.records = Some((heads, r.clone()));
+                    r
+                }
+            };
+            out.push((b, records));
         }
         Ok(out)
+    }
+
+    /// Every branch document's visits.
+    pub fn all_visits(&self) -> Result<Vec<(String, Vec<Visit>)>, HubError> {
+        Ok(self
+            .all_branch_records()?
+            .into_iter()
+            .map(|(b, r)| (b, r.visits.values().cloned().collect()))
+            .collect())
+    }
+
+    /// Everything the rules read: registry, every branch's records, the county office's.
+    pub fn county_data(&self) -> Result<CountyData, HubError> {
+        let registry = self.registry()?;
+        let branches = self
+            .all_branch_records()?
+            .into_iter()
+            .map(|(b, r)| (b, (*r).clone()))
+            .collect();
+        let office = {
+            let entry = self.entry(&DocId::Office)?;
+            let e = lock(&entry);
+            read_office(&e.doc).map_err(|err| HubError::Corrupt {
+                doc: DocId::Office.to_string(),
+                reason: err.to_string(),
+            })?
+        };
+        Ok(CountyData {
+            registry,
+            branches,
+            office,
+        })
     }
 }
 

@@ -13,11 +13,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::{Datelike, NaiveDate};
 pub use error::AppError;
 use hub::{Hub, HubError};
 use serde::Deserialize;
 use shared::county::{summarize, CountySummary};
 use shared::demo::{self, DemoSpec};
+use shared::domain::rules::{evaluate, Finding};
 use shared::wire::{
     SyncRequest, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, SYNC_CONTENT_TYPE,
     SYNC_PATH,
@@ -39,11 +41,14 @@ pub struct Config {
 
 /// The last county summary and the hub generation it was computed at.
 type CountyCache = Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>;
+/// The last rule evaluation: hub generation, year, as-of day, findings.
+type FindingsCache = Arc<Mutex<Option<(u64, i32, NaiveDate, Arc<Vec<Finding>>)>>>;
 
 #[derive(Clone)]
 pub struct AppState {
     hub: Hub,
     county_cache: CountyCache,
+    findings_cache: FindingsCache,
     assets_dir: Option<PathBuf>,
 }
 
@@ -76,12 +81,35 @@ impl AppState {
         Ok(AppState {
             hub,
             county_cache: Arc::new(Mutex::new(None)),
+            findings_cache: Arc::new(Mutex::new(None)),
             assets_dir: config.assets_dir,
         })
     }
 
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// The rules' findings over the merged county, re-evaluated only when a change has
+    /// arrived since or another year / day is asked for.
+    fn findings(&self, year: i32, as_of: NaiveDate) -> Result<Arc<Vec<Finding>>, AppError> {
+        let generation = self.hub.generation();
+        if let Some((g, y, d, f)) = &*self
+            .findings_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            if (*g, *y, *d) == (generation, year, as_of) {
+                return Ok(f.clone());
+            }
+        }
+        let data = self.hub.county_data()?;
+        let findings = Arc::new(evaluate(&data, year, as_of));
+        *self
+            .findings_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((generation, year, as_of, findings.clone()));
+        Ok(findings)
     }
 
     /// The merged county view, recomputed only when a change has arrived since.
@@ -112,6 +140,7 @@ pub fn app(state: AppState) -> Router {
             post(sync).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/api/county", get(county))
+        .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
         .fallback(|| async { AppError::BadRequest("没有这个接口".into()) });
     let router = Router::new().merge(api);
@@ -220,4 +249,55 @@ async fn county(
         entries: s.entries.iter().take(limit).cloned().collect(),
     };
     Ok(Json(page).into_response())
+}
+
+#[derive(Deserialize)]
+struct FindingsQuery {
+    year: Option<i32>,
+    /// `YYYY-MM-DD`; defaults to today (UTC+8, the county's day).
+    as_of: Option<NaiveDate>,
+    /// Only findings about this id (person, branch, place, committee), on either side.
+    about: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct FindingsPage {
+    year: i32,
+    as_of: NaiveDate,
+    total: usize,
+    findings: Vec<Finding>,
+}
+
+/// The county's day: the server may run in UTC, the county lives in UTC+8.
+fn county_today() -> NaiveDate {
+    chrono::DateTime::from_timestamp(now_secs() + 8 * 3600, 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// The notice's rules over the merged data of the whole county, or of one subject.
+async fn findings(
+    State(state): State<AppState>,
+    q: Result<Query<FindingsQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
+    let as_of = q.as_of.unwrap_or_else(county_today);
+    let year = q.year.unwrap_or(as_of.year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::BadRequest("年份有误".into()));
+    }
+    let all = tokio::task::spawn_blocking(move || state.findings(year, as_of))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let findings: Vec<Finding> = match &q.about {
+        Some(id) => all.iter().filter(|f| f.concerns(id)).cloned().collect(),
+        None => all.to_vec(),
+    };
+    Ok(Json(FindingsPage {
+        year,
+        as_of,
+        total: findings.len(),
+        findings,
+    })
+    .into_response())
 }

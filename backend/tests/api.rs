@@ -1312,3 +1312,75 @@ async fn a_sync_after_a_restart_stores_only_the_new_change() {
         "one new visit after a restart stored {last} B; the whole history before it was {history} B"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 3: every kind of record syncs and feeds the county's findings
+// ---------------------------------------------------------------------------------------
+
+async fn findings_about(server: &Server, id: &str) -> Vec<serde_json::Value> {
+    let path = format!("/api/findings?year=2026&as_of=2026-12-31&about={id}");
+    let reply = server.request(Method::GET, &path, None, Vec::new()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+    let page: serde_json::Value = serde_json::from_slice(&reply.body).expect("findings JSON");
+    page["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn has_rule(findings: &[serde_json::Value], rule: &str, subject: &str) -> bool {
+    findings
+        .iter()
+        .any(|f| f["rule"] == rule && f["subject"]["id"] == subject)
+}
+
+#[tokio::test]
+async fn issue_3_a_leader_point_logged_on_a_phone_clears_the_coverage_finding() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    assert!(
+        has_rule(
+            &findings_about(&server, "v1").await,
+            "PlaceWithoutPoint",
+            "v1"
+        ),
+        "a fresh county has no leader at v1"
+    );
+
+    // Leader l1 (branch b1) names v1 as their contact point, on a phone, offline.
+    let mut phone = Phone::new("phone-l1", 7);
+    let point = shared::domain::records::LeaderPoint {
+        id: "1764000000000-aa".into(),
+        year: 2026,
+        leader: "l1".into(),
+        place: "v1".into(),
+        note: "联系点".into(),
+        recorded_at: 1_764_000_000_000,
+        withdrawn: false,
+    };
+    shared::domain::docs::put(phone.doc(B1), &point, 1).expect("a point on a branch document");
+    let outcome = phone.sync(&server).await;
+    assert!(outcome.refused.is_empty(), "refused: {:?}", outcome.refused);
+
+    let after = findings_about(&server, "v1").await;
+    assert!(!has_rule(&after, "PlaceWithoutPoint", "v1"), "{after:?}");
+    // The leader now owes six visits to v1 this year: the rule sees the new link.
+    assert!(has_rule(
+        &findings_about(&server, "l1").await,
+        "LeaderVisits",
+        "l1"
+    ));
+}
+
+#[tokio::test]
+async fn findings_with_a_bad_date_are_refused_with_a_json_error() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/findings?as_of=31-12-2026",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text().contains("error"), "{}", reply.text());
+}

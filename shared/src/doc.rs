@@ -70,6 +70,7 @@ pub fn genesis(id: &DocId) -> AutoCommit {
                 doc.put(ROOT, "branch", b.as_str())?;
                 doc.put_object(ROOT, "visits", ObjType::Map)?;
             }
+            DocId::Office => crate::domain::docs::put_office_roots(doc)?,
         }
         Ok(())
     };

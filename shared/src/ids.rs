@@ -14,6 +14,8 @@ pub enum DocId {
     Registry,
     /// One 机关/事业 branch's records for all years: its members' and leaders' visits and help.
     Branch(String),
+    /// The county office's own records: 五个结合 tags, filings, inspections, publicity.
+    Office,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +39,7 @@ impl DocId {
     pub fn parse(s: &str) -> Result<Self, DocIdError> {
         match s {
             "registry" => Ok(DocId::Registry),
+            "county-office" => Ok(DocId::Office),
             _ => match s.strip_prefix("branch/") {
                 Some(b) => DocId::branch(b),
                 None => Err(DocIdError::Unknown(s.to_string())),
@@ -50,6 +53,7 @@ impl fmt::Display for DocId {
         match self {
             DocId::Registry => f.write_str("registry"),
             DocId::Branch(b) => write!(f, "branch/{b}"),
+            DocId::Office => f.write_str("county-office"),
         }
     }
 }
@@ -69,9 +73,10 @@ mod tests {
 
     #[test]
     fn doc_ids_round_trip_and_reject_junk() {
-        for id in [DocId::Registry, DocId::branch("b1").unwrap()] {
+        for id in [DocId::Registry, DocId::Office, DocId::branch("b1").unwrap()] {
             assert_eq!(DocId::parse(&id.to_string()).unwrap(), id);
         }
+        assert_eq!(DocId::Office.to_string(), crate::domain::docs::OFFICE_DOC);
         assert!(DocId::parse("branch/").is_err());
         assert!(DocId::parse("branch/../etc").is_err());
         assert!(DocId::parse("county").is_err());

@@ -8,9 +8,8 @@
 //! conflicting ones. Documents made by older apps only lack the extension; `visits` and
 //! the genesis are untouched, so [`crate::doc::read_branch`] reads both kinds alike.
 //!
-//! **The county office's document** (`county-office`) holds the office's own records.
-//! It is not a [`crate::ids::DocId`] variant yet (the server matches on that enum); see
-//! [`OFFICE_DOC`] for how to wire it.
+//! **The county office's document** ([`DocId::Office`], `county-office`) holds the
+//! office's own records; its genesis is [`crate::doc::genesis`]'s like every other.
 
 use super::records::*;
 use crate::doc::{genesis, DocError, SCHEMA};
@@ -22,9 +21,7 @@ use autosurgeon::ReadDoc;
 use autosurgeon::{hydrate, hydrate_prop, reconcile_prop, Hydrate, Reconcile};
 use std::collections::BTreeMap;
 
-/// The id string of the county office's document. To make it a `DocId`: add a variant
-/// that displays and parses as this string, and in `doc::genesis` put `schema` then call
-/// [`put_office_roots`] — that reproduces [`office_genesis`] byte for byte.
+/// The id string of the county office's document (`DocId::Office.to_string()`).
 pub const OFFICE_DOC: &str = "county-office";
 
 /// Root maps added to branch documents by the extension change, in creation order.
@@ -44,9 +41,6 @@ pub const BRANCH_MAPS: &[&str] = &[
 
 /// Root maps of the county office's document, in creation order (same caveat).
 pub const OFFICE_MAPS: &[&str] = &["tags", "filings", "inspections", "publicity"];
-
-/// Same actor as `doc::genesis`: reserved for changes every device must make identically.
-const GENESIS_ACTOR: [u8; 16] = [0; 16];
 
 /// Which document a record type lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,12 +101,7 @@ pub fn put_office_roots<T: Transactable>(doc: &mut T) -> Result<(), automerge::A
 
 /// The identical first change of the county office's document.
 pub fn office_genesis() -> AutoCommit {
-    let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
-    doc.put(ROOT, "schema", SCHEMA)
-        .and_then(|_| put_office_roots(&mut doc))
-        .expect("writing a fresh genesis document cannot fail");
-    doc.commit_with(CommitOptions::default().with_time(0));
-    doc
+    genesis(&DocId::Office)
 }
 
 /// Genesis plus the caller's actor.
