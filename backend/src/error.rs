@@ -8,6 +8,8 @@ use axum::Json;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("请求过大：最多 {0} 字节")]
     TooLarge(usize),
     #[error("同步协议版本 {0} 不受支持，请更新应用")]
@@ -24,6 +26,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
             AppError::UnsupportedVersion(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::Storage(e) => {

@@ -11,7 +11,7 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate};
 pub use error::AppError;
@@ -142,7 +142,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
-        .fallback(|| async { AppError::BadRequest("没有这个接口".into()) });
+        // Unknown API paths get a JSON error, never the app's index.html.
+        .route(
+            "/api/{*rest}",
+            any(|| async { AppError::NotFound("没有这个接口".into()) }),
+        );
     let router = Router::new().merge(api);
     let router = match &state.assets_dir {
         Some(dir) => {

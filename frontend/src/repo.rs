@@ -81,7 +81,7 @@ impl Repo {
                 (Some(d), _) => d.with_actor(self.actor.clone()),
                 // The registry comes from the server; an empty document asks for all of it.
                 (None, DocId::Registry) => AutoCommit::new().with_actor(self.actor.clone()),
-                (None, DocId::Branch(_)) => new_document(id, self.actor.clone()),
+                (None, DocId::Branch(_) | DocId::Office) => new_document(id, self.actor.clone()),
             };
             let state =
                 storage::get_bytes(&state_key(id)).and_then(|b| am_sync::State::decode(&b).ok());
