@@ -111,17 +111,10 @@ pub fn put_visit(doc: &mut AutoCommit, visit: &Visit, now_secs: i64) -> Result<(
     Ok(())
 }
 
-/// Marks a visit withdrawn; it stays in the document and its history.
+/// Marks a visit withdrawn; it stays in the document and its history. `false` if there is
+/// no such visit.
 pub fn withdraw_visit(doc: &mut AutoCommit, id: &str, now_secs: i64) -> Result<bool, DocError> {
-    let visits = root_map(doc, "visits")?;
-    // autosurgeon reports an absent key as an error, not as `None`: look first.
-    if doc.get(&visits, id)?.is_none() {
-        return Ok(false);
-    }
-    let mut visit: Visit = hydrate_prop(doc, &visits, id)?;
-    visit.withdrawn = true;
-    put_visit(doc, &visit, now_secs)?;
-    Ok(true)
+    crate::domain::docs::withdraw::<Visit>(doc, id, now_secs)
 }
 
 pub fn read_branch(doc: &impl ReadDoc) -> Result<BranchDoc, DocError> {

@@ -194,11 +194,17 @@ pub fn withdraw<R: Record>(
     id: &str,
     now_secs: i64,
 ) -> Result<bool, DocError> {
-    let map = prepare::<R>(doc)?;
-    // Hydrating an absent key as `Option` is an error in autosurgeon 0.14, not `None`.
-    if doc.get(&map, id)?.is_none() {
+    check_schema(doc)?;
+    // Look before preparing: merging the extension into a document that cannot hold the
+    // record would make a no-op withdrawal a change to sync.
+    let exists = match doc.get(&ROOT, R::MAP)? {
+        Some((automerge::Value::Object(ObjType::Map), map)) => doc.get(&map, id)?.is_some(),
+        _ => false,
+    };
+    if !exists {
         return Ok(false);
     }
+    let map = prepare::<R>(doc)?;
     let Some(mut record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
         return Ok(false);
     };
