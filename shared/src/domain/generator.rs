@@ -507,6 +507,50 @@ fn enrich(r: &mut Registry, demo_named: usize) {
 }
 
 /// Takes `n` items off the end of a shuffled pool (fewer if it runs out).
+/// Owner → the partners entered for it.
+type Links = BTreeMap<String, BTreeSet<String>>;
+
+/// One kind of one-to-one link for the year, with deliberate gaps. `base` is each owner's
+/// true partner. `repeats` owners take another owner's partner instead (a repeat); `without`
+/// owners have none (every other one leaves a withdrawn entry behind); `with_two` owners
+/// take a second owner's partner too, and that owner is left with a withdrawn entry.
+/// Returns the answer key (owner → partners) and the entries to record as withdrawn.
+fn plan_links(
+    rng: &mut SplitMix,
+    owners: &[String],
+    base: &BTreeMap<String, String>,
+    (repeats, without, with_two): (usize, usize, usize),
+) -> (Links, Vec<(String, String)>) {
+    let mut key: Links = owners
+        .iter()
+        .map(|o| (o.clone(), base.get(o).into_iter().cloned().collect()))
+        .collect();
+    let mut withdrawn = Vec::new();
+    let mut pool: Vec<String> = base.keys().cloned().collect();
+    rng.shuffle(&mut pool);
+    for _ in 0..repeats {
+        if let [a, b] = take(&mut pool, 2).as_slice() {
+            key.insert(a.clone(), BTreeSet::from([base[b].clone()]));
+        }
+    }
+    for (i, c) in take(&mut pool, without).into_iter().enumerate() {
+        if i % 2 == 0 {
+            withdrawn.push((c.clone(), base[&c].clone()));
+        }
+        key.insert(c, BTreeSet::new());
+    }
+    for _ in 0..with_two {
+        if let [d, e] = take(&mut pool, 2).as_slice() {
+            key.get_mut(d)
+                .expect("every owner has an entry")
+                .insert(base[e].clone());
+            withdrawn.push((e.clone(), base[e].clone()));
+            key.insert(e.clone(), BTreeSet::new());
+        }
+    }
+    (key, withdrawn)
+}
+
 fn take<T>(pool: &mut Vec<T>, n: usize) -> Vec<T> {
     let keep = pool.len().saturating_sub(n);
     pool.split_off(keep)
@@ -558,47 +602,23 @@ pub fn generate(spec: GenSpec) -> Generated {
     g.rng.shuffle(&mut places);
 
     // ---- 领导联点: truth, then records with noise.
-    let mut base_point: BTreeMap<String, String> = BTreeMap::new();
-    for (i, (l, _)) in leaders.iter().enumerate() {
-        key.points.insert(l.clone(), BTreeSet::new());
-        if let Some(p) = places.get(i) {
-            base_point.insert(l.clone(), p.clone());
-            key.points
-                .get_mut(l)
-                .expect("just inserted")
-                .insert(p.clone());
-        }
-    }
-    let mut withdrawn_points: Vec<(String, String)> = Vec::new();
-    let mut pool: Vec<String> = base_point.keys().cloned().collect();
-    g.rng.shuffle(&mut pool);
-    for _ in 0..gaps.point_repeats {
-        let ab = take(&mut pool, 2);
-        if let [a, b] = ab.as_slice() {
-            key.points
-                .insert(a.clone(), BTreeSet::from([base_point[b].clone()]));
-        }
-    }
-    for (i, c) in take(&mut pool, gaps.leaders_without_point)
-        .into_iter()
-        .enumerate()
-    {
-        if i % 2 == 0 {
-            withdrawn_points.push((c.clone(), base_point[&c].clone()));
-        }
-        key.points.insert(c, BTreeSet::new());
-    }
-    for _ in 0..gaps.leaders_with_two_points {
-        let de = take(&mut pool, 2);
-        if let [d, e] = de.as_slice() {
-            key.points
-                .get_mut(d)
-                .expect("every leader has an entry")
-                .insert(base_point[e].clone());
-            withdrawn_points.push((e.clone(), base_point[e].clone()));
-            key.points.insert(e.clone(), BTreeSet::new());
-        }
-    }
+    let leader_ids: Vec<String> = leaders.iter().map(|(l, _)| l.clone()).collect();
+    let base_point: BTreeMap<String, String> = leader_ids
+        .iter()
+        .zip(&places)
+        .map(|(l, p)| (l.clone(), p.clone()))
+        .collect();
+    let (points, withdrawn_points) = plan_links(
+        &mut g.rng,
+        &leader_ids,
+        &base_point,
+        (
+            gaps.point_repeats,
+            gaps.leaders_without_point,
+            gaps.leaders_with_two_points,
+        ),
+    );
+    key.points.extend(points);
     let leader_branch: BTreeMap<String, String> = leaders.iter().cloned().collect();
     for (l, ps) in key.points.clone() {
         let b = leader_branch[&l].clone();
@@ -662,47 +682,22 @@ pub fn generate(spec: GenSpec) -> Generated {
     }
 
     // ---- 支部联建: the branch pairs with its leader's first point's branch.
-    let mut base_pair: BTreeMap<String, String> = BTreeMap::new();
-    for (i, b) in branches.iter().enumerate() {
-        key.pairs.insert(b.clone(), BTreeSet::new());
-        if let Some(vb) = places.get(i).and_then(|p| place_branch.get(p)) {
-            base_pair.insert(b.clone(), vb.clone());
-            key.pairs
-                .get_mut(b)
-                .expect("just inserted")
-                .insert(vb.clone());
-        }
-    }
-    let mut withdrawn_pairs: Vec<(String, String)> = Vec::new();
-    let mut pool: Vec<String> = base_pair.keys().cloned().collect();
-    g.rng.shuffle(&mut pool);
-    for _ in 0..gaps.pair_repeats {
-        let ab = take(&mut pool, 2);
-        if let [a, b] = ab.as_slice() {
-            key.pairs
-                .insert(a.clone(), BTreeSet::from([base_pair[b].clone()]));
-        }
-    }
-    for (i, c) in take(&mut pool, gaps.branches_without_pair)
-        .into_iter()
-        .enumerate()
-    {
-        if i % 2 == 0 {
-            withdrawn_pairs.push((c.clone(), base_pair[&c].clone()));
-        }
-        key.pairs.insert(c, BTreeSet::new());
-    }
-    for _ in 0..gaps.branches_with_two_pairs {
-        let de = take(&mut pool, 2);
-        if let [d, e] = de.as_slice() {
-            key.pairs
-                .get_mut(d)
-                .expect("every branch has an entry")
-                .insert(base_pair[e].clone());
-            withdrawn_pairs.push((e.clone(), base_pair[e].clone()));
-            key.pairs.insert(e.clone(), BTreeSet::new());
-        }
-    }
+    let base_pair: BTreeMap<String, String> = branches
+        .iter()
+        .zip(&places)
+        .filter_map(|(b, p)| Some((b.clone(), place_branch.get(p)?.clone())))
+        .collect();
+    let (pairs, withdrawn_pairs) = plan_links(
+        &mut g.rng,
+        &branches,
+        &base_pair,
+        (
+            gaps.pair_repeats,
+            gaps.branches_without_pair,
+            gaps.branches_with_two_pairs,
+        ),
+    );
+    key.pairs.extend(pairs);
     let secretary = |b: &str| format!("p{}-1", &b[1..]);
     for (b, vbs) in key.pairs.clone() {
         for vb in vbs {
