@@ -207,7 +207,8 @@ pub struct Driver {
 
 impl Driver {
     pub async fn start() -> E2eResult<Driver> {
-        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let binary =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let mut last_err = String::new();
         // The free port is found by binding and releasing it, so another
         // process may take it first; a few attempts cover that race.
@@ -221,9 +222,9 @@ impl Driver {
                 // Its own process group, so Drop can also kill the browsers it started.
                 .process_group(0)
                 .kill_on_drop(true);
-            let child = cmd
-                .spawn()
-                .context(format!("starting {binary} (set CHROMEDRIVER or run `cargo xtask setup`)"))?;
+            let child = cmd.spawn().context(format!(
+                "starting {binary} (set CHROMEDRIVER or run `cargo xtask setup`)"
+            ))?;
             let mut driver = Driver {
                 url: format!("http://127.0.0.1:{port}"),
                 child,
@@ -242,7 +243,10 @@ impl Driver {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("chromedriver exited: {status}"));
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return Ok(());
             }
             if start.elapsed() > Duration::from_secs(15) {
@@ -351,12 +355,16 @@ impl Browser {
     }
 
     pub async fn wait_for(&self, css: &str, timeout: Duration) -> E2eResult<Element> {
-        poll(format!("[{}] element {css}", self.name), timeout, || async {
-            self.client
-                .find(Locator::Css(css))
-                .await
-                .map_err(|e| e.to_string())
-        })
+        poll(
+            format!("[{}] element {css}", self.name),
+            timeout,
+            || async {
+                self.client
+                    .find(Locator::Css(css))
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
         .await
     }
 
@@ -368,14 +376,18 @@ impl Browser {
         timeout: Duration,
         ok: impl Fn(&str) -> bool,
     ) -> E2eResult<String> {
-        poll(format!("[{}] {css} to show {what}", self.name), timeout, || async {
-            let text = self.text(css).await?;
-            if ok(&text) {
-                Ok(text)
-            } else {
-                Err(format!("{text:?}"))
-            }
-        })
+        poll(
+            format!("[{}] {css} to show {what}", self.name),
+            timeout,
+            || async {
+                let text = self.text(css).await?;
+                if ok(&text) {
+                    Ok(text)
+                } else {
+                    Err(format!("{text:?}"))
+                }
+            },
+        )
         .await
     }
 
@@ -400,14 +412,20 @@ impl Browser {
             .map_err(self.err(format!("finding {css}")))?;
         let mut out = Vec::with_capacity(els.len());
         for el in els {
-            out.push(el.text().await.map_err(self.err(format!("reading {css}")))?);
+            out.push(
+                el.text()
+                    .await
+                    .map_err(self.err(format!("reading {css}")))?,
+            );
         }
         Ok(out)
     }
 
     pub async fn click(&self, css: &str) -> E2eResult {
         let el = self.wait_for(css, SHORT).await?;
-        el.click().await.map_err(self.err(format!("clicking {css}")))
+        el.click()
+            .await
+            .map_err(self.err(format!("clicking {css}")))
     }
 
     /// Selects by option value, first waiting for the option: selects are
@@ -435,7 +453,9 @@ impl Browser {
     /// Replaces the content of a text field, as typing would.
     pub async fn fill(&self, css: &str, text: &str) -> E2eResult {
         let el = self.wait_for(css, SHORT).await?;
-        el.clear().await.map_err(self.err(format!("clearing {css}")))?;
+        el.clear()
+            .await
+            .map_err(self.err(format!("clearing {css}")))?;
         el.send_keys(text)
             .await
             .map_err(self.err(format!("typing into {css}")))?;
@@ -489,7 +509,10 @@ impl Browser {
                 .await
                 .map(|u| u.to_string())
                 .unwrap_or_default();
-            save(format!("{}.html", self.name), format!("<!-- {url} -->\n{html}").as_bytes());
+            save(
+                format!("{}.html", self.name),
+                format!("<!-- {url} -->\n{html}").as_bytes(),
+            );
         }
         if let Some(log) = self.console_log().await {
             save(format!("{}.console.txt", self.name), log.as_bytes());

@@ -176,13 +176,17 @@ async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     if path.starts_with("/api/") {
         return resp;
     }
-    let value = if is_hashed_asset(&path) && resp.status() == StatusCode::OK {
+    // A 304 refreshes the stored copy's headers, so it must say `immutable` too.
+    let fresh = matches!(resp.status(), StatusCode::OK | StatusCode::NOT_MODIFIED);
+    let value = if is_hashed_asset(&path) && fresh {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let headers = resp.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    // The same URL is served brotli, gzip or plain: shared caches must key on the encoding.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     resp
 }
 

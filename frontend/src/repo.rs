@@ -228,14 +228,23 @@ mod tests {
         LocalStorage::clear();
         let mut repo = Repo::load();
         repo.save_visit(&b1(), &visit("before"), 1).unwrap();
-        // Fill the origin's quota with filler until the browser refuses.
-        let filler = "满".repeat(256 * 1024);
+        // Fill the origin's quota completely: halve the filler each time the browser
+        // refuses, down to a single character, so not even a small save fits.
         let raw = LocalStorage::raw();
-        for i in 0.. {
-            if raw.set_item(&format!("filler.{i}"), &filler).is_err() {
+        let mut chunk = 256 * 1024;
+        let mut i = 0;
+        loop {
+            if raw
+                .set_item(&format!("filler.{i}"), &"满".repeat(chunk))
+                .is_ok()
+            {
+                i += 1;
+                assert!(i < 10_000, "storage never filled up");
+            } else if chunk == 1 {
                 break;
+            } else {
+                chunk /= 2;
             }
-            assert!(i < 400, "storage never filled up");
         }
         repo.save_visit(&b1(), &visit("during"), 2).unwrap();
         assert!(repo.storage_error.is_some(), "the user must be warned");

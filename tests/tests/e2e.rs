@@ -90,18 +90,22 @@ fn is_pending_or_offline(status: &str, pending: usize) -> bool {
 /// the periodic sync alone (which the test must not depend on the period of).
 async fn wait_synced(b: &Browser, timeout: Duration) -> E2eResult<String> {
     let last_click = Cell::new(Instant::now());
-    poll(format!("[{}] #sync-status to show 已同步", b.name), timeout, || async {
-        let status = b.text("#sync-status").await?;
-        if is_synced(&status) {
-            return Ok(status);
-        }
-        if last_click.get().elapsed() > Duration::from_secs(2) {
-            last_click.set(Instant::now());
-            // A failed click (button briefly disabled while syncing) is fine.
-            let _ = b.click("button#sync-now").await;
-        }
-        Err(format!("{status:?}"))
-    })
+    poll(
+        format!("[{}] #sync-status to show 已同步", b.name),
+        timeout,
+        || async {
+            let status = b.text("#sync-status").await?;
+            if is_synced(&status) {
+                return Ok(status);
+            }
+            if last_click.get().elapsed() > Duration::from_secs(2) {
+                last_click.set(Instant::now());
+                // A failed click (button briefly disabled while syncing) is fine.
+                let _ = b.click("button#sync-now").await;
+            }
+            Err(format!("{status:?}"))
+        },
+    )
     .await
 }
 
@@ -110,15 +114,24 @@ async fn entry_texts(b: &Browser) -> E2eResult<Vec<String>> {
 }
 
 async fn wait_entry(b: &Browser, note: &str, timeout: Duration) -> E2eResult {
-    poll(format!("[{}] an entry with {note:?} in #my-entries", b.name), timeout, || async {
-        let entries = entry_texts(b).await?;
-        if entries.iter().any(|e| e.contains(note)) {
-            Ok(())
-        } else {
-            Err(format!("{entries:?}"))
-        }
-    })
+    poll(
+        format!("[{}] an entry with {note:?} in #my-entries", b.name),
+        timeout,
+        || async {
+            let entries = entry_texts(b).await?;
+            if entries.iter().any(|e| e.contains(note)) {
+                Ok(())
+            } else {
+                Err(format!("{entries:?}"))
+            }
+        },
+    )
     .await
+}
+
+/// Chromium's own "site can't be reached" page instead of the app.
+async fn on_browser_error_page(b: &Browser) -> E2eResult<bool> {
+    b.exists("#main-frame-error").await
 }
 
 /// Picks who I am on a fresh phone and waits for the registry to be synced.
@@ -128,7 +141,29 @@ async fn sign_in(b: &Browser, person: &str) -> E2eResult {
     b.click("button#who-ok").await?;
     b.wait_for("button#visit-save", LONG).await?;
     wait_synced(b, LONG).await?;
-    Ok(())
+    wait_offline_shell(b).await
+}
+
+/// Waits until the service worker controls the page and has cached the app shell, so
+/// the page can be reloaded with the server gone.
+async fn wait_offline_shell(b: &Browser) -> E2eResult {
+    poll(format!("[{}] offline app shell", b.name), LONG, || async {
+        let ready = b
+            .execute(
+                "return navigator.serviceWorker.ready \
+                   .then(() => caches.open('sanlian-shell-v1')) \
+                   .then((c) => c.match('/')) \
+                   .then((r) => !!r && navigator.serviceWorker.controller !== null);",
+                vec![],
+            )
+            .await?;
+        if ready == serde_json::Value::Bool(true) {
+            Ok(())
+        } else {
+            Err(format!("not yet: {ready}"))
+        }
+    })
+    .await
 }
 
 /// Today on the browser's clock, as a date input holds it.
@@ -227,14 +262,13 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
             sign_in(a, "p1-1").await?;
             sign_in(b, "p1-2").await?;
 
-            server
-                .take()
-                .expect("server is running")
-                .stop()
-                .await?;
+            server.take().expect("server is running").stop().await?;
 
             let notes_a = ["A到点：东山村班子会 走访一", "A到点：东山村产业调研 走访二"];
-            let notes_b = ["B到点：东山村矛盾排查 走访一", "B到点：东山村帮扶入户 走访二"];
+            let notes_b = [
+                "B到点：东山村矛盾排查 走访一",
+                "B到点：东山村帮扶入户 走访二",
+            ];
             log_visit(a, "v1", "BuildTeam", notes_a[0]).await?;
             log_visit(b, "v1", "Stability", notes_b[0]).await?;
             log_visit(a, "v1", "Industry", notes_a[1]).await?;
@@ -252,6 +286,13 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
             // still down while the pages reload.
             for (phone, notes) in [(a, notes_a), (b, notes_b)] {
                 phone.reload().await?;
+                if on_browser_error_page(phone).await? {
+                    return Err(format!(
+                        "[{}] with the server down, reloading shows the browser's error page \
+                         instead of the app: the app shell is not available offline",
+                        phone.name
+                    ));
+                }
                 for note in notes {
                     wait_entry(phone, note, LONG).await?;
                 }
@@ -273,7 +314,10 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
                 let entries = entry_texts(phone).await?;
                 for note in mine {
                     if !entries.iter().any(|e| e.contains(note)) {
-                        return Err(format!("[{}] lost {note:?} after sync: {entries:?}", phone.name));
+                        return Err(format!(
+                            "[{}] lost {note:?} after sync: {entries:?}",
+                            phone.name
+                        ));
                     }
                 }
                 for note in theirs {
@@ -288,16 +332,20 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
             let expected = total_before + 4;
             let last_load = Cell::new(Instant::now());
             county.goto("/county").await?;
-            poll(format!("#county-total to reach {expected}"), LONG, || async {
-                if last_load.get().elapsed() > Duration::from_secs(3) {
-                    last_load.set(Instant::now());
-                    county.goto("/county").await?;
-                }
-                match county_total(county).await? {
-                    n if n == expected => Ok(()),
-                    n => Err(format!("{n}")),
-                }
-            })
+            poll(
+                format!("#county-total to reach {expected}"),
+                LONG,
+                || async {
+                    if last_load.get().elapsed() > Duration::from_secs(3) {
+                        last_load.set(Instant::now());
+                        county.goto("/county").await?;
+                    }
+                    match county_total(county).await? {
+                        n if n == expected => Ok(()),
+                        n => Err(format!("{n}")),
+                    }
+                },
+            )
             .await?;
 
             let today = browser_today(county).await?;
@@ -317,10 +365,14 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
                         .find(|r| r.contains(note))
                         .ok_or_else(|| format!("county view lacks {note:?}: {rows:?}"))?;
                     if !row.contains(&name) {
-                        return Err(format!("county row for {note:?} lacks author {name}: {row:?}"));
+                        return Err(format!(
+                            "county row for {note:?} lacks author {name}: {row:?}"
+                        ));
                     }
                     if !shows_time(row, &today) {
-                        return Err(format!("county row for {note:?} shows no date/time: {row:?}"));
+                        return Err(format!(
+                            "county row for {note:?} shows no date/time: {row:?}"
+                        ));
                     }
                 }
             }
@@ -328,7 +380,10 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
             // The same merge straight from the server's API that the page renders.
             let summary = server_county(&base).await?;
             if summary["total"].as_u64() != Some(expected as u64) {
-                return Err(format!("/api/county total is {}, want {expected}", summary["total"]));
+                return Err(format!(
+                    "/api/county total is {}, want {expected}",
+                    summary["total"]
+                ));
             }
             let entries = summary["entries"].as_array().cloned().unwrap_or_default();
             for (author, notes) in authors {
@@ -337,7 +392,9 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
                         .iter()
                         .any(|e| e["note"] == note && e["author"] == author && e["place"] == "v1");
                     if !found {
-                        return Err(format!("/api/county lacks {note:?} by {author} at v1: {entries:?}"));
+                        return Err(format!(
+                            "/api/county lacks {note:?} by {author} at v1: {entries:?}"
+                        ));
                     }
                 }
             }
@@ -351,15 +408,11 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
     }
 }
 
-/// The row carries when the visit happened: today's date in ISO or Chinese
-/// form, or a clock time.
+/// The row carries when the visit happened: today's date (ISO, or Chinese
+/// month and day) or a clock time.
 fn shows_time(row: &str, today_iso: &str) -> bool {
-    let mut parts = today_iso.split('-');
-    let (y, m, d) = (
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or(""),
-    );
+    let mut parts = today_iso.split('-').skip(1);
+    let (m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let (m_short, d_short) = (m.trim_start_matches('0'), d.trim_start_matches('0'));
     let clock = row.as_bytes().windows(5).any(|w| {
         w[0].is_ascii_digit()
@@ -371,7 +424,6 @@ fn shows_time(row: &str, today_iso: &str) -> bool {
     row.contains(today_iso)
         || row.contains(&format!("{m}-{d}"))
         || row.contains(&format!("{m_short}月{d_short}日"))
-        || row.contains(&format!("{y}年"))
         || clock
 }
 
@@ -395,6 +447,15 @@ fn asset_refs(html: &str, suffix: &str) -> Vec<String> {
         }
     }
     refs
+}
+
+/// Trunk's file hash: `name-<16 hex>` before the extension (and `_bg`).
+fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn max_age(cache_control: &str) -> Option<u64> {
@@ -448,28 +509,49 @@ async fn check_served_assets(server: &Server, dist: &Path) -> E2eResult {
         return Err(format!("GET / gave {status}, type {ct:?}, encoding {ce:?}"));
     }
     if !cc.contains("no-cache") {
-        return Err(format!("index.html must be revalidated, got cache-control {cc:?}"));
+        return Err(format!(
+            "index.html must be revalidated, got cache-control {cc:?}"
+        ));
     }
     let html = String::from_utf8(body.to_vec()).context("index.html is not UTF-8")?;
 
-    let (_, ce, cc, _, _) = get("/", Some("br")).await?;
+    let (status, ce, cc, _, _) = get("/", Some("br")).await?;
     if ce != "br" || !cc.contains("no-cache") {
-        return Err(format!("GET / (br) gave encoding {ce:?}, cache-control {cc:?}"));
+        return Err(format!(
+            "GET / (br) gave {status}, encoding {ce:?}, cache-control {cc:?}"
+        ));
     }
 
     let wasm = asset_refs(&html, ".wasm");
     let [wasm] = wasm.as_slice() else {
         return Err(format!("expected one .wasm in index.html, found {wasm:?}"));
     };
-    let mut assets = vec![wasm.clone()];
-    assets.extend(asset_refs(&html, ".js"));
-    assets.extend(asset_refs(&html, ".css"));
+    let mut refs = vec![wasm.clone()];
+    refs.extend(asset_refs(&html, ".js"));
+    refs.extend(asset_refs(&html, ".css"));
+    let (assets, unhashed): (Vec<_>, Vec<_>) = refs.into_iter().partition(|r| is_hashed(r));
+    if assets.len() < 3 {
+        return Err(format!(
+            "expected hashed wasm, js and css in index.html, found {assets:?}"
+        ));
+    }
+    // Fixed names (such as a service worker script) must be revalidated.
+    for asset in &unhashed {
+        let (status, _, cc, _, _) = get(asset, None).await?;
+        if !status.is_success() || cc.contains("immutable") {
+            return Err(format!(
+                "GET {asset} gave {status}, cache-control {cc:?}; want revalidation"
+            ));
+        }
+    }
 
     for asset in &assets {
         let file = dist.join(asset.trim_start_matches('/'));
         let raw = std::fs::read(&file).context(format!("reading {}", file.display()))?;
-        let br = std::fs::read(format!("{}.br", file.display()))
-            .context(format!("reading {}.br (precompressed by xtask)", file.display()))?;
+        let br = std::fs::read(format!("{}.br", file.display())).context(format!(
+            "reading {}.br (precompressed by xtask)",
+            file.display()
+        ))?;
 
         let (status, ce, cc, _, body) = get(asset, Some("gzip, deflate, br")).await?;
         if !status.is_success() || ce != "br" || body[..] != br[..] {
@@ -492,17 +574,24 @@ async fn check_served_assets(server: &Server, dist: &Path) -> E2eResult {
 
         let (_, ce, _, ct, body) = get(asset, None).await?;
         if !ce.is_empty() || body[..] != raw[..] {
-            return Err(format!("GET {asset} (identity) gave encoding {ce:?}, {} bytes", body.len()));
+            return Err(format!(
+                "GET {asset} (identity) gave encoding {ce:?}, {} bytes",
+                body.len()
+            ));
         }
         if asset.ends_with(".wasm") && ct != "application/wasm" {
-            return Err(format!("{asset} served as {ct:?}; streaming compile needs application/wasm"));
+            return Err(format!(
+                "{asset} served as {ct:?}; streaming compile needs application/wasm"
+            ));
         }
     }
 
     // Deep links load the app; unknown API paths get an error, never the app.
     let (status, _, cc, ct, _) = get("/county", None).await?;
     if !status.is_success() || !ct.starts_with("text/html") || !cc.contains("no-cache") {
-        return Err(format!("GET /county gave {status}, type {ct:?}, cache-control {cc:?}"));
+        return Err(format!(
+            "GET /county gave {status}, type {ct:?}, cache-control {cc:?}"
+        ));
     }
     let (status, _, _, ct, _) = get("/api/no-such-endpoint", None).await?;
     if !status.is_client_error() || ct.starts_with("text/html") {
@@ -521,6 +610,10 @@ fn asset_refs_finds_trunk_output() {
     assert_eq!(asset_refs(html, ".wasm"), ["/frontend-abc_bg.wasm"]);
     assert_eq!(asset_refs(html, ".js"), ["/frontend-abc.js"]);
     assert_eq!(asset_refs(html, ".css"), ["/style-123.css"]);
+    assert!(is_hashed("/frontend-f6543171302307c0_bg.wasm"));
+    assert!(is_hashed("/style-e03ad14ae2c4adf0.css"));
+    assert!(!is_hashed("/sw.js"));
+    assert!(!is_hashed("/style-123.css"));
 }
 
 #[test]

@@ -26,7 +26,11 @@ const INCOMPRESSIBLE: &[&str] = &[
 ];
 
 #[derive(Parser)]
-#[command(name = "xtask", bin_name = "cargo xtask", about = "三联共建 build, run and test tasks")]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "三联共建 build, run and test tasks"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -188,8 +192,8 @@ impl Ctx {
             TRUNK_VERSION,
             &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
         )?;
-        // Not --locked: the CLI's own lockfile pins crates that no longer
-        // build with current toolchains.
+        // Deliberately not --locked (project decision): what must match is the
+        // version, which comes from our Cargo.lock.
         self.setup_cargo_tool(
             "wasm-bindgen-cli",
             &["wasm-bindgen", "wasm-bindgen-test-runner"],

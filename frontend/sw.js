@@ -1,0 +1,71 @@
+// Offline app shell. Entries live in browser storage, but without this a phone
+// with no connection could not even load the page to reach them: the browser
+// would show its own "site can't be reached" error.
+//
+// It caches index.html and the hashed assets it references, and answers page
+// loads from that cache only when the network fails. API calls are never
+// touched, so the app still sees the server as unreachable and says so.
+
+const CACHE = "sanlian-shell-v1";
+const SHELL = "/";
+const ASSET = /["'](\/[^"'?#]+\.(?:js|wasm|css))["']/g;
+
+// Keeps the shell and exactly the assets it references, so a new deploy's
+// bundle replaces the old one instead of piling up next to it.
+async function remember(shell) {
+  const cache = await caches.open(CACHE);
+  const html = await shell.clone().text();
+  const assets = [...new Set([...html.matchAll(ASSET)].map((m) => m[1]))];
+  for (const asset of assets) {
+    if (!(await cache.match(asset))) {
+      await cache.add(asset);
+    }
+  }
+  await cache.put(SHELL, shell);
+  const keep = new Set([SHELL, ...assets].map((p) => new URL(p, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    if (!keep.has(request.url)) {
+      await cache.delete(request);
+    }
+  }
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    fetch(SHELL, { cache: "no-cache" })
+      .then((shell) => {
+        if (!shell.ok) throw new Error(`shell: HTTP ${shell.status}`);
+        return remember(shell);
+      })
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  // Controls the page that installed it, so a first visit is enough to work offline.
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          const isShell = response.ok && (response.headers.get("content-type") || "").startsWith("text/html");
+          if (isShell) {
+            event.waitUntil(remember(response.clone()).catch(() => {}));
+          }
+          return response;
+        })
+        .catch(async (error) => (await caches.match(SHELL)) || Promise.reject(error)),
+    );
+  } else {
+    // Hashed file names: a cached copy is the right copy.
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  }
+});
