@@ -699,39 +699,30 @@ pub fn generate(spec: GenSpec) -> Generated {
     );
     key.pairs.extend(pairs);
     let secretary = |b: &str| format!("p{}-1", &b[1..]);
-    for (b, vbs) in key.pairs.clone() {
-        for vb in vbs {
-            let d = g.day(1, 3);
-            let (id, at) = g.id(d);
-            g.branch(&b).pairs.insert(
-                id.clone(),
-                BranchPair {
-                    id,
-                    year,
-                    branch: b.clone(),
-                    partner: vb,
-                    author: secretary(&b),
-                    recorded_at: at,
-                    withdrawn: false,
-                },
-            );
-        }
-    }
-    for (b, vb) in withdrawn_pairs {
-        let d = g.day(1, 2);
+    // Entries are dated between January and `last_month`.
+    let put_pair = |g: &mut Gen, b: &str, partner: String, last_month, withdrawn| {
+        let d = g.day(1, last_month);
         let (id, at) = g.id(d);
-        g.branch(&b).pairs.insert(
+        g.branch(b).pairs.insert(
             id.clone(),
             BranchPair {
                 id,
                 year,
-                branch: b.clone(),
-                partner: vb,
-                author: secretary(&b),
+                branch: b.to_string(),
+                partner,
+                author: secretary(b),
                 recorded_at: at,
-                withdrawn: true,
+                withdrawn,
             },
         );
+    };
+    for (b, vbs) in key.pairs.clone() {
+        for vb in vbs {
+            put_pair(&mut g, &b, vb, 3, false);
+        }
+    }
+    for (b, vb) in withdrawn_pairs {
+        put_pair(&mut g, &b, vb, 2, true);
     }
 
     // Coverage and repeats follow from the truth.
