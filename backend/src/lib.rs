@@ -125,7 +125,7 @@ impl AppState {
         let summary = Arc::new(summarize(
             &registry,
             visits.iter().map(|(b, v)| (b.as_str(), v.as_slice())),
-            usize::MAX,
+            MAX_COUNTY_ENTRIES,
         ));
         *self.county_cache.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((generation, summary.clone()));
@@ -236,6 +236,9 @@ async fn sync(
     Ok(([(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)], resp.encode()).into_response())
 }
 
+/// The most entries one county page lists; the cached summary holds no more than this.
+const MAX_COUNTY_ENTRIES: usize = 1000;
+
 #[derive(Deserialize)]
 struct CountyQuery {
     limit: Option<usize>,
@@ -246,7 +249,7 @@ async fn county(
     q: Result<Query<CountyQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
-    let limit = q.limit.unwrap_or(200).min(1000);
+    let limit = q.limit.unwrap_or(200).min(MAX_COUNTY_ENTRIES);
     let s = tokio::task::spawn_blocking(move || state.county())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;

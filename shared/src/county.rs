@@ -46,6 +46,10 @@ pub fn summarize<'a>(
         .into_iter()
         .flat_map(|(b, vs)| vs.iter().filter(|v| !v.withdrawn).map(move |v| (b, v)))
         .collect();
+    let mut per_place: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (_, v) in &all {
+        *per_place.entry(v.place.as_str()).or_default() += 1;
+    }
     let places = registry
         .places
         .values()
@@ -56,7 +60,7 @@ pub fn summarize<'a>(
                 .committees
                 .get(&p.township)
                 .map_or_else(|| p.township.clone(), |c| c.name.clone()),
-            visits: all.iter().filter(|(_, v)| v.place == p.id).count(),
+            visits: per_place.get(p.id.as_str()).copied().unwrap_or(0),
         })
         .collect();
     // Newest first; the id breaks ties so the order is the same on every call.
