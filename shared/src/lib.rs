@@ -10,6 +10,7 @@
 //! - [`wire`]: the sync request/response types sent between phone and server.
 //! - [`client`]: the phone's side of a sync session, transport passed in.
 //! - [`validate`]: form validation with Chinese messages, run on the phone before saving.
+//! - [`forms`]: every form a field user fills in, as data, with its validation.
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
@@ -19,6 +20,7 @@ pub mod county;
 pub mod demo;
 pub mod doc;
 pub mod domain;
+pub mod forms;
 pub mod ids;
 pub mod model;
 pub mod validate;

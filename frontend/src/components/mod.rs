@@ -1,4 +1,5 @@
 pub mod entry_list;
+pub mod findings;
+pub mod record_form;
 pub mod sync_bar;
-pub mod visit_form;
 pub mod who_picker;
