@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod hub;
+pub mod office;
 pub mod store;
 
 use axum::body::Bytes;
@@ -142,6 +143,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
+        .merge(office::routes())
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",
@@ -228,6 +230,9 @@ async fn sync(
     if !shared::ids::is_plain_id(&req.device) {
         return Err(AppError::BadRequest("设备编号无效".into()));
     }
+    state
+        .hub
+        .note_device(&req.device, req.report.clone(), now_secs());
     let hub = state.hub.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
     let resp = tokio::task::spawn_blocking(move || hub.sync(req))

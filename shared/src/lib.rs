@@ -14,6 +14,7 @@
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
+//! - [`office`]: the county office's summaries and forms as the server sends them.
 
 pub mod client;
 pub mod county;
@@ -23,6 +24,7 @@ pub mod domain;
 pub mod forms;
 pub mod ids;
 pub mod model;
+pub mod office;
 pub mod validate;
 pub mod wire;
 

@@ -5,6 +5,8 @@
 //! Tests prefixed `issue_2_` guard issue 2: visits recorded offline on several phones must
 //! all reach the server, survive it, and show in the county view.
 
+mod office;
+
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ReadDoc, ROOT};
@@ -296,6 +298,7 @@ impl Phone {
             device: self.device.clone(),
             reset,
             docs,
+            report: None,
         }
     }
 
