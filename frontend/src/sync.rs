@@ -155,9 +155,10 @@ async fn session(docs: &[DocId]) -> Result<Vec<String>, SyncError> {
     let mut problems = Vec::new();
     let mut reset = true;
     for _ in 0..MAX_ROUNDS {
-        let Some(req) = repo::with(|r| r.next_request(docs, reset)) else {
+        let Some(mut req) = repo::with(|r| r.next_request(docs, reset)) else {
             break;
         };
+        req.report = Some(repo::with(|r| device_report(r)));
         reset = false;
         let resp = post(req.encode()).await?;
         problems.extend(repo::with(|r| r.apply_response(resp)));
@@ -184,4 +185,14 @@ async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
     }
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;
     SyncResponse::decode(&bytes).map_err(|e| SyncError::Failed(e.to_string()))
+}
+
+/// What the phone tells the county office about itself with every sync (sync health).
+fn device_report(r: &repo::Repo) -> shared::office::DeviceReport {
+    shared::office::DeviceReport {
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        user: crate::storage::get::<String>("me"),
+        pending: u32::try_from(r.pending_count()).unwrap_or(u32::MAX),
+        oldest_pending_ms: r.pending_since_ms(),
+    }
 }
