@@ -11,9 +11,8 @@ use shared::ids::DocId;
 pub fn HomePage() -> impl IntoView {
     let sync = expect_context::<SyncState>();
     // The form last used is the likeliest next one; kept across reloads.
-    let chosen = RwSignal::new(
-        crate::storage::get::<String>("form").and_then(|s| FormKind::from_slug(&s)),
-    );
+    let chosen =
+        RwSignal::new(crate::storage::get::<String>("form").and_then(|s| FormKind::from_slug(&s)));
     let body = move || {
         let Some(registry) = sync.registry.get() else {
             return view! {
@@ -74,7 +73,9 @@ pub fn HomePage() -> impl IntoView {
                 }).collect_view()}
             </nav>
             {form}
+            <crate::components::conflicts::Conflicts branch=branch.clone() me=person.id.clone() />
             <EntryList me=person branch=branch registry=registry />
+            <crate::components::export_import::ExportImport />
         }
         .into_any()
     };
