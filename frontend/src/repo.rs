@@ -13,9 +13,9 @@ use automerge::{
 };
 use serde::{Deserialize, Serialize};
 use shared::client::SyncClient;
-use shared::doc::{new_document, put_visit, read_branch, read_registry};
+use shared::doc::{new_document, read_registry};
 use shared::ids::DocId;
-use shared::model::{Registry, Role, Visit};
+use shared::model::{Registry, Role};
 use shared::wire::{SyncRequest, SyncResponse};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -278,8 +278,10 @@ impl Repo {
             .filter(|r| !r.people.is_empty())
     }
 
-    pub fn visits(&mut self, branch: &DocId) -> Vec<Visit> {
-        read_branch(self.doc(branch))
+    // Only the tests read and write bare visits now; the app goes through forms.
+    #[cfg(test)]
+    pub fn visits(&mut self, branch: &DocId) -> Vec<shared::model::Visit> {
+        shared::doc::read_branch(self.doc(branch))
             .map(|b| b.visits.into_values().collect())
             .unwrap_or_default()
     }
@@ -289,15 +291,16 @@ impl Repo {
         self.pending_since.get_or_insert(now_ms);
     }
 
+    #[cfg(test)]
     /// Saves a visit: in memory at once, then to browser storage. A storage failure keeps
     /// the visit in memory (and it still syncs); the caller shows the warning.
     pub fn save_visit(
         &mut self,
         branch: &DocId,
-        visit: &Visit,
+        visit: &shared::model::Visit,
         now_secs: i64,
     ) -> Result<(), String> {
-        put_visit(self.doc(branch), visit, now_secs).map_err(|e| e.to_string())?;
+        shared::doc::put_visit(self.doc(branch), visit, now_secs).map_err(|e| e.to_string())?;
         self.mark_pending(branch, visit.id.clone(), now_secs * 1000);
         self.save_doc(branch);
         self.save_pending();
@@ -596,7 +599,8 @@ mod tests {
     use base64::engine::general_purpose::STANDARD_NO_PAD;
     use base64::Engine;
     use gloo_storage::{LocalStorage, Storage};
-    use shared::model::VisitKind;
+    use shared::doc::put_visit;
+    use shared::model::{Visit, VisitKind};
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);

@@ -202,8 +202,13 @@ pub fn migrate() {
             continue;
         };
         let doc = &name["doc.".len()..];
-        let old = doc_meta(doc);
-        if write_doc_base(doc, &bytes, old.as_ref()).is_ok() {
+        // A version 2 copy can only exist if an earlier migration was cut short; its
+        // chunks may hold newer changes, so the old save is added, never written over.
+        let written = match doc_meta(doc) {
+            Some(meta) => append_doc_chunk(doc, &bytes, &meta).map(drop),
+            None => write_doc_base(doc, &bytes, None).map(drop),
+        };
+        if written.is_ok() {
             remove(&name);
         } else {
             complete = false;
