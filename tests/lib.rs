@@ -262,6 +262,17 @@ impl Driver {
             .prefix(&format!("sanlian-e2e-{name}-"))
             .tempdir()
             .context("creating a browser profile dir")?;
+        self.browser_with_profile(name, base_url, profile).await
+    }
+
+    /// A browser on an existing profile (see [`Browser::close_keep_profile`]): the same
+    /// phone started again, with its storage, caches and service worker.
+    pub async fn browser_with_profile(
+        &self,
+        name: &str,
+        base_url: &str,
+        profile: TempDir,
+    ) -> E2eResult<Browser> {
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let args = [
             "--headless".to_string(),
@@ -551,5 +562,44 @@ impl Browser {
 
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+
+    /// Quits the browser (as a phone closing the app for good) and hands back its
+    /// profile for [`Driver::browser_with_profile`].
+    pub async fn close_keep_profile(self) -> E2eResult<TempDir> {
+        self.client
+            .close()
+            .await
+            .map_err(|e| format!("[{}] closing: {e}", self.name))?;
+        // Chromium writes its storage out as it exits; give it a moment after the
+        // session ends before another one opens the same profile.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(self._profile)
+    }
+
+    /// A DevTools protocol command through chromedriver's `goog/cdp/execute`
+    /// (fantoccini has no call for it), e.g. `Emulation.setCPUThrottlingRate`.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> E2eResult<Value> {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .map_err(self.err("reading the session id"))?
+            .ok_or("no session id")?;
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver_url);
+        let body: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .context(format!("[{}] CDP {cmd}", self.name))?
+            .json()
+            .await
+            .context(format!("[{}] CDP {cmd} reply", self.name))?;
+        match body.get("value") {
+            Some(v) if v.get("error").is_some() => Err(format!("[{}] CDP {cmd}: {v}", self.name)),
+            Some(v) => Ok(v.clone()),
+            None => Err(format!("[{}] CDP {cmd}: {body}", self.name)),
+        }
     }
 }

@@ -50,6 +50,14 @@ enum Cmd {
     },
     /// Set up, build, then run every check CI runs; stops at the first failure.
     Test,
+    /// Build, then save 360×740 screenshots of the field app's main pages into
+    /// docs/screenshots/ (the issue_5 e2e stories take them).
+    Screenshots,
+    /// Precompress a built dist directory and print its raw / gzip / brotli sizes.
+    Sizes {
+        #[arg(default_value = DIST)]
+        dist: PathBuf,
+    },
 }
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
@@ -61,6 +69,8 @@ fn main() -> ExitCode {
         Cmd::Build => ctx.build(),
         Cmd::Run { args } => ctx.run(args),
         Cmd::Test => ctx.test(),
+        Cmd::Screenshots => ctx.screenshots(),
+        Cmd::Sizes { dist } => precompress(&dist).map(|sizes| print!("{}", size_table(&sizes))),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -346,6 +356,29 @@ impl Ctx {
 
         step("build: cargo build -p backend --profile server");
         run(&mut self.cargo(&["build", "-p", "backend", "--profile", "server"]))
+    }
+
+    fn screenshots(&self) -> Result {
+        self.build()?;
+        let out = self.root.join("docs/screenshots");
+        step(&format!(
+            "screenshots: issue_5 e2e stories -> {}",
+            out.display()
+        ));
+        let mut cmd = self.cargo(&[
+            "test",
+            "-p",
+            "e2e",
+            "--test",
+            "e2e",
+            "issue_5_",
+            "--",
+            "--test-threads=1",
+        ]);
+        cmd.env("SANLIAN_DIST", self.dist())
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("SANLIAN_SCREENSHOTS", &out);
+        run(&mut cmd)
     }
 
     // ---- run ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! The app as users get it: the trunk-built bundle in headless Chromium,
 //! talking to the real server. Run through `cargo xtask test`.
 
+mod field;
 mod office;
 
 use std::cell::Cell;
@@ -153,8 +154,7 @@ async fn wait_offline_shell(b: &Browser) -> E2eResult {
         let ready = b
             .execute(
                 "return navigator.serviceWorker.ready \
-                   .then(() => caches.open('sanlian-shell-v1')) \
-                   .then((c) => c.match('/')) \
+                   .then(() => caches.match('/')) \
                    .then((r) => !!r && navigator.serviceWorker.controller !== null);",
                 vec![],
             )
