@@ -6,6 +6,7 @@ use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use shared::ids::DocId;
+use shared::model::{Registry, VisitKind};
 
 #[component]
 pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
@@ -25,15 +26,16 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
         };
         repo::with(|r| r.history(&doc, &map, &record))
             .into_iter()
-            // Genesis-era and bookkeeping fields say nothing to a reader.
-            .filter(|l| l.field != "id" && l.at_secs > 0)
+            // Bookkeeping fields say nothing to a reader.
+            .filter(|l| !matches!(l.field.as_str(), "id" | "author" | "recorded_at"))
             .map(|l| {
+                let value = shown_value(&l.field, &l.value, registry.as_ref());
                 view! {
                     <li>
                         <span class="meta">{clock::format_ms(l.at_secs * 1000)}</span>
                         " " <strong>{name(&l.person)}</strong>
                         " " {i18n::field(&l.field)} " " {t("history.changed")} " "
-                        <q>{l.value}</q>
+                        <q>{value}</q>
                     </li>
                 }
             })
@@ -45,4 +47,17 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
             <ol class="history-lines">{lines}</ol>
         </details>
     }
+}
+
+/// Codes as people know them: place names from the registry, kinds by their label.
+fn shown_value(field: &str, value: &str, registry: Option<&Registry>) -> String {
+    match field {
+        "place" => registry
+            .and_then(|r| r.places.get(value))
+            .map(|p| p.name.clone()),
+        "kind" => VisitKind::from_code(value).map(|k| k.label().to_string()),
+        "date" => Some(clock::format_date(value)),
+        _ => None,
+    }
+    .unwrap_or_else(|| value.to_string())
 }

@@ -573,8 +573,6 @@ async fn issue_5_main_pages_fit_a_360px_phone() {
         wait_synced(a, LONG).await?;
         scroll_to(a, "#my-entries").await?;
         phone_shot(a, "03-my-entries").await?;
-        scroll_to(a, "#export-import").await?;
-        phone_shot(a, "04-export-import").await?;
         a.goto("/county").await?;
         a.wait_for("#county-total", LONG).await?;
         phone_shot(a, "05-county").await?;
