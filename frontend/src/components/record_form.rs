@@ -69,7 +69,8 @@ pub fn RecordForm(
             let id = format!("{}-{}", clock::now_ms(), random_hex(6));
             let typed = values.get_untracked();
             match forms::submit(kind, &typed, &ctx, id, clock::now_ms()) {
-                Ok(entry) => match repo::with(|r| r.save_entry(&branch, &entry, clock::now_secs())) {
+                Ok(entry) => match repo::with(|r| r.save_entry(&branch, &entry, clock::now_secs()))
+                {
                     Ok(()) => {
                         if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
                             let _ = crate::storage::set("last-place", place);
@@ -82,7 +83,10 @@ pub fn RecordForm(
                         let fresh = describe(kind, &person, &branch, &registry);
                         values.update(|v| {
                             for f in &fresh.fields {
-                                if !matches!(f.input, Input::Choice { .. } | Input::Date | Input::Year) {
+                                if !matches!(
+                                    f.input,
+                                    Input::Choice { .. } | Input::Date | Input::Year
+                                ) {
                                     v.insert(f.name.to_string(), f.default.clone());
                                 }
                             }
@@ -104,7 +108,11 @@ pub fn RecordForm(
     let error_for = move |name: &'static str| {
         move || {
             errors
-                .with(|es| es.iter().find(|e| e.field == name).map(|e| e.message.clone()))
+                .with(|es| {
+                    es.iter()
+                        .find(|e| e.field == name)
+                        .map(|e| e.message.clone())
+                })
                 .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
         }
     };

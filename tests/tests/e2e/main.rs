@@ -2,6 +2,7 @@
 //! talking to the real server. Run through `cargo xtask test`.
 
 mod field;
+mod forms;
 mod office;
 
 use std::cell::Cell;
