@@ -236,7 +236,8 @@ async fn session(s: SyncState, docs: &[DocId]) -> Result<Vec<String>, SyncError>
         // and take taps before and after it, so entry never waits for sync.
         gloo_timers::future::sleep(Duration::ZERO).await;
         problems.extend(repo::with(|r| r.apply_response(resp)));
-        s.refresh();
+        // Views re-read the documents once, after the session: re-reading a large branch
+        // after every round would cost more than the round itself.
         gloo_timers::future::sleep(Duration::ZERO).await;
     }
     repo::with(|r| r.settle(docs));
