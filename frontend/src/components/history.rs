@@ -28,6 +28,8 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
             .into_iter()
             // Bookkeeping fields say nothing to a reader.
             .filter(|l| !matches!(l.field.as_str(), "id" | "author" | "recorded_at"))
+            // Every record starts "not withdrawn"; only a withdrawal is news.
+            .filter(|l| !(l.field == "withdrawn" && l.value == "否"))
             .map(|l| {
                 let value = shown_value(&l.field, &l.value, registry.as_ref());
                 view! {
