@@ -1,0 +1,154 @@
+//! The county office on the generator's full county (issue 6): time for the overview
+//! (cold, right after a change, and cached), one drill-down at each level, the county-wide
+//! roster and registration forms as .xlsx, the JSON sizes the browser receives, and the
+//! server's memory with everything loaded.
+//!
+//! `cargo bench -p backend --bench office` (prints a table; see BENCHMARKS.md).
+
+use backend::office::{forms, stamp, view_for, OfficeCache};
+use backend::store::{DocStore, SqliteStore};
+use backend::{AppState, Config};
+use shared::automerge::ActorId;
+use shared::domain::docs::write_county;
+use shared::domain::generator::{generate, GenSpec};
+use shared::ids::DocId;
+use std::time::Instant;
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let spec = GenSpec::COUNTY;
+    let gen = generate(spec);
+    let records = gen.data.record_count();
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let t = Instant::now();
+        let mut docs =
+            write_county(&gen.data, ActorId::from([1u8; 16]), 1_214_800_000).expect("writes");
+        let store = SqliteStore::open(&dir.path().join("sanlian.sqlite3")).expect("store");
+        store.replace("registry", &docs.registry.save()).unwrap();
+        store
+            .replace(&DocId::Office.to_string(), &docs.office.save())
+            .unwrap();
+        for (b, doc) in &mut docs.branches {
+            store.replace(&format!("branch/{b}"), &doc.save()).unwrap();
+        }
+        eprintln!(
+            "(setup: county written to documents and stored in {:.0} s)",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    drop(gen);
+    let rss_before = rss_mib();
+    let state = AppState::open(Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        assets_dir: None,
+        demo: false,
+    })
+    .expect("opens");
+    let cache = OfficeCache::default();
+    let (year, as_of) = (spec.year, spec.as_of());
+
+    println!("county office on GenSpec::COUNTY: {records} records\n");
+    println!("| step | time | JSON to the browser |");
+    println!("|---|---:|---:|");
+    // First request after start: every document is loaded and hydrated.
+    let (view, first) = time(|| view_for(&state, &cache, year, as_of).expect("view"));
+    println!("| first view after start (load + hydrate all documents, rules, indexes) | {first:.0} ms | |");
+    let (o, warm) = time(|| {
+        let v = view_for(&state, &cache, year, as_of).expect("view");
+        serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
+    });
+    println!(
+        "| overview, cached view (per request) | {warm:.1} ms | {} B |",
+        o.len()
+    );
+
+    // A change arrives: the next overview recomputes from the cached per-document records.
+    state
+        .hub()
+        .modify(&DocId::Office, |doc| {
+            shared::domain::docs::put(
+                doc,
+                &shared::domain::records::PlaceTag {
+                    id: "v1-DemoVillage".into(),
+                    place: "v1".into(),
+                    tag: shared::domain::records::TieIn::DemoVillage,
+                    since: 2008,
+                    withdrawn: false,
+                },
+                1,
+            )
+        })
+        .expect("a change");
+    let (o, cold) = time(|| {
+        let v = view_for(&state, &cache, year, as_of).expect("view");
+        serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
+    });
+    println!(
+        "| overview after a change (recompute: merge, rules, indexes) | {cold:.0} ms | {} B |",
+        o.len()
+    );
+    let view = {
+        drop(view);
+        view_for(&state, &cache, year, as_of).expect("view")
+    };
+
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("c1").unwrap()).unwrap());
+    println!(
+        "| drill-down: committee c1 (320 branches) | {t:.1} ms | {} B |",
+        c.len()
+    );
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("t1").unwrap()).unwrap());
+    println!(
+        "| drill-down: township t1 (16 places) | {t:.1} ms | {} B |",
+        c.len()
+    );
+    let (c, t) = time(|| serde_json::to_vec(&view.branch("b1").unwrap()).unwrap());
+    println!("| drill-down: branch b1 | {t:.1} ms | {} B |", c.len());
+    let (c, t) = time(|| serde_json::to_vec(&view.person("p1-2", 0).unwrap()).unwrap());
+    println!(
+        "| drill-down: person p1-2, first page of records | {t:.1} ms | {} B |",
+        c.len()
+    );
+    let filter = backend::office::view::Filter {
+        text: Some("走访".into()),
+        ..Default::default()
+    };
+    let (c, t) = time(|| serde_json::to_vec(&view.search(&filter, 0)).unwrap());
+    println!(
+        "| search \"走访\" over every record, first page | {t:.1} ms | {} B |",
+        c.len()
+    );
+
+    let scope = forms::Scope { committee: None };
+    let (x, t) = time(|| forms::xlsx(&forms::roster(&view, &scope, stamp(&state))).unwrap());
+    println!(
+        "| county roster (花名册) .xlsx | {t:.0} ms | {} B file |",
+        x.len()
+    );
+    let (x, t) = time(|| forms::xlsx(&forms::registration(&view, &scope, stamp(&state))).unwrap());
+    println!(
+        "| county registration forms (登记表) .xlsx | {t:.0} ms | {} B file |",
+        x.len()
+    );
+    println!(
+        "\nserver memory (RSS): {rss_before:.0} MiB before opening, {:.0} MiB with the county loaded and the view cached",
+        rss_mib()
+    );
+}
