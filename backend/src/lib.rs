@@ -197,7 +197,11 @@ fn is_hashed_asset(path: &str) -> bool {
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        // Trunk prints its 64-bit hash without leading zeros: usually 16 hex digits, one in
+        // sixteen builds 15, rarely fewer.
+        .is_some_and(|(_, hash)| {
+            (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
 }
 
 async fn sync(
@@ -316,4 +320,19 @@ async fn findings(
         findings,
     })
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn issue_5_hashes_without_leading_zeros_still_count_as_hashed() {
+        assert!(is_hashed_asset("/frontend-b1d40de3373dcfb.js"), "15 digits");
+        assert!(is_hashed_asset("/frontend-0b1d40de3373dcfb_bg.wasm"));
+        assert!(is_hashed_asset("/style-9f86d081884c7d65.css"));
+        for plain in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icon-192.png"] {
+            assert!(!is_hashed_asset(plain), "{plain} must be revalidated");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use automerge::{
 use serde::{Deserialize, Serialize};
 use shared::client::SyncClient;
 use shared::doc::{new_document, read_registry};
+use shared::domain::records::BranchRecords;
 use shared::ids::DocId;
 use shared::model::{Registry, Role};
 use shared::wire::{SyncRequest, SyncResponse};
@@ -49,6 +50,10 @@ pub struct Repo {
     pending_since: Option<i64>,
     /// The last storage failure, shown until a save succeeds again.
     pub storage_error: Option<StorageFull>,
+    /// Hydrated branch records by the heads they were read at: the entry list, the
+    /// findings and the forms all read them after every change, and hydrating a thousand
+    /// records on a cheap phone takes longer than drawing them.
+    records_cache: BTreeMap<DocId, (Vec<automerge::ChangeHash>, std::rc::Rc<BranchRecords>)>,
 }
 
 pub fn random_hex(bytes: usize) -> String {
@@ -158,6 +163,7 @@ impl Repo {
             pending,
             pending_since: storage::get("pending_since"),
             storage_error: None,
+            records_cache: BTreeMap::new(),
         }
     }
 
@@ -308,8 +314,19 @@ impl Repo {
     }
 
     /// Every record of a branch document, as this phone holds it.
-    pub fn records(&mut self, branch: &DocId) -> shared::domain::records::BranchRecords {
-        shared::domain::docs::read_branch_records(self.doc(branch)).unwrap_or_default()
+    pub fn records(&mut self, branch: &DocId) -> std::rc::Rc<BranchRecords> {
+        let heads = self.doc(branch).get_heads();
+        if let Some((at, records)) = self.records_cache.get(branch) {
+            if *at == heads {
+                return records.clone();
+            }
+        }
+        let records = std::rc::Rc::new(
+            shared::domain::docs::read_branch_records(self.doc(branch)).unwrap_or_default(),
+        );
+        self.records_cache
+            .insert(branch.clone(), (heads, records.clone()));
+        records
     }
 
     /// Saves any record made by a form; same guarantees as [`Repo::save_visit`].

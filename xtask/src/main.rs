@@ -18,6 +18,7 @@ const BINARYEN_VERSION: &str = "132.0.0";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 const DIST: &str = "dist";
 
 /// Never precompressed: already compressed, so a sibling would only cost disk.
@@ -314,6 +315,10 @@ impl Ctx {
         }
         if !is_executable(&self.wasm_opt_path()) && !self.has("npm") {
             missing.push("npm");
+        }
+        // Without a CJK font the screenshots (and any failure screenshot) show boxes.
+        if !Path::new(CJK_FONT).exists() {
+            missing.push("fonts-wqy-microhei");
         }
         if missing.is_empty() {
             println!("setup: chromium, chromedriver present");

@@ -6,6 +6,9 @@ use shared::forms::{self, EntryLine};
 use shared::ids::DocId;
 use shared::model::{Person, Registry};
 
+/// Rows drawn at first, and added per tap on 显示更早的记录.
+const PAGE: usize = 30;
+
 /// The person's own entries of every kind, newest first, straight from the local document.
 #[component]
 pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView {
@@ -18,6 +21,9 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
             forms::entries(&records, &registry, &me)
         })
     };
+    // A year of a busy member's records is hundreds of rows; drawing them all on a cheap
+    // phone at every change is what makes a page slow, and the newest are what people check.
+    let shown = RwSignal::new(PAGE);
     // Which entry asks "撤回？" — one at a time, so a stray tap never withdraws anything.
     let confirming = RwSignal::new(None::<String>);
     let row = move |e: EntryLine| {
@@ -73,9 +79,21 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
                 <ul id="my-entries">
                     {
                         let row = row.clone();
-                        move || entries.get().into_iter().map(row.clone()).collect_view()
+                        move || {
+                            let n = shown.get();
+                            entries.with(|es| es.iter().take(n).cloned().map(row.clone()).collect_view())
+                        }
                     }
                 </ul>
+                {move || {
+                    let more = entries.with(Vec::len).saturating_sub(shown.get());
+                    (more > 0).then(|| view! {
+                        <button type="button" id="more-entries" class="link"
+                            on:click=move |_| shown.update(|n| *n += PAGE)>
+                            {format!("显示更早的记录（还有 {more} 条）")}
+                        </button>
+                    })
+                }}
             </Show>
         </section>
     }
