@@ -29,6 +29,18 @@ fn store_generated(dir: &Path) -> Generated {
     gen
 }
 
+/// Clicks like a thumb does: the element is brought to the middle of the screen first,
+/// away from the fixed tab bar at the bottom.
+async fn tap(b: &Browser, css: &str) -> e2e::E2eResult {
+    b.wait_for(css, LONG).await?;
+    b.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+        vec![serde_json::Value::String(css.to_string())],
+    )
+    .await?;
+    b.click(css).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_6_office_overview_drill_down_and_print_view() {
     let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
@@ -92,25 +104,26 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
             }
 
             // Drill down: committee → branch → person → record.
-            b.click("#office-committees tr[data-id=\"c1\"] a.drill")
-                .await?;
+            tap(b, "#office-committees tr[data-id=\"c1\"] a.drill").await?;
             b.wait_for(
                 &format!("#committee-branches tr[data-id=\"{leader_branch}\"] a.drill"),
                 LONG,
             )
             .await?;
-            b.click(&format!(
-                "#committee-branches tr[data-id=\"{leader_branch}\"] a.drill"
-            ))
+            tap(
+                b,
+                &format!("#committee-branches tr[data-id=\"{leader_branch}\"] a.drill"),
+            )
             .await?;
             b.wait_for(
                 &format!("#branch-people tr[data-id=\"{short_leader}\"] a.drill"),
                 LONG,
             )
             .await?;
-            b.click(&format!(
-                "#branch-people tr[data-id=\"{short_leader}\"] a.drill"
-            ))
+            tap(
+                b,
+                &format!("#branch-people tr[data-id=\"{short_leader}\"] a.drill"),
+            )
             .await?;
             let want = format!("已到点 {visits} 次");
             b.wait_text(
@@ -120,8 +133,7 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
                 |t| t.contains(&want) || t.contains(&format!("全年到点 {visits} 次")),
             )
             .await?;
-            b.click("#person-records li.record button.record-head")
-                .await?;
+            tap(b, "#person-records li.record button.record-head").await?;
             b.wait_for("#person-records li.record .record-detail", SHORT)
                 .await?;
             let detail = b.text("#person-records li.record .record-detail").await?;
@@ -158,7 +170,7 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
                 .execute(
                     "return Array.from(document.styleSheets).some(s => Array.from(s.cssRules)\
                  .some(r => r.media && r.media.mediaText.includes('print')\
-                 && r.cssText.includes('A4')))",
+                 && r.cssText.toLowerCase().includes('a4')))",
                     vec![],
                 )
                 .await?;
