@@ -1,6 +1,7 @@
 //! The 三联共建 server: syncs the phones' Automerge documents, keeps them durably, and
 //! computes the county's merged views. `main.rs` only parses arguments and binds.
 
+pub mod backup;
 pub mod error;
 pub mod hub;
 pub mod store;
@@ -70,9 +71,15 @@ fn now_secs() -> i64 {
 impl AppState {
     pub fn open(config: Config) -> Result<Self, AppError> {
         let store: Arc<dyn DocStore> = match &config.data_dir {
-            Some(dir) => Arc::new(SqliteStore::open(&dir.join("sanlian.sqlite3"))?),
+            Some(dir) => Arc::new(SqliteStore::open(&backup::db_path(dir))?),
             None => Arc::new(MemStore::default()),
         };
+        Self::with_store(store, config)
+    }
+
+    /// The state over a given store (`config.data_dir` is not read): tests put faults
+    /// between the server and its disk this way.
+    pub fn with_store(store: Arc<dyn DocStore>, config: Config) -> Result<Self, AppError> {
         let hub = Hub::new(store)?;
         if config.demo && hub.is_empty()? {
             tracing::info!("empty store: loading the demo county");
@@ -142,6 +149,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
+        .route("/api/admin/quarantine", get(backup::quarantine_listing))
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",

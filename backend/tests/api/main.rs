@@ -32,6 +32,8 @@ use tower::ServiceExt;
 /// A sync session that has not converged after this many rounds is a bug.
 const MAX_ROUNDS: usize = 12;
 
+mod faults;
+
 const REGISTRY: &str = "registry";
 const B1: &str = "branch/b1";
 
