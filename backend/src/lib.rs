@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod error;
 pub mod hub;
+pub mod limits;
 pub mod store;
 
 use axum::body::Bytes;
@@ -51,6 +52,7 @@ pub struct AppState {
     county_cache: CountyCache,
     findings_cache: FindingsCache,
     assets_dir: Option<PathBuf>,
+    rate: Arc<limits::DeviceRate>,
 }
 
 impl From<HubError> for AppError {
@@ -90,7 +92,14 @@ impl AppState {
             county_cache: Arc::new(Mutex::new(None)),
             findings_cache: Arc::new(Mutex::new(None)),
             assets_dir: config.assets_dir,
+            rate: Arc::new(limits::DeviceRate::default()),
         })
+    }
+
+    /// Replaces the per-device sync rate limit (tests, load benchmarks).
+    pub fn with_device_rate(mut self, rate: limits::DeviceRate) -> Self {
+        self.rate = Arc::new(rate);
+        self
     }
 
     pub fn hub(&self) -> &Hub {
@@ -236,11 +245,20 @@ async fn sync(
     if !shared::ids::is_plain_id(&req.device) {
         return Err(AppError::BadRequest("设备编号无效".into()));
     }
+    state
+        .rate
+        .check(&req.device)
+        .map_err(AppError::RateLimited)?;
     let hub = state.hub.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
-    let resp = tokio::task::spawn_blocking(move || hub.sync(req))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let resp = tokio::task::spawn_blocking(move || {
+        if limits::changes_in(&req) > limits::MAX_CHANGES_PER_REQUEST {
+            return Err(AppError::TooManyChanges(limits::MAX_CHANGES_PER_REQUEST));
+        }
+        Ok(hub.sync(req)?)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(([(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)], resp.encode()).into_response())
 }
 

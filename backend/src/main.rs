@@ -19,6 +19,12 @@ struct Args {
     /// Do not load the demo county into an empty store.
     #[arg(long)]
     no_demo: bool,
+    /// Syncs a device may make per second once its burst is used up.
+    #[arg(long, env = "SANLIAN_DEVICE_RATE", default_value_t = 5.0)]
+    device_rate: f64,
+    /// Syncs a device may make at once.
+    #[arg(long, env = "SANLIAN_DEVICE_BURST", default_value_t = 60)]
+    device_burst: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -94,7 +100,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data_dir: Some(args.data_dir.clone()),
         assets_dir: Some(args.assets),
         demo: !args.no_demo,
-    })?;
+    })?
+    .with_device_rate(backend::limits::DeviceRate::new(
+        args.device_rate,
+        args.device_burst,
+    ));
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(
         "三联共建 listening on http://{}  (data: {})",

@@ -208,6 +208,8 @@ impl ServerProcess {
             .arg(data_dir)
             .arg("--assets")
             .arg(data_dir.join("no-assets"))
+            // These phones sync in a tight loop; the rate limit has its own test.
+            .args(["--device-rate", "1000", "--device-burst", "1000"])
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
