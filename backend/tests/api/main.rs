@@ -33,6 +33,7 @@ use tower::ServiceExt;
 const MAX_ROUNDS: usize = 12;
 
 mod faults;
+mod fuzz;
 mod limits;
 
 const REGISTRY: &str = "registry";
