@@ -23,8 +23,8 @@ use shared::county::{summarize, CountySummary};
 use shared::demo::{self, DemoSpec};
 use shared::domain::rules::{evaluate, Finding};
 use shared::wire::{
-    SyncRequest, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, SYNC_CONTENT_TYPE,
-    SYNC_PATH,
+    SyncRequest, WireError, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION,
+    SYNC_CONTENT_TYPE, SYNC_PATH,
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -233,7 +233,11 @@ async fn sync(
             "Content-Type 应为 {SYNC_CONTENT_TYPE}"
         )));
     }
-    let req = SyncRequest::decode(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let req = SyncRequest::decode(&body).map_err(|e| match e {
+        WireError::Version(v) => AppError::UnsupportedVersion(v),
+        WireError::TooLarge => AppError::TooLarge(MAX_BODY_BYTES),
+        e => AppError::BadRequest(e.to_string()),
+    })?;
     if req.version != PROTOCOL_VERSION {
         return Err(AppError::UnsupportedVersion(req.version));
     }
