@@ -5,7 +5,7 @@ use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use shared::doc::{new_document, read_registry, DocError};
-use shared::domain::docs::{read_branch_records, read_office};
+use shared::domain::docs::{check_branch_changes, read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
 use shared::ids::DocId;
 use shared::model::{Registry, Visit};
@@ -329,7 +329,7 @@ impl Hub {
         if e.doc.get_heads() != before {
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
-            if let Err(err) = read_branch_records(&e.doc) {
+            if let Err(err) = check_branch_changes(&mut e.doc, &before) {
                 self.revert(&id, &mut e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"
