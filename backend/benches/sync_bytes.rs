@@ -1,12 +1,17 @@
 //! Bytes on the wire for a phone that reconnects: it holds H earlier visits (already on the
-//! server), logs k new ones offline, then syncs. Runs the phone's real session code
-//! (`shared::client`) against the server's real sync handler (`Hub`), in memory.
+//! server), logs k new ones offline (one change each, as the app makes them), restarts, then
+//! syncs. Runs the phone's real session code (`shared::client`) against the server's real
+//! sync handler (`Hub`), in memory, and beside it the floor: the k new records as gzip'd JSON.
+//! Also times adding one record to a document of H records, as the phone does on "save".
 //!
-//! `cargo bench -p backend --bench sync_bytes`
+//! `cargo bench -p backend --bench sync_bytes` (`-- 100 1000` for other H). The
+//! automerge-repo side of the comparison is `node xtask/side-by-side/automerge-repo.mjs`
+//! (see BENCHMARKS.md).
 
 use automerge::ActorId;
 use backend::hub::Hub;
 use backend::store::MemStore;
+use flate2::write::GzEncoder;
 use shared::client::SyncClient;
 use shared::demo::{self, DemoSpec};
 use shared::doc::{new_document, put_visit};
@@ -14,18 +19,49 @@ use shared::ids::DocId;
 use shared::model::{Visit, VisitKind};
 use shared::wire::SyncRequest;
 use std::convert::Infallible;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
+const PHRASES: &[&str] = &[
+    "走访帮扶对象",
+    "了解茶园管护情况",
+    "询问务工收入",
+    "协调技术员下周来村指导",
+    "查看危房改造进度",
+    "召开村两委班子会",
+    "排查邻里矛盾纠纷",
+    "宣讲惠民政策",
+    "落实产业奖补",
+    "对接农产品销路",
+    "慰问留守老人",
+    "帮助申报小额贷款",
+];
+
+/// A visit whose note differs from its neighbours', as real notes do (identical notes would
+/// compress to nothing and flatter every method).
 fn visit(i: usize) -> Visit {
+    let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D;
+    let mut note = String::new();
+    for _ in 0..3 {
+        x ^= x >> 29;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        note.push_str(PHRASES[(x % PHRASES.len() as u64) as usize]);
+        note.push('，');
+    }
+    note.push_str(&format!("共{}户。", 2 + x % 17));
     Visit {
-        id: format!("1764000000000-{i:06x}"),
+        id: format!(
+            "{}-{:08x}",
+            1_764_000_000_000u64 + i as u64 * 60_000,
+            x as u32
+        ),
         author: "p1-2".into(),
-        date: "2026-11-20".into(),
-        place: "v1".into(),
-        kind: VisitKind::Help,
-        note: "走访帮扶对象，了解茶园管护和务工收入情况，协调技术员下周来村指导".into(),
-        recorded_at: 1_764_000_000_000 + i as i64,
+        date: format!("2026-{:02}-{:02}", 1 + (i / 28) % 12, 1 + i % 28),
+        place: format!("v{}", 1 + i % 4),
+        kind: [VisitKind::Help, VisitKind::Industry, VisitKind::BuildTeam][i % 3],
+        note,
+        recorded_at: 1_764_000_000_000 + i as i64 * 60_000,
         withdrawn: false,
     }
 }
@@ -40,25 +76,53 @@ fn transport(hub: &Hub) -> impl FnMut(Vec<u8>) -> Result<Vec<u8>, Infallible> + 
     }
 }
 
+fn gzip_json(visits: &[Visit]) -> usize {
+    let json = serde_json::to_vec(visits).unwrap();
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&json).unwrap();
+    enc.finish().unwrap().len()
+}
+
 fn main() {
-    println!("| H earlier | k new | round trips | bytes up | bytes down | total | session time |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for history in [100usize, 1000] {
+    let hs: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let hs = if hs.is_empty() { vec![100, 10_000] } else { hs };
+    println!("| H earlier | k new | round trips | bytes up | bytes down | total | session time | gzip'd JSON of the k records | add one record at H |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let branch = DocId::branch("b1").unwrap();
+    let docs = [DocId::Registry, branch.clone()];
+    for &history in &hs {
+        let mut doc = new_document(&branch, ActorId::random());
+        for i in 0..history {
+            put_visit(&mut doc, &visit(i), i as i64).unwrap();
+        }
+        let saved = doc.save();
+        // Saving one more record into a document of H, as the app does on "save".
+        let mut timing = automerge::AutoCommit::load(&saved).unwrap();
+        let mut adds = Vec::new();
+        for j in 0..20 {
+            let t = Instant::now();
+            put_visit(&mut timing, &visit(1_000_000 + j), 0).unwrap();
+            adds.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        adds.sort_by(|a, b| a.total_cmp(b));
+        let add_ms = adds[adds.len() / 2];
+
         for new in [1usize, 10, 100] {
             let hub = Hub::new(Arc::new(MemStore::default())).unwrap();
             hub.write_registry(&demo::registry(DemoSpec::SMALL), 0)
                 .unwrap();
-            let branch = DocId::branch("b1").unwrap();
-            let docs = [DocId::Registry, branch.clone()];
-
-            let mut doc = new_document(&branch, ActorId::random());
-            for i in 0..history {
-                put_visit(&mut doc, &visit(i), i as i64).unwrap();
-            }
             let mut phone = SyncClient::new("bench-phone");
             phone.insert(DocId::Registry, automerge::AutoCommit::new(), None);
-            phone.insert(branch.clone(), doc, None);
-            phone.session(&docs, transport(&hub)).unwrap();
+            phone.insert(
+                branch.clone(),
+                automerge::AutoCommit::load(&saved).unwrap(),
+                None,
+            );
+            let first = phone.session(&docs, transport(&hub)).unwrap();
+            assert!(first.problems.is_empty(), "{:?}", first.problems);
 
             // The app restarts: documents and the persisted part of the sync states reload.
             let mut reopened = SyncClient::new("bench-phone");
@@ -72,8 +136,9 @@ fn main() {
                     .with_actor(ActorId::random());
                 reopened.insert(id.clone(), doc, state);
             }
-            for i in history..history + new {
-                put_visit(reopened.doc(&branch).unwrap(), &visit(i), i as i64).unwrap();
+            let fresh: Vec<Visit> = (history..history + new).map(visit).collect();
+            for v in &fresh {
+                put_visit(reopened.doc(&branch).unwrap(), v, 0).unwrap();
             }
             let started = Instant::now();
             let report = reopened.session(&docs, transport(&hub)).unwrap();
@@ -90,13 +155,29 @@ fn main() {
                 .len();
             assert_eq!(on_server, history + new);
             println!(
-                "| {history} | {new} | {} | {} | {} | {} | {:.1} ms |",
+                "| {history} | {new} | {} | {} | {} | {} | {:.1} ms | {} | {add_ms:.2} ms |",
                 report.round_trips,
                 report.bytes_up,
                 report.bytes_down,
                 report.bytes_up + report.bytes_down,
-                took.as_secs_f64() * 1000.0
+                took.as_secs_f64() * 1000.0,
+                gzip_json(&fresh),
             );
         }
     }
+    // Nothing new on either side: a phone that reconnects with nothing to say.
+    let hub = Hub::new(Arc::new(MemStore::default())).unwrap();
+    hub.write_registry(&demo::registry(DemoSpec::SMALL), 0)
+        .unwrap();
+    let mut phone = SyncClient::new("idle-phone");
+    phone.insert(DocId::Registry, automerge::AutoCommit::new(), None);
+    let mut doc = new_document(&branch, ActorId::random());
+    put_visit(&mut doc, &visit(0), 0).unwrap();
+    phone.insert(branch.clone(), doc, None);
+    phone.session(&docs, transport(&hub)).unwrap();
+    let idle = phone.session(&docs, transport(&hub)).unwrap();
+    println!(
+        "\nreconnect with nothing new on either side: {} round trips, {} B up, {} B down",
+        idle.round_trips, idle.bytes_up, idle.bytes_down
+    );
 }

@@ -12,6 +12,10 @@ pub enum AppError {
     NotFound(String),
     #[error("请求过大：最多 {0} 字节")]
     TooLarge(usize),
+    #[error("一次同步的更改过多：最多 {0} 条，请分批同步")]
+    TooManyChanges(usize),
+    #[error("同步过于频繁，请 {} 秒后再试", .0.as_secs().max(1))]
+    RateLimited(std::time::Duration),
     #[error("同步协议版本 {0} 不受支持，请更新应用")]
     UnsupportedVersion(u16),
     #[error("storage: {0}")]
@@ -27,7 +31,22 @@ impl IntoResponse for AppError {
         let (status, message) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
-            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
+            AppError::TooLarge(_) | AppError::TooManyChanges(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, self.to_string())
+            }
+            AppError::RateLimited(wait) => {
+                let secs = wait.as_secs().max(1).to_string();
+                let mut resp = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(serde_json::json!({ "error": self.to_string() })),
+                )
+                    .into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
+                    resp.headers_mut()
+                        .insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return resp;
+            }
             AppError::UnsupportedVersion(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");

@@ -5,7 +5,7 @@ use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use shared::doc::{new_document, read_registry, DocError};
-use shared::domain::docs::{read_branch_records, read_office};
+use shared::domain::docs::{check_branch_changes, read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
 use shared::ids::DocId;
 use shared::model::{Registry, Visit};
@@ -47,6 +47,12 @@ struct Inner {
     /// Device → (last sync, seconds since the epoch; what it reported). Sync health only,
     /// so kept in memory: after a restart devices reappear at their next sync.
     devices: Mutex<std::collections::BTreeMap<String, (i64, shared::office::DeviceReport)>>,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -107,11 +113,28 @@ impl Hub {
         // A document never stored is its genesis, in memory only: reading must not make
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
-        let entry = Entry {
-            doc: self.load_doc(id, chunks)?,
-            chunks: chunk_count,
-            peers: HashMap::new(),
-            records: None,
+        let entry = match self.load_checked(id, chunks) {
+            Ok((doc, records)) => Entry {
+                doc,
+                chunks: chunk_count,
+                peers: HashMap::new(),
+                records,
+            },
+            Err(HubError::Corrupt { doc, reason }) => {
+                // One damaged document must not take the county down: move it aside for
+                // an operator and start it again; the phones that wrote it still hold
+                // its changes and send them in their next session.
+                tracing::error!(%doc, %reason, "stored document cannot be loaded: quarantined");
+                self.inner.store.quarantine(&key, &reason, unix_now())?;
+                self.inner.generation.fetch_add(1, Ordering::AcqRel);
+                Entry {
+                    doc: new_document(id, server_actor()),
+                    chunks: 0,
+                    peers: HashMap::new(),
+                    records: None,
+                }
+            }
+            Err(e) => return Err(e),
         };
         let mut docs = lock(&self.inner.docs);
         // Another request may have loaded it meanwhile; keep the first so no state is split.
@@ -119,6 +142,43 @@ impl Hub {
             .entry(id.clone())
             .or_insert_with(|| Arc::new(Mutex::new(entry)))
             .clone())
+    }
+
+    /// Loads a stored document and, for a branch, reads it once, so a document that loads
+    /// but no longer reads as its schema is caught here rather than in every view.
+    #[allow(clippy::type_complexity)]
+    fn load_checked(
+        &self,
+        id: &DocId,
+        chunks: Vec<Vec<u8>>,
+    ) -> Result<(AutoCommit, Option<(Vec<ChangeHash>, Arc<BranchRecords>)>), HubError> {
+        let stored = !chunks.is_empty();
+        let mut doc = self.load_doc(id, chunks)?;
+        let corrupt = |reason: String| HubError::Corrupt {
+            doc: id.to_string(),
+            reason,
+        };
+        let records = match id {
+            DocId::Branch(_) if stored => {
+                let r = read_branch_records(&doc).map_err(|e| corrupt(e.to_string()))?;
+                Some((doc.get_heads(), Arc::new(r)))
+            }
+            DocId::Registry if stored => {
+                read_registry(&doc).map_err(|e| corrupt(e.to_string()))?;
+                None
+            }
+            DocId::Office if stored => {
+                read_office(&doc).map_err(|e| corrupt(e.to_string()))?;
+                None
+            }
+            _ => None,
+        };
+        Ok((doc, records))
+    }
+
+    /// Documents moved aside because they could not be loaded.
+    pub fn quarantined(&self) -> Result<Vec<crate::store::Quarantined>, HubError> {
+        Ok(self.inner.store.quarantined()?)
     }
 
     fn load_doc(&self, id: &DocId, chunks: Vec<Vec<u8>>) -> Result<AutoCommit, HubError> {
@@ -273,7 +333,7 @@ impl Hub {
         if e.doc.get_heads() != before {
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
-            if let Err(err) = read_branch_records(&e.doc) {
+            if let Err(err) = check_branch_changes(&mut e.doc, &before) {
                 self.revert(&id, &mut e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"

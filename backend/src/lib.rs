@@ -1,9 +1,11 @@
 //! The 三联共建 server: syncs the phones' Automerge documents, keeps them durably, and
 //! computes the county's merged views. `main.rs` only parses arguments and binds.
 
+pub mod backup;
 pub mod error;
 pub mod hub;
 pub mod office;
+pub mod limits;
 pub mod store;
 
 use axum::body::Bytes;
@@ -22,8 +24,8 @@ use shared::county::{summarize, CountySummary};
 use shared::demo::{self, DemoSpec};
 use shared::domain::rules::{evaluate, Finding};
 use shared::wire::{
-    SyncRequest, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, SYNC_CONTENT_TYPE,
-    SYNC_PATH,
+    SyncRequest, WireError, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION,
+    SYNC_CONTENT_TYPE, SYNC_PATH,
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -51,6 +53,7 @@ pub struct AppState {
     county_cache: CountyCache,
     findings_cache: FindingsCache,
     assets_dir: Option<PathBuf>,
+    rate: Arc<limits::DeviceRate>,
 }
 
 impl From<HubError> for AppError {
@@ -71,9 +74,15 @@ fn now_secs() -> i64 {
 impl AppState {
     pub fn open(config: Config) -> Result<Self, AppError> {
         let store: Arc<dyn DocStore> = match &config.data_dir {
-            Some(dir) => Arc::new(SqliteStore::open(&dir.join("sanlian.sqlite3"))?),
+            Some(dir) => Arc::new(SqliteStore::open(&backup::db_path(dir))?),
             None => Arc::new(MemStore::default()),
         };
+        Self::with_store(store, config)
+    }
+
+    /// The state over a given store (`config.data_dir` is not read): tests put faults
+    /// between the server and its disk this way.
+    pub fn with_store(store: Arc<dyn DocStore>, config: Config) -> Result<Self, AppError> {
         let hub = Hub::new(store)?;
         if config.demo && hub.is_empty()? {
             tracing::info!("empty store: loading the demo county");
@@ -84,7 +93,14 @@ impl AppState {
             county_cache: Arc::new(Mutex::new(None)),
             findings_cache: Arc::new(Mutex::new(None)),
             assets_dir: config.assets_dir,
+            rate: Arc::new(limits::DeviceRate::default()),
         })
+    }
+
+    /// Replaces the per-device sync rate limit (tests, load benchmarks).
+    pub fn with_device_rate(mut self, rate: limits::DeviceRate) -> Self {
+        self.rate = Arc::new(rate);
+        self
     }
 
     pub fn hub(&self) -> &Hub {
@@ -144,6 +160,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
         .merge(office::routes())
+        .route("/api/admin/quarantine", get(backup::quarantine_listing))
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",
@@ -222,7 +239,11 @@ async fn sync(
             "Content-Type 应为 {SYNC_CONTENT_TYPE}"
         )));
     }
-    let req = SyncRequest::decode(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let req = SyncRequest::decode(&body).map_err(|e| match e {
+        WireError::Version(v) => AppError::UnsupportedVersion(v),
+        WireError::TooLarge => AppError::TooLarge(MAX_BODY_BYTES),
+        e => AppError::BadRequest(e.to_string()),
+    })?;
     if req.version != PROTOCOL_VERSION {
         return Err(AppError::UnsupportedVersion(req.version));
     }
@@ -235,13 +256,22 @@ async fn sync(
         return Err(AppError::BadRequest("设备编号无效".into()));
     }
     state
+        .rate
+        .check(&req.device)
+        .map_err(AppError::RateLimited)?;
+    state
         .hub
         .note_device(&req.device, req.report.clone(), now_secs());
     let hub = state.hub.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
-    let resp = tokio::task::spawn_blocking(move || hub.sync(req))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let resp = tokio::task::spawn_blocking(move || {
+        if limits::changes_in(&req) > limits::MAX_CHANGES_PER_REQUEST {
+            return Err(AppError::TooManyChanges(limits::MAX_CHANGES_PER_REQUEST));
+        }
+        Ok(hub.sync(req)?)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(([(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)], resp.encode()).into_response())
 }
 

@@ -19,6 +19,66 @@ struct Args {
     /// Do not load the demo county into an empty store.
     #[arg(long)]
     no_demo: bool,
+    /// Syncs a device may make per second once its burst is used up.
+    #[arg(long, env = "SANLIAN_DEVICE_RATE", default_value_t = 5.0)]
+    device_rate: f64,
+    /// Syncs a device may make at once.
+    #[arg(long, env = "SANLIAN_DEVICE_BURST", default_value_t = 60)]
+    device_burst: u32,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Operations on the data directory; without one the server runs.
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Copy the database to FILE while the server may keep running, then check the copy.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (stop the server first).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Write every document as a standalone .automerge file under DIR.
+    Export {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn run_command(
+    data_dir: &std::path::Path,
+    command: Command,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use backend::backup;
+    let (what, summary) = match command {
+        Command::Backup { to } => (
+            format!("backup to {}", to.display()),
+            backup::backup(data_dir, &to)?,
+        ),
+        Command::Restore { from } => (
+            format!("restore from {}", from.display()),
+            backup::restore(&from, data_dir)?,
+        ),
+        Command::Export { dir } => (
+            format!("export to {}", dir.display()),
+            backup::export(data_dir, &dir)?,
+        ),
+    };
+    println!(
+        "{what}: {} documents, {} bytes{}",
+        summary.documents,
+        summary.bytes,
+        if summary.unreadable.is_empty() {
+            String::new()
+        } else {
+            format!(", UNREADABLE: {}", summary.unreadable.join(" "))
+        }
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -30,6 +90,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let args = Args::parse();
+    if let Some(command) = args.command {
+        return run_command(&args.data_dir, command);
+    }
     if !args.assets.join("index.html").exists() {
         tracing::warn!(assets = %args.assets.display(), "no built frontend here: run `cargo xtask run`");
     }
@@ -37,7 +100,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data_dir: Some(args.data_dir.clone()),
         assets_dir: Some(args.assets),
         demo: !args.no_demo,
-    })?;
+    })?
+    .with_device_rate(backend::limits::DeviceRate::new(
+        args.device_rate,
+        args.device_burst,
+    ));
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(
         "三联共建 listening on http://{}  (data: {})",

@@ -33,11 +33,29 @@ pub trait DocStore: Send + Sync + 'static {
     fn replace(&self, doc: &str, full: &[u8]) -> Result<(), StoreError>;
     /// Every stored document id.
     fn list(&self) -> Result<Vec<String>, StoreError>;
+    /// Moves a document that cannot be loaded out of the way, all or nothing: its bytes are
+    /// kept for an operator, and the document starts again from what phones send.
+    fn quarantine(&self, doc: &str, reason: &str, at_secs: i64) -> Result<(), StoreError>;
+    /// What has been quarantined, oldest first.
+    fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError>;
+}
+
+/// A document moved aside because it could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Quarantined {
+    pub doc: String,
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub bytes: usize,
 }
 
 /// For tests and throw-away servers.
 #[derive(Default)]
-pub struct MemStore(Mutex<BTreeMap<String, Vec<Vec<u8>>>>);
+pub struct MemStore(
+    Mutex<BTreeMap<String, Vec<Vec<u8>>>>,
+    Mutex<Vec<Quarantined>>,
+);
 
 impl DocStore for MemStore {
     fn load(&self, doc: &str) -> Result<Vec<Vec<u8>>, StoreError> {
@@ -62,6 +80,20 @@ impl DocStore for MemStore {
     fn list(&self) -> Result<Vec<String>, StoreError> {
         Ok(self.0.lock().unwrap().keys().cloned().collect())
     }
+    fn quarantine(&self, doc: &str, reason: &str, at_secs: i64) -> Result<(), StoreError> {
+        if let Some(chunks) = self.0.lock().unwrap().remove(doc) {
+            self.1.lock().unwrap().push(Quarantined {
+                doc: doc.to_string(),
+                reason: reason.to_string(),
+                at: at_secs,
+                bytes: chunks.iter().map(Vec::len).sum(),
+            });
+        }
+        Ok(())
+    }
+    fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
+        Ok(self.1.lock().unwrap().clone())
+    }
 }
 
 /// SQLite in WAL mode with `synchronous=FULL`: a committed append survives power loss.
@@ -82,7 +114,14 @@ impl SqliteStore {
                  doc  TEXT NOT NULL,
                  data BLOB NOT NULL
              );
-             CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc, seq);",
+             CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc, seq);
+             CREATE TABLE IF NOT EXISTS quarantine (
+                 seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+                 doc    TEXT NOT NULL,
+                 reason TEXT NOT NULL,
+                 at     INTEGER NOT NULL,
+                 data   BLOB NOT NULL
+             );",
         )?;
         Ok(SqliteStore(Mutex::new(conn)))
     }
@@ -127,5 +166,57 @@ impl DocStore for SqliteStore {
         let mut stmt = conn.prepare_cached("SELECT DISTINCT doc FROM chunks ORDER BY doc")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn quarantine(&self, doc: &str, reason: &str, at_secs: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let chunks: Vec<Vec<u8>> = {
+            let mut stmt = tx.prepare("SELECT data FROM chunks WHERE doc = ?1 ORDER BY seq")?;
+            let rows = stmt.query_map(params![doc], |r| r.get::<_, Vec<u8>>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        // Another request may have moved it already.
+        if !chunks.is_empty() {
+            tx.execute(
+                "INSERT INTO quarantine (doc, reason, at, data) VALUES (?1, ?2, ?3, ?4)",
+                params![doc, reason, at_secs, chunks.concat()],
+            )?;
+            tx.execute("DELETE FROM chunks WHERE doc = ?1", params![doc])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT doc, reason, at, length(data) FROM quarantine ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Quarantined {
+                doc: r.get(0)?,
+                reason: r.get(1)?,
+                at: r.get(2)?,
+                bytes: r.get::<_, i64>(3)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl SqliteStore {
+    /// Caps the database at `pages` pages (of 4 KiB), as a full disk would: writes past it
+    /// fail with SQLITE_FULL. For tests of what a full disk does to a sync.
+    pub fn limit_pages(&self, pages: u32) -> Result<(), StoreError> {
+        self.conn()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// How many pages the database uses now.
+    pub fn page_count(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))?)
     }
 }

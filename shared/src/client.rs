@@ -78,6 +78,7 @@ impl SyncClient {
             };
             if reset {
                 *state = sync::State::decode(&state.encode()).unwrap_or_default();
+                assume_server_holds_shared_heads(state);
             }
             if let Some(msg) = doc.sync().generate_sync_message(state) {
                 out.push(DocMessage {
@@ -162,6 +163,23 @@ impl SyncClient {
         }
         Ok(report)
     }
+}
+
+/// Lets the first message of a session carry the changes made since the last sync, instead
+/// of waiting a round trip for the server to say what it has: the server stored everything
+/// up to the shared heads before it acknowledged them. If it no longer has them (restored
+/// from an older backup), Automerge answers with a reset and the session goes on as if
+/// nothing had been assumed. Without shared heads (a first sync) nothing is assumed.
+fn assume_server_holds_shared_heads(state: &mut sync::State) {
+    if state.shared_heads.is_empty() {
+        return;
+    }
+    state.their_heads = Some(state.shared_heads.clone());
+    state.their_need = Some(Vec::new());
+    state.their_have = Some(vec![sync::Have {
+        last_sync: state.shared_heads.clone(),
+        bloom: sync::BloomFilter::default(),
+    }]);
 }
 
 #[derive(Debug, Default)]

@@ -4,6 +4,12 @@
 //! phone catches up on everything it holds in as few round trips as possible. Bodies are
 //! postcard-encoded: the sync messages are already compact binary, and JSON or base64
 //! would inflate them.
+//!
+//! Since version 2 a body is the protocol version (a postcard varint, readable by every
+//! version) followed by the raw-deflated postcard value. Automerge sends each change as its
+//! own chunk, and a reconnect's changes share actor, keys and wording: compressing the whole
+//! body is what makes bytes per record nearly independent of how many records there are.
+//! A version-1 body starts with the varint 1, so old apps get a clear "update the app".
 
 use serde::{Deserialize, Serialize};
 
@@ -52,23 +58,63 @@ pub struct DocRefusal {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("malformed sync body: {0}")]
-pub struct WireError(#[from] postcard::Error);
+pub enum WireError {
+    #[error("malformed sync body: {0}")]
+    Malformed(#[from] postcard::Error),
+    #[error("sync body does not decompress: {0}")]
+    Compression(#[from] std::io::Error),
+    #[error("sync body decompresses to more than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    /// The body speaks another protocol version; nothing else of it was read.
+    #[error("unsupported protocol version {0}")]
+    Version(u16),
+}
 
-macro_rules! postcard_codec {
-    ($t:ty) => {
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("writing to a Vec cannot fail");
+    enc.finish().expect("writing to a Vec cannot fail")
+}
+
+/// Inflates at most [`MAX_BODY_BYTES`], so a small body cannot expand into a huge one.
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, WireError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut out)?;
+    if out.len() > MAX_BODY_BYTES {
+        return Err(WireError::TooLarge);
+    }
+    Ok(out)
+}
+
+macro_rules! wire_codec {
+    ($t:ty, $version:expr) => {
         impl $t {
+            /// `version` as a varint, then the deflated postcard value.
             pub fn encode(&self) -> Vec<u8> {
-                postcard::to_stdvec(self).expect("encoding to a Vec cannot fail")
+                #[allow(clippy::redundant_closure_call)]
+                let version: u16 = ($version)(self);
+                let mut out = postcard::to_stdvec(&version).expect("encoding to a Vec cannot fail");
+                let plain = postcard::to_stdvec(self).expect("encoding to a Vec cannot fail");
+                out.extend(deflate(&plain));
+                out
             }
+            /// Reads the version first: another version is [`WireError::Version`].
             pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-                Ok(postcard::from_bytes(bytes)?)
+                let (version, rest) = postcard::take_from_bytes::<u16>(bytes)?;
+                if version != PROTOCOL_VERSION {
+                    return Err(WireError::Version(version));
+                }
+                Ok(postcard::from_bytes(&inflate(rest)?)?)
             }
         }
     };
 }
-postcard_codec!(SyncRequest);
-postcard_codec!(SyncResponse);
+wire_codec!(SyncRequest, |r: &SyncRequest| r.version);
+wire_codec!(SyncResponse, |_: &SyncResponse| PROTOCOL_VERSION);
 
 #[cfg(test)]
 mod tests {
@@ -95,5 +141,22 @@ mod tests {
         let bytes = req.encode();
         assert!(SyncRequest::decode(&bytes[..bytes.len() - 2]).is_err());
         assert!(SyncRequest::decode(&[0xff; 3]).is_err());
+        let mut v1 = vec![1u8];
+        v1.extend(postcard::to_stdvec(&req).unwrap());
+        assert!(matches!(
+            SyncRequest::decode(&v1),
+            Err(WireError::Version(1))
+        ));
+    }
+
+    #[test]
+    fn a_body_that_inflates_past_the_limit_is_refused() {
+        let mut bomb = postcard::to_stdvec(&PROTOCOL_VERSION).unwrap();
+        bomb.extend(deflate(&vec![0u8; MAX_BODY_BYTES + 10]));
+        assert!(bomb.len() < 64 * 1024);
+        assert!(matches!(
+            SyncRequest::decode(&bomb),
+            Err(WireError::TooLarge)
+        ));
     }
 }

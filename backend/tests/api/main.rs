@@ -34,6 +34,10 @@ use tower::ServiceExt;
 /// A sync session that has not converged after this many rounds is a bug.
 const MAX_ROUNDS: usize = 12;
 
+mod faults;
+mod fuzz;
+mod limits;
+
 const REGISTRY: &str = "registry";
 const B1: &str = "branch/b1";
 

@@ -1,0 +1,342 @@
+//! Load: N phones, each with its branch's document and an offline backlog, sync at once
+//! against the real server binary on 127.0.0.1 holding the generator's full county
+//! (`GenSpec::COUNTY`: 320 branches, ~98 000 records). Each phone first sends its backlog,
+//! then logs one more visit and syncs again, `ROUNDS` times, as phones do through a day.
+//!
+//! `cargo bench -p backend --bench load` (or `-- 50 200` for other N). The county's
+//! database is written once into `target/bench-data/county/` (a minute) and copied per run.
+//!
+//! Reports sessions/s, document syncs/s (each session syncs `registry` and the branch),
+//! HTTP request latency p50/p99, session latency p50/p99, errors, and the server's RSS
+//! (peak and at the end, from /proc). Client and server share the machine's cores.
+
+use automerge::sync;
+use automerge::{ActorId, AutoCommit};
+use backend::store::{DocStore, SqliteStore};
+use shared::client::SyncClient;
+use shared::doc::put_visit;
+use shared::domain::docs::write_county;
+use shared::domain::generator::{generate, GenSpec};
+use shared::ids::DocId;
+use shared::model::{Visit, VisitKind};
+use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Offline visits each phone holds when the run starts.
+const BACKLOG: usize = 5;
+/// Further log-one-then-sync rounds per phone.
+const ROUNDS: usize = 3;
+
+struct Prepared {
+    db: PathBuf,
+    /// Saved bytes of every branch document and the registry, as the phones hold them.
+    branches: Vec<(String, Vec<u8>, String)>,
+    registry: Vec<u8>,
+}
+
+fn prepare(dir: &Path) -> Prepared {
+    let db = dir.join("sanlian.sqlite3");
+    let marker = dir.join("done");
+    let g = generate(GenSpec::COUNTY);
+    if !marker.exists() {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).unwrap();
+        let t = Instant::now();
+        eprintln!(
+            "writing the full county ({} records) once…",
+            g.data.record_count()
+        );
+        let mut docs = write_county(&g.data, ActorId::from([7u8; 16]), 0).expect("county docs");
+        let store = SqliteStore::open(&db).unwrap();
+        store
+            .append(&DocId::Registry.to_string(), &docs.registry.save())
+            .unwrap();
+        store
+            .append(&DocId::Office.to_string(), &docs.office.save())
+            .unwrap();
+        for (id, d) in &mut docs.branches {
+            store
+                .append(&DocId::branch(id).unwrap().to_string(), &d.save())
+                .unwrap();
+        }
+        drop(store);
+        std::fs::write(&marker, b"").unwrap();
+        eprintln!("…in {:.0} s", t.elapsed().as_secs_f64());
+    }
+    let store = SqliteStore::open(&db).unwrap();
+    let registry = store.load("registry").unwrap().concat();
+    let mut branches = Vec::new();
+    for (id, b) in &g.data.registry.branches {
+        let key = DocId::branch(id).unwrap().to_string();
+        let bytes = store.load(&key).unwrap().concat();
+        if bytes.is_empty() {
+            continue;
+        }
+        // Someone of the branch logs: its secretary or first member.
+        let author = g
+            .data
+            .registry
+            .people
+            .values()
+            .find(|p| p.branch == b.id)
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        branches.push((id.clone(), bytes, author));
+    }
+    Prepared {
+        db,
+        branches,
+        registry,
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_backend"))
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--no-demo"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--assets")
+            .arg(data_dir.join("none"))
+            // The generator's phones sync back to back; the per-device limit is not measured.
+            .args(["--device-rate", "100000", "--device-burst", "100000"])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..600 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the server did not start");
+    }
+
+    fn rss_kb(&self, field: &str) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn visit(phone: usize, n: usize, author: &str) -> Visit {
+    Visit {
+        id: format!("1770000000000-ld{phone}x{n}"),
+        author: author.into(),
+        date: "2008-06-20".into(),
+        place: "v1".into(),
+        kind: VisitKind::Help,
+        note: "走访帮扶对象，了解茶园管护和务工收入情况，协调技术员下周来村指导".into(),
+        recorded_at: 1_770_000_000_000 + n as i64,
+        withdrawn: false,
+    }
+}
+
+/// A phone that synced the county before going offline: its documents, with sync states
+/// whose shared heads are those documents' heads.
+fn phone(i: usize, prepared: &Prepared) -> (SyncClient, DocId, String) {
+    let (branch, bytes, author) = &prepared.branches[i % prepared.branches.len()];
+    let id = DocId::branch(branch).unwrap();
+    let mut client = SyncClient::new(format!("load-{i}"));
+    for (doc_id, bytes) in [(DocId::Registry, &prepared.registry), (id.clone(), bytes)] {
+        let mut doc = AutoCommit::load(bytes)
+            .unwrap()
+            .with_actor(ActorId::random());
+        let mut state = sync::State::new();
+        state.shared_heads = doc.get_heads();
+        client.insert(doc_id, doc, Some(state));
+    }
+    for n in 0..BACKLOG {
+        put_visit(client.doc(&id).unwrap(), &visit(i, n, author), 0).unwrap();
+    }
+    (client, id, author.clone())
+}
+
+#[derive(Default)]
+struct Tally {
+    requests: Vec<Duration>,
+    sessions: Vec<Duration>,
+    errors: Vec<String>,
+}
+
+async fn session(
+    http: &reqwest::Client,
+    base: &str,
+    client: &mut SyncClient,
+    ids: &[DocId],
+    tally: &mut Tally,
+) -> Result<(), String> {
+    let started = Instant::now();
+    let mut reset = true;
+    for _ in 0..shared::client::MAX_ROUNDS {
+        let Some(req) = client.next_request(ids, reset) else {
+            break;
+        };
+        reset = false;
+        let t = Instant::now();
+        let resp = http
+            .post(format!("{base}{SYNC_PATH}"))
+            .header("content-type", SYNC_CONTENT_TYPE)
+            .body(req.encode())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+        tally.requests.push(t.elapsed());
+        if !status.is_success() {
+            return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
+        }
+        let applied = client.apply(SyncResponse::decode(&body).map_err(|e| e.to_string())?);
+        if !applied.problems.is_empty() {
+            return Err(applied.problems.join("; "));
+        }
+    }
+    tally.sessions.push(started.elapsed());
+    if ids.iter().all(|id| client.in_sync(id)) {
+        Ok(())
+    } else {
+        Err("session ended unfinished".into())
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn run(n: usize, prepared: &Prepared, work: &Path) {
+    let dir = work.join(format!("n{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&prepared.db, dir.join("sanlian.sqlite3")).unwrap();
+    let phones: Vec<_> = (0..n).map(|i| phone(i, prepared)).collect();
+    let server = Server::start(&dir);
+    let rss_start = server.rss_kb("VmRSS:");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(120))
+        .pool_max_idle_per_host(n)
+        .build()
+        .unwrap();
+    let base = Arc::new(server.base.clone());
+    let started = Instant::now();
+    let tallies: Vec<Tally> = rt.block_on(async {
+        let tasks: Vec<_> = phones
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut client, id, author))| {
+                let http = http.clone();
+                let base = base.clone();
+                tokio::spawn(async move {
+                    let ids = [DocId::Registry, id.clone()];
+                    let mut tally = Tally::default();
+                    for round in 0..=ROUNDS {
+                        if round > 0 {
+                            let v = visit(i, BACKLOG + round, &author);
+                            put_visit(client.doc(&id).unwrap(), &v, 0).unwrap();
+                        }
+                        if let Err(e) = session(&http, &base, &mut client, &ids, &mut tally).await {
+                            tally.errors.push(e);
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let rss_end = server.rss_kb("VmRSS:");
+    let rss_peak = server.rss_kb("VmHWM:");
+    drop(server);
+    let mut requests: Vec<Duration> = tallies.iter().flat_map(|t| t.requests.clone()).collect();
+    let mut sessions: Vec<Duration> = tallies.iter().flat_map(|t| t.sessions.clone()).collect();
+    let errors: Vec<&String> = tallies.iter().flat_map(|t| &t.errors).collect();
+    requests.sort();
+    sessions.sort();
+    let doc_syncs = sessions.len() * 2;
+    println!(
+        "| {n} | {} | {wall:.1} s | {:.0} | {:.0} | {} | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {} | {:.0} → {:.0} (peak {:.0}) MB |",
+        sessions.len(),
+        sessions.len() as f64 / wall,
+        doc_syncs as f64 / wall,
+        requests.len(),
+        pct(&requests, 0.5),
+        pct(&requests, 0.99),
+        pct(&sessions, 0.5),
+        pct(&sessions, 0.99),
+        errors.len(),
+        rss_start as f64 / 1024.0,
+        rss_end as f64 / 1024.0,
+        rss_peak as f64 / 1024.0,
+    );
+    if let Some(e) = errors.first() {
+        println!("first error: {e}");
+    }
+}
+
+fn main() {
+    let ns: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let ns = if ns.is_empty() {
+        vec![50, 200, 1000]
+    } else {
+        ns
+    };
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    let prepared = prepare(&target.join("county"));
+    println!(
+        "full county: {} branch documents; each phone: {BACKLOG} offline visits, then {ROUNDS} × (log one, sync)",
+        prepared.branches.len()
+    );
+    println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for n in ns {
+        run(n, &prepared, &target.join("load"));
+    }
+}

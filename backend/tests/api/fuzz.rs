@@ -1,0 +1,382 @@
+//! Issue 7, hostile input: property tests with large case counts against the sync endpoint
+//! (through the real router) and the document loader. Every input must end in a 200 or a
+//! 4xx, never a panic or a 500, and afterwards every stored document still loads and a
+//! well-behaved phone still syncs.
+//!
+//! Case counts: `SANLIAN_FUZZ_SYNC_CASES` and `SANLIAN_FUZZ_LOAD_CASES` (defaults below, sized
+//! to keep this file under a minute of CI time on the project machine); the totals tried in
+//! longer runs go to BENCHMARKS.md.
+
+use super::*;
+use backend::hub::Hub;
+use backend::store::MemStore;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as PropConfig, TestCaseError, TestRunner};
+use shared::client::SyncClient;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn cases(var: &str, default: u32) -> u32 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(PropConfig {
+        cases,
+        failure_persistence: None,
+        // Shrinking a failure is worth it; giving up on filters is not expected here.
+        max_shrink_iters: 2_000,
+        ..PropConfig::default()
+    })
+}
+
+fn post_blocking(
+    rt: &tokio::runtime::Runtime,
+    router: &Router,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
+    rt.block_on(async {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(SYNC_PATH)
+            .header(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
+            .body(Body::from(body))
+            .expect("a request");
+        let resp = router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, body)
+    })
+}
+
+/// Real requests of real sessions: a phone's first sync of several visits, a later one, a
+/// second phone; the corpus the mutations start from.
+fn corpus(rt: &tokio::runtime::Runtime, router: &Router) -> Vec<SyncRequest> {
+    let mut seen = Vec::new();
+    for (device, n) in [("fz-a", 3usize), ("fz-b", 1)] {
+        let b1 = DocId::branch("b1").unwrap();
+        let mut phone = SyncClient::new(device);
+        phone.insert(DocId::Registry, AutoCommit::new(), None);
+        phone.insert(b1.clone(), new_document(&b1, ActorId::random()), None);
+        for round in 0..2 {
+            for i in 0..n {
+                let v = visit(
+                    &format!("1770000000000-{device}{round}{i}"),
+                    "p1-1",
+                    "v1",
+                    VisitKind::Help,
+                    "语料",
+                    1_770_000_000_000,
+                );
+                put_visit(phone.doc(&b1).unwrap(), &v, 0).unwrap();
+            }
+            let report = phone
+                .session(&[DocId::Registry, b1.clone()], |body| {
+                    seen.push(SyncRequest::decode(&body).expect("own request"));
+                    let (status, reply) = post_blocking(rt, router, body);
+                    assert_eq!(status, StatusCode::OK);
+                    Ok::<_, ()>(reply)
+                })
+                .unwrap();
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+        }
+    }
+    assert!(seen.len() >= 4);
+    seen
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(usize, u8),
+    Set(usize, u8),
+    Truncate(usize),
+    Insert(usize, Vec<u8>),
+    Remove(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> + Clone {
+    prop_oneof![
+        (any::<usize>(), 0u8..8).prop_map(|(i, b)| Mutation::Flip(i, b)),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<usize>(), 1usize..32).prop_map(|(i, n)| Mutation::Remove(i, n)),
+    ]
+}
+
+fn mutate(bytes: &mut Vec<u8>, muts: &[Mutation]) {
+    for m in muts {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Flip(i, b) => {
+                if let Some(x) = bytes.get_mut(i % len) {
+                    *x ^= 1 << b;
+                }
+            }
+            Mutation::Set(i, v) => {
+                if let Some(x) = bytes.get_mut(i % len) {
+                    *x = *v;
+                }
+            }
+            Mutation::Truncate(i) => bytes.truncate(i % len),
+            Mutation::Insert(i, b) => {
+                let at = i % (bytes.len() + 1);
+                bytes.splice(at..at, b.iter().copied());
+            }
+            Mutation::Remove(i, n) => {
+                let at = i % len;
+                let end = (at + n).min(bytes.len());
+                if at < end {
+                    bytes.drain(at..end);
+                }
+            }
+        }
+    }
+}
+
+/// What one fuzz input is.
+#[derive(Debug, Clone)]
+enum Input {
+    /// Any bytes as the body.
+    Random(Vec<u8>),
+    /// A real request with its body mutated.
+    MutatedBody(usize, Vec<Mutation>),
+    /// A real request whose Automerge messages are mutated inside a valid envelope, so the
+    /// bytes reach Automerge's decoder and the hub.
+    MutatedMessage(usize, Vec<Mutation>, bool),
+    /// A real request for other document ids, from another device.
+    WrongDoc(usize, String, String),
+    /// A real request replayed, as is or with `reset` flipped.
+    Replay(usize, bool),
+}
+
+fn input(corpus_len: usize) -> impl Strategy<Value = Input> {
+    let pick = 0..corpus_len;
+    let muts = prop::collection::vec(mutation(), 1..6);
+    prop_oneof![
+        1 => prop::collection::vec(any::<u8>(), 0..512).prop_map(Input::Random),
+        1 => (pick.clone(), muts.clone()).prop_map(|(i, m)| Input::MutatedBody(i, m)),
+        3 => (pick.clone(), muts, any::<bool>()).prop_map(|(i, m, all)| Input::MutatedMessage(i, m, all)),
+        1 => (
+            pick.clone(),
+            prop_oneof![
+                "[a-z/]{0,12}",
+                Just("branch/".to_string()),
+                Just("branch/b1/../registry".to_string()),
+                Just("county-office".to_string()),
+                Just("registry".to_string()),
+                "branch/b[0-9]{1,4}",
+                "\\PC{0,8}",
+            ],
+            "[a-z0-9-]{1,20}"
+        )
+            .prop_map(|(i, d, dev)| Input::WrongDoc(i, d, dev)),
+        1 => (pick, any::<bool>()).prop_map(|(i, r)| Input::Replay(i, r)),
+    ]
+}
+
+fn body_of(corpus: &[SyncRequest], input: &Input) -> Vec<u8> {
+    match input {
+        Input::Random(b) => b.clone(),
+        Input::MutatedBody(i, m) => {
+            let mut b = corpus[*i].encode();
+            mutate(&mut b, m);
+            b
+        }
+        Input::MutatedMessage(i, m, all) => {
+            let mut req = corpus[*i].clone();
+            for (k, d) in req.docs.iter_mut().enumerate() {
+                if *all || k == 0 {
+                    mutate(&mut d.msg, m);
+                }
+            }
+            req.encode()
+        }
+        Input::WrongDoc(i, doc, device) => {
+            let mut req = corpus[*i].clone();
+            req.device = device.clone();
+            for d in &mut req.docs {
+                d.doc = doc.clone();
+            }
+            req.encode()
+        }
+        Input::Replay(i, reset) => {
+            let mut req = corpus[*i].clone();
+            if *reset {
+                req.reset = !req.reset;
+            }
+            req.encode()
+        }
+    }
+}
+
+/// Every stored document loads and reads as its schema.
+fn assert_all_documents_load(state: &AppState) {
+    let records = state.hub().all_branch_records().expect("the county reads");
+    assert!(records.iter().any(|(b, _)| b == "b1"));
+    assert!(state.hub().registry().is_ok());
+    assert!(
+        state.hub().quarantined().unwrap().is_empty(),
+        "fuzzing must not corrupt a stored document"
+    );
+}
+
+static SYNC_INPUTS: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state =
+        open(Some(dir.path())).with_device_rate(backend::limits::DeviceRate::new(1e9, u32::MAX));
+    let router = app(state.clone());
+    let corpus = corpus(&rt, &router);
+    let n = corpus.len();
+    let statuses = std::sync::Mutex::new(BTreeMap::<u16, usize>::new());
+    runner(cases("SANLIAN_FUZZ_SYNC_CASES", 5_000))
+        .run(&input(n), |inp| {
+            SYNC_INPUTS.fetch_add(1, Ordering::Relaxed);
+            let (status, body) = post_blocking(&rt, &router, body_of(&corpus, &inp));
+            *statuses.lock().unwrap().entry(status.as_u16()).or_default() += 1;
+            if status.is_server_error() {
+                return Err(TestCaseError::fail(format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&body)
+                )));
+            }
+            if status == StatusCode::OK {
+                prop_assert!(SyncResponse::decode(&body).is_ok());
+            } else {
+                let json: serde_json::Value = serde_json::from_slice(&body)
+                    .map_err(|e| TestCaseError::fail(format!("{status} without JSON: {e}")))?;
+                prop_assert!(json["error"].as_str().is_some_and(|m| !m.is_empty()));
+            }
+            Ok(())
+        })
+        .unwrap();
+    let statuses = statuses.into_inner().unwrap();
+    eprintln!(
+        "fuzzed sync: {} inputs, statuses {statuses:?}",
+        SYNC_INPUTS.load(Ordering::Relaxed)
+    );
+    // Both kinds of answer were reached: the fuzzing got past the envelope.
+    assert!(
+        statuses.get(&200).copied().unwrap_or(0) > 100,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.get(&400).copied().unwrap_or(0) > 100,
+        "{statuses:?}"
+    );
+    assert_all_documents_load(&state);
+    // After all that, a restart loads every document and a phone still syncs.
+    drop(router);
+    drop(state);
+    let state = open(Some(dir.path()));
+    assert_all_documents_load(&state);
+    let server = Server::in_process(&state);
+    let mut phone = Phone::new("after-fuzz", 77);
+    let v = visit(
+        "1770000000000-after",
+        "p1-1",
+        "v1",
+        VisitKind::Help,
+        "照常",
+        1,
+    );
+    phone.add_visit(&v);
+    rt.block_on(async {
+        let out = phone.sync(&server).await;
+        assert!(out.refused.is_empty(), "{:?}", out.refused);
+        assert!(server.county().await.entries.iter().any(|e| e.id == v.id));
+    });
+}
+
+/// The loader: a branch document whose stored chunks are mutated. The hub either loads it
+/// (and it reads as its schema) or quarantines it; it never panics, and the other
+/// documents are unaffected.
+#[test]
+fn issue_7_fuzzed_stored_documents_load_or_are_quarantined_never_panic() {
+    let mut base = new_document(&DocId::branch("b1").unwrap(), ActorId::random());
+    for i in 0..5 {
+        put_visit(
+            &mut base,
+            &visit(
+                &format!("1770000000000-l{i}"),
+                "p1-1",
+                "v1",
+                VisitKind::Help,
+                "装载",
+                1,
+            ),
+            0,
+        )
+        .unwrap();
+    }
+    let full = base.save();
+    // The registry as stored once, so each case starts from bytes, not from writing it.
+    let registry_store = Arc::new(MemStore::default());
+    Hub::new(registry_store.clone())
+        .unwrap()
+        .write_registry(&demo::registry(DemoSpec::SMALL), 0)
+        .unwrap();
+    let registry_chunks = registry_store.load("registry").unwrap();
+    let tried = AtomicUsize::new(0);
+    let outcomes = std::sync::Mutex::new(BTreeMap::<&str, usize>::new());
+    runner(cases("SANLIAN_FUZZ_LOAD_CASES", 600))
+        .run(
+            &(prop::collection::vec(mutation(), 1..6), any::<bool>()),
+            |(muts, append)| {
+                tried.fetch_add(1, Ordering::Relaxed);
+                let store = Arc::new(MemStore::default());
+                for chunk in &registry_chunks {
+                    store.append("registry", chunk).unwrap();
+                }
+                let mut bytes = full.clone();
+                mutate(&mut bytes, &muts);
+                if append {
+                    // A good save followed by a damaged incremental chunk.
+                    store.append("branch/b1", &full).unwrap();
+                }
+                store.append("branch/b1", &bytes).unwrap();
+                let hub = Hub::new(store.clone()).unwrap();
+                let records = hub
+                    .all_branch_records()
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let quarantined = hub.quarantined().unwrap();
+                let kind = if quarantined.is_empty() {
+                    prop_assert!(records.iter().any(|(b, _)| b == "b1"));
+                    "loaded"
+                } else {
+                    prop_assert_eq!(quarantined.len(), 1);
+                    prop_assert_eq!(&quarantined[0].doc, "branch/b1");
+                    "quarantined"
+                };
+                *outcomes.lock().unwrap().entry(kind).or_default() += 1;
+                prop_assert!(hub.registry().is_ok());
+                Ok(())
+            },
+        )
+        .unwrap();
+    let outcomes = outcomes.into_inner().unwrap();
+    eprintln!(
+        "fuzzed loader: {} inputs, {outcomes:?}",
+        tried.load(Ordering::Relaxed)
+    );
+    assert!(
+        outcomes.get("quarantined").copied().unwrap_or(0) > 10,
+        "{outcomes:?}"
+    );
+}
