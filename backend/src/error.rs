@@ -10,6 +10,17 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// No login, or one that has expired or been revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many logins; the seconds until the next one may succeed.
+    #[error("登录尝试过于频繁，请 {} 分钟后再试", (.0 + 59) / 60)]
+    TooManyRequests(i64),
     #[error("请求过大：最多 {0} 字节")]
     TooLarge(usize),
     #[error("同步协议版本 {0} 不受支持，请更新应用")]
@@ -27,6 +38,10 @@ impl IntoResponse for AppError {
         let (status, message) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, self.to_string()),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, self.to_string()),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
+            AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, self.to_string()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
             AppError::UnsupportedVersion(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::Storage(e) => {
@@ -54,6 +69,11 @@ impl IntoResponse for AppError {
         if status.is_client_error() {
             tracing::warn!(%status, %message, "request refused");
         }
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
+        let mut resp = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        if let AppError::TooManyRequests(secs) = self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+        }
+        resp
     }
 }

@@ -4,6 +4,7 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
+use shared::access::{system_changes, Access};
 use shared::doc::{new_document, read_registry, DocError};
 use shared::domain::docs::{read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
@@ -13,6 +14,15 @@ use shared::wire::{DocMessage, DocRefusal, SyncRequest, SyncResponse};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// What the user of a sync request may do; decided by `auth` from the org tree.
+pub trait SyncGuard {
+    /// Who is syncing, for the log.
+    fn who(&self) -> &str;
+    fn access(&self, doc: &DocId) -> Access;
+    /// Whether a change made by this actor may come from this user.
+    fn may_author(&self, actor: &ActorId) -> bool;
+}
 
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
@@ -210,13 +220,16 @@ impl Hub {
     }
 
     /// Handles one sync round for all documents in the request.
-    pub fn sync(&self, req: SyncRequest) -> Result<SyncResponse, HubError> {
+    pub fn sync(&self, req: SyncRequest, guard: &dyn SyncGuard) -> Result<SyncResponse, HubError> {
         let mut resp = SyncResponse::default();
         for DocMessage { doc, msg } in req.docs {
-            match self.sync_one(&req.device, req.reset, &doc, &msg) {
+            match self.sync_one(guard, &req.device, req.reset, &doc, &msg) {
                 Ok(Some(reply)) => resp.docs.push(DocMessage { doc, msg: reply }),
                 Ok(None) => {}
-                Err(SyncRefusal::Refused(reason)) => resp.refused.push(DocRefusal { doc, reason }),
+                Err(SyncRefusal::Refused(reason)) => {
+                    tracing::warn!(user = guard.who(), device = %req.device, %doc, %reason, "sync refused");
+                    resp.refused.push(DocRefusal { doc, reason })
+                }
                 Err(SyncRefusal::Failed(e)) => return Err(e),
             }
         }
@@ -225,12 +238,19 @@ impl Hub {
 
     fn sync_one(
         &self,
+        guard: &dyn SyncGuard,
         device: &str,
         reset: bool,
         doc: &str,
         msg: &[u8],
     ) -> Result<Option<Vec<u8>>, SyncRefusal> {
         let id = DocId::parse(doc).map_err(|e| SyncRefusal::Refused(e.to_string()))?;
+        // An unreadable document is refused before it is looked up, so the reply says
+        // nothing of whether it exists.
+        let access = guard.access(&id);
+        if access == Access::None {
+            return Err(SyncRefusal::Refused(format!("无权查看 {id}")));
+        }
         let writable = match &id {
             // The registry and the county office's records are written on the server only.
             DocId::Registry | DocId::Office => false,
@@ -244,13 +264,16 @@ impl Hub {
                 {
                     return Err(SyncRefusal::Refused(format!("没有这个支部：{b}")));
                 }
-                true
+                access == Access::Write
             }
         };
         let msg = sync::Message::decode(msg)
             .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
         if !writable && !msg.changes.is_empty() {
-            return Err(SyncRefusal::Refused(format!("{id} 是只读文档")));
+            return Err(SyncRefusal::Refused(match id {
+                DocId::Branch(_) => format!("无权修改 {id}，修改未保存"),
+                _ => format!("{id} 是只读文档"),
+            }));
         }
         let entry = self.entry(&id)?;
         let mut e = lock(&entry);
@@ -267,6 +290,22 @@ impl Hub {
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
         }
         if e.doc.get_heads() != before {
+            // Every new change must be by an actor bound to this user (or be one of the
+            // changes every device makes alike): otherwise the history's "who" is forged.
+            // Checked under the entry lock, before anything is stored or seen by anyone.
+            let system = system_changes(&id);
+            let foreign = e
+                .doc
+                .get_changes_meta(&before)
+                .iter()
+                .find(|c| !guard.may_author(&c.actor) && !system.contains(&c.hash))
+                .map(|c| c.actor.to_hex_string());
+            if let Some(actor) = foreign {
+                self.revert(&id, &mut e)?;
+                return Err(SyncRefusal::Refused(format!(
+                    "修改的设备编号 {actor} 未登记在本账号下，已拒收；请重新登录后再同步"
+                )));
+            }
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
             if let Err(err) = read_branch_records(&e.doc) {

@@ -4,6 +4,7 @@
 //! in "now", ids and actors, so every behaviour here is deterministic and testable.
 //! It knows nothing of leptos, axum or web_sys.
 //!
+//! - [`access`]: who may read and write which document, from the org tree.
 //! - [`ids`]: document ids — which Automerge document a record lives in.
 //! - [`model`]: the records, mapped onto Automerge with autosurgeon.
 //! - [`doc`]: creating, reading and writing the documents.
@@ -14,6 +15,7 @@
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
 
+pub mod access;
 pub mod client;
 pub mod county;
 pub mod demo;

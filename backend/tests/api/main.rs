@@ -11,6 +11,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ReadDoc, ROOT};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
+use backend::auth::demo::DEMO_PASSWORD;
 use backend::store::{DocStore, SqliteStore};
 use backend::{app, AppState, Config};
 use http_body_util::BodyExt;
@@ -51,7 +52,7 @@ impl Reply {
     }
 }
 
-enum Server {
+enum Transport {
     /// The router itself, each request sent with `oneshot`.
     InProcess(Router),
     /// A server bound on a loopback port, reached with reqwest.
@@ -61,9 +62,44 @@ enum Server {
     },
 }
 
+/// The server and the logins the older tests act with: a member of b1 (`p1-2`) for
+/// syncs, county office staff for the county's views.
+struct Server {
+    transport: Transport,
+    sync_token: String,
+    view_token: String,
+}
+
+/// Demo logins (backend/src/auth/demo.rs).
+const MEMBER_B1: &str = "13800000102";
+const OFFICE: &str = "13800009990";
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs() as i64
+}
+
+fn login_token(state: &AppState, phone: &str) -> String {
+    state
+        .auth()
+        .login(phone, DEMO_PASSWORD, None, &[], now_secs())
+        .expect("a demo login")
+        .token
+}
+
 impl Server {
     fn in_process(state: &AppState) -> Self {
-        Server::InProcess(app(state.clone()))
+        Server::with(state, Transport::InProcess(app(state.clone())))
+    }
+
+    fn with(state: &AppState, transport: Transport) -> Self {
+        Server {
+            transport,
+            sync_token: login_token(state, MEMBER_B1),
+            view_token: login_token(state, OFFICE),
+        }
     }
 
     async fn request(
@@ -73,11 +109,32 @@ impl Server {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
-        let (status, content_type, body) = match self {
-            Server::InProcess(router) => {
+        let token = if path == SYNC_PATH {
+            &self.sync_token
+        } else {
+            &self.view_token
+        };
+        self.request_as(Some(token), method, path, content_type, body)
+            .await
+    }
+
+    /// A request with this bearer token, or none.
+    async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let (status, content_type, body) = match &self.transport {
+            Transport::InProcess(router) => {
                 let mut req = Request::builder().method(method).uri(path);
                 if let Some(ct) = content_type {
                     req = req.header(header::CONTENT_TYPE, ct);
+                }
+                if let Some(t) = token {
+                    req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
                 }
                 let req = req.body(Body::from(body)).expect("a valid request");
                 let resp = router
@@ -96,10 +153,13 @@ impl Server {
                     .to_vec();
                 (status, ct, body)
             }
-            Server::Http { client, base } => {
+            Transport::Http { client, base } => {
                 let mut req = client.request(method, format!("{base}{path}")).body(body);
                 if let Some(ct) = content_type {
                     req = req.header(header::CONTENT_TYPE, ct);
+                }
+                if let Some(t) = token {
+                    req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
                 }
                 let resp = req.send().await.expect("the server answers");
                 let status = resp.status();
@@ -168,10 +228,13 @@ impl Bound {
             .build()
             .expect("an HTTP client");
         Bound {
-            server: Server::Http {
-                client,
-                base: format!("http://{addr}"),
-            },
+            server: Server::with(
+                state,
+                Transport::Http {
+                    client,
+                    base: format!("http://{addr}"),
+                },
+            ),
             task,
         }
     }
@@ -206,6 +269,9 @@ fn open(data_dir: Option<&Path>) -> AppState {
 #[derive(Clone)]
 struct Phone {
     device: String,
+    actor: ActorId,
+    /// The phone's login, made on its first sync.
+    token: Option<String>,
     docs: BTreeMap<String, AutoCommit>,
     /// Kept encoded between sessions, as the app keeps them in storage.
     states: BTreeMap<String, sync::State>,
@@ -228,6 +294,7 @@ impl Phone {
     /// A phone of branch b1: the registry from nothing, the branch from its genesis.
     fn new(device: &str, actor: u8) -> Self {
         let actor = ActorId::from([actor; 16]);
+        let actor_bytes = actor.clone();
         let mut docs = BTreeMap::new();
         docs.insert(
             REGISTRY.to_string(),
@@ -243,6 +310,8 @@ impl Phone {
             .collect();
         Phone {
             device: device.to_string(),
+            actor: actor_bytes,
+            token: None,
             docs,
             states,
         }
@@ -315,6 +384,45 @@ impl Phone {
         }
     }
 
+    /// Logs in as the b1 member, registering this phone's actor, as the app does.
+    async fn login(&mut self, server: &Server) -> String {
+        if let Some(t) = &self.token {
+            return t.clone();
+        }
+        let body = serde_json::json!({
+            "phone": MEMBER_B1,
+            "password": DEMO_PASSWORD,
+            "actors": [self.actor.to_hex_string()],
+        });
+        let reply = server
+            .request_as(
+                None,
+                Method::POST,
+                "/api/login",
+                Some("application/json"),
+                body.to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "login: {}", reply.text());
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("login JSON");
+        let token = json["token"].as_str().expect("a token").to_string();
+        self.token = Some(token.clone());
+        token
+    }
+
+    async fn post(&mut self, server: &Server, req: &SyncRequest) -> Reply {
+        let token = self.login(server).await;
+        server
+            .request_as(
+                Some(&token),
+                Method::POST,
+                SYNC_PATH,
+                Some(SYNC_CONTENT_TYPE),
+                req.encode(),
+            )
+            .await
+    }
+
     /// One sync session: a first round with `reset`, then rounds until the phone has
     /// nothing left to send. A refused document is left out of the rest of the session.
     async fn sync(&mut self, server: &Server) -> Outcome {
@@ -326,7 +434,7 @@ impl Phone {
             if req.docs.is_empty() {
                 return out;
             }
-            let reply = server.post_sync(req.encode()).await;
+            let reply = self.post(server, &req).await;
             assert_eq!(
                 reply.status,
                 StatusCode::OK,
@@ -364,7 +472,7 @@ impl Phone {
                     .changes
                     .is_empty()
             });
-            let reply = server.post_sync(req.encode()).await;
+            let reply = self.post(server, &req).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
             if carries_changes {
                 return; // the reply never arrives
