@@ -30,6 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
+mod auth;
+
 /// A sync session that has not converged after this many rounds is a bug.
 const MAX_ROUNDS: usize = 12;
 
@@ -326,6 +328,12 @@ impl Phone {
     fn add_visit(&mut self, v: &Visit) {
         put_visit(self.doc(B1), v, v.recorded_at / 1000)
             .expect("put_visit on a genesis-based branch document");
+    }
+
+    fn visits_of(&self, doc: &str) -> BTreeMap<String, Visit> {
+        read_branch(&self.docs[doc])
+            .expect("the phone's branch document reads")
+            .visits
     }
 
     fn visits(&self) -> BTreeMap<String, Visit> {
