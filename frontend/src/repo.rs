@@ -143,6 +143,11 @@ impl Repo {
         Ok(())
     }
 
+    /// This start's Automerge actor, as the server registers it.
+    pub fn actor_hex(&self) -> String {
+        self.actor.to_hex_string()
+    }
+
     pub fn pending_count(&self) -> usize {
         self.pending.values().map(BTreeSet::len).sum()
     }

@@ -1,6 +1,7 @@
 //! The sync engine: runs Automerge sync sessions with the server in the background and
 //! exposes what the user needs to see as signals. Entry never waits for it.
 
+use crate::auth::{self, RegisterError, Session};
 use crate::clock;
 use crate::repo;
 use gloo_net::http::Request;
@@ -28,6 +29,8 @@ pub struct SyncState {
     pub status: RwSignal<Status>,
     pub pending: RwSignal<usize>,
     pub registry: RwSignal<Option<Registry>>,
+    /// The logged-in user; entries are attributed to them.
+    pub session: RwSignal<Option<Session>>,
     pub me: RwSignal<Option<String>>,
     /// Bumped whenever the local documents change, so views re-read them.
     pub revision: RwSignal<u64>,
@@ -39,15 +42,22 @@ pub struct SyncState {
 enum SyncError {
     Offline,
     Failed(String),
+    /// The server no longer accepts the login.
+    LoggedOut(String),
 }
 
 impl SyncState {
     pub fn start() -> Self {
+        // This start's actor must be registered to the user before its changes can sync.
+        auth::note_actor(repo::with(|r| r.actor_hex()));
+        let session = auth::load(clock::now_ms() / 1000);
+        let me = session.as_ref().map(|s| s.account.id.clone());
         let s = SyncState {
             status: RwSignal::new(Status::Never),
             pending: RwSignal::new(0),
             registry: RwSignal::new(None),
-            me: RwSignal::new(crate::storage::get::<String>("me")),
+            session: RwSignal::new(session),
+            me: RwSignal::new(me),
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
             running: StoredValue::new(false),
@@ -87,11 +97,13 @@ impl SyncState {
         }
     }
 
-    /// The branch document of the chosen person.
+    /// The branch document of the logged-in member, leader or secretary.
     pub fn my_branch(&self) -> Option<DocId> {
-        let me = self.me.get_untracked()?;
-        let registry = self.registry.get_untracked()?;
-        DocId::branch(registry.person(&me)?.branch.clone()).ok()
+        let session = self.session.get_untracked()?;
+        if !session.is_field() {
+            return None;
+        }
+        DocId::branch(session.account.org).ok()
     }
 
     fn docs(&self) -> Vec<DocId> {
@@ -100,11 +112,17 @@ impl SyncState {
         docs
     }
 
-    pub fn choose_me(&self, person: String) {
-        let _ = crate::storage::set("me", &person);
-        self.me.set(Some(person));
+    pub fn logged_in(&self, session: Session) {
+        self.me.set(Some(session.account.id.clone()));
+        self.session.set(Some(session));
         self.refresh();
         self.sync_now();
+    }
+
+    fn logged_out(&self) {
+        auth::forget();
+        self.session.set(None);
+        self.me.set(None);
     }
 
     /// Re-reads what the views show from the repo.
@@ -130,14 +148,24 @@ impl SyncState {
         let s = *self;
         spawn_local(async move {
             loop {
+                let Some(login) = s.session.get_untracked() else {
+                    s.status.set(Status::Never);
+                    break;
+                };
                 let docs = s.docs();
-                let status = match session(&docs).await {
+                let status = match session(&docs, &login).await {
                     Ok(problems) if problems.is_empty() => Status::Synced {
                         at_ms: clock::now_ms(),
                     },
                     Ok(problems) => Status::Failed(problems.join("；")),
                     Err(SyncError::Offline) => Status::Offline,
                     Err(SyncError::Failed(reason)) => Status::Failed(reason),
+                    Err(SyncError::LoggedOut(reason)) => {
+                        // Nothing local is dropped: the documents stay, and sync again
+                        // after the next login.
+                        s.logged_out();
+                        Status::Failed(reason)
+                    }
                 };
                 s.refresh();
                 s.status.set(status);
@@ -151,7 +179,12 @@ impl SyncState {
     }
 }
 
-async fn session(docs: &[DocId]) -> Result<Vec<String>, SyncError> {
+async fn session(docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncError> {
+    auth::register_actors(login).await.map_err(|e| match e {
+        RegisterError::Offline => SyncError::Offline,
+        RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),
+        RegisterError::Failed(m) => SyncError::Failed(m),
+    })?;
     let mut problems = Vec::new();
     let mut reset = true;
     for _ in 0..MAX_ROUNDS {
@@ -159,16 +192,17 @@ async fn session(docs: &[DocId]) -> Result<Vec<String>, SyncError> {
             break;
         };
         reset = false;
-        let resp = post(req.encode()).await?;
+        let resp = post(req.encode(), &login.token).await?;
         problems.extend(repo::with(|r| r.apply_response(resp)));
     }
     repo::with(|r| r.settle(docs));
     Ok(problems)
 }
 
-async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
+async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
     let request = Request::post(SYNC_PATH)
         .header("Content-Type", SYNC_CONTENT_TYPE)
+        .header("Authorization", &format!("Bearer {token}"))
         .body(js_sys::Uint8Array::from(body.as_slice()))
         .map_err(|e| SyncError::Failed(e.to_string()))?;
     // A fetch that fails outright means no network or no server: the phone is offline.
@@ -180,6 +214,9 @@ async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
             .unwrap_or_else(|| format!("服务器返回 {}", resp.status()));
+        if resp.status() == 401 {
+            return Err(SyncError::LoggedOut(reason));
+        }
         return Err(SyncError::Failed(reason));
     }
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;

@@ -1,4 +1,3 @@
 pub mod entry_list;
 pub mod sync_bar;
 pub mod visit_form;
-pub mod who_picker;

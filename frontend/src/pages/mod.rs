@@ -1,2 +1,3 @@
 pub mod county;
 pub mod home;
+pub mod login;
