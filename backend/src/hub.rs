@@ -54,6 +54,9 @@ struct Inner {
     branches: RwLock<HashSet<String>>,
     /// Bumped on every durable change, so cached views know when they are stale.
     generation: AtomicU64,
+    /// The registry as of the heads it was read at: every sync request's access check
+    /// reads it, and hydrating a county's registry on each would dominate small syncs.
+    registry: Mutex<Option<(Vec<ChangeHash>, Arc<Registry>)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -78,6 +81,7 @@ impl Hub {
                 docs: Mutex::new(HashMap::new()),
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
+                registry: Mutex::new(None),
             }),
         };
         hub.refresh_branches()?;
@@ -166,6 +170,24 @@ impl Hub {
             doc: "registry".into(),
             reason: err.to_string(),
         })
+    }
+
+    /// The registry, read again only when it has changed.
+    pub fn shared_registry(&self) -> Result<Arc<Registry>, HubError> {
+        let entry = self.entry(&DocId::Registry)?;
+        let mut e = lock(&entry);
+        let heads = e.doc.get_heads();
+        if let Some((h, r)) = &*lock(&self.inner.registry) {
+            if *h == heads {
+                return Ok(r.clone());
+            }
+        }
+        let registry = Arc::new(read_registry(&e.doc).map_err(|err| HubError::Corrupt {
+            doc: "registry".into(),
+            reason: err.to_string(),
+        })?);
+        *lock(&self.inner.registry) = Some((heads, registry.clone()));
+        Ok(registry)
     }
 
     /// Writes the registry (county office / demo start-up) durably.

@@ -262,7 +262,7 @@ async fn sync(
     let auth = state.auth.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
     let resp = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-        let guard = auth.guard(&user, hub.registry()?, now_secs())?;
+        let guard = auth.guard(&user, hub.shared_registry()?, now_secs())?;
         Ok(hub.sync(req, &guard)?)
     })
     .await

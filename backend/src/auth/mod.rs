@@ -301,7 +301,12 @@ impl Auth {
     }
 
     /// What this user may do in a sync, as of `now`.
-    pub fn guard(&self, user: &User, registry: Registry, now: i64) -> Result<UserGuard, AppError> {
+    pub fn guard(
+        &self,
+        user: &User,
+        registry: Arc<Registry>,
+        now: i64,
+    ) -> Result<UserGuard, AppError> {
         let actors = self
             .inner
             .store
@@ -343,7 +348,7 @@ impl Auth {
 pub struct UserGuard {
     user: String,
     positions: Vec<Position>,
-    registry: Registry,
+    registry: Arc<Registry>,
     actors: HashSet<String>,
 }
 
