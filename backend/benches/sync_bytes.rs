@@ -43,6 +43,9 @@ impl backend::hub::SyncGuard for Everyone {
     fn may_author(&self, _: &automerge::ActorId) -> bool {
         true
     }
+    fn own_records_only(&self) -> Option<&str> {
+        None
+    }
 }
 
 fn transport(hub: &Hub) -> impl FnMut(Vec<u8>) -> Result<Vec<u8>, Infallible> + '_ {

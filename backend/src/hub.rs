@@ -4,7 +4,7 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use shared::access::{system_changes, Access};
+use shared::access::{foreign_visits, system_changes, Access};
 use shared::doc::{new_document, read_registry, DocError};
 use shared::domain::docs::{read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
@@ -22,6 +22,8 @@ pub trait SyncGuard {
     fn access(&self, doc: &DocId) -> Access;
     /// Whether a change made by this actor may come from this user.
     fn may_author(&self, actor: &ActorId) -> bool;
+    /// `Some(user id)` when the user may only add and edit records under their own name.
+    fn own_records_only(&self) -> Option<&str>;
 }
 
 /// After this many incremental chunks a document is compacted into one full save.
@@ -327,6 +329,16 @@ impl Hub {
                 return Err(SyncRefusal::Refused(format!(
                     "修改的设备编号 {actor} 未登记在本账号下，已拒收；请重新登录后再同步"
                 )));
+            }
+            if let Some(me) = guard.own_records_only() {
+                let foreign = foreign_visits(&mut e.doc, &before, me);
+                if !foreign.is_empty() {
+                    self.revert(&id, &mut e)?;
+                    return Err(SyncRefusal::Refused(format!(
+                        "只能记录和修改本人的到点记录（{}），已拒收",
+                        foreign.join("、")
+                    )));
+                }
             }
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.

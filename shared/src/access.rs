@@ -7,10 +7,13 @@
 use crate::doc::genesis;
 use crate::domain::docs::new_branch_document;
 use crate::ids::DocId;
+use crate::model::Visit;
 use crate::model::{labelled_enum, Registry, Role};
-use automerge::{ActorId, ChangeHash};
+use automerge::{ActorId, AutoCommit, ChangeHash, PatchAction, Prop, ReadDoc, ROOT};
+use autosurgeon::hydrate_prop;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 labelled_enum!(
     /// What an account is, in the notice's terms.
@@ -148,6 +151,42 @@ pub fn system_changes(doc: &DocId) -> Vec<ChangeHash> {
     d.get_changes(&[]).iter().map(|c| c.hash()).collect()
 }
 
+/// The visits a change between `before` and the document's heads added or touched whose
+/// `author` is not `me` (or which no longer read as a visit): members and leaders log and
+/// edit only their own, so the name on a record can be trusted like its actor.
+pub fn foreign_visits(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) -> Vec<String> {
+    let after = doc.get_heads();
+    let mut touched = BTreeSet::new();
+    for patch in doc.diff(before, &after) {
+        let in_visits = matches!(patch.path.first(), Some((_, Prop::Map(k))) if k == "visits");
+        if !in_visits {
+            continue;
+        }
+        match (patch.path.get(1), &patch.action) {
+            (Some((_, Prop::Map(id))), _) => {
+                touched.insert(id.clone());
+            }
+            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                touched.insert(key.clone());
+            }
+            _ => {}
+        }
+    }
+    let visits = match doc.get(ROOT, "visits") {
+        Ok(Some((_, id))) => id,
+        _ => return touched.into_iter().collect(),
+    };
+    touched
+        .into_iter()
+        .filter(|id| {
+            hydrate_prop::<_, Option<Visit>, _, _>(&*doc, &visits, id.as_str())
+                .ok()
+                .flatten()
+                .is_none_or(|v| v.author != me)
+        })
+        .collect()
+}
+
 /// A hex actor id as phones send it: 1–32 bytes.
 pub fn parse_actor(hex: &str) -> Option<ActorId> {
     if hex.is_empty() || hex.len() > 64 || !hex.len().is_multiple_of(2) {
@@ -216,6 +255,35 @@ mod tests {
             &at(AccountRole::Member, "b1"),
             &reg
         ));
+    }
+
+    #[test]
+    fn foreign_visits_are_those_touched_under_someone_elses_name() {
+        use crate::doc::put_visit;
+        use crate::model::VisitKind;
+        let visit = |id: &str, author: &str| Visit {
+            id: id.into(),
+            author: author.into(),
+            date: "2026-03-02".into(),
+            place: "v1".into(),
+            kind: VisitKind::Help,
+            note: "走访".into(),
+            recorded_at: 1,
+            withdrawn: false,
+        };
+        let mut doc = new_branch_document("b1", ActorId::from([3u8; 16])).unwrap();
+        put_visit(&mut doc, &visit("theirs", "p1-3"), 1).unwrap();
+        let before = doc.get_heads();
+        put_visit(&mut doc, &visit("mine", "p1-2"), 2).unwrap();
+        assert!(foreign_visits(&mut doc, &before, "p1-2").is_empty());
+        put_visit(&mut doc, &visit("forged", "p1-3"), 3).unwrap();
+        let mut edited = visit("theirs", "p1-3");
+        edited.note = "改了别人的".into();
+        put_visit(&mut doc, &edited, 4).unwrap();
+        assert_eq!(
+            foreign_visits(&mut doc, &before, "p1-2"),
+            ["forged", "theirs"]
+        );
     }
 
     #[test]

@@ -366,4 +366,12 @@ impl SyncGuard for UserGuard {
     fn may_author(&self, actor: &ActorId) -> bool {
         self.actors.contains(&actor.to_hex_string())
     }
+    /// Members and leaders log their own visits; a secretary manages the branch's records.
+    fn own_records_only(&self) -> Option<&str> {
+        let manages = self
+            .positions
+            .iter()
+            .any(|p| p.role == AccountRole::Secretary);
+        (!manages).then_some(self.user.as_str())
+    }
 }

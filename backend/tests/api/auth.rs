@@ -11,7 +11,6 @@ const REG: &str = "registry";
 const B2: &str = "branch/b2";
 const OFFICE_DOC: &str = "county-office";
 
-const SECRETARY_B1: &str = "13800000101";
 const LEADER_B1: &str = "13800000100";
 const MEMBER_B2: &str = "13800000202";
 const COMMITTEE_C1: &str = "13800009901";
@@ -127,15 +126,25 @@ async fn issue_4_role_by_document_read_write_matrix() {
 
     // Expected rights per document: registry, b1, b2, county-office. Written out by hand
     // from the issue, not computed from the policy under test.
-    let matrix: [(&str, &str, [char; 4]); 8] = [
-        ("member b1", MEMBER_B1, ['R', 'W', '-', '-']),
-        ("leader b1", LEADER_B1, ['R', 'W', '-', '-']),
-        ("secretary b1", SECRETARY_B1, ['R', 'W', '-', '-']),
-        ("member b2", MEMBER_B2, ['R', '-', 'W', '-']),
-        ("committee c1", COMMITTEE_C1, ['R', 'R', 'R', 'R']),
-        ("committee t1", "13800009911", ['R', '-', '-', 'R']),
-        ("office staff", OFFICE, ['R', 'R', 'R', 'R']),
-        ("administrator", ADMIN, ['R', 'R', 'R', 'R']),
+    let matrix: [(&str, &str, &str, [char; 4]); 8] = [
+        ("member b1", "p1-2", MEMBER_B1, ['R', 'W', '-', '-']),
+        ("leader b1", "l1", LEADER_B1, ['R', 'W', '-', '-']),
+        ("secretary b1", "p1-1", SECRETARY_B1, ['R', 'W', '-', '-']),
+        ("member b2", "p2-2", MEMBER_B2, ['R', '-', 'W', '-']),
+        (
+            "committee c1",
+            "c1-staff",
+            COMMITTEE_C1,
+            ['R', 'R', 'R', 'R'],
+        ),
+        (
+            "committee t1",
+            "t1-staff",
+            "13800009911",
+            ['R', '-', '-', 'R'],
+        ),
+        ("office staff", "office", OFFICE, ['R', 'R', 'R', 'R']),
+        ("administrator", "admin", ADMIN, ['R', 'R', 'R', 'R']),
     ];
     let docs = [REG, B1, B2, OFFICE_DOC];
     let password = |p: &str| {
@@ -146,7 +155,7 @@ async fn issue_4_role_by_document_read_write_matrix() {
         }
     };
     let mut actor = 10u8;
-    for (who, phone_no, rights) in matrix {
+    for (who, id, phone_no, rights) in matrix {
         actor += 1;
         let a = ActorId::from([actor; 16]);
         let reply = login_reply(&server, phone_no, password(phone_no), &[&a]).await;
@@ -195,7 +204,7 @@ async fn issue_4_role_by_document_read_write_matrix() {
                     doc,
                     &visit(
                         &format!("w-{actor}-{}", &doc[7..]),
-                        "x",
+                        id,
                         "v1",
                         VisitKind::Help,
                         "写",
@@ -445,9 +454,9 @@ async fn issue_4_missing_bad_revoked_and_stolen_tokens_get_401_and_change_nothin
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    // The stolen phone's session and the others still live (the seeding phone's, the test
-    // server's own); the one logged out before is not counted again.
-    assert_eq!(parse(&reply)["revoked"], 3);
+    // The stolen phone's session and the seeding phone's; the one logged out before is
+    // not counted again.
+    assert_eq!(parse(&reply)["revoked"], 2);
     let reply = post_sync_as(&server, Some(&stolen), body.clone()).await;
     assert_json_error(&reply, StatusCode::UNAUTHORIZED);
     // A member may not end someone else's sessions.
@@ -866,4 +875,63 @@ async fn issue_4_accounts_sessions_and_actor_bindings_survive_a_restart() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn issue_4_members_log_and_edit_only_their_own_visits_secretaries_manage_the_branch() {
+    let (state, server) = seeded().await;
+    // The member writes a visit under the secretary's name, and edits the seed of p1-2…
+    let mut member = device(&server, "own", 160, MEMBER_B1, &[B1]).await;
+    assert!(member.sync(&server).await.refused.is_empty());
+    add_visit_to(
+        &mut member,
+        B1,
+        &visit(
+            "as-secretary",
+            "p1-1",
+            "v1",
+            VisitKind::BuildTeam,
+            "冒名记录",
+            1_770_001_100_000,
+        ),
+    );
+    let generation = state.hub().generation();
+    let out = member.sync(&server).await;
+    assert_eq!(out.refused_docs(), [B1], "{:?}", out.refused);
+    assert!(out.refused[0].reason.contains("本人"), "{:?}", out.refused);
+    assert_eq!(state.hub().generation(), generation, "nothing stored");
+
+    // …while a fresh phone of theirs logs under their own name.
+    let mut own = device(&server, "own-2", 161, MEMBER_B1, &[B1]).await;
+    add_visit_to(
+        &mut own,
+        B1,
+        &visit(
+            "mine",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "本人记录",
+            1_770_001_200_000,
+        ),
+    );
+    assert!(own.sync(&server).await.refused.is_empty());
+
+    // The secretary may withdraw a member's visit: managing the branch's records.
+    let mut secretary = device(&server, "sec-2", 162, SECRETARY_B1, &[B1]).await;
+    assert!(secretary.sync(&server).await.refused.is_empty());
+    let mut withdrawn = secretary.visits_of(B1)["mine"].clone();
+    withdrawn.withdrawn = true;
+    add_visit_to(&mut secretary, B1, &withdrawn);
+    assert!(secretary.sync(&server).await.refused.is_empty());
+
+    // A member may not edit someone else's visit.
+    let mut other = device(&server, "other-member", 163, "13800000103", &[B1]).await;
+    assert!(other.sync(&server).await.refused.is_empty());
+    let mut edited = other.visits_of(B1)["mine"].clone();
+    edited.note = "改别人的记录".into();
+    add_visit_to(&mut other, B1, &edited);
+    let generation = state.hub().generation();
+    assert_eq!(other.sync(&server).await.refused_docs(), [B1]);
+    assert_eq!(state.hub().generation(), generation);
 }

@@ -64,8 +64,9 @@ enum Transport {
     },
 }
 
-/// The server and the logins the older tests act with: a member of b1 (`p1-2`) for
-/// syncs, county office staff for the county's views.
+/// The server and the logins the older tests act with: b1's secretary (`p1-1`, who
+/// manages the branch's records, so any b1 author's visits) for syncs, county office staff
+/// for the county's views.
 struct Server {
     transport: Transport,
     sync_token: String,
@@ -74,6 +75,7 @@ struct Server {
 
 /// Demo logins (backend/src/auth/demo.rs).
 const MEMBER_B1: &str = "13800000102";
+const SECRETARY_B1: &str = "13800000101";
 const OFFICE: &str = "13800009990";
 
 fn now_secs() -> i64 {
@@ -99,7 +101,7 @@ impl Server {
     fn with(state: &AppState, transport: Transport) -> Self {
         Server {
             transport,
-            sync_token: login_token(state, MEMBER_B1),
+            sync_token: login_token(state, SECRETARY_B1),
             view_token: login_token(state, OFFICE),
         }
     }
@@ -392,13 +394,13 @@ impl Phone {
         }
     }
 
-    /// Logs in as the b1 member, registering this phone's actor, as the app does.
+    /// Logs in as b1's secretary, registering this phone's actor, as the app does.
     async fn login(&mut self, server: &Server) -> String {
         if let Some(t) = &self.token {
             return t.clone();
         }
         let body = serde_json::json!({
-            "phone": MEMBER_B1,
+            "phone": SECRETARY_B1,
             "password": DEMO_PASSWORD,
             "actors": [self.actor.to_hex_string()],
         });
