@@ -148,6 +148,15 @@ impl Repo {
         self.actor.to_hex_string()
     }
 
+    /// The documents holding records not yet on the server.
+    pub fn pending_docs(&self) -> Vec<DocId> {
+        self.pending
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     pub fn pending_count(&self) -> usize {
         self.pending.values().map(BTreeSet::len).sum()
     }

@@ -109,6 +109,13 @@ impl SyncState {
     fn docs(&self) -> Vec<DocId> {
         let mut docs = vec![DocId::Registry];
         docs.extend(self.my_branch());
+        // After a handover the old branch's unsynced entries are still handed in (the
+        // server keeps the old branch writable for a while); nothing stays on the phone.
+        for id in repo::with(|r| r.pending_docs()) {
+            if !docs.contains(&id) {
+                docs.push(id);
+            }
+        }
         docs
     }
 
