@@ -5,17 +5,26 @@
 // It caches index.html and the hashed assets it references, and answers page
 // loads from that cache only when the network fails. API calls are never
 // touched, so the app still sees the server as unreachable and says so.
+//
+// Updates: the worker holds only the app's code, never an entry. Entries and
+// the documents live in localStorage, written by the app itself, and the app
+// migrates their stored format (versioned, see storage.rs) when a new version
+// first starts. So replacing this cache can never strand an unsynced entry.
+// VERSION names the cache layout; a worker with a new one deletes the others.
 
-const CACHE = "sanlian-shell-v1";
+const VERSION = 2;
+const CACHE = `sanlian-shell-v${VERSION}`;
 const SHELL = "/";
-const ASSET = /["'](\/[^"'?#]+\.(?:js|wasm|css))["']/g;
+const ASSET = /["'](\/[^"'?#]+\.(?:js|wasm|css|webmanifest|png))["']/g;
+// Referenced from the manifest rather than the page, so listed here.
+const EXTRA = ["/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
 
 // Keeps the shell and exactly the assets it references, so a new deploy's
 // bundle replaces the old one instead of piling up next to it.
 async function remember(shell) {
   const cache = await caches.open(CACHE);
   const html = await shell.clone().text();
-  const assets = [...new Set([...html.matchAll(ASSET)].map((m) => m[1]))];
+  const assets = [...new Set([...[...html.matchAll(ASSET)].map((m) => m[1]), ...EXTRA])];
   for (const asset of assets) {
     if (!(await cache.match(asset))) {
       await cache.add(asset);
@@ -43,7 +52,13 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   // Controls the page that installed it, so a first visit is enough to work offline.
-  event.waitUntil(self.clients.claim());
+  // Caches of older layouts go only now, once this version's shell is complete.
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n !== CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  );
 });
 
 self.addEventListener("fetch", (event) => {

@@ -59,6 +59,9 @@ struct Inner {
     /// The registry as of the heads it was read at: every sync request's access check
     /// reads it, and hydrating a county's registry on each would dominate small syncs.
     registry: Mutex<Option<(Vec<ChangeHash>, Arc<Registry>)>>,
+    /// Device → (last sync, seconds since the epoch; what it reported). Sync health only,
+    /// so kept in memory: after a restart devices reappear at their next sync.
+    devices: Mutex<std::collections::BTreeMap<String, (i64, shared::office::DeviceReport)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,6 +87,7 @@ impl Hub {
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
                 registry: Mutex::new(None),
+                devices: Mutex::new(Default::default()),
             }),
         };
         hub.refresh_branches()?;
@@ -429,6 +433,42 @@ impl Hub {
             registry,
             branches,
             office,
+        })
+    }
+
+    // ------------------------------------------------------------ county office (issue 6)
+
+    /// Remembers what a device said about itself at its sync (county sync health).
+    pub fn note_device(
+        &self,
+        device: &str,
+        report: Option<shared::office::DeviceReport>,
+        now_secs: i64,
+    ) {
+        let mut devices = lock(&self.inner.devices);
+        let report = report
+            .or_else(|| devices.get(device).map(|(_, r)| r.clone()))
+            .unwrap_or_default();
+        devices.insert(device.to_string(), (now_secs, report));
+    }
+
+    /// Every device heard from since the server started: last sync and last report.
+    pub fn devices(&self) -> Vec<(String, i64, shared::office::DeviceReport)> {
+        lock(&self.inner.devices)
+            .iter()
+            .map(|(d, (t, r))| (d.clone(), *t, r.clone()))
+            .collect()
+    }
+
+    /// Writes one record into the county office's document, durably.
+    pub fn put_office_record<R: shared::domain::docs::Record>(
+        &self,
+        record: &R,
+        now_secs: i64,
+    ) -> Result<(), HubError> {
+        debug_assert!(R::HOME == shared::domain::docs::Home::Office);
+        self.modify(&DocId::Office, |doc| {
+            shared::domain::docs::put(doc, record, now_secs)
         })
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod hub;
+pub mod office;
 pub mod store;
 
 use auth::store::{AccountStore, MemAccounts, SqliteAccounts};
@@ -171,6 +172,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
+        .merge(
+            office::routes().route_layer(middleware::from_extractor_with_state::<
+                auth::routes::CountyReader,
+                AppState,
+            >(state.clone())),
+        )
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",
@@ -258,6 +265,9 @@ async fn sync(
     if !shared::ids::is_plain_id(&req.device) {
         return Err(AppError::BadRequest("设备编号无效".into()));
     }
+    state
+        .hub
+        .note_device(&req.device, req.report.clone(), now_secs());
     let hub = state.hub.clone();
     let auth = state.auth.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.

@@ -1,4 +1,10 @@
 use crate::pages::{county::CountyPage, home::HomePage};
+use crate::pages::{
+    office_branch::OfficeBranchPage, office_committee::OfficeCommitteePage,
+    office_inspection::OfficeInspectionPage, office_overview::OfficePage,
+    office_person::OfficePersonPage, office_print::OfficePrintPage,
+    office_search::OfficeSearchPage,
+};
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -15,6 +21,13 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="empty">"没有这个页面"</p> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/county") view=CountyPage />
+                    <Route path=path!("/office") view=OfficePage />
+                    <Route path=path!("/office/committee/:id") view=OfficeCommitteePage />
+                    <Route path=path!("/office/branch/:id") view=OfficeBranchPage />
+                    <Route path=path!("/office/person/:id") view=OfficePersonPage />
+                    <Route path=path!("/office/print/:form") view=OfficePrintPage />
+                    <Route path=path!("/office/search") view=OfficeSearchPage />
+                    <Route path=path!("/office/inspection") view=OfficeInspectionPage />
                 </Routes>
             </main>
             <nav class="tabs">

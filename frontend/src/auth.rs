@@ -43,6 +43,12 @@ pub fn load(now_secs: i64) -> Option<Session> {
     storage::get::<Session>(SESSION).filter(|s| s.expires_at > now_secs)
 }
 
+/// `Authorization` header value of the saved login, for the server's JSON APIs.
+pub fn bearer() -> String {
+    let now = js_sys::Date::now() as i64 / 1000;
+    load(now).map_or_else(String::new, |s| format!("Bearer {}", s.token))
+}
+
 pub fn forget() {
     use gloo_storage::{LocalStorage, Storage};
     // `storage` prefixes every key with "sanlian.".

@@ -3,6 +3,7 @@
 
 use crate::auth::{self, RegisterError, Session};
 use crate::clock;
+use crate::i18n::t;
 use crate::repo;
 use gloo_net::http::Request;
 use leptos::prelude::*;
@@ -14,12 +15,22 @@ use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
 use std::time::Duration;
 
 const AUTO_SYNC_EVERY: Duration = Duration::from_secs(10);
+/// After a failed session the next automatic one waits 10 s, 20 s, 40 s … up to 5 min, so
+/// a phone on a bad link does not drain its battery; `online` and the button skip the wait.
+const BACKOFF_FIRST_MS: i64 = 10_000;
+const BACKOFF_MAX_MS: i64 = 300_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Never,
-    Syncing,
-    Synced { at_ms: i64 },
+    /// Round `n` of a session of at most `of`.
+    Syncing {
+        round: usize,
+        of: usize,
+    },
+    Synced {
+        at_ms: i64,
+    },
     Offline,
     Failed(String),
 }
@@ -35,8 +46,13 @@ pub struct SyncState {
     /// Bumped whenever the local documents change, so views re-read them.
     pub revision: RwSignal<u64>,
     pub storage_warning: RwSignal<Option<String>>,
+    /// When the oldest entry waiting for the server was saved (ms).
+    pub pending_since: RwSignal<Option<i64>>,
     running: StoredValue<bool>,
     again: StoredValue<bool>,
+    /// Consecutive failed sessions, and the earliest time the next automatic one may run.
+    failures: StoredValue<u32>,
+    next_auto_ms: StoredValue<i64>,
 }
 
 enum SyncError {
@@ -60,23 +76,59 @@ impl SyncState {
             me: RwSignal::new(me),
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
+            pending_since: RwSignal::new(None),
             running: StoredValue::new(false),
             again: StoredValue::new(false),
+            failures: StoredValue::new(0),
+            next_auto_ms: StoredValue::new(0),
         };
         s.refresh();
         s.sync_now();
         // The interval and listener live as long as the app.
-        let _ = set_interval_with_handle(move || s.sync_now(), AUTO_SYNC_EVERY);
-        let _ = window_event_listener(leptos::ev::online, move |_| s.sync_now());
+        let _ = set_interval_with_handle(
+            move || {
+                if clock::now_ms() >= s.next_auto_ms.get_value() {
+                    s.sync_now();
+                }
+            },
+            AUTO_SYNC_EVERY,
+        );
+        let _ = window_event_listener(leptos::ev::online, move |_| {
+            s.failures.set_value(0);
+            s.sync_now();
+        });
         s
+    }
+
+    fn note_outcome(&self, ok: bool) {
+        let failures = if ok { 0 } else { self.failures.get_value() + 1 };
+        self.failures.set_value(failures);
+        let wait = if ok {
+            0
+        } else {
+            (BACKOFF_FIRST_MS << (failures - 1).min(5)).min(BACKOFF_MAX_MS)
+        };
+        self.next_auto_ms.set_value(clock::now_ms() + wait);
     }
 
     pub fn label(&self) -> String {
         let pending = self.pending.get();
         let queued = if pending > 0 {
-            format!("{pending} 条待同步")
+            format!("{pending} {}", t("sync.pending"))
         } else {
             String::new()
+        };
+        let queued = match self.pending_since.get() {
+            Some(since) if pending > 0 => {
+                let days = (clock::now_ms() - since).max(0) / 86_400_000;
+                let age = if days == 0 {
+                    t("sync.today").to_string()
+                } else {
+                    format!("{days} {}", t("sync.days_ago"))
+                };
+                format!("{queued}（{} {age}）", t("sync.oldest"))
+            }
+            _ => queued,
         };
         let with_queue = |head: &str| {
             if queued.is_empty() {
@@ -86,13 +138,16 @@ impl SyncState {
             }
         };
         match self.status.get() {
-            Status::Syncing => with_queue("正在同步"),
-            Status::Offline => with_queue("离线"),
-            Status::Failed(reason) => with_queue(&format!("同步失败：{reason}")),
-            Status::Synced { at_ms } if pending == 0 => {
-                format!("已同步 {}", clock::format_ms(at_ms))
+            Status::Syncing { round, of } if round > 1 => {
+                with_queue(&format!("{} {round}/{of}", t("sync.syncing")))
             }
-            Status::Never if pending == 0 => "尚未同步".to_string(),
+            Status::Syncing { .. } => with_queue(t("sync.syncing")),
+            Status::Offline => with_queue(t("sync.offline")),
+            Status::Failed(reason) => with_queue(&format!("{}{reason}", t("sync.failed"))),
+            Status::Synced { at_ms } if pending == 0 => {
+                format!("{} {}", t("sync.synced"), clock::format_ms(at_ms))
+            }
+            Status::Never if pending == 0 => t("sync.never").to_string(),
             Status::Synced { .. } | Status::Never => queued,
         }
     }
@@ -120,7 +175,12 @@ impl SyncState {
     }
 
     pub fn logged_in(&self, session: Session) {
-        self.me.set(Some(session.account.id.clone()));
+        let person = session.account.id.clone();
+        let _ = crate::storage::set("me", &person);
+        repo::with(|r| r.set_person(&person));
+        // Changes from now on carry the person in their actor; the server must know it.
+        auth::note_actor(repo::with(|r| r.actor_hex()));
+        self.me.set(Some(person));
         self.session.set(Some(session));
         self.refresh();
         self.sync_now();
@@ -134,8 +194,15 @@ impl SyncState {
 
     /// Re-reads what the views show from the repo.
     pub fn refresh(&self) {
-        let (registry, pending, warning) =
-            repo::with(|r| (r.registry(), r.pending_count(), r.storage_error.clone()));
+        let (registry, pending, since, warning) = repo::with(|r| {
+            (
+                r.registry(),
+                r.pending_count(),
+                r.pending_since_ms(),
+                r.storage_error.clone(),
+            )
+        });
+        self.pending_since.set(since);
         if self.registry.get_untracked() != registry {
             self.registry.set(registry);
         }
@@ -151,7 +218,10 @@ impl SyncState {
             return;
         }
         self.running.set_value(true);
-        self.status.set(Status::Syncing);
+        self.status.set(Status::Syncing {
+            round: 1,
+            of: MAX_ROUNDS,
+        });
         let s = *self;
         spawn_local(async move {
             loop {
@@ -160,7 +230,7 @@ impl SyncState {
                     break;
                 };
                 let docs = s.docs();
-                let status = match session(&docs, &login).await {
+                let status = match session(s, &docs, &login).await {
                     Ok(problems) if problems.is_empty() => Status::Synced {
                         at_ms: clock::now_ms(),
                     },
@@ -174,6 +244,7 @@ impl SyncState {
                         Status::Failed(reason)
                     }
                 };
+                s.note_outcome(matches!(status, Status::Synced { .. }));
                 s.refresh();
                 s.status.set(status);
                 if !s.again.get_value() {
@@ -186,7 +257,7 @@ impl SyncState {
     }
 }
 
-async fn session(docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncError> {
+async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncError> {
     auth::register_actors(login).await.map_err(|e| match e {
         RegisterError::Offline => SyncError::Offline,
         RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),
@@ -194,13 +265,23 @@ async fn session(docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncErr
     })?;
     let mut problems = Vec::new();
     let mut reset = true;
-    for _ in 0..MAX_ROUNDS {
-        let Some(req) = repo::with(|r| r.next_request(docs, reset)) else {
+    for round in 1..=MAX_ROUNDS {
+        let Some(mut req) = repo::with(|r| r.next_request(docs, reset)) else {
             break;
         };
+        req.report = Some(repo::with(|r| device_report(r)));
         reset = false;
+        s.status.set(Status::Syncing {
+            round,
+            of: MAX_ROUNDS,
+        });
         let resp = post(req.encode(), &login.token).await?;
+        // Applying a large reply is the expensive part: give the page a frame to paint
+        // and take taps before and after it, so entry never waits for sync.
+        gloo_timers::future::sleep(Duration::ZERO).await;
         problems.extend(repo::with(|r| r.apply_response(resp)));
+        s.refresh();
+        gloo_timers::future::sleep(Duration::ZERO).await;
     }
     repo::with(|r| r.settle(docs));
     Ok(problems)
@@ -228,4 +309,14 @@ async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
     }
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;
     SyncResponse::decode(&bytes).map_err(|e| SyncError::Failed(e.to_string()))
+}
+
+/// What the phone tells the county office about itself with every sync (sync health).
+fn device_report(r: &repo::Repo) -> shared::office::DeviceReport {
+    shared::office::DeviceReport {
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        user: crate::storage::get::<String>("me"),
+        pending: u32::try_from(r.pending_count()).unwrap_or(u32::MAX),
+        oldest_pending_ms: r.pending_since_ms(),
+    }
 }

@@ -14,6 +14,8 @@ pub const MAX_ROUNDS: usize = 8;
 #[derive(Default)]
 pub struct SyncClient {
     pub device: String,
+    /// Sent with every request: what the phone says about itself (sync health).
+    pub report: Option<crate::office::DeviceReport>,
     docs: BTreeMap<DocId, (AutoCommit, sync::State)>,
 }
 
@@ -30,6 +32,7 @@ impl SyncClient {
     pub fn new(device: impl Into<String>) -> Self {
         SyncClient {
             device: device.into(),
+            report: None,
             docs: BTreeMap::new(),
         }
     }
@@ -88,6 +91,7 @@ impl SyncClient {
             device: self.device.clone(),
             reset,
             docs: out,
+            report: self.report.clone(),
         })
     }
 

@@ -11,9 +11,11 @@
 //! - [`wire`]: the sync request/response types sent between phone and server.
 //! - [`client`]: the phone's side of a sync session, transport passed in.
 //! - [`validate`]: form validation with Chinese messages, run on the phone before saving.
+//! - [`forms`]: every form a field user fills in, as data, with its validation.
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
+//! - [`office`]: the county office's summaries and forms as the server sends them.
 
 pub mod access;
 pub mod client;
@@ -21,8 +23,10 @@ pub mod county;
 pub mod demo;
 pub mod doc;
 pub mod domain;
+pub mod forms;
 pub mod ids;
 pub mod model;
+pub mod office;
 pub mod validate;
 pub mod wire;
 

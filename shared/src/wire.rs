@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const SYNC_PATH: &str = "/api/sync";
 pub const SYNC_CONTENT_TYPE: &str = "application/x-sanlian-sync";
 /// Bumped on any incompatible change to these types; the server refuses other versions.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents one request may carry.
@@ -25,6 +25,9 @@ pub struct SyncRequest {
     /// sync state from what they last knew for sure, so a reply lost in transit is sent again.
     pub reset: bool,
     pub docs: Vec<DocMessage>,
+    /// The phone's own state (app version, entries not yet synced) for the county's sync
+    /// health; added in protocol version 2.
+    pub report: Option<crate::office::DeviceReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +84,12 @@ mod tests {
                 doc: "registry".into(),
                 msg: vec![0x42, 1, 2, 255],
             }],
+            report: Some(crate::office::DeviceReport {
+                app_version: "0.1.0".into(),
+                user: Some("p1-2".into()),
+                pending: 3,
+                oldest_pending_ms: Some(1_770_000_000_000),
+            }),
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         let bytes = req.encode();

@@ -52,6 +52,23 @@ impl FromRequestParts<AppState> for User {
     }
 }
 
+/// A user who reads the whole county (county office staff, administrators): guards the
+/// county office's API.
+pub struct CountyReader(pub User);
+
+impl FromRequestParts<AppState> for CountyReader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = User::from_request_parts(parts, state).await?;
+        if !user.reads_county() {
+            tracing::warn!(user = %user.account.id, path = %parts.uri.path(), "county office API refused");
+            return Err(AppError::Forbidden("仅供县委组织部使用".into()));
+        }
+        Ok(CountyReader(user))
+    }
+}
+
 fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
         .map_err(|e| AppError::BadRequest(format!("请求内容有误：{}", e.body_text())))

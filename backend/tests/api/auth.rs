@@ -935,3 +935,30 @@ async fn issue_4_members_log_and_edit_only_their_own_visits_secretaries_manage_t
     assert_eq!(other.sync(&server).await.refused_docs(), [B1]);
     assert_eq!(state.hub().generation(), generation);
 }
+
+#[tokio::test]
+async fn issue_4_the_county_office_api_is_for_the_county_office() {
+    let (_state, server) = seeded().await;
+    let member = login(&server, MEMBER_B1, &ActorId::from([170u8; 16])).await;
+    let committee = login(&server, COMMITTEE_C1, &ActorId::from([171u8; 16])).await;
+    for path in ["/api/office/overview", "/api/office/search?q=走访"] {
+        let get = |token: Option<String>| {
+            let server = &server;
+            async move {
+                server
+                    .request_as(token.as_deref(), Method::GET, path, None, Vec::new())
+                    .await
+            }
+        };
+        assert_json_error(&get(None).await, StatusCode::UNAUTHORIZED);
+        assert_json_error(&get(Some(member.clone())).await, StatusCode::FORBIDDEN);
+        assert_json_error(&get(Some(committee.clone())).await, StatusCode::FORBIDDEN);
+        let reply = server.request(Method::GET, path, None, Vec::new()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "office staff: {}",
+            reply.text()
+        );
+    }
+}

@@ -5,6 +5,8 @@
 //! Tests prefixed `issue_2_` guard issue 2: visits recorded offline on several phones must
 //! all reach the server, survive it, and show in the county view.
 
+mod office;
+
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ReadDoc, ROOT};
@@ -85,6 +87,40 @@ fn now_secs() -> i64 {
         .as_secs() as i64
 }
 
+/// Servers opened on a generated county have no demo accounts: give them the two the
+/// tests act with (the county office's, and b1's secretary when the county has b1).
+fn ensure_test_accounts(state: &AppState) {
+    use backend::auth::store::Account;
+    use shared::access::AccountRole;
+    let auth = state.auth();
+    let registry = state.hub().registry().expect("the registry reads");
+    let mut wanted = vec![("office", OFFICE, AccountRole::OfficeStaff, String::new())];
+    if let Some(p) = registry.person("p1-1") {
+        wanted.push(("p1-1", SECRETARY_B1, p.role.into(), p.branch.clone()));
+    }
+    for (id, phone, role, org) in wanted {
+        if auth
+            .store()
+            .by_phone(phone)
+            .expect("accounts read")
+            .is_some()
+        {
+            continue;
+        }
+        let hash = backend::auth::hash_password(DEMO_PASSWORD).expect("a hash");
+        let account = Account {
+            id: id.into(),
+            name: id.into(),
+            phone: phone.into(),
+            role,
+            org,
+            previous: None,
+            handover_until: 0,
+        };
+        auth.insert(&account, &hash).expect("a test account");
+    }
+}
+
 fn login_token(state: &AppState, phone: &str) -> String {
     state
         .auth()
@@ -99,6 +135,7 @@ impl Server {
     }
 
     fn with(state: &AppState, transport: Transport) -> Self {
+        ensure_test_accounts(state);
         Server {
             transport,
             sync_token: login_token(state, SECRETARY_B1),
@@ -375,6 +412,7 @@ impl Phone {
             device: self.device.clone(),
             reset,
             docs,
+            report: None,
         }
     }
 

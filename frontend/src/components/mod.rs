@@ -1,3 +1,10 @@
+pub mod chart;
+pub mod conflicts;
 pub mod entry_list;
+pub mod export_import;
+pub mod findings;
+pub mod history;
+pub mod office_api;
+pub mod record_form;
+pub mod storage_meter;
 pub mod sync_bar;
-pub mod visit_form;

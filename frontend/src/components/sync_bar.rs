@@ -1,3 +1,5 @@
+use crate::components::storage_meter::StorageMeter;
+use crate::i18n::{self, t, Lang};
 use crate::sync::{Status, SyncState};
 use leptos::prelude::*;
 
@@ -11,16 +13,25 @@ pub fn SyncBar() -> impl IntoView {
         _ if sync.pending.get() > 0 => "sync-bar pending",
         _ => "sync-bar",
     };
+    let other = if i18n::lang() == Lang::En {
+        Lang::Zh
+    } else {
+        Lang::En
+    };
     view! {
         <header class=class>
-            <h1>"三联共建"</h1>
-            <span id="sync-status" role="status">{move || sync.label()}</span>
-            <button id="sync-now" type="button" on:click=move |_| sync.sync_now()>"同步"</button>
+            <h1>{t("app.title")}</h1>
+            <span id="sync-status" role="status" aria-live="polite">{move || sync.label()}</span>
+            <button id="sync-now" type="button" on:click=move |_| sync.sync_now()>{t("sync.button")}</button>
+            <button id="lang-switch" type="button" class="lang" on:click=move |_| i18n::switch_to(other)>
+                {t("lang.switch")}
+            </button>
         </header>
         {move || sync.storage_warning.get().map(|e| view! {
-            <p class="warning" id="storage-warning">
-                "手机存储空间已满，新记录暂存在内存中，请尽快联网同步，不要关闭页面。（" {e} "）"
+            <p class="warning" id="storage-warning" role="alert">
+                {t("storage.full")} " (" {e} ")"
             </p>
         })}
+        <StorageMeter />
     }
 }

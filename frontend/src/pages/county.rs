@@ -39,6 +39,7 @@ pub fn CountyPage() -> impl IntoView {
                 <h2>"全县汇总"</h2>
                 <button id="county-refresh" type="button" on:click=move |_| load()>"刷新"</button>
             </div>
+            <p><a href="/office" id="office-link">"县委组织部 · 三联共建信息库 →"</a></p>
             {move || match summary.get() {
                 None => view! { <p class="empty">"正在读取…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="warning">{e}</p> }.into_any(),

@@ -1,8 +1,11 @@
-use crate::components::{entry_list::EntryList, sync_bar::SyncBar, visit_form::VisitForm};
+use crate::components::{
+    entry_list::EntryList, findings::MyFindings, record_form::RecordForm, sync_bar::SyncBar,
+};
 use crate::pages::login::LoginPage;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::forms::{forms_for, FormKind};
 use shared::ids::DocId;
 
 #[component]
@@ -23,6 +26,9 @@ pub fn HomePage() -> impl IntoView {
             });
         }
     };
+    // The form last used is the likeliest next one; kept across reloads.
+    let chosen =
+        RwSignal::new(crate::storage::get::<String>("form").and_then(|s| FormKind::from_slug(&s)));
     let body = move || {
         let Some(session) = sync.session.get() else {
             return view! { <LoginPage /> }.into_any();
@@ -68,10 +74,45 @@ pub fn HomePage() -> impl IntoView {
             .get(&person.branch)
             .map(|b| b.name.clone())
             .unwrap_or_default();
+        let kinds = forms_for(person.role);
+        let current = move || {
+            chosen
+                .get()
+                .filter(|k| kinds.contains(k))
+                .unwrap_or(kinds[0])
+        };
+        let form = {
+            let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
+            move || {
+                let kind = current();
+                view! {
+                    <RecordForm kind=kind person=person.clone() branch=branch.clone()
+                        registry=registry.clone() />
+                }
+            }
+        };
         view! {
             {me_bar(format!("{} · {}", person.role.label(), branch_name))}
-            <VisitForm person=person.clone() branch=branch.clone() registry=registry.clone() />
-            <EntryList me=person.id.clone() branch=branch registry=registry />
+            <MyFindings me=person.id.clone() branch=branch.clone() registry=registry.clone() />
+            <nav class="form-tabs" aria-label="记录类别">
+                {kinds.iter().map(|k| {
+                    let k = *k;
+                    view! {
+                        <button type="button" id=format!("tab-{}", k.slug())
+                            aria-pressed=move || (current() == k).to_string()
+                            on:click=move |_| {
+                                let _ = crate::storage::set("form", k.slug());
+                                chosen.set(Some(k));
+                            }>
+                            {k.label()}
+                        </button>
+                    }
+                }).collect_view()}
+            </nav>
+            {form}
+            <crate::components::conflicts::Conflicts branch=branch.clone() me=person.id.clone() />
+            <EntryList me=person branch=branch registry=registry />
+            <crate::components::export_import::ExportImport />
         }
         .into_any()
     };

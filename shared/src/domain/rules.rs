@@ -819,3 +819,57 @@ pub fn inspections(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
     }
     out
 }
+
+/// The rules a phone can judge from one branch document: they concern only that
+/// branch and its people. Coverage, repeats, filings and inspections need the whole
+/// county and come from the server.
+pub const LOCAL_RULES: &[(&str, Rule)] = &[
+    ("leader_points", leader_points),
+    ("branch_pairs", branch_pairs),
+    ("member_targets", member_targets),
+    ("leader_visits", leader_visits),
+    ("branch_plans", branch_plans),
+    ("branch_deeds", branch_deeds),
+    ("leader_cultivation", leader_cultivation),
+    ("target_help", target_help),
+];
+
+/// A person's own open findings, from what their phone holds: about them, and for a
+/// branch secretary also about their branch and its members (whose findings name the
+/// branch or the member).
+pub fn for_person(
+    registry: &Registry,
+    records: &BranchRecords,
+    me: &str,
+    year: i32,
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let Some(person) = registry.people.get(me) else {
+        return Vec::new();
+    };
+    let mut branches = BTreeMap::new();
+    branches.insert(person.branch.clone(), records.clone());
+    let data = CountyData {
+        registry: registry.clone(),
+        branches,
+        office: OfficeRecords::default(),
+    };
+    let secretary = person.role == Role::Secretary;
+    let members: BTreeSet<&str> = registry
+        .people
+        .values()
+        .filter(|p| p.branch == person.branch)
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut out: Vec<Finding> = LOCAL_RULES
+        .iter()
+        .flat_map(|(_, r)| r(&data, year, as_of))
+        .filter(|f| {
+            f.concerns(me)
+                || (secretary
+                    && (f.concerns(&person.branch) || members.iter().any(|m| f.concerns(m))))
+        })
+        .collect();
+    out.sort();
+    out
+}

@@ -1,6 +1,8 @@
 //! The app as users get it: the trunk-built bundle in headless Chromium,
 //! talking to the real server. Run through `cargo xtask test`.
 
+mod office;
+
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

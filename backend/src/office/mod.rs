@@ -1,0 +1,518 @@
+//! The county office (issue 6): the merged database's overview and drill-downs, the
+//! official forms as JSON (printable page) and .xlsx, search, the year's assessment,
+//! sync health, and the office's own inspections. Everything lives under `/api/office/`
+//! so access control can gate the whole office in one place.
+//!
+//! Views are computed from the merged county once per hub generation (and year / as-of
+//! day) and kept; the browser receives summaries and one page of records at a time.
+
+pub mod forms;
+pub mod view;
+
+use crate::{county_today, now_secs, AppError, AppState};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use shared::domain::records::{Inspection, InspectionKind, TieIn};
+use shared::office::{DeviceHealth, Stamp, SyncHealth};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use view::{Filter, View};
+
+/// A computed view with the hub generation, year and as-of day it is for.
+type Cached = (u64, i32, NaiveDate, Arc<View>);
+
+/// The last computed view.
+#[derive(Clone, Default)]
+pub struct OfficeCache(Arc<Mutex<Option<Cached>>>);
+
+/// Devices not heard from for longer than this are listed as silent, unless asked otherwise.
+const DEFAULT_SILENT_DAYS: i64 = 7;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/office/overview", get(overview))
+        .route("/api/office/committees/{id}", get(committee))
+        .route("/api/office/branches/{id}", get(branch))
+        .route("/api/office/people/{id}", get(person))
+        .route("/api/office/search", get(search))
+        .route("/api/office/assessment", get(assessment))
+        .route("/api/office/forms/{name}", get(form))
+        .route("/api/office/sync-health", get(sync_health))
+        .route("/api/office/inspections", post(add_inspection))
+        .layer(Extension(OfficeCache::default()))
+}
+
+/// The view for a year and day, computed once per change to the county.
+pub fn view_for(
+    state: &AppState,
+    cache: &OfficeCache,
+    year: i32,
+    as_of: NaiveDate,
+) -> Result<Arc<View>, AppError> {
+    let generation = state.hub().generation();
+    // Held while computing: a second request for the same view waits instead of
+    // computing it again.
+    let mut slot = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((g, y, d, v)) = &*slot {
+        if (*g, *y, *d) == (generation, year, as_of) {
+            return Ok(v.clone());
+        }
+    }
+    let data = state.hub().county_data()?;
+    let v = Arc::new(View::build(data, year, as_of));
+    *slot = Some((generation, year, as_of, v.clone()));
+    Ok(v)
+}
+
+/// "数据截至 …" now, with what phones last said they still hold.
+pub fn stamp(state: &AppState) -> Stamp {
+    let devices = state.hub().devices();
+    let now = chrono::DateTime::from_timestamp(now_secs() + 8 * 3600, 0).unwrap_or_default();
+    Stamp {
+        data_as_of: now.format("%Y-%m-%d %H:%M").to_string(),
+        unsynced: devices.iter().map(|(_, _, r)| r.pending as usize).sum(),
+        devices: devices.len(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct YearQuery {
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+    page: Option<usize>,
+    committee: Option<String>,
+}
+
+fn parse<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| AppError::BadRequest(format!("查询参数有误：{}", e.body_text())))
+}
+
+fn year_day(year: Option<i32>, as_of: Option<NaiveDate>) -> Result<(i32, NaiveDate), AppError> {
+    let as_of = as_of.unwrap_or_else(county_today);
+    let year = year.unwrap_or(as_of.year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::BadRequest(
+            "年份有误，应在 2000 至 2100 之间".into(),
+        ));
+    }
+    Ok((year, as_of))
+}
+
+/// Runs view work off the async workers: hydrating the county is CPU-bound.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let out = blocking(move || {
+        let v = view_for(&state, &cache, year, as_of)?;
+        Ok(v.overview(stamp(&state)))
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+async fn committee(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    Path(id): Path<String>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let out = blocking(move || {
+        view_for(&state, &cache, year, as_of)?
+            .committee(&id)
+            .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{id}")))
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+async fn branch(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    Path(id): Path<String>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let out = blocking(move || {
+        view_for(&state, &cache, year, as_of)?
+            .branch(&id)
+            .ok_or_else(|| AppError::NotFound(format!("没有这个支部：{id}")))
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+async fn person(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    Path(id): Path<String>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let page = q.page.unwrap_or(0);
+    let out = blocking(move || {
+        view_for(&state, &cache, year, as_of)?
+            .person(&id, page)
+            .ok_or_else(|| AppError::NotFound(format!("没有这个人：{id}")))
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+    page: Option<usize>,
+    township: Option<String>,
+    committee: Option<String>,
+    branch: Option<String>,
+    person: Option<String>,
+    /// A 五个结合 code or its Chinese term.
+    tag: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    q: Option<String>,
+}
+
+/// Blank form fields arrive as empty strings: they mean "any".
+fn some(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    q: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let tag = match some(q.tag) {
+        None => None,
+        Some(t) => Some(
+            TieIn::ALL
+                .iter()
+                .copied()
+                .find(|x| x.code() == t || x.label() == t)
+                .ok_or_else(|| AppError::BadRequest(format!("没有这个“五个结合”标签：{t}")))?,
+        ),
+    };
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        if from > to {
+            return Err(AppError::BadRequest("起始日期不能晚于截止日期".into()));
+        }
+    }
+    let text = some(q.q);
+    if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(AppError::BadRequest("搜索词最多 100 个字".into()));
+    }
+    let filter = Filter {
+        township: some(q.township),
+        committee: some(q.committee),
+        branch: some(q.branch),
+        person: some(q.person),
+        tag,
+        from: q.from,
+        to: q.to,
+        text,
+    };
+    let page = q.page.unwrap_or(0);
+    let out =
+        blocking(move || Ok(view_for(&state, &cache, year, as_of)?.search(&filter, page))).await?;
+    Ok(Json(out).into_response())
+}
+
+async fn assessment(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    // The assessment is of the whole year: judged on 31 December unless asked otherwise.
+    let (year, _) = year_day(q.year, q.as_of)?;
+    let as_of = q
+        .as_of
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_else(county_today));
+    let Some(c) = some(q.committee) else {
+        return Err(AppError::BadRequest("请选择党委（工委）".into()));
+    };
+    let out = blocking(move || {
+        view_for(&state, &cache, year, as_of)?
+            .assessment(&c)
+            .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{c}")))
+    })
+    .await?;
+    Ok(Json(out).into_response())
+}
+
+/// `roster` / `registration` as JSON (the printable page), `roster.xlsx` /
+/// `registration.xlsx` as a workbook. Without `committee`, the whole county.
+async fn form(
+    State(state): State<AppState>,
+    Extension(cache): Extension<OfficeCache>,
+    Path(name): Path<String>,
+    q: Result<Query<YearQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (kind, xlsx) = match name.strip_suffix(".xlsx") {
+        Some(k) => (k.to_string(), true),
+        None => (name.clone(), false),
+    };
+    if kind != "roster" && kind != "registration" {
+        return Err(AppError::NotFound(format!(
+            "没有这个表：{name}（可选 roster 花名册、registration 登记表）"
+        )));
+    }
+    let committee = some(q.committee);
+    let out = blocking(move || {
+        let v = view_for(&state, &cache, year, as_of)?;
+        if let Some(c) = &committee {
+            if !v.data.registry.committees.contains_key(c) {
+                return Err(AppError::NotFound(format!("没有这个党委（工委）：{c}")));
+            }
+        }
+        let scope = forms::Scope {
+            committee: committee.as_deref(),
+        };
+        let stamp = stamp(&state);
+        let form = if kind == "roster" {
+            forms::roster(&v, &scope, stamp)
+        } else {
+            forms::registration(&v, &scope, stamp)
+        };
+        if !xlsx {
+            return Ok(Json(form).into_response());
+        }
+        let bytes = forms::xlsx(&form).map_err(|e| AppError::Internal(e.to_string()))?;
+        let file = format!("{}-{}-{year}.xlsx", form.title, form.scope);
+        // RFC 5987: the Chinese file name percent-encoded, with an ASCII fallback.
+        let disposition = format!(
+            "attachment; filename=\"{kind}-{year}.xlsx\"; filename*=UTF-8''{}",
+            percent_encode(&file)
+        );
+        Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await?;
+    Ok(out)
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct HealthQuery {
+    silent_days: Option<i64>,
+}
+
+async fn sync_health(
+    State(state): State<AppState>,
+    q: Result<Query<HealthQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = parse(q)?;
+    let silent_after = q.silent_days.unwrap_or(DEFAULT_SILENT_DAYS);
+    if !(1..=365).contains(&silent_after) {
+        return Err(AppError::BadRequest("天数应在 1 至 365 之间".into()));
+    }
+    let out = blocking(move || health(&state, silent_after, now_secs())).await?;
+    Ok(Json(out).into_response())
+}
+
+pub fn health(state: &AppState, silent_after: i64, now: i64) -> Result<SyncHealth, AppError> {
+    let registry = state.hub().registry()?;
+    let mut devices: Vec<DeviceHealth> = state
+        .hub()
+        .devices()
+        .into_iter()
+        .map(|(device, last, r)| DeviceHealth {
+            device,
+            user: r
+                .user
+                .as_deref()
+                .map(|u| view::named(u, registry.person_name(u))),
+            app_version: r.app_version,
+            last_sync: last,
+            last_sync_text: chrono::DateTime::from_timestamp(last + 8 * 3600, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            pending: r.pending,
+            oldest_unsynced_days: r
+                .oldest_pending_ms
+                .map(|ms| (now - ms / 1000).max(0) / 86_400),
+            silent_days: (now - last).max(0) / 86_400,
+        })
+        .collect();
+    // Longest silent first: those are the ones to call.
+    devices.sort_by(|a, b| (a.last_sync, &a.device).cmp(&(b.last_sync, &b.device)));
+    let silent = devices
+        .iter()
+        .filter(|d| d.silent_days > silent_after)
+        .cloned()
+        .collect();
+    Ok(SyncHealth {
+        silent_after_days: silent_after,
+        unsynced: devices.iter().map(|d| d.pending as usize).sum(),
+        devices,
+        silent,
+    })
+}
+
+#[derive(Deserialize)]
+struct InspectionForm {
+    date: String,
+    /// `Quarterly` / `Random` or 季度检查 / 不定期检查.
+    kind: String,
+    inspectors: String,
+    findings: Vec<OrgFinding>,
+}
+
+#[derive(Deserialize)]
+struct OrgFinding {
+    /// A committee or branch id.
+    org: String,
+    found: String,
+    #[serde(default)]
+    follow_up: String,
+}
+
+const MAX_TEXT: usize = 2000;
+
+/// Checks an inspection form; every message names what to fix, in the office's words.
+fn validate_inspection(
+    form: InspectionForm,
+    registry: &shared::model::Registry,
+    today: NaiveDate,
+) -> Result<(NaiveDate, InspectionKind, String, BTreeMap<String, String>), AppError> {
+    let bad = |m: String| Err(AppError::BadRequest(m));
+    let Ok(date) = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d") else {
+        return bad("检查日期格式应为 年-月-日，如 2008-09-20".into());
+    };
+    if date > today {
+        return bad("检查日期不能晚于今天".into());
+    }
+    let kind_text = form.kind.trim();
+    let Some(kind) = InspectionKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.code() == kind_text || k.label() == kind_text)
+    else {
+        return bad("检查类别应为“季度检查”或“不定期检查”".into());
+    };
+    let inspectors = form.inspectors.trim().to_string();
+    if inspectors.is_empty() {
+        return bad("请填写检查人".into());
+    }
+    if inspectors.chars().count() > 100 {
+        return bad("检查人最多 100 个字".into());
+    }
+    if form.findings.is_empty() {
+        return bad("请至少填写一个被检查组织的检查情况".into());
+    }
+    let mut findings = BTreeMap::new();
+    for f in form.findings {
+        let org = f.org.trim();
+        let name = registry
+            .committees
+            .get(org)
+            .map(|c| c.name.as_str())
+            .or_else(|| registry.branches.get(org).map(|b| b.name.as_str()));
+        let Some(name) = name else {
+            return bad(format!("没有这个党组织：{org}"));
+        };
+        let found = f.found.trim();
+        if found.is_empty() {
+            return bad(format!("请填写对{name}的检查发现"));
+        }
+        let follow_up = f.follow_up.trim();
+        if found.chars().count() + follow_up.chars().count() > MAX_TEXT {
+            return bad(format!("对{name}的检查情况最多 {MAX_TEXT} 个字"));
+        }
+        if findings.contains_key(org) {
+            return bad(format!("{name}填写了两次，请合并为一条"));
+        }
+        let text = if follow_up.is_empty() {
+            format!("发现：{found}")
+        } else {
+            format!("发现：{found}；整改要求：{follow_up}")
+        };
+        findings.insert(org.to_string(), text);
+    }
+    Ok((date, kind, inspectors, findings))
+}
+
+/// Server-made record ids: milliseconds plus a per-process counter, in the plain-id form.
+fn new_id(now_ms: i64) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{now_ms}-o{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Records a quarterly or random inspection in the county office's document.
+async fn add_inspection(
+    State(state): State<AppState>,
+    body: Result<Json<InspectionForm>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(form) =
+        body.map_err(|e| AppError::BadRequest(format!("检查记录无法读取：{}", e.body_text())))?;
+    let out = blocking(move || {
+        let registry = state.hub().registry()?;
+        let (date, kind, inspectors, findings) =
+            validate_inspection(form, &registry, county_today())?;
+        let now = now_secs();
+        let record = Inspection {
+            id: new_id(now * 1000),
+            date: date.to_string(),
+            kind,
+            inspectors,
+            findings,
+            recorded_at: now * 1000,
+            withdrawn: false,
+        };
+        state.hub().put_office_record(&record, now)?;
+        Ok(record)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}

@@ -1,0 +1,1051 @@
+//! The county office's views, computed once per hub generation from the merged county
+//! and the rules' findings: the overview, the drill-downs, search and the assessment.
+//! Every figure is derived from the findings, so what the overview counts is exactly what
+//! the rules report.
+
+use chrono::{Datelike, NaiveDate};
+use shared::domain::records::*;
+use shared::domain::rules::{evaluate, growth_percent, Finding, RuleCode, MIN_VISITS};
+use shared::model::{Registry, Role, VisitKind};
+use shared::office::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Records per page in drill-downs and search.
+pub const PER_PAGE: usize = 50;
+
+/// Rules that, when they name a household, keep it from being "on track".
+const HOUSEHOLD_RULES: [RuleCode; 4] = [
+    RuleCode::TargetProject,
+    RuleCode::TargetSkill,
+    RuleCode::TargetIncome,
+    RuleCode::TargetIncomeUnknown,
+];
+
+/// Everything the office pages read, for one (generation, year, as-of day).
+pub struct View {
+    pub year: i32,
+    pub as_of: NaiveDate,
+    pub data: CountyData,
+    pub findings: Vec<Finding>,
+    /// Subject or other-side id → indices into `findings`.
+    concerns: HashMap<String, Vec<usize>>,
+    /// Subject id → indices, subject side only.
+    about: HashMap<String, Vec<usize>>,
+    /// Leader → distinct places named as point this year.
+    points: BTreeMap<String, BTreeSet<String>>,
+    /// Place → leaders naming it.
+    place_leaders: BTreeMap<String, BTreeSet<String>>,
+    /// Office branch → partner (place) branches; place → office branches.
+    branch_partners: BTreeMap<String, BTreeSet<String>>,
+    place_partners: BTreeMap<String, BTreeSet<String>>,
+    /// Leader → visits counted towards the 6 (to their point, or anywhere while none).
+    point_visits: HashMap<String, usize>,
+    /// Place → leaders' visits there this year.
+    place_visits: HashMap<String, usize>,
+    /// Member → their targets this year (branch id, target).
+    targets: BTreeMap<String, Vec<(String, HelpTarget)>>,
+    /// Households failing a household rule.
+    off_track: HashSet<String>,
+    /// Every loggable record, newest first.
+    records: Vec<Indexed>,
+    /// Person id → indices into `records` of what they authored.
+    by_author: HashMap<String, Vec<usize>>,
+    pub point_visits_by_month: Vec<usize>,
+    pub help_visits_by_month: Vec<usize>,
+}
+
+fn counts(date: &str, year: i32, as_of: NaiveDate) -> bool {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
+}
+
+fn month(date: &str) -> Option<usize> {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.month0() as usize)
+}
+
+pub fn named(id: &str, name: &str) -> Named {
+    Named {
+        id: id.to_string(),
+        name: name.to_string(),
+    }
+}
+
+impl View {
+    pub fn build(data: CountyData, year: i32, as_of: NaiveDate) -> View {
+        let findings = evaluate(&data, year, as_of);
+        let mut concerns: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut about: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut off_track = HashSet::new();
+        for (i, f) in findings.iter().enumerate() {
+            about.entry(f.subject.id.clone()).or_default().push(i);
+            concerns.entry(f.subject.id.clone()).or_default().push(i);
+            for o in &f.others {
+                if o.id != f.subject.id {
+                    concerns.entry(o.id.clone()).or_default().push(i);
+                }
+            }
+            if HOUSEHOLD_RULES.contains(&f.rule) {
+                off_track.insert(f.subject.id.clone());
+            }
+        }
+
+        let mut points: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut place_leaders: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut branch_partners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut place_partners: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut targets: BTreeMap<String, Vec<(String, HelpTarget)>> = BTreeMap::new();
+        for (bid, b) in &data.branches {
+            for p in b.points.values().filter(|p| !p.withdrawn && p.year == year) {
+                points
+                    .entry(p.leader.clone())
+                    .or_default()
+                    .insert(p.place.clone());
+                place_leaders
+                    .entry(p.place.clone())
+                    .or_default()
+                    .insert(p.leader.clone());
+            }
+            for p in b.pairs.values().filter(|p| !p.withdrawn && p.year == year) {
+                branch_partners
+                    .entry(p.branch.clone())
+                    .or_default()
+                    .insert(p.partner.clone());
+                if let Some(place) = data
+                    .registry
+                    .branches
+                    .get(&p.partner)
+                    .and_then(|vb| vb.place.clone())
+                {
+                    place_partners
+                        .entry(place)
+                        .or_default()
+                        .insert(p.branch.clone());
+                }
+            }
+            for t in b
+                .targets
+                .values()
+                .filter(|t| !t.withdrawn && t.year == year)
+            {
+                targets
+                    .entry(t.member.clone())
+                    .or_default()
+                    .push((bid.clone(), t.clone()));
+            }
+        }
+
+        let mut point_visits: HashMap<String, usize> = HashMap::new();
+        let mut place_visits: HashMap<String, usize> = HashMap::new();
+        let mut point_by_month = vec![0; 12];
+        let mut help_by_month = vec![0; 12];
+        for v in data.branches.values().flat_map(|b| b.visits.values()) {
+            if v.withdrawn || !counts(&v.date, year, as_of) {
+                continue;
+            }
+            let m = month(&v.date).unwrap_or(0);
+            if v.kind == VisitKind::Help {
+                help_by_month[m] += 1;
+                continue;
+            }
+            point_by_month[m] += 1;
+            *place_visits.entry(v.place.clone()).or_default() += 1;
+            // The leader rule's reading: visits to their point, or anywhere while none.
+            let to_point = points.get(&v.author).is_none_or(|ps| ps.contains(&v.place));
+            if to_point {
+                *point_visits.entry(v.author.clone()).or_default() += 1;
+            }
+        }
+
+        let records = flatten(&data);
+        let mut by_author: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            by_author.entry(r.author.id.clone()).or_default().push(i);
+        }
+
+        View {
+            year,
+            as_of,
+            data,
+            findings,
+            concerns,
+            about,
+            points,
+            place_leaders,
+            branch_partners,
+            place_partners,
+            point_visits,
+            place_visits,
+            targets,
+            off_track,
+            records,
+            by_author,
+            point_visits_by_month: point_by_month,
+            help_visits_by_month: help_by_month,
+        }
+    }
+
+    fn reg(&self) -> &Registry {
+        &self.data.registry
+    }
+
+    fn has(&self, id: &str, rule: RuleCode) -> bool {
+        self.about
+            .get(id)
+            .is_some_and(|is| is.iter().any(|i| self.findings[*i].rule == rule))
+    }
+
+    fn count_about(&self, id: &str, rule: RuleCode) -> usize {
+        self.about.get(id).map_or(0, |is| {
+            is.iter()
+                .filter(|i| self.findings[**i].rule == rule)
+                .count()
+        })
+    }
+
+    pub fn findings_concerning(&self, id: &str) -> Vec<Finding> {
+        self.concerns
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|i| self.findings[*i].clone())
+            .collect()
+    }
+
+    fn findings_about(&self, id: &str) -> Vec<Finding> {
+        self.about
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|i| self.findings[*i].clone())
+            .collect()
+    }
+
+    fn able_targets<'a>(&'a self, member: &str) -> impl Iterator<Item = &'a HelpTarget> + 'a {
+        self.targets
+            .get(member)
+            .into_iter()
+            .flatten()
+            .map(|(_, t)| t)
+            .filter(|t| t.labour == Labour::Able)
+    }
+
+    fn branch_name(&self, id: &str) -> String {
+        self.reg()
+            .branches
+            .get(id)
+            .map_or_else(|| id.to_string(), |b| b.name.clone())
+    }
+
+    fn branch_named(&self, id: &str) -> Named {
+        named(id, &self.branch_name(id))
+    }
+
+    fn place_named(&self, id: &str) -> Named {
+        named(id, self.reg().place_name(id))
+    }
+
+    fn person_named(&self, id: &str) -> Named {
+        named(id, self.reg().person_name(id))
+    }
+
+    /// Figures for the places of `places` and the office branches of `branches`.
+    fn totals<'a>(
+        &self,
+        places: impl Iterator<Item = &'a str>,
+        branches: impl Iterator<Item = &'a str>,
+    ) -> Totals {
+        let mut t = Totals::default();
+        for p in places {
+            t.places += 1;
+            let no_point = self.has(p, RuleCode::PlaceWithoutPoint);
+            let no_pair = self.has(p, RuleCode::PlaceWithoutPair);
+            t.without_point += usize::from(no_point);
+            t.without_pair += usize::from(no_pair);
+            t.covered += usize::from(!no_point && !no_pair);
+            t.point_repeats += self.count_about(p, RuleCode::PointRepeated);
+            if let Some(vb) = self
+                .reg()
+                .branches
+                .values()
+                .find(|b| b.place.as_deref() == Some(p))
+            {
+                t.pair_repeats += self.count_about(&vb.id, RuleCode::PairRepeated);
+            }
+        }
+        let branch_set: HashSet<&str> = branches.collect();
+        for b in &branch_set {
+            t.branches += 1;
+            let plans = self.count_about(b, RuleCode::BranchPlan);
+            let deeds = self.count_about(b, RuleCode::BranchDeed);
+            t.branches_plans_ok += usize::from(plans == 0);
+            t.branches_deeds_ok += usize::from(deeds == 0);
+        }
+        for p in self
+            .reg()
+            .people
+            .values()
+            .filter(|p| branch_set.contains(p.branch.as_str()))
+        {
+            if p.role == Role::Leader {
+                t.leaders += 1;
+                t.leaders_visits_ok += usize::from(!self.has(&p.id, RuleCode::LeaderVisits));
+                continue;
+            }
+            t.members += 1;
+            t.members_without_target += usize::from(self.has(&p.id, RuleCode::MemberWithoutTarget));
+            for target in self.able_targets(&p.id) {
+                t.households += 1;
+                t.households_on_track += usize::from(!self.off_track.contains(&target.id));
+            }
+        }
+        t
+    }
+
+    fn committee_places<'a>(&'a self, c: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.reg()
+            .places
+            .values()
+            .filter(move |p| p.township == c)
+            .map(|p| p.id.as_str())
+    }
+
+    fn committee_branches<'a>(&'a self, c: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.reg()
+            .writing_branches()
+            .filter(move |b| b.committee == c)
+            .map(|b| b.id.as_str())
+    }
+
+    fn filings(&self, committee: &str) -> Vec<FilingStatus> {
+        FilingKind::ALL
+            .iter()
+            .map(|kind| {
+                let of = |rule| {
+                    self.about.get(committee).and_then(|is| {
+                        is.iter()
+                            .map(|i| &self.findings[*i])
+                            .find(|f| f.rule == rule && f.item == kind.code())
+                    })
+                };
+                let received = self.data.office.filings.values().any(|f| {
+                    !f.withdrawn
+                        && f.year == self.year
+                        && f.committee == committee
+                        && f.kind == *kind
+                        && NaiveDate::parse_from_str(&f.date, "%Y-%m-%d")
+                            .is_ok_and(|d| d <= self.as_of)
+                });
+                let (status, ok) = if let Some(f) = of(RuleCode::FilingLate) {
+                    (format!("迟 {} 天", f.actual), false)
+                } else if let Some(f) = of(RuleCode::FilingMissing) {
+                    (format!("未报送（逾期 {} 天）", f.actual), false)
+                } else if received {
+                    ("按时".to_string(), true)
+                } else {
+                    ("未到期".to_string(), true)
+                };
+                FilingStatus {
+                    kind: kind.label().to_string(),
+                    status,
+                    ok,
+                }
+            })
+            .collect()
+    }
+
+    pub fn overview(&self, stamp: Stamp) -> Overview {
+        let r = self.reg();
+        let mut totals = self.totals(
+            r.places.keys().map(String::as_str),
+            r.writing_branches().map(|b| b.id.as_str()),
+        );
+        totals.target_repeats = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == RuleCode::TargetRepeated)
+            .count();
+        let committees = r
+            .committees
+            .values()
+            .map(|c| CommitteeRow {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c.kind.label().to_string(),
+                totals: self.totals(self.committee_places(&c.id), self.committee_branches(&c.id)),
+                filings: self.filings(&c.id),
+            })
+            .collect();
+        let mut per_rule: BTreeMap<RuleCode, usize> = BTreeMap::new();
+        for f in &self.findings {
+            *per_rule.entry(f.rule).or_default() += 1;
+        }
+        let rules = RuleCode::ALL
+            .iter()
+            .map(|r| RuleCount {
+                rule: r.code().to_string(),
+                label: r.label().to_string(),
+                count: per_rule.get(r).copied().unwrap_or(0),
+            })
+            .collect();
+        Overview {
+            county: r.county.clone(),
+            year: self.year,
+            as_of: self.as_of.to_string(),
+            stamp,
+            totals,
+            committees,
+            rules,
+            point_visits_by_month: self.point_visits_by_month.clone(),
+            help_visits_by_month: self.help_visits_by_month.clone(),
+            quarters: self.quarters(),
+        }
+    }
+
+    fn quarters(&self) -> Vec<QuarterInspections> {
+        (1..=4u32)
+            .map(|q| {
+                let mut quarterly = 0;
+                let mut random = 0;
+                for i in self.data.office.inspections.values() {
+                    let Ok(d) = NaiveDate::parse_from_str(&i.date, "%Y-%m-%d") else {
+                        continue;
+                    };
+                    if i.withdrawn || d.year() != self.year || d > self.as_of {
+                        continue;
+                    }
+                    if (d.month0() / 3 + 1) != q {
+                        continue;
+                    }
+                    match i.kind {
+                        InspectionKind::Quarterly => quarterly += 1,
+                        InspectionKind::Random => random += 1,
+                    }
+                }
+                let missing = self
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == RuleCode::QuarterlyInspection && f.item == format!("Q{q}"));
+                QuarterInspections {
+                    quarter: q,
+                    quarterly,
+                    random,
+                    missing,
+                }
+            })
+            .collect()
+    }
+
+    pub fn committee(&self, id: &str) -> Option<CommitteeDetail> {
+        let r = self.reg();
+        let c = r.committees.get(id)?;
+        let places = r
+            .places
+            .values()
+            .filter(|p| p.township == id)
+            .map(|p| PlaceRow {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                kind: p.kind.label().to_string(),
+                tags: self.tags(&p.id),
+                leaders: self
+                    .place_leaders
+                    .get(&p.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|l| self.person_named(l))
+                    .collect(),
+                partners: self
+                    .place_partners
+                    .get(&p.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|b| self.branch_named(b))
+                    .collect(),
+                visits: self.place_visits.get(&p.id).copied().unwrap_or(0),
+            })
+            .collect();
+        let branches = r
+            .writing_branches()
+            .filter(|b| b.committee == id)
+            .map(|b| self.branch_row(&b.id))
+            .collect();
+        Some(CommitteeDetail {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            kind: c.kind.label().to_string(),
+            totals: self.totals(self.committee_places(id), self.committee_branches(id)),
+            places,
+            branches,
+            findings: self.findings_about(id),
+        })
+    }
+
+    fn tags(&self, place: &str) -> Vec<String> {
+        self.data
+            .office
+            .tags
+            .values()
+            .filter(|t| !t.withdrawn && t.place == place && t.since <= self.year)
+            .map(|t| t.tag.label().to_string())
+            .collect()
+    }
+
+    fn people_of<'a>(&'a self, branch: &'a str) -> impl Iterator<Item = &'a shared::model::Person> {
+        self.reg()
+            .people
+            .values()
+            .filter(move |p| p.branch == branch)
+    }
+
+    fn branch_row(&self, id: &str) -> BranchRow {
+        let b = &self.reg().branches[id];
+        let mut households = 0;
+        let mut on_track = 0;
+        let mut findings = self.about.get(id).map_or(0, Vec::len);
+        let mut people = 0;
+        for p in self.people_of(id) {
+            people += 1;
+            findings += self.about.get(&p.id).map_or(0, Vec::len);
+            for t in self.able_targets(&p.id) {
+                households += 1;
+                on_track += usize::from(!self.off_track.contains(&t.id));
+                findings += self.about.get(&t.id).map_or(0, Vec::len);
+            }
+        }
+        BranchRow {
+            id: id.to_string(),
+            name: b.name.clone(),
+            kind: b.kind.label().to_string(),
+            people,
+            partners: self.partners(id),
+            plans_ok: PlanKind::ALL.len() - self.count_about(id, RuleCode::BranchPlan),
+            deeds_ok: DeedKind::ALL.len() - self.count_about(id, RuleCode::BranchDeed),
+            households,
+            households_on_track: on_track,
+            findings,
+        }
+    }
+
+    fn partners(&self, branch: &str) -> Vec<Named> {
+        self.branch_partners
+            .get(branch)
+            .into_iter()
+            .flatten()
+            .map(|vb| self.branch_named(vb))
+            .collect()
+    }
+
+    pub fn branch(&self, id: &str) -> Option<BranchDetail> {
+        let r = self.reg();
+        let b = r.branches.get(id)?;
+        let empty = BranchRecords::default();
+        let recs = self.data.branches.get(id).unwrap_or(&empty);
+        let mut plans: Vec<PlanRow> = recs
+            .plans
+            .values()
+            .filter(|p| !p.withdrawn && p.year == self.year)
+            .map(|p| PlanRow {
+                kind: p.kind.label().to_string(),
+                status: p.status.label().to_string(),
+                date: p.date.clone(),
+                title: p.title.clone(),
+            })
+            .collect();
+        plans.sort_by(|a, b| (&a.kind, &a.date).cmp(&(&b.kind, &b.date)));
+        let deeds = DeedKind::ALL
+            .iter()
+            .map(|k| {
+                let n = recs
+                    .deeds
+                    .values()
+                    .filter(|d| {
+                        !d.withdrawn && d.kind == *k && counts(&d.date, self.year, self.as_of)
+                    })
+                    .count();
+                (k.label().to_string(), n)
+            })
+            .collect();
+        let people = self
+            .people_of(id)
+            .map(|p| {
+                let targets: Vec<&HelpTarget> = self.able_targets(&p.id).collect();
+                PersonRow {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    role: p.role.label().to_string(),
+                    position: p.position.clone(),
+                    points: self.person_points(&p.id),
+                    point_visits: self.point_visits.get(&p.id).copied().unwrap_or(0),
+                    targets: self.targets.get(&p.id).map_or(0, Vec::len),
+                    targets_on_track: targets
+                        .iter()
+                        .filter(|t| !self.off_track.contains(&t.id))
+                        .count(),
+                    findings: self.about.get(&p.id).map_or(0, Vec::len)
+                        + targets
+                            .iter()
+                            .map(|t| self.about.get(&t.id).map_or(0, Vec::len))
+                            .sum::<usize>(),
+                }
+            })
+            .collect();
+        Some(BranchDetail {
+            id: id.to_string(),
+            name: b.name.clone(),
+            kind: b.kind.label().to_string(),
+            committee: named(
+                &b.committee,
+                r.committees
+                    .get(&b.committee)
+                    .map_or(b.committee.as_str(), |c| c.name.as_str()),
+            ),
+            partners: self.partners(id),
+            plans,
+            deeds,
+            people,
+            findings: self.findings_about(id),
+        })
+    }
+
+    fn person_points(&self, id: &str) -> Vec<Named> {
+        self.points
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|p| self.place_named(p))
+            .collect()
+    }
+
+    fn target_row(&self, branch: &str, t: &HelpTarget) -> TargetRow {
+        let empty = BranchRecords::default();
+        let recs = self.data.branches.get(branch).unwrap_or(&empty);
+        let help: Vec<&HelpRecord> = recs
+            .help
+            .values()
+            .filter(|h| !h.withdrawn && h.target == t.id && counts(&h.date, self.year, self.as_of))
+            .collect();
+        let of = |k: HelpKind| -> Vec<String> {
+            help.iter()
+                .filter(|h| h.kind == k)
+                .map(|h| h.detail.clone())
+                .collect()
+        };
+        // Same reading as the rule: the latest income established this year.
+        let latest = help
+            .iter()
+            .filter(|h| h.kind == HelpKind::Income)
+            .filter_map(|h| Some(((&h.date, h.recorded_at, &h.id), h.income?)))
+            .max_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, i)| i);
+        TargetRow {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            place: self.reg().place_name(&t.place).to_string(),
+            kind: t.kind.label().to_string(),
+            labour: t.labour.label().to_string(),
+            household_size: t.household_size,
+            baseline_income: t.baseline_income,
+            latest_income: latest,
+            growth_percent: latest.map(|i| growth_percent(t.baseline_income, i)),
+            projects: of(HelpKind::Project),
+            skills: of(HelpKind::Skill),
+            on_track: t.labour == Labour::Able && !self.off_track.contains(&t.id),
+            note: t.note.clone(),
+        }
+    }
+
+    pub fn person(&self, id: &str, page: usize) -> Option<PersonDetail> {
+        let r = self.reg();
+        let p = r.people.get(id)?;
+        let targets = self
+            .targets
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|(b, t)| self.target_row(b, t))
+            .collect::<Vec<_>>();
+        let mut findings = self.findings_concerning(id);
+        for t in &targets {
+            findings.extend(self.findings_about(&t.id));
+        }
+        findings.sort();
+        findings.dedup();
+        let idx = self.by_author.get(id).map_or(&[][..], Vec::as_slice);
+        Some(PersonDetail {
+            id: id.to_string(),
+            name: p.name.clone(),
+            role: p.role.label().to_string(),
+            position: p.position.clone(),
+            branch: self.branch_named(&p.branch),
+            points: self.person_points(id),
+            targets,
+            findings,
+            records: self.page(idx.iter().map(|i| &self.records[*i].row), page),
+        })
+    }
+
+    fn page<'a>(&self, rows: impl Iterator<Item = &'a RecordRow>, page: usize) -> RecordPage {
+        let mut total = 0;
+        let mut out = Vec::new();
+        let start = page.saturating_mul(PER_PAGE);
+        for r in rows {
+            if total >= start && out.len() < PER_PAGE {
+                out.push(r.clone());
+            }
+            total += 1;
+        }
+        RecordPage {
+            total,
+            page,
+            per_page: PER_PAGE,
+            records: out,
+        }
+    }
+
+    /// Records matching every given filter, newest first, one page.
+    pub fn search(&self, f: &Filter, page: usize) -> RecordPage {
+        let r = self.reg();
+        let tagged: Option<HashSet<&str>> = f.tag.map(|tag| {
+            self.data
+                .office
+                .tags
+                .values()
+                .filter(|t| !t.withdrawn && t.tag == tag)
+                .map(|t| t.place.as_str())
+                .collect()
+        });
+        let rows = self.records.iter().filter(|row| {
+            let place = row.place_id.as_str();
+            let place_rec = r.places.get(place);
+            f.township
+                .as_deref()
+                .is_none_or(|t| place_rec.is_some_and(|p| p.township == t))
+                && f.committee.as_deref().is_none_or(|c| {
+                    r.branches
+                        .get(&row.row.branch.id)
+                        .is_some_and(|b| b.committee == c)
+                        || place_rec.is_some_and(|p| p.township == c)
+                })
+                && f.branch.as_deref().is_none_or(|b| row.row.branch.id == b)
+                && f.person.as_deref().is_none_or(|p| row.row.author.id == p)
+                && tagged
+                    .as_ref()
+                    .is_none_or(|set| set.contains(place) || row.tie_in == f.tag)
+                && f.from
+                    .is_none_or(|d| row.row.date.as_str() >= d.to_string().as_str())
+                && f.to
+                    .is_none_or(|d| row.row.date.as_str() <= d.to_string().as_str())
+                && f.text.as_deref().is_none_or(|q| {
+                    row.row.note.contains(q)
+                        || row.row.place.contains(q)
+                        || row.row.author.name.contains(q)
+                        || row.row.kind.contains(q)
+                })
+        });
+        self.page(rows.map(|x| &x.row), page)
+    }
+
+    /// The year's outcomes for a committee's leaders, branches and members.
+    pub fn assessment(&self, committee: &str) -> Option<Assessment> {
+        let r = self.reg();
+        let c = r.committees.get(committee)?;
+        let messages = |id: &str| -> Vec<String> {
+            self.about
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|i| self.findings[*i].message.clone())
+                .collect()
+        };
+        let outcome = |open: &[String]| {
+            if open.is_empty() {
+                "已完成"
+            } else {
+                "未完成"
+            }
+            .to_string()
+        };
+        let mut leaders = Vec::new();
+        let mut members = Vec::new();
+        let mut branches = Vec::new();
+        for b in r.writing_branches().filter(|b| b.committee == committee) {
+            let open = messages(&b.id);
+            let plans = PlanKind::ALL.len() - self.count_about(&b.id, RuleCode::BranchPlan);
+            let deeds = DeedKind::ALL.len() - self.count_about(&b.id, RuleCode::BranchDeed);
+            let partners = self.partners(&b.id);
+            branches.push(Outcome {
+                id: b.id.clone(),
+                name: b.name.clone(),
+                done: format!(
+                    "结对 {}；三个方案 {plans}/3；实事 {deeds}/{}",
+                    if partners.is_empty() {
+                        "无".to_string()
+                    } else {
+                        partners
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    },
+                    DeedKind::ALL.len()
+                ),
+                outcome: outcome(&open),
+                open,
+            });
+            for p in self.people_of(&b.id) {
+                let mut open = messages(&p.id);
+                if p.role == Role::Leader {
+                    let pts = self.person_points(&p.id);
+                    let visits = self.point_visits.get(&p.id).copied().unwrap_or(0);
+                    leaders.push(Outcome {
+                        id: p.id.clone(),
+                        name: p.name.clone(),
+                        done: format!(
+                            "联系点 {}；到点 {visits} 次（要求不少于 {MIN_VISITS} 次）",
+                            if pts.is_empty() {
+                                "无".to_string()
+                            } else {
+                                pts.iter()
+                                    .map(|p| p.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("、")
+                            }
+                        ),
+                        outcome: outcome(&open),
+                        open,
+                    });
+                } else {
+                    let mut n = 0;
+                    let mut ok = 0;
+                    for t in self.able_targets(&p.id) {
+                        n += 1;
+                        ok += usize::from(!self.off_track.contains(&t.id));
+                        open.extend(messages(&t.id));
+                    }
+                    let all = self.targets.get(&p.id).map_or(0, Vec::len);
+                    members.push(Outcome {
+                        id: p.id.clone(),
+                        name: p.name.clone(),
+                        done: format!("帮扶对象 {all} 户；有劳动能力 {n} 户，达标 {ok} 户"),
+                        outcome: outcome(&open),
+                        open,
+                    });
+                }
+            }
+        }
+        Some(Assessment {
+            year: self.year,
+            committee: named(&c.id, &c.name),
+            leaders,
+            branches,
+            members,
+        })
+    }
+
+    /// For the 登记表: targets of a member, with their branch.
+    pub fn member_targets(&self, member: &str) -> impl Iterator<Item = TargetRow> + '_ {
+        self.targets
+            .get(member)
+            .into_iter()
+            .flatten()
+            .map(|(b, t)| self.target_row(b, t))
+    }
+
+    pub fn points_of(&self, leader: &str) -> Vec<Named> {
+        self.person_points(leader)
+    }
+
+    pub fn point_visit_count(&self, leader: &str) -> usize {
+        self.point_visits.get(leader).copied().unwrap_or(0)
+    }
+
+    pub fn partners_of(&self, branch: &str) -> Vec<Named> {
+        self.partners(branch)
+    }
+
+    pub fn tags_of(&self, place: &str) -> Vec<String> {
+        self.tags(place)
+    }
+
+    /// Newest-first records of a person, all of them (forms, not pages).
+    pub fn records_of(&self, person: &str) -> impl Iterator<Item = &RecordRow> {
+        self.by_author
+            .get(person)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.records[*i].row)
+    }
+}
+
+/// Search filters; `None` matches everything.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub township: Option<String>,
+    pub committee: Option<String>,
+    pub branch: Option<String>,
+    pub person: Option<String>,
+    pub tag: Option<TieIn>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub text: Option<String>,
+}
+
+/// A listed record with what filters need beyond what is shown.
+pub struct Indexed {
+    pub row: RecordRow,
+    pub place_id: String,
+    pub tie_in: Option<TieIn>,
+}
+
+impl std::ops::Deref for Indexed {
+    type Target = RecordRow;
+    fn deref(&self) -> &RecordRow {
+        &self.row
+    }
+}
+
+fn flatten(data: &CountyData) -> Vec<Indexed> {
+    let r = &data.registry;
+    let mut out = Vec::new();
+    for (bid, b) in &data.branches {
+        let branch = named(
+            bid,
+            r.branches
+                .get(bid)
+                .map_or(bid.as_str(), |x| x.name.as_str()),
+        );
+        let mut push = |id: &str,
+                        record: &str,
+                        date: &str,
+                        kind: &str,
+                        place: &str,
+                        author: &str,
+                        note: String,
+                        withdrawn: bool,
+                        tie_in: Option<TieIn>| {
+            out.push(Indexed {
+                row: RecordRow {
+                    id: id.to_string(),
+                    record: record.to_string(),
+                    date: date.to_string(),
+                    kind: kind.to_string(),
+                    place: r.place_name(place).to_string(),
+                    author: named(author, r.person_name(author)),
+                    branch: branch.clone(),
+                    note,
+                    withdrawn,
+                },
+                place_id: place.to_string(),
+                tie_in,
+            });
+        };
+        for v in b.visits.values() {
+            let record = if v.kind == VisitKind::Help {
+                "帮扶走访"
+            } else {
+                "到点走访"
+            };
+            push(
+                &v.id,
+                record,
+                &v.date,
+                v.kind.label(),
+                &v.place,
+                &v.author,
+                v.note.clone(),
+                v.withdrawn,
+                None,
+            );
+        }
+        for h in b.help.values() {
+            let (name, place) = b
+                .targets
+                .get(&h.target)
+                .map_or(("", ""), |t| (t.name.as_str(), t.place.as_str()));
+            let mut note = format!("{name}：{}", h.detail);
+            if let Some(i) = h.income {
+                note.push_str(&format!("（人均收入 {i} 元）"));
+            }
+            push(
+                &h.id,
+                "帮扶记录",
+                &h.date,
+                h.kind.label(),
+                place,
+                &h.member,
+                note,
+                h.withdrawn,
+                None,
+            );
+        }
+        for d in b.deeds.values() {
+            push(
+                &d.id,
+                "实事",
+                &d.date,
+                d.kind.label(),
+                &d.place,
+                &d.author,
+                d.note.clone(),
+                d.withdrawn,
+                d.tie_in,
+            );
+        }
+        for a in b.activities.values() {
+            push(
+                &a.id,
+                "活动",
+                &a.date,
+                a.kind.label(),
+                &a.partner,
+                &a.author,
+                a.note.clone(),
+                a.withdrawn,
+                None,
+            );
+        }
+        for c in b.cultivations.values() {
+            push(
+                &c.id,
+                "培养",
+                &c.date,
+                c.kind.label(),
+                &c.place,
+                &c.leader,
+                format!("{}：{}", c.name, c.note),
+                c.withdrawn,
+                None,
+            );
+        }
+        for t in b.trainings.values() {
+            push(
+                &t.id,
+                "双向培养",
+                &t.date,
+                t.direction.label(),
+                &t.place,
+                &t.member,
+                format!("{}（{}）：{}", t.name, t.stage.label(), t.note),
+                t.withdrawn,
+                None,
+            );
+        }
+        for p in b.plans.values() {
+            push(
+                &p.id,
+                "方案",
+                &p.date,
+                p.kind.label(),
+                "",
+                &p.author,
+                format!("{}（{}）", p.title, p.status.label()),
+                p.withdrawn,
+                None,
+            );
+        }
+    }
+    // Newest first; the id breaks ties so pages are stable.
+    out.sort_by(|a, b| (&b.row.date, &b.row.id).cmp(&(&a.row.date, &a.row.id)));
+    out
+}

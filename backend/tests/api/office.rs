@@ -1,0 +1,765 @@
+//! Issue 6: the county office — overview and drill-downs over the merged county, the
+//! official forms as .xlsx, inspections, sync health and search, all through the real
+//! router, on the generator's county with its answer key.
+
+use super::{Server, B1};
+use automerge::ActorId;
+use axum::http::{Method, StatusCode};
+use backend::store::{DocStore, SqliteStore};
+use backend::{AppState, Config};
+use calamine::{Reader, Xlsx};
+use shared::client::SyncClient;
+use shared::doc::put_visit;
+use shared::domain::docs::write_county;
+use shared::domain::generator::{generate, GenSpec, Generated};
+use shared::domain::records::Labour;
+use shared::domain::rules::Finding;
+use shared::ids::DocId;
+use shared::model::{Role, Visit, VisitKind};
+use shared::office::*;
+use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+use std::collections::BTreeSet;
+use std::io::Cursor;
+
+const YEAR_2008: &str = "year=2008&as_of=2008-12-31";
+
+/// The generated small county, written into documents the way phones and the office
+/// write them, stored, and opened by the server as `main` opens it.
+fn generated_server(dir: &std::path::Path) -> (AppState, Generated) {
+    let gen = generate(GenSpec::SMALL);
+    let mut docs =
+        write_county(&gen.data, ActorId::from([3u8; 16]), 1_214_800_000).expect("county writes");
+    let store = SqliteStore::open(&dir.join("sanlian.sqlite3")).expect("store opens");
+    store
+        .replace("registry", &docs.registry.save())
+        .expect("registry stored");
+    store
+        .replace(&DocId::Office.to_string(), &docs.office.save())
+        .expect("office stored");
+    for (b, doc) in &mut docs.branches {
+        store
+            .replace(&format!("branch/{b}"), &doc.save())
+            .expect("branch stored");
+    }
+    drop(store);
+    let state = AppState::open(Config {
+        data_dir: Some(dir.to_path_buf()),
+        assets_dir: None,
+        demo: false,
+    })
+    .expect("the server opens the stored county");
+    (state, gen)
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(server: &Server, path: &str) -> T {
+    let reply = server.request(Method::GET, path, None, Vec::new()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+    serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("{path}: unexpected JSON ({e}): {}", reply.text()))
+}
+
+#[tokio::test]
+async fn issue_6_findings_and_overview_match_the_answer_key_through_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+
+    #[derive(serde::Deserialize)]
+    struct Page {
+        findings: Vec<Finding>,
+    }
+    let page: Page = get_json(&server, &format!("/api/findings?{YEAR_2008}")).await;
+    let got: BTreeSet<_> = page.findings.iter().map(Finding::key).collect();
+    assert_eq!(got, gen.key.keys(), "findings through the API ≠ answer key");
+
+    let o: Overview = get_json(&server, &format!("/api/office/overview?{YEAR_2008}")).await;
+    let k = &gen.key;
+    let t = &o.totals;
+    assert_eq!(t.places, gen.data.registry.places.len());
+    assert_eq!(t.without_point, k.uncovered_by_point.len());
+    assert_eq!(t.without_pair, k.uncovered_by_pair.len());
+    let uncovered: BTreeSet<_> = k.uncovered_by_point.union(&k.uncovered_by_pair).collect();
+    assert_eq!(t.covered, t.places - uncovered.len());
+    assert_eq!(t.point_repeats, k.point_repeats.len());
+    assert_eq!(t.pair_repeats, k.pair_repeats.len());
+    assert_eq!(t.target_repeats, k.target_repeats.len());
+    let leaders = gen
+        .data
+        .registry
+        .people
+        .values()
+        .filter(|p| p.role == Role::Leader)
+        .count();
+    assert_eq!(t.leaders, leaders);
+    assert_eq!(t.leaders_visits_ok, leaders - k.leaders_short.len());
+    assert_eq!(t.members_without_target, k.members_without_target.len());
+    // Households on track: every labour-capable one not named by a household rule.
+    let able: BTreeSet<String> = gen
+        .data
+        .branches
+        .values()
+        .flat_map(|b| b.targets.values())
+        .filter(|x| !x.withdrawn && x.year == 2008 && x.labour == Labour::Able)
+        .map(|x| x.id.clone())
+        .collect();
+    let off: BTreeSet<&String> = k
+        .targets_without_project
+        .keys()
+        .chain(k.targets_without_skill.keys())
+        .chain(k.targets_without_income.keys())
+        .chain(k.targets_under_growth.keys())
+        .collect();
+    assert_eq!(t.households, able.len());
+    assert_eq!(t.households_on_track, able.len() - off.len());
+    let missing_quarters: BTreeSet<u32> = o
+        .quarters
+        .iter()
+        .filter(|q| q.missing)
+        .map(|q| q.quarter)
+        .collect();
+    assert_eq!(missing_quarters, k.quarters_without_inspection);
+    let per_rule: usize = o.rules.iter().map(|r| r.count).sum();
+    assert_eq!(per_rule, page.findings.len());
+    assert!(o.stamp.line().starts_with("数据截至"), "{}", o.stamp.line());
+
+    // Late / missing filings show per committee as the key says.
+    for ((c, kind), days) in &k.filings_late {
+        let row = o
+            .committees
+            .iter()
+            .find(|r| &r.id == c)
+            .expect("committee row");
+        let f = row
+            .filings
+            .iter()
+            .find(|f| f.kind == kind.label())
+            .expect("filing status");
+        assert_eq!(f.status, format!("迟 {days} 天"));
+        assert!(!f.ok);
+    }
+    for (c, kind) in k.filings_missing.keys() {
+        let row = o
+            .committees
+            .iter()
+            .find(|r| &r.id == c)
+            .expect("committee row");
+        let f = row.filings.iter().find(|f| f.kind == kind.label()).unwrap();
+        assert!(f.status.starts_with("未报送"), "{}", f.status);
+    }
+}
+
+#[tokio::test]
+async fn issue_6_drill_down_goes_committee_branch_person_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let k = &gen.key;
+
+    // A township committee lists its places with who covers them.
+    let t1: CommitteeDetail =
+        get_json(&server, &format!("/api/office/committees/t1?{YEAR_2008}")).await;
+    for p in &t1.places {
+        assert_eq!(
+            p.leaders.is_empty(),
+            k.uncovered_by_point.contains(&p.id),
+            "place {} leaders {:?}",
+            p.id,
+            p.leaders
+        );
+        assert_eq!(p.partners.is_empty(), k.uncovered_by_pair.contains(&p.id));
+    }
+
+    // The working committee lists every office branch.
+    let c1: CommitteeDetail =
+        get_json(&server, &format!("/api/office/committees/c1?{YEAR_2008}")).await;
+    let branches: Vec<&str> = c1.branches.iter().map(|b| b.id.as_str()).collect();
+    let expected: Vec<&str> = gen
+        .data
+        .registry
+        .writing_branches()
+        .filter(|b| b.committee == "c1")
+        .map(|b| b.id.as_str())
+        .collect();
+    assert_eq!(branches, expected);
+    for row in &c1.branches {
+        let missing = k.plans_missing.iter().filter(|(b, _)| b == &row.id).count();
+        assert!(row.plans_ok <= 3 - missing, "{}: {row:?}", row.id);
+        let deeds_missing = k.deeds_missing.iter().filter(|(b, _)| b == &row.id).count();
+        assert_eq!(row.deeds_ok, 5 - deeds_missing, "{}", row.id);
+    }
+
+    // Branch → its people, with the leader's visits as the rule counts them.
+    let (short_leader, visits) = k.leaders_short.iter().next().expect("a short leader");
+    let branch_id = gen.data.registry.people[short_leader].branch.clone();
+    let b: BranchDetail = get_json(
+        &server,
+        &format!("/api/office/branches/{branch_id}?{YEAR_2008}"),
+    )
+    .await;
+    let row = b
+        .people
+        .iter()
+        .find(|p| &p.id == short_leader)
+        .expect("the leader is listed in their branch");
+    assert_eq!(row.point_visits, *visits);
+    assert!(row.findings > 0);
+
+    // Person → findings and a page of their records.
+    let p: PersonDetail = get_json(
+        &server,
+        &format!("/api/office/people/{short_leader}?{YEAR_2008}"),
+    )
+    .await;
+    assert!(p.findings.iter().any(|f| f.rule.code() == "LeaderVisits"));
+    let authored = gen
+        .data
+        .branches
+        .values()
+        .flat_map(|b| b.visits.values())
+        .filter(|v| &v.author == short_leader)
+        .count();
+    assert!(
+        p.records.total >= authored,
+        "{} < {authored}",
+        p.records.total
+    );
+    assert!(p.records.records.len() <= p.records.per_page);
+    // → record: each listed record is one of theirs, newest first.
+    let dates: Vec<&str> = p.records.records.iter().map(|r| r.date.as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted);
+    assert!(p
+        .records
+        .records
+        .iter()
+        .all(|r| &r.author.id == short_leader));
+
+    // A member's under-10 % household shows its growth on the member's page.
+    let (target, (member, growth)) = k.targets_under_growth.iter().next().unwrap();
+    let m: PersonDetail =
+        get_json(&server, &format!("/api/office/people/{member}?{YEAR_2008}")).await;
+    let row = m
+        .targets
+        .iter()
+        .find(|t| &t.id == target)
+        .expect("target listed");
+    assert_eq!(row.growth_percent, Some(*growth));
+    assert!(!row.on_track);
+
+    // Unknown ids are a JSON 404 in Chinese; bad years a 400.
+    let reply = server
+        .request(Method::GET, "/api/office/branches/nope", None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.text().contains("没有这个支部"), "{}", reply.text());
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/overview?year=1900",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text().contains("年份有误"), "{}", reply.text());
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/overview?as_of=yesterday",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("the xlsx opens");
+    let range = wb
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"));
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn issue_6_roster_and_registration_xlsx_hold_the_expected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let r = &gen.data.registry;
+    let k = &gen.key;
+
+    let reply = server
+        .request(
+            Method::GET,
+            &format!("/api/office/forms/roster.xlsx?{YEAR_2008}"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(
+        reply.content_type.contains("spreadsheetml"),
+        "{}",
+        reply.content_type
+    );
+
+    let leaders = sheet_rows(&reply.body, "领导联点");
+    assert!(leaders[0][0].contains("花名册"), "{:?}", leaders[0]);
+    assert!(leaders[1][0].starts_with("数据截至"), "{:?}", leaders[1]);
+    assert!(
+        leaders[1][0].contains("已知未同步 0 条"),
+        "{:?}",
+        leaders[1]
+    );
+    assert_eq!(leaders[2][..3], ["序号", "姓名", "单位及职务"]);
+    let data = &leaders[3..];
+    let expected_leaders: Vec<_> = r
+        .writing_branches()
+        .flat_map(|b| {
+            r.people
+                .values()
+                .filter(move |p| p.branch == b.id && p.role == Role::Leader)
+        })
+        .collect();
+    assert_eq!(data.len(), expected_leaders.len());
+    for (row, l) in data.iter().zip(&expected_leaders) {
+        assert_eq!(row[1], l.name);
+        let points = &k.points[&l.id];
+        if points.is_empty() {
+            assert_eq!(row[4], "未确定");
+        } else {
+            for p in points {
+                assert!(row[4].contains(r.place_name(p)), "{row:?} lacks {p}");
+            }
+        }
+        let short = k.leaders_short.get(&l.id);
+        let visits: usize = row[7].parse().expect("a count");
+        match short {
+            Some(n) => assert_eq!(visits, *n),
+            None => assert!(visits >= 6, "{row:?}"),
+        }
+    }
+
+    let branches = sheet_rows(&reply.body, "支部联建");
+    assert_eq!(branches.len() - 3, r.writing_branches().count());
+    for row in &branches[3..] {
+        let b = r
+            .writing_branches()
+            .find(|b| b.name == row[1])
+            .expect("a branch row");
+        if k.pairs[&b.id].is_empty() {
+            assert_eq!(row[4], "未结对");
+        }
+    }
+
+    // One row per (member, target), members without one listed as 未确定.
+    let members = sheet_rows(&reply.body, "党员联帮");
+    let undecided = members[3..].iter().filter(|row| row[3] == "未确定").count();
+    assert_eq!(undecided, k.members_without_target.len());
+    let targets = gen
+        .data
+        .branches
+        .values()
+        .flat_map(|b| b.targets.values())
+        .filter(|t| !t.withdrawn && t.year == 2008)
+        .count();
+    assert_eq!(members.len() - 3, targets + undecided);
+
+    // 登记表: one per link — points, pairs, targets.
+    let reply = server
+        .request(
+            Method::GET,
+            &format!("/api/office/forms/registration.xlsx?{YEAR_2008}&committee=c1"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let rows = sheet_rows(&reply.body, "登记表");
+    assert_eq!(
+        rows[2],
+        [
+            "序号",
+            "联建形式",
+            "帮联人（单位）",
+            "联建对象",
+            "基本情况",
+            "存在问题",
+            "帮扶内容",
+            "具体措施"
+        ]
+    );
+    let links = &rows[3..];
+    let points: usize = k.points.values().map(|p| p.len()).sum();
+    let pairs: usize = k.pairs.values().map(|p| p.len()).sum();
+    let count = |kind: &str| links.iter().filter(|r| r[1] == kind).count();
+    assert_eq!(count("领导联点"), points);
+    assert_eq!(count("支部联建"), pairs);
+    assert_eq!(count("党员联帮"), targets);
+    // A household's basic situation and its income line.
+    let (target, (_, growth)) = k.targets_under_growth.iter().next().unwrap();
+    let t = gen
+        .data
+        .branches
+        .values()
+        .find_map(|b| b.targets.get(target))
+        .unwrap();
+    let row = links
+        .iter()
+        .find(|row| row[3] == t.name && row[4].contains(&format!("{}口人", t.household_size)))
+        .expect("the household's form");
+    assert!(row[4].contains(&t.baseline_income.to_string()), "{row:?}");
+    assert!(row[7].contains(&format!("增长 {growth}%")), "{row:?}");
+
+    // The printable page gets the same form as JSON; unknown forms and committees are 404.
+    let form: Form = get_json(
+        &server,
+        &format!("/api/office/forms/roster?{YEAR_2008}&committee=c1"),
+    )
+    .await;
+    assert_eq!(form.sheets.len(), 3);
+    assert_eq!(form.sheets[0].rows.len(), expected_leaders.len());
+    for path in [
+        "/api/office/forms/ledger.xlsx",
+        "/api/office/forms/roster?committee=zz",
+    ] {
+        let reply = server.request(Method::GET, path, None, Vec::new()).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(reply.text().contains("没有这个"), "{}", reply.text());
+    }
+}
+
+async fn post_json(server: &Server, path: &str, body: serde_json::Value) -> super::Reply {
+    server
+        .request(
+            Method::POST,
+            path,
+            Some("application/json"),
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn issue_6_an_inspection_is_validated_recorded_and_clears_the_quarter() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let q = *gen
+        .key
+        .quarters_without_inspection
+        .iter()
+        .next()
+        .expect("a quarter without inspection");
+    let day = format!("2008-{:02}-15", 3 * q - 1);
+
+    let cases = [
+        (
+            serde_json::json!({"date": "15/05/2008", "kind": "Quarterly", "inspectors": "王某", "findings": [{"org": "b1", "found": "台帐齐全"}]}),
+            "检查日期格式",
+        ),
+        (
+            serde_json::json!({"date": "2999-01-01", "kind": "Quarterly", "inspectors": "王某", "findings": [{"org": "b1", "found": "台帐齐全"}]}),
+            "不能晚于今天",
+        ),
+        (
+            serde_json::json!({"date": day, "kind": "Weekly", "inspectors": "王某", "findings": [{"org": "b1", "found": "台帐齐全"}]}),
+            "检查类别",
+        ),
+        (
+            serde_json::json!({"date": day, "kind": "Quarterly", "inspectors": " ", "findings": [{"org": "b1", "found": "台帐齐全"}]}),
+            "请填写检查人",
+        ),
+        (
+            serde_json::json!({"date": day, "kind": "Quarterly", "inspectors": "王某", "findings": []}),
+            "至少填写一个",
+        ),
+        (
+            serde_json::json!({"date": day, "kind": "Quarterly", "inspectors": "王某", "findings": [{"org": "x9", "found": "台帐齐全"}]}),
+            "没有这个党组织",
+        ),
+        (
+            serde_json::json!({"date": day, "kind": "Quarterly", "inspectors": "王某", "findings": [{"org": "b1", "found": ""}]}),
+            "检查发现",
+        ),
+        (serde_json::json!({"date": day}), "检查记录无法读取"),
+    ];
+    let before = state.hub().county_data().unwrap().office;
+    for (body, message) in cases {
+        let reply = post_json(&server, "/api/office/inspections", body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(reply.text().contains(message), "{body}: {}", reply.text());
+    }
+    assert_eq!(
+        state.hub().county_data().unwrap().office,
+        before,
+        "nothing written"
+    );
+
+    let reply = post_json(
+        &server,
+        "/api/office/inspections",
+        serde_json::json!({"date": day, "kind": "季度检查", "inspectors": "县委组织部组织股",
+            "findings": [{"org": "c1", "found": "督查到位", "follow_up": ""},
+                         {"org": "b1", "found": "帮扶台帐不全", "follow_up": "月底前补齐"}]}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let office = state.hub().county_data().unwrap().office;
+    let stored = office
+        .inspections
+        .values()
+        .find(|i| i.date == day && i.inspectors == "县委组织部组织股")
+        .expect("the inspection is in the county-office document");
+    assert_eq!(
+        stored.findings["b1"],
+        "发现：帮扶台帐不全；整改要求：月底前补齐"
+    );
+
+    let o: Overview = get_json(&server, &format!("/api/office/overview?{YEAR_2008}")).await;
+    let quarter = &o.quarters[q as usize - 1];
+    assert!(!quarter.missing, "{quarter:?}");
+    assert_eq!(quarter.quarterly, 1);
+
+    // It survives a restart: written through the hub, durably.
+    drop(server);
+    drop(state);
+    let state = AppState::open(Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        assets_dir: None,
+        demo: false,
+    })
+    .unwrap();
+    assert!(state
+        .hub()
+        .county_data()
+        .unwrap()
+        .office
+        .inspections
+        .values()
+        .any(|i| i.inspectors == "县委组织部组织股"));
+}
+
+#[tokio::test]
+async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+
+    let mut phone = SyncClient::new("phone-health");
+    let actor = ActorId::from([9u8; 16]);
+    phone.insert(
+        DocId::Registry,
+        automerge::AutoCommit::new().with_actor(actor.clone()),
+        None,
+    );
+    // The test server syncs as b1's secretary (main.rs): this phone's actor is theirs.
+    state
+        .auth()
+        .bind_actors("p1-1", &[actor.to_hex_string()])
+        .expect("the actor binds");
+    let b1 = DocId::branch("b1").unwrap();
+    phone.insert(b1.clone(), shared::doc::new_document(&b1, actor), None);
+    let visit = Visit {
+        id: "1214900000000-hh".into(),
+        author: "p1-2".into(),
+        date: "2008-07-01".into(),
+        place: "v1".into(),
+        kind: VisitKind::Help,
+        note: "走访".into(),
+        recorded_at: 1_214_900_000_000,
+        withdrawn: false,
+    };
+    put_visit(phone.doc(&b1).unwrap(), &visit, 1).unwrap();
+    phone.report = Some(DeviceReport {
+        app_version: "0.1.0-test".into(),
+        user: Some("p1-2".into()),
+        pending: 4,
+        oldest_pending_ms: Some(0),
+    });
+    let ids = [DocId::Registry, b1];
+    let mut reset = true;
+    while let Some(req) = phone.next_request(&ids, reset) {
+        reset = false;
+        let reply = server
+            .request(
+                Method::POST,
+                SYNC_PATH,
+                Some(SYNC_CONTENT_TYPE),
+                req.encode(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        phone.apply(SyncResponse::decode(&reply.body).unwrap());
+    }
+
+    let h: SyncHealth = get_json(&server, "/api/office/sync-health?silent_days=3").await;
+    let d = h
+        .devices
+        .iter()
+        .find(|d| d.device == "phone-health")
+        .expect("the phone is listed");
+    assert_eq!(d.app_version, "0.1.0-test");
+    assert_eq!(d.pending, 4);
+    assert_eq!(d.user.as_ref().map(|u| u.id.as_str()), Some("p1-2"));
+    assert!(d.oldest_unsynced_days.unwrap() > 365, "{d:?}");
+    assert!(h.silent.is_empty(), "it just synced");
+    assert_eq!(h.unsynced, 4);
+
+    // The forms say how much is known to be still on phones.
+    let form: Form = get_json(
+        &server,
+        &format!("/api/office/forms/roster?{YEAR_2008}&committee=c1"),
+    )
+    .await;
+    assert_eq!(form.stamp.unsynced, 4);
+    assert!(
+        form.stamp.line().contains("已知未同步 4 条"),
+        "{}",
+        form.stamp.line()
+    );
+
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/sync-health?silent_days=0",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+
+    // The synced visit is searchable at once (the cached view follows the hub).
+    let page: RecordPage = get_json(
+        &server,
+        &format!("/api/office/search?{YEAR_2008}&q=走访&person=p1-2"),
+    )
+    .await;
+    assert!(page.records.iter().any(|r| r.id == visit.id), "{page:?}");
+    let _ = B1;
+}
+
+#[tokio::test]
+async fn issue_6_search_filters_by_text_date_branch_and_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+
+    let all: RecordPage = get_json(&server, &format!("/api/office/search?{YEAR_2008}")).await;
+    assert_eq!(all.total, gen.data.record_count() - count_links(&gen));
+    assert_eq!(all.records.len(), all.per_page.min(all.total));
+
+    // Text search over notes: pick a word from a real note.
+    let note_visit = gen
+        .data
+        .branches
+        .values()
+        .flat_map(|b| b.visits.values())
+        .find(|v| v.note.chars().count() >= 4)
+        .expect("a visit with a note");
+    let word: String = note_visit.note.chars().take(4).collect();
+    let page: RecordPage = get_json(
+        &server,
+        &format!("/api/office/search?{YEAR_2008}&q={}", urlencode(&word)),
+    )
+    .await;
+    assert!(page.total > 0);
+    assert!(page.records.iter().all(|r| r.note.contains(&word)
+        || r.place.contains(&word)
+        || r.author.name.contains(&word)
+        || r.kind.contains(&word)));
+
+    let page: RecordPage = get_json(
+        &server,
+        &format!("/api/office/search?{YEAR_2008}&branch=b2&from=2008-03-01&to=2008-03-31"),
+    )
+    .await;
+    assert!(page
+        .records
+        .iter()
+        .all(|r| r.branch.id == "b2" && r.date.starts_with("2008-03")));
+    let expected = gen.data.branches["b2"]
+        .visits
+        .values()
+        .filter(|v| v.date.starts_with("2008-03"))
+        .count();
+    assert!(page.total >= expected);
+
+    for (q, msg) in [
+        ("tag=NotATag", "五个结合"),
+        ("from=2008-05-01&to=2008-04-01", "起始日期"),
+    ] {
+        let reply = server
+            .request(
+                Method::GET,
+                &format!("/api/office/search?{q}"),
+                None,
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{q}");
+        assert!(reply.text().contains(msg), "{}", reply.text());
+    }
+}
+
+/// Links (points, pairs, targets) are not loggable records in search.
+fn count_links(gen: &Generated) -> usize {
+    gen.data
+        .branches
+        .values()
+        .map(|b| b.points.len() + b.pairs.len() + b.targets.len())
+        .sum::<usize>()
+        + gen.data.office.tags.len()
+        + gen.data.office.filings.len()
+        + gen.data.office.inspections.len()
+        + gen.data.office.publicity.len()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn issue_6_assessment_lists_outcomes_per_leader_branch_and_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let a: Assessment = get_json(&server, "/api/office/assessment?year=2008&committee=c1").await;
+    let k = &gen.key;
+    for l in &a.leaders {
+        let short = k.leaders_short.contains_key(&l.id)
+            || k.leaders_without_cultivation.contains(&l.id)
+            || k.points.get(&l.id).is_none_or(|p| p.len() != 1);
+        assert_eq!(l.outcome == "未完成", short, "{l:?}");
+    }
+    for m in &a.members {
+        if k.members_without_target.contains_key(&m.id) {
+            assert_eq!(m.outcome, "未完成");
+        }
+    }
+    let branches_with_gaps: BTreeSet<&String> = k
+        .plans_missing
+        .iter()
+        .map(|(b, _)| b)
+        .chain(k.deeds_missing.iter().map(|(b, _)| b))
+        .collect();
+    for b in &branches_with_gaps {
+        let row = a.branches.iter().find(|r| &&r.id == b).unwrap();
+        assert_eq!(row.outcome, "未完成", "{row:?}");
+    }
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/assessment?year=2008",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text().contains("请选择党委"), "{}", reply.text());
+}

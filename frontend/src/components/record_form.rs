@@ -1,0 +1,240 @@
+use crate::clock;
+use crate::repo::{self, random_hex};
+use crate::sync::SyncState;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::forms::{self, Field, FormContext, FormKind, Input};
+use shared::ids::DocId;
+use shared::model::{Person, Registry};
+use shared::validate::FieldError;
+use std::collections::BTreeMap;
+
+/// The form's description for this person, from what the phone holds right now.
+fn describe(kind: FormKind, person: &Person, branch: &DocId, registry: &Registry) -> forms::Form {
+    let records = repo::with(|r| r.records(branch));
+    let last_place = crate::storage::get::<String>("last-place");
+    let ctx = FormContext {
+        registry,
+        me: person,
+        records: &records,
+        today: clock::today(),
+        last_place: last_place.as_deref(),
+    };
+    forms::form(kind, &ctx)
+}
+
+fn defaults(form: &forms::Form) -> BTreeMap<String, String> {
+    form.fields
+        .iter()
+        .map(|f| (f.name.to_string(), f.default.clone()))
+        .collect()
+}
+
+/// Any record a field user makes, rendered from its description in `shared::forms`.
+/// Saving is local and immediate; syncing follows in the background.
+#[component]
+pub fn RecordForm(
+    kind: FormKind,
+    person: Person,
+    branch: DocId,
+    registry: Registry,
+) -> impl IntoView {
+    let sync = expect_context::<SyncState>();
+    let slug = kind.slug();
+    let form = {
+        let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
+        // Re-described when the documents change: a household added on the 帮扶对象 form
+        // appears at once in the 帮扶记录 form's choices.
+        Memo::new(move |_| {
+            sync.revision.track();
+            describe(kind, &person, &branch, &registry)
+        })
+    };
+    let values = RwSignal::new(defaults(&form.get_untracked()));
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let saved = RwSignal::new(false);
+
+    let on_submit = {
+        let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            let records = repo::with(|r| r.records(&branch));
+            let ctx = FormContext {
+                registry: &registry,
+                me: &person,
+                records: &records,
+                today: clock::today(),
+                last_place: None,
+            };
+            let id = format!("{}-{}", clock::now_ms(), random_hex(6));
+            let typed = values.get_untracked();
+            match forms::submit(kind, &typed, &ctx, id, clock::now_ms()) {
+                Ok(entry) => match repo::with(|r| r.save_entry(&branch, &entry, clock::now_secs()))
+                {
+                    Ok(()) => {
+                        if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
+                            let _ = crate::storage::set("last-place", place);
+                        }
+                        errors.set(Vec::new());
+                        saved.set(true);
+                        sync.refresh();
+                        sync.sync_now();
+                        // Choices stay as they were; what was typed is cleared.
+                        let fresh = describe(kind, &person, &branch, &registry);
+                        values.update(|v| {
+                            for f in &fresh.fields {
+                                if !matches!(
+                                    f.input,
+                                    Input::Choice { .. } | Input::Date | Input::Year
+                                ) {
+                                    v.insert(f.name.to_string(), f.default.clone());
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => errors.set(vec![FieldError {
+                        field: "form",
+                        message: format!("保存失败：{e}"),
+                    }]),
+                },
+                Err(errs) => {
+                    saved.set(false);
+                    errors.set(errs);
+                }
+            }
+        }
+    };
+
+    let error_for = move |name: &'static str| {
+        move || {
+            errors
+                .with(|es| {
+                    es.iter()
+                        .find(|e| e.field == name)
+                        .map(|e| e.message.clone())
+                })
+                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+        }
+    };
+
+    let field_view = move |f: Field| {
+        let id = format!("{slug}-{}", f.name);
+        let name = f.name;
+        let value = move || values.with(|v| v.get(name).cloned().unwrap_or_default());
+        let set = move |v: String| {
+            saved.set(false);
+            values.update(|m| {
+                m.insert(name.to_string(), v);
+            })
+        };
+        let control = match f.input {
+            Input::Date => view! {
+                <input id=id type="date" prop:value=value
+                    on:input=move |ev| set(event_target_value(&ev)) />
+            }
+            .into_any(),
+            Input::Year => view! {
+                <input id=id type="number" inputmode="numeric" min="2000" max="2100"
+                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+            }
+            .into_any(),
+            Input::Text { placeholder } => view! {
+                <input id=id type="text" placeholder=placeholder prop:value=value
+                    on:input=move |ev| set(event_target_value(&ev)) />
+            }
+            .into_any(),
+            Input::LongText { placeholder } => view! {
+                <textarea id=id rows="3" placeholder=placeholder prop:value=value
+                    on:input=move |ev| set(event_target_value(&ev))></textarea>
+            }
+            .into_any(),
+            Input::Number { unit } => view! {
+                <div class="with-unit">
+                    <input id=id type="text" inputmode="numeric" prop:value=value
+                        on:input=move |ev| set(event_target_value(&ev)) />
+                    <span>{unit}</span>
+                </div>
+            }
+            .into_any(),
+            Input::Choice { choices, optional } => {
+                let current = value();
+                let option = |c: &forms::Choice| {
+                    let selected = c.value == current;
+                    view! { <option value=c.value.clone() selected=selected>{c.label.clone()}</option> }
+                };
+                let mut groups: Vec<(String, Vec<forms::Choice>)> = Vec::new();
+                for c in choices {
+                    match groups.last_mut() {
+                        Some((g, cs)) if *g == c.group => cs.push(c),
+                        _ => groups.push((c.group.clone(), vec![c])),
+                    }
+                }
+                let body = groups
+                    .into_iter()
+                    .map(|(group, cs)| {
+                        if group.is_empty() {
+                            cs.iter().map(option).collect_view().into_any()
+                        } else {
+                            view! {
+                                <optgroup label=group>{cs.iter().map(option).collect_view()}</optgroup>
+                            }
+                            .into_any()
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <select id=id on:change=move |ev| set(event_target_value(&ev))>
+                        {optional.then(|| view! { <option value="">"（无）"</option> })}
+                        {body}
+                    </select>
+                }
+                .into_any()
+            }
+        };
+        let label_for = format!("{slug}-{}", f.name);
+        let shown = move || {
+            f.shown_when.is_none_or(|(other, when)| {
+                values.with(|v| v.get(other).is_some_and(|x| when.contains(&x.as_str())))
+            })
+        };
+        view! {
+            <div class="field" hidden=move || !shown()>
+                <label for=label_for>{f.label}</label>
+                {control}
+                {error_for(name)}
+            </div>
+        }
+    };
+
+    view! {
+        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
+            <h2>{kind.action()}</h2>
+            {move || match form.get() {
+                forms::Form { blocked: Some(why), .. } => {
+                    view! { <p class="empty" id=format!("{slug}-blocked")>{why}</p> }.into_any()
+                }
+                f => {
+                    // Choices that appeared since (a new household) get their default.
+                    values.update_untracked(|v| {
+                        for field in &f.fields {
+                            v.entry(field.name.to_string()).or_insert_with(|| field.default.clone());
+                            if v.get(field.name).is_some_and(String::is_empty) && !field.default.is_empty() {
+                                v.insert(field.name.to_string(), field.default.clone());
+                            }
+                        }
+                    });
+                    view! {
+                        {f.fields.into_iter().map(field_view).collect_view()}
+                        {error_for("form")}
+                        {error_for("author")}
+                        <button id=format!("{slug}-save") type="submit" class="primary">"保存"</button>
+                        <Show when=move || saved.get()>
+                            <p class="saved" role="status">"已保存在本机，联网后自动同步"</p>
+                        </Show>
+                    }
+                    .into_any()
+                }
+            }}
+        </form>
+    }
+}

@@ -1,0 +1,101 @@
+//! A committee: coverage of its places and its 机关/事业 branches (drill-down level 1).
+
+use crate::components::office_api::{fetch_json, loaded, period, ratio};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::office::CommitteeDetail;
+
+pub fn period_link(path: String, period: &str) -> String {
+    if period.is_empty() {
+        path
+    } else {
+        format!("{path}?{period}")
+    }
+}
+
+#[component]
+pub fn OfficeCommitteePage() -> impl IntoView {
+    let params = use_params_map();
+    let period = period();
+    let detail = LocalResource::new(move || {
+        let id = params.read().get("id").unwrap_or_default();
+        fetch_json::<CommitteeDetail>(format!("/api/office/committees/{id}?{}", period.get()))
+    });
+    view! {
+        <section class="card office" id="office-committee">
+            <p><a href=move || period_link("/office".into(), &period.get())>"← 信息库"</a></p>
+            {loaded(detail, move |c| {
+                let p = period.get_untracked();
+                view! { <CommitteeBody c=c period=p /> }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CommitteeBody(c: CommitteeDetail, period: String) -> impl IntoView {
+    let t = c.totals.clone();
+    let places = c
+        .places
+        .iter()
+        .map(|p| {
+            let leaders = p.leaders.iter().map(|l| l.name.clone()).collect::<Vec<_>>().join("、");
+            let partners = p.partners.iter().map(|b| b.name.clone()).collect::<Vec<_>>().join("、");
+            let uncovered = p.leaders.is_empty() || p.partners.is_empty();
+            view! {
+                <tr data-id=p.id.clone() class:short=uncovered>
+                    <td>{p.name.clone()}<div class="meta">{p.kind.clone()}" "{p.tags.join("、")}</div></td>
+                    <td>{if leaders.is_empty() { "无联点领导".to_string() } else { leaders }}</td>
+                    <td>{if partners.is_empty() { "无结对支部".to_string() } else { partners }}</td>
+                    <td>{p.visits}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let branches = c
+        .branches
+        .iter()
+        .map(|b| {
+            let href = period_link(format!("/office/branch/{}", b.id), &period);
+            let partners = b.partners.iter().map(|x| x.name.clone()).collect::<Vec<_>>().join("、");
+            view! {
+                <tr data-id=b.id.clone()>
+                    <td><a class="drill" href=href>{b.name.clone()}</a><div class="meta">{b.kind.clone()}</div></td>
+                    <td>{if partners.is_empty() { "未结对".to_string() } else { partners }}</td>
+                    <td>{ratio(b.plans_ok, 3)}</td>
+                    <td>{ratio(b.deeds_ok, 5)}</td>
+                    <td>{ratio(b.households_on_track, b.households)}</td>
+                    <td>{b.findings}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let findings = c
+        .findings
+        .iter()
+        .map(|f| view! { <li class="finding"><span class="tag">{f.rule.label()}</span>" "{f.message.clone()}</li> })
+        .collect_view();
+    let has_places = !c.places.is_empty();
+    let has_branches = !c.branches.is_empty();
+    view! {
+        <h2>{c.name.clone()}</h2>
+        <p class="meta">{c.kind.clone()}</p>
+        <ul class="findings">{findings}</ul>
+        <Show when=move || has_places>
+            <h3>{format!("联系点覆盖 {}/{}", t.covered, t.places)}</h3>
+        </Show>
+        {has_places.then(|| view! {
+            <div class="scroll"><table class="office-table" id="committee-places">
+                <thead><tr><th>"村（社区、企业）"</th><th>"联点领导"</th><th>"结对支部"</th><th>"到点次数"</th></tr></thead>
+                <tbody>{places}</tbody>
+            </table></div>
+        })}
+        {has_branches.then(|| view! {
+            <h3>"机关、事业支部"</h3>
+            <div class="scroll"><table class="office-table" id="committee-branches">
+                <thead><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+                <tbody>{branches}</tbody>
+            </table></div>
+        })}
+    }
+}

@@ -1,0 +1,247 @@
+//! The county office's front page (issue 6): the year's figures per committee, each one a
+//! link down to the committee; charts; deadlines and inspections; the forms; sync health.
+//! Everything here is a server-side summary (≤ 50 KB for the whole county).
+
+use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
+use crate::components::office_api::{enc, fetch_json, loaded, period, ratio};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::office::{CommitteeRow, Overview, SyncHealth};
+
+#[component]
+pub fn OfficePage() -> impl IntoView {
+    let period = period();
+    let query = use_query_map();
+    let overview = LocalResource::new(move || {
+        fetch_json::<Overview>(format!("/api/office/overview?{}", period.get()))
+    });
+    let health =
+        LocalResource::new(|| fetch_json::<SyncHealth>("/api/office/sync-health".to_string()));
+    let year = RwSignal::new(query.with_untracked(|q| q.get("year").unwrap_or_default()));
+    let as_of = RwSignal::new(query.with_untracked(|q| q.get("as_of").unwrap_or_default()));
+    let navigate = use_navigate();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut q = Vec::new();
+        if !year.get().trim().is_empty() {
+            q.push(format!("year={}", enc(year.get().trim())));
+        }
+        if !as_of.get().is_empty() {
+            q.push(format!("as_of={}", enc(&as_of.get())));
+        }
+        navigate(&format!("/office?{}", q.join("&")), Default::default());
+    };
+    view! {
+        <section class="card office" id="office-overview">
+            <h2>"三联共建信息库"</h2>
+            <form class="period" on:submit=apply>
+                <label>"年度" <input type="number" inputmode="numeric" min="2000" max="2100"
+                    name="year" bind:value=year placeholder="本年" /></label>
+                <label>"截至" <input type="date" name="as_of" bind:value=as_of /></label>
+                <button type="submit">"查看"</button>
+            </form>
+            {loaded(overview, move |o| view! { <OverviewBody o=o period=period.get_untracked() /> })}
+        </section>
+        <section class="card office" id="office-health">
+            <h2>"同步情况"</h2>
+            {loaded(health, |h| view! { <Health h=h /> })}
+        </section>
+    }
+}
+
+fn with_period(path: String, period: &str) -> String {
+    if period.is_empty() {
+        path
+    } else if path.contains('?') {
+        format!("{path}&{period}")
+    } else {
+        format!("{path}?{period}")
+    }
+}
+
+#[component]
+fn OverviewBody(o: Overview, period: String) -> impl IntoView {
+    let t = o.totals.clone();
+    let townships: Vec<Bar> = o
+        .committees
+        .iter()
+        .filter(|c| c.totals.places > 0)
+        .map(|c| Bar {
+            label: c.name.trim_end_matches("党委").to_string(),
+            part: c.totals.covered,
+            total: c.totals.places,
+        })
+        .collect();
+    let link = {
+        let period = period.clone();
+        move |path: String| with_period(path, &period)
+    };
+    let rows = o
+        .committees
+        .iter()
+        .map(|c| committee_row(c, link(format!("/office/committee/{}", c.id))))
+        .collect_view();
+    let rules = o
+        .rules
+        .iter()
+        .filter(|r| r.count > 0)
+        .map(|r| view! { <li data-rule=r.rule.clone()><span class="tag">{r.label.clone()}</span>" "{r.count}" 条"</li> })
+        .collect_view();
+    let quarters = o
+        .quarters
+        .iter()
+        .map(|q| {
+            view! {
+                <li class:short=q.missing>
+                    {format!("第{}季度：季度检查 {} 次，不定期检查 {} 次", q.quarter, q.quarterly, q.random)}
+                    {q.missing.then_some(" · 未开展季度检查")}
+                </li>
+            }
+        })
+        .collect_view();
+    let committees = o.committees.clone();
+    let form_committee = RwSignal::new(String::new());
+    let form_link = {
+        let period = period.clone();
+        move |form: &'static str, xlsx: bool| {
+            let c = form_committee.get();
+            let mut q = Vec::new();
+            if !c.is_empty() {
+                q.push(format!("committee={c}"));
+            }
+            if !period.is_empty() {
+                q.push(period.clone());
+            }
+            if xlsx {
+                format!("/api/office/forms/{form}.xlsx?{}", q.join("&"))
+            } else {
+                format!("/office/print/{form}?{}", q.join("&"))
+            }
+        }
+    };
+    let fl = form_link.clone();
+    let fl2 = form_link.clone();
+    let fl3 = form_link.clone();
+    view! {
+        <p class="stamp" id="office-stamp">{o.stamp.line()}</p>
+        <p>{format!("{} · {} 年 · 截至 {}", o.county, o.year, o.as_of)}</p>
+        <div class="figures">
+            <div class="figure" id="fig-coverage">
+                <strong>{t.covered}"/"{t.places}</strong><span>"村（社区、企业）已覆盖"</span>
+                <small>{format!("无联点领导 {} · 无结对支部 {}", t.without_point, t.without_pair)}</small>
+            </div>
+            <div class="figure">
+                <strong>{t.point_repeats + t.pair_repeats + t.target_repeats}</strong><span>"重复联建"</span>
+                <small>{format!("联系点 {} · 结对 {} · 帮扶对象 {}", t.point_repeats, t.pair_repeats, t.target_repeats)}</small>
+            </div>
+            <div class="figure">
+                <strong>{t.leaders_visits_ok}"/"{t.leaders}</strong><span>"领导到点满 6 次"</span>
+            </div>
+            <div class="figure">
+                <strong>{t.branches_plans_ok}"/"{t.branches}</strong><span>"支部三个方案齐全"</span>
+                <small>{format!("三件实事齐全 {}/{}", t.branches_deeds_ok, t.branches)}</small>
+            </div>
+            <div class="figure">
+                <strong>{t.households_on_track}"/"{t.households}</strong><span>"有劳动能力户达标"</span>
+                <small>{format!("项目、技术、收入增长≥10%；未定帮扶对象党员 {}", t.members_without_target)}</small>
+            </div>
+        </div>
+        <h3>"各党委（工委）"</h3>
+        <div class="scroll">
+            <table class="office-table" id="office-committees">
+                <thead><tr>
+                    <th>"党委（工委）"</th><th>"覆盖"</th><th>"到点达标"</th><th>"三个方案"</th>
+                    <th>"三件实事"</th><th>"帮扶达标"</th><th>"方案 7/10"</th><th>"花名册 7/15"</th><th>"登记表 7/15"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <div class="charts">
+            <ShareBars title="各乡镇覆盖情况" bars=townships />
+            <MonthColumns title="每月走访次数"
+                first=("领导到点".to_string(), o.point_visits_by_month.clone())
+                second=("党员帮扶".to_string(), o.help_visits_by_month.clone()) />
+            <ShareRing title="有劳动能力户达标比例" part=t.households_on_track total=t.households />
+        </div>
+        <h3>"问题清单"</h3>
+        <ul class="rule-counts">{rules}</ul>
+        <h3>"季度检查"</h3>
+        <ul class="quarters">{quarters}</ul>
+        <p><a href=link("/office/inspection".into()) id="office-add-inspection">"登记一次检查"</a>
+           " · " <a href=link("/office/search".into())>"查询记录"</a></p>
+        <h3>"花名册与登记表"</h3>
+        <label>"范围 "
+            <select id="form-committee" on:change=move |ev| form_committee.set(event_target_value(&ev))>
+                <option value="">"全县"</option>
+                {committees.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view()}
+            </select>
+        </label>
+        <ul class="forms">
+            <li>"活动花名册："
+                <a id="roster-print" href=move || fl("roster", false)>"打印版"</a>" · "
+                <a id="roster-xlsx" href=move || fl2("roster", true) download>"下载 xlsx"</a></li>
+            <li>"活动登记表："
+                <a id="registration-print" href=move || fl3("registration", false)>"打印版"</a>" · "
+                <a href=move || form_link("registration", true) download>"下载 xlsx"</a></li>
+        </ul>
+    }
+}
+
+fn committee_row(c: &CommitteeRow, href: String) -> impl IntoView {
+    let t = &c.totals;
+    let filings = c
+        .filings
+        .iter()
+        .map(|f| view! { <td class:short=!f.ok>{f.status.clone()}</td> })
+        .collect_view();
+    view! {
+        <tr data-id=c.id.clone()>
+            <td><a href=href class="drill">{c.name.clone()}</a></td>
+            <td>{ratio(t.covered, t.places)}</td>
+            <td>{ratio(t.leaders_visits_ok, t.leaders)}</td>
+            <td>{ratio(t.branches_plans_ok, t.branches)}</td>
+            <td>{ratio(t.branches_deeds_ok, t.branches)}</td>
+            <td>{ratio(t.households_on_track, t.households)}</td>
+            {filings}
+        </tr>
+    }
+}
+
+#[component]
+fn Health(h: SyncHealth) -> impl IntoView {
+    let silent = h
+        .silent
+        .iter()
+        .map(|d| {
+            let who = d.user.as_ref().map_or_else(|| d.device.clone(), |u| u.name.clone());
+            view! { <li>{format!("{who}：{} 天未同步（最后 {}），待同步 {} 条", d.silent_days, d.last_sync_text, d.pending)}</li> }
+        })
+        .collect_view();
+    let rows = h
+        .devices
+        .iter()
+        .map(|d| {
+            let who = d
+                .user
+                .as_ref()
+                .map_or_else(|| "未选择".to_string(), |u| u.name.clone());
+            let oldest = d
+                .oldest_unsynced_days
+                .map_or_else(|| "—".to_string(), |n| format!("{n} 天"));
+            view! {
+                <tr><td>{who}</td><td>{d.last_sync_text.clone()}</td><td>{d.pending}</td>
+                    <td>{oldest}</td><td>{d.app_version.clone()}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p>{format!("已知未同步 {} 条；{} 天以上未同步的设备 {} 台", h.unsynced, h.silent_after_days, h.silent.len())}</p>
+        <ul class="silent">{silent}</ul>
+        <div class="scroll">
+            <table class="office-table" id="office-devices">
+                <thead><tr><th>"使用人"</th><th>"最后同步"</th><th>"待同步"</th><th>"最早未同步"</th><th>"版本"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,523 @@
+//! Issue 3 on the phone: every form a field user fills in, its validation messages, and
+//! the person's own findings computed from what the phone holds.
+
+use automerge::ActorId;
+use chrono::NaiveDate;
+use shared::demo::{self, DemoSpec};
+use shared::domain::docs::{new_branch_document, read_branch_records};
+use shared::domain::records::*;
+use shared::domain::rules::{self, RuleCode};
+use shared::forms::{self, entries, form, forms_for, submit, Entry, FormContext, FormKind, Input};
+use shared::model::{Registry, Role};
+use std::collections::BTreeMap;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()
+}
+
+fn registry() -> Registry {
+    demo::registry(DemoSpec::SMALL)
+}
+
+fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Fills a form as the phone would: its defaults, then what the user typed.
+fn fill(kind: FormKind, ctx: &FormContext, typed: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let f = form(kind, ctx);
+    let mut v: BTreeMap<String, String> = f
+        .fields
+        .iter()
+        .map(|f| (f.name.to_string(), f.default.clone()))
+        .collect();
+    v.extend(values(typed));
+    v
+}
+
+struct Phone {
+    registry: Registry,
+    records: BranchRecords,
+    doc: automerge::AutoCommit,
+    next: u32,
+}
+
+impl Phone {
+    fn new() -> Self {
+        let doc = new_branch_document("b1", ActorId::from([7u8; 16])).unwrap();
+        Phone {
+            registry: registry(),
+            records: read_branch_records(&doc).unwrap(),
+            doc,
+            next: 0,
+        }
+    }
+
+    /// Submits a form as `who` and, when valid, saves it into the branch document.
+    fn save(
+        &mut self,
+        who: &str,
+        kind: FormKind,
+        typed: &[(&str, &str)],
+    ) -> Result<Entry, Vec<(&'static str, String)>> {
+        let me = self.registry.people[who].clone();
+        let ctx = FormContext {
+            registry: &self.registry,
+            me: &me,
+            records: &self.records,
+            today: today(),
+            last_place: None,
+        };
+        let v = fill(kind, &ctx, typed);
+        self.next += 1;
+        let entry = submit(
+            kind,
+            &v,
+            &ctx,
+            format!("r{}", self.next),
+            1_000 + i64::from(self.next),
+        )
+        .map_err(|es| {
+            es.into_iter()
+                .map(|e| (e.field, e.message))
+                .collect::<Vec<_>>()
+        })?;
+        entry.put(&mut self.doc, 1).unwrap();
+        self.records = read_branch_records(&self.doc).unwrap();
+        Ok(entry)
+    }
+
+    fn findings(&self, who: &str) -> Vec<rules::Finding> {
+        rules::for_person(&self.registry, &self.records, who, 2026, today())
+    }
+}
+
+fn messages(errs: &[(&'static str, String)], field: &str) -> Vec<String> {
+    errs.iter()
+        .filter(|(f, _)| *f == field)
+        .map(|(_, m)| m.clone())
+        .collect()
+}
+
+#[test]
+fn issue_3_each_role_gets_the_forms_of_its_link() {
+    assert!(forms_for(Role::Leader).contains(&FormKind::Point));
+    assert!(!forms_for(Role::Member).contains(&FormKind::Point));
+    assert!(forms_for(Role::Secretary).contains(&FormKind::Plan));
+    assert!(!forms_for(Role::Member).contains(&FormKind::Plan));
+    // Every kind is someone's form and every field id is unique within its form.
+    for kind in FormKind::ALL {
+        assert!(
+            [Role::Leader, Role::Member, Role::Secretary]
+                .iter()
+                .any(|r| forms_for(*r).contains(kind)),
+            "{kind:?} is nobody's form"
+        );
+        assert_eq!(FormKind::from_slug(kind.slug()), Some(*kind));
+    }
+
+    let mut phone = Phone::new();
+    let errs = phone
+        .save("p1-2", FormKind::Plan, &[("kind", "Help")])
+        .unwrap_err();
+    assert_eq!(messages(&errs, "form"), ["党员不能记“三个方案”"]);
+    assert!(phone.records.plans.is_empty(), "nothing saved");
+}
+
+#[test]
+fn issue_3_household_numbers_must_be_numbers_at_least_zero() {
+    let mut phone = Phone::new();
+    let errs = phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", ""),
+                ("household_size", "0"),
+                ("baseline_income", "两千"),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "name"), ["请填写户主姓名"]);
+    assert_eq!(
+        messages(&errs, "household_size"),
+        ["家庭人口须为不小于 1 的整数"]
+    );
+    assert_eq!(
+        messages(&errs, "baseline_income"),
+        ["年初人均纯收入须为整数（不小于 0）"]
+    );
+    let errs = phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", "王某某"),
+                ("household_size", "4"),
+                ("baseline_income", "-3"),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(
+        messages(&errs, "baseline_income"),
+        ["年初人均纯收入须为不小于 0 的整数"]
+    );
+    assert!(phone.records.targets.is_empty());
+
+    // What people actually type: thousands separators and the unit.
+    let Entry::Target(t) = phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", " 王某某 "),
+                ("household_size", "4人"),
+                ("baseline_income", "2,400元"),
+            ],
+        )
+        .unwrap()
+    else {
+        panic!("a target form makes a target")
+    };
+    assert_eq!(
+        (t.name.as_str(), t.household_size, t.baseline_income),
+        ("王某某", 4, 2400)
+    );
+    assert_eq!(t.member, "p1-2", "attributed to who is logged in");
+    assert_eq!(t.year, 2026);
+}
+
+#[test]
+fn issue_3_dates_cannot_be_in_the_future_and_years_are_near() {
+    let mut phone = Phone::new();
+    let errs = phone
+        .save(
+            "l1",
+            FormKind::Cultivation,
+            &[("date", "2026-09-02"), ("name", "张某")],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "date"), ["日期不能晚于今天"]);
+    let errs = phone
+        .save("l1", FormKind::Point, &[("year", "2030")])
+        .unwrap_err();
+    assert_eq!(messages(&errs, "year"), ["年度须为 2025–2027 年"]);
+    let errs = phone
+        .save(
+            "l1",
+            FormKind::Visit,
+            &[("date", "2026-09-02"), ("note", "到村")],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "date"), ["到点日期不能晚于今天"]);
+}
+
+#[test]
+fn issue_3_help_is_for_my_own_households_and_income_records_carry_an_income() {
+    let mut phone = Phone::new();
+    let help = form(
+        FormKind::Help,
+        &FormContext {
+            registry: &phone.registry,
+            me: &phone.registry.people["p1-2"].clone(),
+            records: &phone.records,
+            today: today(),
+            last_place: None,
+        },
+    );
+    assert_eq!(help.blocked.as_deref(), Some("请先确定帮扶对象，再记帮扶"));
+
+    let mine = phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", "王某某"),
+                ("household_size", "4"),
+                ("baseline_income", "3000"),
+            ],
+        )
+        .unwrap();
+    let theirs = phone
+        .save(
+            "p1-3",
+            FormKind::Target,
+            &[
+                ("name", "李某某"),
+                ("household_size", "3"),
+                ("baseline_income", "3000"),
+            ],
+        )
+        .unwrap();
+
+    // The form offers only my households, the first one chosen.
+    let me = phone.registry.people["p1-2"].clone();
+    let ctx = FormContext {
+        registry: &phone.registry,
+        me: &me,
+        records: &phone.records,
+        today: today(),
+        last_place: None,
+    };
+    let f = form(FormKind::Help, &ctx);
+    let target = f.fields.iter().find(|f| f.name == "target").unwrap();
+    let Input::Choice { choices, .. } = &target.input else {
+        panic!("the household is chosen, not typed")
+    };
+    assert_eq!(choices.len(), 1);
+    assert_eq!(target.default, mine.id());
+    let income = f.fields.iter().find(|f| f.name == "income").unwrap();
+    assert_eq!(income.shown_when, Some(("kind", &["Income"][..])));
+
+    let errs = phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("target", theirs.id()), ("detail", "送种苗")],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "target"), ["请选择自己的帮扶对象"]);
+    let errs = phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("kind", "Income"), ("detail", "入户核算"), ("income", "")],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "income"), ["请填写核定的人均纯收入"]);
+    let Entry::Help(h) = phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[
+                ("kind", "Income"),
+                ("detail", "入户核算"),
+                ("income", "3180"),
+            ],
+        )
+        .unwrap()
+    else {
+        panic!("a help form makes a help record")
+    };
+    assert_eq!((h.target.as_str(), h.income), (mine.id(), Some(3180)));
+    // An income typed into a hidden box of another kind is not stored.
+    let Entry::Help(h) = phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("kind", "Skill"), ("detail", "学会嫁接"), ("income", "99")],
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(h.income, None);
+}
+
+#[test]
+fn issue_3_a_later_plan_status_updates_the_same_plan() {
+    let mut phone = Phone::new();
+    phone
+        .save(
+            "p1-1",
+            FormKind::Plan,
+            &[("kind", "Help"), ("status", "Draft")],
+        )
+        .unwrap();
+    phone
+        .save(
+            "p1-1",
+            FormKind::Plan,
+            &[("kind", "Help"), ("status", "Adopted")],
+        )
+        .unwrap();
+    assert_eq!(phone.records.plans.len(), 1, "one plan of a kind a year");
+    let plan = phone.records.plans.values().next().unwrap();
+    assert_eq!(plan.status, PlanStatus::Adopted);
+    assert_eq!(plan.title, "2026年度帮扶方案");
+}
+
+#[test]
+fn issue_3_every_form_saves_with_its_defaults_and_lists_as_mine() {
+    let mut phone = Phone::new();
+    // A leader: point, visit, cultivation.
+    phone
+        .save("l1", FormKind::Point, &[("place", "v2")])
+        .unwrap();
+    phone
+        .save("l1", FormKind::Visit, &[("note", "召开村两委会")])
+        .unwrap();
+    phone
+        .save("l1", FormKind::Cultivation, &[("name", "张某")])
+        .unwrap();
+    // The visit and cultivation default to the leader's point: nobody picks it twice.
+    assert!(phone.records.visits.values().all(|v| v.place == "v2"));
+    assert!(phone.records.cultivations.values().all(|c| c.place == "v2"));
+
+    // The secretary: the branch's pair, plan, activity, deed.
+    phone
+        .save("p1-1", FormKind::Pair, &[("partner", "vb3")])
+        .unwrap();
+    phone.save("p1-1", FormKind::Plan, &[]).unwrap();
+    let Entry::Activity(a) = phone
+        .save("p1-1", FormKind::Activity, &[("note", "送技术下乡")])
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        a.partner, "vb3",
+        "the activity defaults to the paired branch"
+    );
+    phone
+        .save(
+            "p1-1",
+            FormKind::Deed,
+            &[("note", "修通组级公路"), ("tie_in", "PovertyKey")],
+        )
+        .unwrap();
+    let errs = phone
+        .save(
+            "p1-1",
+            FormKind::Deed,
+            &[("note", "x"), ("tie_in", "Nonsense")],
+        )
+        .unwrap_err();
+    assert_eq!(messages(&errs, "tie_in"), ["请选择五个结合"]);
+    // A member: target, help, training.
+    phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", "王某某"),
+                ("household_size", "4"),
+                ("baseline_income", "3000"),
+            ],
+        )
+        .unwrap();
+    phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("kind", "Project"), ("detail", "养猪")],
+        )
+        .unwrap();
+    phone
+        .save("p1-2", FormKind::Training, &[("name", "赵某")])
+        .unwrap();
+
+    let kinds_in = |records: &BranchRecords, who: &str| -> Vec<FormKind> {
+        let r = &phone.registry;
+        let mut k: Vec<FormKind> = entries(records, r, &r.people[who])
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        k.sort();
+        k
+    };
+    let kinds = |who: &str| kinds_in(&phone.records, who);
+    use FormKind::*;
+    assert_eq!(kinds("l1"), [Visit, Point, Cultivation]);
+    assert_eq!(
+        kinds("p1-1"),
+        [Pair, Plan, Activity, Deed],
+        "the branch's own records"
+    );
+    assert_eq!(kinds("p1-2"), [Target, Help, Training]);
+    assert!(
+        kinds("p1-3").is_empty(),
+        "another member's records are not mine"
+    );
+
+    // Withdrawing keeps the record in the document and takes it off the list.
+    let target = phone.records.targets.keys().next().unwrap().clone();
+    assert!(forms::withdraw(&mut phone.doc, Target, &target, 2).unwrap());
+    let after = read_branch_records(&phone.doc).unwrap();
+    assert!(after.targets[&target].withdrawn);
+    assert_eq!(kinds_in(&after, "p1-2"), [Help, Training]);
+}
+
+#[test]
+fn issue_3_my_findings_say_what_is_still_needed() {
+    let mut phone = Phone::new();
+    phone
+        .save("l1", FormKind::Point, &[("place", "v2")])
+        .unwrap();
+    for d in ["2026-03-01", "2026-05-01"] {
+        phone
+            .save("l1", FormKind::Visit, &[("date", d), ("note", "到村")])
+            .unwrap();
+    }
+    let leader = phone.findings("l1");
+    let visits = leader
+        .iter()
+        .find(|f| f.rule == RuleCode::LeaderVisits)
+        .expect("two visits are short of six");
+    assert_eq!(visits.message, "已到点 2 次，12月31日前还需到点 4 次");
+    assert!(
+        leader.iter().all(|f| f.concerns("l1")),
+        "only the leader's own"
+    );
+
+    // A member whose household grew 6 %.
+    phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", "王某某"),
+                ("household_size", "4"),
+                ("baseline_income", "3000"),
+            ],
+        )
+        .unwrap();
+    phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("kind", "Income"), ("detail", "核算"), ("income", "3180")],
+        )
+        .unwrap();
+    let member: Vec<String> = phone
+        .findings("p1-2")
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert!(
+        member.contains(&"帮扶对象王某某 收入增长 6%，未达 10%".to_string()),
+        "{member:?}"
+    );
+    assert!(member.contains(&"帮扶对象王某某 尚未选定发展项目".to_string()));
+    assert!(
+        !member.iter().any(|m| m.contains("到点")),
+        "a leader's shortfall is not the member's"
+    );
+
+    // Reaching 10 % clears it.
+    phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[("kind", "Income"), ("detail", "复核"), ("income", "3300")],
+        )
+        .unwrap();
+    assert!(!phone
+        .findings("p1-2")
+        .iter()
+        .any(|f| f.rule == RuleCode::TargetIncome));
+
+    // The secretary sees the branch's open items and the members still without a target.
+    let sec = phone.findings("p1-1");
+    assert!(sec.iter().any(|f| f.rule == RuleCode::BranchPlan));
+    assert!(sec
+        .iter()
+        .any(|f| f.rule == RuleCode::MemberWithoutTarget && f.subject.id == "p1-3"));
+    assert!(
+        !sec.iter().any(|f| f.concerns("b2")),
+        "nothing of other branches"
+    );
+}

@@ -1,0 +1,5 @@
+//! The shared crate's integration tests, one binary.
+
+mod forms;
+mod merge;
+mod rules;
