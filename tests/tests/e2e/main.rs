@@ -157,6 +157,8 @@ async fn log_in(b: &Browser, phone: &str) -> E2eResult {
 async fn sign_in(b: &Browser, person: &str) -> E2eResult {
     let phone = demo_phone(person).ok_or_else(|| format!("{person} has no demo phone"))?;
     log_in(b, &phone).await?;
+    // The home page opens on the role's first form; these stories log visits.
+    b.click("button#tab-visit").await?;
     b.wait_for("button#visit-save", LONG).await?;
     wait_synced(b, LONG).await?;
     wait_offline_shell(b).await
