@@ -66,11 +66,29 @@ fn visit(i: usize) -> Visit {
     }
 }
 
+/// The bench measures bytes, not access control: one user who may write everything.
+struct Everyone;
+
+impl backend::hub::SyncGuard for Everyone {
+    fn who(&self) -> &str {
+        "bench"
+    }
+    fn access(&self, _: &shared::ids::DocId) -> shared::access::Access {
+        shared::access::Access::Write
+    }
+    fn may_author(&self, _: &automerge::ActorId) -> bool {
+        true
+    }
+    fn own_records_only(&self) -> Option<&str> {
+        None
+    }
+}
+
 fn transport(hub: &Hub) -> impl FnMut(Vec<u8>) -> Result<Vec<u8>, Infallible> + '_ {
     move |body| {
         let req = SyncRequest::decode(&body).expect("client sends valid requests");
         Ok(hub
-            .sync(req)
+            .sync(req, &Everyone)
             .unwrap_or_else(|e| panic!("server failed: {e}"))
             .encode())
     }

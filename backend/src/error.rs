@@ -10,6 +10,17 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// No login, or one that has expired or been revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many logins; the seconds until the next one may succeed.
+    #[error("登录尝试过于频繁，请 {} 分钟后再试", (.0 + 59) / 60)]
+    TooManyRequests(i64),
     #[error("请求过大：最多 {0} 字节")]
     TooLarge(usize),
     #[error("一次同步的更改过多：最多 {0} 条，请分批同步")]
@@ -47,6 +58,10 @@ impl IntoResponse for AppError {
                 }
                 return resp;
             }
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, self.to_string()),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, self.to_string()),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
+            AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, self.to_string()),
             AppError::UnsupportedVersion(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             AppError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");
@@ -73,6 +88,11 @@ impl IntoResponse for AppError {
         if status.is_client_error() {
             tracing::warn!(%status, %message, "request refused");
         }
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
+        let mut resp = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        if let AppError::TooManyRequests(secs) = self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+        }
+        resp
     }
 }

@@ -4,6 +4,7 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
+use shared::access::{foreign_visits, system_changes, Access};
 use shared::doc::{new_document, read_registry, DocError};
 use shared::domain::docs::{check_branch_changes, read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
@@ -13,6 +14,17 @@ use shared::wire::{DocMessage, DocRefusal, SyncRequest, SyncResponse};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// What the user of a sync request may do; decided by `auth` from the org tree.
+pub trait SyncGuard {
+    /// Who is syncing, for the log.
+    fn who(&self) -> &str;
+    fn access(&self, doc: &DocId) -> Access;
+    /// Whether a change made by this actor may come from this user.
+    fn may_author(&self, actor: &ActorId) -> bool;
+    /// `Some(user id)` when the user may only add and edit records under their own name.
+    fn own_records_only(&self) -> Option<&str>;
+}
 
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
@@ -44,6 +56,9 @@ struct Inner {
     branches: RwLock<HashSet<String>>,
     /// Bumped on every durable change, so cached views know when they are stale.
     generation: AtomicU64,
+    /// The registry as of the heads it was read at: every sync request's access check
+    /// reads it, and hydrating a county's registry on each would dominate small syncs.
+    registry: Mutex<Option<(Vec<ChangeHash>, Arc<Registry>)>>,
     /// Device → (last sync, seconds since the epoch; what it reported). Sync health only,
     /// so kept in memory: after a restart devices reappear at their next sync.
     devices: Mutex<std::collections::BTreeMap<String, (i64, shared::office::DeviceReport)>>,
@@ -77,6 +92,7 @@ impl Hub {
                 docs: Mutex::new(HashMap::new()),
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
+                registry: Mutex::new(None),
                 devices: Mutex::new(Default::default()),
             }),
         };
@@ -222,6 +238,24 @@ impl Hub {
         })
     }
 
+    /// The registry, read again only when it has changed.
+    pub fn shared_registry(&self) -> Result<Arc<Registry>, HubError> {
+        let entry = self.entry(&DocId::Registry)?;
+        let mut e = lock(&entry);
+        let heads = e.doc.get_heads();
+        if let Some((h, r)) = &*lock(&self.inner.registry) {
+            if *h == heads {
+                return Ok(r.clone());
+            }
+        }
+        let registry = Arc::new(read_registry(&e.doc).map_err(|err| HubError::Corrupt {
+            doc: "registry".into(),
+            reason: err.to_string(),
+        })?);
+        *lock(&self.inner.registry) = Some((heads, registry.clone()));
+        Ok(registry)
+    }
+
     /// Writes the registry (county office / demo start-up) durably.
     pub fn write_registry(&self, registry: &Registry, now_secs: i64) -> Result<(), HubError> {
         self.modify(&DocId::Registry, |doc| {
@@ -274,13 +308,16 @@ impl Hub {
     }
 
     /// Handles one sync round for all documents in the request.
-    pub fn sync(&self, req: SyncRequest) -> Result<SyncResponse, HubError> {
+    pub fn sync(&self, req: SyncRequest, guard: &dyn SyncGuard) -> Result<SyncResponse, HubError> {
         let mut resp = SyncResponse::default();
         for DocMessage { doc, msg } in req.docs {
-            match self.sync_one(&req.device, req.reset, &doc, &msg) {
+            match self.sync_one(guard, &req.device, req.reset, &doc, &msg) {
                 Ok(Some(reply)) => resp.docs.push(DocMessage { doc, msg: reply }),
                 Ok(None) => {}
-                Err(SyncRefusal::Refused(reason)) => resp.refused.push(DocRefusal { doc, reason }),
+                Err(SyncRefusal::Refused(reason)) => {
+                    tracing::warn!(user = guard.who(), device = %req.device, %doc, %reason, "sync refused");
+                    resp.refused.push(DocRefusal { doc, reason })
+                }
                 Err(SyncRefusal::Failed(e)) => return Err(e),
             }
         }
@@ -289,12 +326,19 @@ impl Hub {
 
     fn sync_one(
         &self,
+        guard: &dyn SyncGuard,
         device: &str,
         reset: bool,
         doc: &str,
         msg: &[u8],
     ) -> Result<Option<Vec<u8>>, SyncRefusal> {
         let id = DocId::parse(doc).map_err(|e| SyncRefusal::Refused(e.to_string()))?;
+        // An unreadable document is refused before it is looked up, so the reply says
+        // nothing of whether it exists.
+        let access = guard.access(&id);
+        if access == Access::None {
+            return Err(SyncRefusal::Refused(format!("无权查看 {id}")));
+        }
         let writable = match &id {
             // The registry and the county office's records are written on the server only.
             DocId::Registry | DocId::Office => false,
@@ -308,13 +352,16 @@ impl Hub {
                 {
                     return Err(SyncRefusal::Refused(format!("没有这个支部：{b}")));
                 }
-                true
+                access == Access::Write
             }
         };
         let msg = sync::Message::decode(msg)
             .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
         if !writable && !msg.changes.is_empty() {
-            return Err(SyncRefusal::Refused(format!("{id} 是只读文档")));
+            return Err(SyncRefusal::Refused(match id {
+                DocId::Branch(_) => format!("无权修改 {id}，修改未保存"),
+                _ => format!("{id} 是只读文档"),
+            }));
         }
         let entry = self.entry(&id)?;
         let mut e = lock(&entry);
@@ -331,6 +378,32 @@ impl Hub {
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
         }
         if e.doc.get_heads() != before {
+            // Every new change must be by an actor bound to this user (or be one of the
+            // changes every device makes alike): otherwise the history's "who" is forged.
+            // Checked under the entry lock, before anything is stored or seen by anyone.
+            let system = system_changes(&id);
+            let foreign = e
+                .doc
+                .get_changes_meta(&before)
+                .iter()
+                .find(|c| !guard.may_author(&c.actor) && !system.contains(&c.hash))
+                .map(|c| c.actor.to_hex_string());
+            if let Some(actor) = foreign {
+                self.revert(&id, &mut e)?;
+                return Err(SyncRefusal::Refused(format!(
+                    "修改的设备编号 {actor} 未登记在本账号下，已拒收；请重新登录后再同步"
+                )));
+            }
+            if let Some(me) = guard.own_records_only() {
+                let foreign = foreign_visits(&mut e.doc, &before, me);
+                if !foreign.is_empty() {
+                    self.revert(&id, &mut e)?;
+                    return Err(SyncRefusal::Refused(format!(
+                        "只能记录和修改本人的到点记录（{}），已拒收",
+                        foreign.join("、")
+                    )));
+                }
+            }
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
             if let Err(err) = check_branch_changes(&mut e.doc, &before) {

@@ -1,6 +1,7 @@
 //! The 三联共建 server: syncs the phones' Automerge documents, keeps them durably, and
 //! computes the county's merged views. `main.rs` only parses arguments and binds.
 
+pub mod auth;
 pub mod backup;
 pub mod error;
 pub mod hub;
@@ -8,6 +9,8 @@ pub mod office;
 pub mod limits;
 pub mod store;
 
+use auth::store::{AccountStore, MemAccounts, SqliteAccounts};
+use auth::{Auth, AuthConfig, User};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -42,6 +45,14 @@ pub struct Config {
     pub demo: bool,
 }
 
+/// Where the accounts live: beside the documents, in the same SQLite file.
+fn account_store(config: &Config) -> Result<Arc<dyn AccountStore>, AppError> {
+    Ok(match &config.data_dir {
+        Some(dir) => Arc::new(SqliteAccounts::open(&dir.join("sanlian.sqlite3"))?),
+        None => Arc::new(MemAccounts::default()),
+    })
+}
+
 /// The last county summary and the hub generation it was computed at.
 type CountyCache = Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>;
 /// The last rule evaluation: hub generation, year, as-of day, findings.
@@ -50,6 +61,7 @@ type FindingsCache = Arc<Mutex<Option<(u64, i32, NaiveDate, Arc<Vec<Finding>>)>>
 #[derive(Clone)]
 pub struct AppState {
     hub: Hub,
+    auth: Auth,
     county_cache: CountyCache,
     findings_cache: FindingsCache,
     assets_dir: Option<PathBuf>,
@@ -65,7 +77,7 @@ impl From<HubError> for AppError {
     }
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -73,23 +85,41 @@ fn now_secs() -> i64 {
 
 impl AppState {
     pub fn open(config: Config) -> Result<Self, AppError> {
+        Self::open_with(config, AuthConfig::default())
+    }
+
+    pub fn open_with(config: Config, auth_config: AuthConfig) -> Result<Self, AppError> {
+        let auth = Auth::new(account_store(&config)?, auth_config)?;
         let store: Arc<dyn DocStore> = match &config.data_dir {
             Some(dir) => Arc::new(SqliteStore::open(&backup::db_path(dir))?),
             None => Arc::new(MemStore::default()),
         };
-        Self::with_store(store, config)
+        Self::assemble(store, auth, config)
     }
 
-    /// The state over a given store (`config.data_dir` is not read): tests put faults
-    /// between the server and its disk this way.
+    /// The state over a given document store, accounts in memory (`config.data_dir` is
+    /// not read): tests put faults between the server and its disk this way.
     pub fn with_store(store: Arc<dyn DocStore>, config: Config) -> Result<Self, AppError> {
+        let auth = Auth::new(Arc::new(MemAccounts::default()), AuthConfig::default())?;
+        Self::assemble(store, auth, config)
+    }
+
+    fn assemble(store: Arc<dyn DocStore>, auth: Auth, config: Config) -> Result<Self, AppError> {
         let hub = Hub::new(store)?;
         if config.demo && hub.is_empty()? {
             tracing::info!("empty store: loading the demo county");
             hub.write_registry(&demo::registry(DemoSpec::SMALL), now_secs())?;
         }
+        if config.demo && auth.store().is_empty()? {
+            let n = auth::demo::seed(&auth, &hub.registry()?)?;
+            tracing::info!(
+                "created {n} demo accounts (password {:?}; phone numbers in README.md)",
+                auth::demo::DEMO_PASSWORD
+            );
+        }
         Ok(AppState {
             hub,
+            auth,
             county_cache: Arc::new(Mutex::new(None)),
             findings_cache: Arc::new(Mutex::new(None)),
             assets_dir: config.assets_dir,
@@ -105,6 +135,10 @@ impl AppState {
 
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// The rules' findings over the merged county, re-evaluated only when a change has
@@ -159,14 +193,21 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
-        .merge(office::routes())
-        .route("/api/admin/quarantine", get(backup::quarantine_listing))
+        .merge(
+            office::routes()
+                // Which documents failed to load is the county's business too.
+                .route("/api/admin/quarantine", get(backup::quarantine_listing))
+                .route_layer(middleware::from_extractor_with_state::<
+                    auth::routes::CountyReader,
+                    AppState,
+                >(state.clone())),
+        )
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",
             any(|| async { AppError::NotFound("没有这个接口".into()) }),
         );
-    let router = Router::new().merge(api);
+    let router = Router::new().merge(api).merge(auth::routes::routes());
     let router = match &state.assets_dir {
         Some(dir) => {
             let index = ServeFile::new(dir.join("index.html"))
@@ -223,6 +264,7 @@ fn is_hashed_asset(path: &str) -> bool {
 
 async fn sync(
     State(state): State<AppState>,
+    user: User,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
@@ -263,12 +305,14 @@ async fn sync(
         .hub
         .note_device(&req.device, req.report.clone(), now_secs());
     let hub = state.hub.clone();
+    let auth = state.auth.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
-    let resp = tokio::task::spawn_blocking(move || {
+    let resp = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
         if limits::changes_in(&req) > limits::MAX_CHANGES_PER_REQUEST {
             return Err(AppError::TooManyChanges(limits::MAX_CHANGES_PER_REQUEST));
         }
-        Ok(hub.sync(req)?)
+        let guard = auth.guard(&user, hub.shared_registry()?, now_secs())?;
+        Ok(hub.sync(req, &guard)?)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -285,8 +329,12 @@ struct CountyQuery {
 
 async fn county(
     State(state): State<AppState>,
+    user: User,
     q: Result<Query<CountyQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    if !user.reads_county() {
+        return Err(AppError::Forbidden("全县汇总仅供县委组织部查看".into()));
+    }
     let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
     let limit = q.limit.unwrap_or(200).min(MAX_COUNTY_ENTRIES);
     let s = tokio::task::spawn_blocking(move || state.county())
@@ -328,9 +376,18 @@ fn county_today() -> NaiveDate {
 /// The notice's rules over the merged data of the whole county, or of one subject.
 async fn findings(
     State(state): State<AppState>,
+    user: User,
     q: Result<Query<FindingsQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
+    // Everyone sees the findings about themselves and their own branch; the county all.
+    let own = q
+        .about
+        .as_ref()
+        .is_some_and(|a| *a == user.account.id || *a == user.account.org);
+    if !user.reads_county() && !own {
+        return Err(AppError::Forbidden("只能查看本人或本支部的情况".into()));
+    }
     let as_of = q.as_of.unwrap_or_else(county_today);
     let year = q.year.unwrap_or(as_of.year());
     if !(2000..=2100).contains(&year) {

@@ -1,3 +1,4 @@
+use backend::auth::AuthConfig;
 use backend::{app, AppState, Config};
 use clap::Parser;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ struct Args {
     /// The built frontend to serve (Trunk's dist/).
     #[arg(long, env = "SANLIAN_ASSETS", default_value = "dist")]
     assets: PathBuf,
-    /// Do not load the demo county into an empty store.
+    /// Do not load the demo county (and its demo accounts) into an empty store.
     #[arg(long)]
     no_demo: bool,
     /// Syncs a device may make per second once its burst is used up.
@@ -25,6 +26,13 @@ struct Args {
     /// Syncs a device may make at once.
     #[arg(long, env = "SANLIAN_DEVICE_BURST", default_value_t = 60)]
     device_burst: u32,
+    /// How many days a login lasts; phones work offline with it until then.
+    #[arg(long, env = "SANLIAN_SESSION_DAYS", default_value_t = 30)]
+    session_days: i64,
+    /// Running behind a TLS proxy that appends the client's address to X-Forwarded-For:
+    /// login rate limits then count per real client, not per proxy.
+    #[arg(long, env = "SANLIAN_TRUST_PROXY")]
+    trust_proxy: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -96,11 +104,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !args.assets.join("index.html").exists() {
         tracing::warn!(assets = %args.assets.display(), "no built frontend here: run `cargo xtask run`");
     }
-    let state = AppState::open(Config {
-        data_dir: Some(args.data_dir.clone()),
-        assets_dir: Some(args.assets),
-        demo: !args.no_demo,
-    })?
+    let state = AppState::open_with(
+        Config {
+            data_dir: Some(args.data_dir.clone()),
+            assets_dir: Some(args.assets),
+            demo: !args.no_demo,
+        },
+        AuthConfig {
+            session_ttl_secs: args.session_days.max(1) * 24 * 3600,
+            trust_proxy: args.trust_proxy,
+            ..AuthConfig::default()
+        },
+    )?
     .with_device_rate(backend::limits::DeviceRate::new(
         args.device_rate,
         args.device_burst,
@@ -111,7 +126,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener.local_addr()?,
         args.data_dir.display()
     );
-    axum::serve(listener, app(state))
+    // The peer address feeds the per-address login limit.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

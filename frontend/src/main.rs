@@ -1,6 +1,7 @@
 //! The 三联共建 field app: a Leptos single-page app that works offline.
 
 mod app;
+mod auth;
 mod clock;
 mod components;
 mod i18n;

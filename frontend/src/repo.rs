@@ -313,6 +313,20 @@ impl Repo {
         Ok(())
     }
 
+    /// This start's Automerge actor, as the server registers it.
+    pub fn actor_hex(&self) -> String {
+        self.actor().to_hex_string()
+    }
+
+    /// The documents holding records not yet on the server.
+    pub fn pending_docs(&self) -> Vec<DocId> {
+        self.pending
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Every record of a branch document, as this phone holds it.
     pub fn records(&mut self, branch: &DocId) -> std::rc::Rc<BranchRecords> {
         let heads = self.doc(branch).get_heads();

@@ -1,6 +1,7 @@
 //! The sync engine: runs Automerge sync sessions with the server in the background and
 //! exposes what the user needs to see as signals. Entry never waits for it.
 
+use crate::auth::{self, RegisterError, Session};
 use crate::clock;
 use crate::i18n::t;
 use crate::repo;
@@ -39,6 +40,8 @@ pub struct SyncState {
     pub status: RwSignal<Status>,
     pub pending: RwSignal<usize>,
     pub registry: RwSignal<Option<Registry>>,
+    /// The logged-in user; entries are attributed to them.
+    pub session: RwSignal<Option<Session>>,
     pub me: RwSignal<Option<String>>,
     /// Bumped whenever the local documents change, so views re-read them.
     pub revision: RwSignal<u64>,
@@ -55,15 +58,22 @@ pub struct SyncState {
 enum SyncError {
     Offline,
     Failed(String),
+    /// The server no longer accepts the login.
+    LoggedOut(String),
 }
 
 impl SyncState {
     pub fn start() -> Self {
+        // This start's actor must be registered to the user before its changes can sync.
+        auth::note_actor(repo::with(|r| r.actor_hex()));
+        let session = auth::load(clock::now_ms() / 1000);
+        let me = session.as_ref().map(|s| s.account.id.clone());
         let s = SyncState {
             status: RwSignal::new(Status::Never),
             pending: RwSignal::new(0),
             registry: RwSignal::new(None),
-            me: RwSignal::new(crate::storage::get::<String>("me")),
+            session: RwSignal::new(session),
+            me: RwSignal::new(me),
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
             pending_since: RwSignal::new(None),
@@ -142,25 +152,44 @@ impl SyncState {
         }
     }
 
-    /// The branch document of the chosen person.
+    /// The branch document of the logged-in member, leader or secretary.
     pub fn my_branch(&self) -> Option<DocId> {
-        let me = self.me.get_untracked()?;
-        let registry = self.registry.get_untracked()?;
-        DocId::branch(registry.person(&me)?.branch.clone()).ok()
+        let session = self.session.get_untracked()?;
+        if !session.is_field() {
+            return None;
+        }
+        DocId::branch(session.account.org).ok()
     }
 
     fn docs(&self) -> Vec<DocId> {
         let mut docs = vec![DocId::Registry];
         docs.extend(self.my_branch());
+        // After a handover the old branch's unsynced entries are still handed in (the
+        // server keeps the old branch writable for a while); nothing stays on the phone.
+        for id in repo::with(|r| r.pending_docs()) {
+            if !docs.contains(&id) {
+                docs.push(id);
+            }
+        }
         docs
     }
 
-    pub fn choose_me(&self, person: String) {
+    pub fn logged_in(&self, session: Session) {
+        let person = session.account.id.clone();
         let _ = crate::storage::set("me", &person);
         repo::with(|r| r.set_person(&person));
+        // Changes from now on carry the person in their actor; the server must know it.
+        auth::note_actor(repo::with(|r| r.actor_hex()));
         self.me.set(Some(person));
+        self.session.set(Some(session));
         self.refresh();
         self.sync_now();
+    }
+
+    fn logged_out(&self) {
+        auth::forget();
+        self.session.set(None);
+        self.me.set(None);
     }
 
     /// Re-reads what the views show from the repo.
@@ -196,14 +225,24 @@ impl SyncState {
         let s = *self;
         spawn_local(async move {
             loop {
+                let Some(login) = s.session.get_untracked() else {
+                    s.status.set(Status::Never);
+                    break;
+                };
                 let docs = s.docs();
-                let status = match session(s, &docs).await {
+                let status = match session(s, &docs, &login).await {
                     Ok(problems) if problems.is_empty() => Status::Synced {
                         at_ms: clock::now_ms(),
                     },
                     Ok(problems) => Status::Failed(problems.join("；")),
                     Err(SyncError::Offline) => Status::Offline,
                     Err(SyncError::Failed(reason)) => Status::Failed(reason),
+                    Err(SyncError::LoggedOut(reason)) => {
+                        // Nothing local is dropped: the documents stay, and sync again
+                        // after the next login.
+                        s.logged_out();
+                        Status::Failed(reason)
+                    }
                 };
                 s.note_outcome(matches!(status, Status::Synced { .. }));
                 s.refresh();
@@ -218,7 +257,12 @@ impl SyncState {
     }
 }
 
-async fn session(s: SyncState, docs: &[DocId]) -> Result<Vec<String>, SyncError> {
+async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncError> {
+    auth::register_actors(login).await.map_err(|e| match e {
+        RegisterError::Offline => SyncError::Offline,
+        RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),
+        RegisterError::Failed(m) => SyncError::Failed(m),
+    })?;
     let mut problems = Vec::new();
     let mut reset = true;
     for round in 1..=MAX_ROUNDS {
@@ -231,7 +275,7 @@ async fn session(s: SyncState, docs: &[DocId]) -> Result<Vec<String>, SyncError>
             round,
             of: MAX_ROUNDS,
         });
-        let resp = post(req.encode()).await?;
+        let resp = post(req.encode(), &login.token).await?;
         // Applying a large reply is the expensive part: give the page a frame to paint
         // and take taps before and after it, so entry never waits for sync.
         gloo_timers::future::sleep(Duration::ZERO).await;
@@ -244,9 +288,10 @@ async fn session(s: SyncState, docs: &[DocId]) -> Result<Vec<String>, SyncError>
     Ok(problems)
 }
 
-async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
+async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
     let request = Request::post(SYNC_PATH)
         .header("Content-Type", SYNC_CONTENT_TYPE)
+        .header("Authorization", &format!("Bearer {token}"))
         .body(js_sys::Uint8Array::from(body.as_slice()))
         .map_err(|e| SyncError::Failed(e.to_string()))?;
     // A fetch that fails outright means no network or no server: the phone is offline.
@@ -258,6 +303,9 @@ async fn post(body: Vec<u8>) -> Result<SyncResponse, SyncError> {
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
             .unwrap_or_else(|| format!("服务器返回 {}", resp.status()));
+        if resp.status() == 401 {
+            return Err(SyncError::LoggedOut(reason));
+        }
         return Err(SyncError::Failed(reason));
     }
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;

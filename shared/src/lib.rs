@@ -4,6 +4,7 @@
 //! in "now", ids and actors, so every behaviour here is deterministic and testable.
 //! It knows nothing of leptos, axum or web_sys.
 //!
+//! - [`access`]: who may read and write which document, from the org tree.
 //! - [`ids`]: document ids — which Automerge document a record lives in.
 //! - [`model`]: the records, mapped onto Automerge with autosurgeon.
 //! - [`doc`]: creating, reading and writing the documents.
@@ -16,6 +17,7 @@
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
 //! - [`office`]: the county office's summaries and forms as the server sends them.
 
+pub mod access;
 pub mod client;
 pub mod county;
 pub mod demo;

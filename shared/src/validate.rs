@@ -68,7 +68,7 @@ pub fn validate_visit(
         errors.push(err("note", format!("记录不能超过 {MAX_NOTE_CHARS} 字")));
     }
     if !registry.people.contains_key(author.as_str()) {
-        errors.push(err("author", "请先选择“我是谁”"));
+        errors.push(err("author", "名册中没有当前登录的用户，请联系县委组织部"));
     }
     match (date, kind, errors.is_empty()) {
         (Some(date), Some(kind), true) => Ok(Visit {

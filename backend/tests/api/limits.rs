@@ -27,6 +27,7 @@ fn request_with_changes(n: usize) -> SyncRequest {
         version: PROTOCOL_VERSION,
         device: "flood".into(),
         reset: true,
+        report: None,
         docs: vec![DocMessage {
             doc: B1.into(),
             msg: msg.encode(),

@@ -13,6 +13,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ReadDoc, ROOT};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
+use backend::auth::demo::DEMO_PASSWORD;
 use backend::store::{DocStore, SqliteStore};
 use backend::{app, AppState, Config};
 use http_body_util::BodyExt;
@@ -30,6 +31,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
+
+mod auth;
 
 /// A sync session that has not converged after this many rounds is a bug.
 const MAX_ROUNDS: usize = 12;
@@ -57,7 +60,7 @@ impl Reply {
     }
 }
 
-enum Server {
+enum Transport {
     /// The router itself, each request sent with `oneshot`.
     InProcess(Router),
     /// A server bound on a loopback port, reached with reqwest.
@@ -67,9 +70,81 @@ enum Server {
     },
 }
 
+/// The server and the logins the older tests act with: b1's secretary (`p1-1`, who
+/// manages the branch's records, so any b1 author's visits) for syncs, county office staff
+/// for the county's views.
+struct Server {
+    transport: Transport,
+    sync_token: String,
+    view_token: String,
+}
+
+/// Demo logins (backend/src/auth/demo.rs).
+const MEMBER_B1: &str = "13800000102";
+const SECRETARY_B1: &str = "13800000101";
+const OFFICE: &str = "13800009990";
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs() as i64
+}
+
+/// Servers opened on a generated county have no demo accounts: give them the two the
+/// tests act with (the county office's, and b1's secretary when the county has b1).
+fn ensure_test_accounts(state: &AppState) {
+    use backend::auth::store::Account;
+    use shared::access::AccountRole;
+    let auth = state.auth();
+    let registry = state.hub().registry().expect("the registry reads");
+    let mut wanted = vec![("office", OFFICE, AccountRole::OfficeStaff, String::new())];
+    if let Some(p) = registry.person("p1-1") {
+        wanted.push(("p1-1", SECRETARY_B1, p.role.into(), p.branch.clone()));
+    }
+    for (id, phone, role, org) in wanted {
+        if auth
+            .store()
+            .by_phone(phone)
+            .expect("accounts read")
+            .is_some()
+        {
+            continue;
+        }
+        let hash = backend::auth::hash_password(DEMO_PASSWORD).expect("a hash");
+        let account = Account {
+            id: id.into(),
+            name: id.into(),
+            phone: phone.into(),
+            role,
+            org,
+            previous: None,
+            handover_until: 0,
+        };
+        auth.insert(&account, &hash).expect("a test account");
+    }
+}
+
+fn login_token(state: &AppState, phone: &str) -> String {
+    state
+        .auth()
+        .login(phone, DEMO_PASSWORD, None, &[], now_secs())
+        .expect("a demo login")
+        .token
+}
+
 impl Server {
     fn in_process(state: &AppState) -> Self {
-        Server::InProcess(app(state.clone()))
+        Server::with(state, Transport::InProcess(app(state.clone())))
+    }
+
+    fn with(state: &AppState, transport: Transport) -> Self {
+        ensure_test_accounts(state);
+        Server {
+            transport,
+            sync_token: login_token(state, SECRETARY_B1),
+            view_token: login_token(state, OFFICE),
+        }
     }
 
     async fn request(
@@ -79,11 +154,32 @@ impl Server {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
-        let (status, content_type, body) = match self {
-            Server::InProcess(router) => {
+        let token = if path == SYNC_PATH {
+            &self.sync_token
+        } else {
+            &self.view_token
+        };
+        self.request_as(Some(token), method, path, content_type, body)
+            .await
+    }
+
+    /// A request with this bearer token, or none.
+    async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let (status, content_type, body) = match &self.transport {
+            Transport::InProcess(router) => {
                 let mut req = Request::builder().method(method).uri(path);
                 if let Some(ct) = content_type {
                     req = req.header(header::CONTENT_TYPE, ct);
+                }
+                if let Some(t) = token {
+                    req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
                 }
                 let req = req.body(Body::from(body)).expect("a valid request");
                 let resp = router
@@ -102,10 +198,13 @@ impl Server {
                     .to_vec();
                 (status, ct, body)
             }
-            Server::Http { client, base } => {
+            Transport::Http { client, base } => {
                 let mut req = client.request(method, format!("{base}{path}")).body(body);
                 if let Some(ct) = content_type {
                     req = req.header(header::CONTENT_TYPE, ct);
+                }
+                if let Some(t) = token {
+                    req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
                 }
                 let resp = req.send().await.expect("the server answers");
                 let status = resp.status();
@@ -174,10 +273,13 @@ impl Bound {
             .build()
             .expect("an HTTP client");
         Bound {
-            server: Server::Http {
-                client,
-                base: format!("http://{addr}"),
-            },
+            server: Server::with(
+                state,
+                Transport::Http {
+                    client,
+                    base: format!("http://{addr}"),
+                },
+            ),
             task,
         }
     }
@@ -212,6 +314,9 @@ fn open(data_dir: Option<&Path>) -> AppState {
 #[derive(Clone)]
 struct Phone {
     device: String,
+    actor: ActorId,
+    /// The phone's login, made on its first sync.
+    token: Option<String>,
     docs: BTreeMap<String, AutoCommit>,
     /// Kept encoded between sessions, as the app keeps them in storage.
     states: BTreeMap<String, sync::State>,
@@ -234,6 +339,7 @@ impl Phone {
     /// A phone of branch b1: the registry from nothing, the branch from its genesis.
     fn new(device: &str, actor: u8) -> Self {
         let actor = ActorId::from([actor; 16]);
+        let actor_bytes = actor.clone();
         let mut docs = BTreeMap::new();
         docs.insert(
             REGISTRY.to_string(),
@@ -249,6 +355,8 @@ impl Phone {
             .collect();
         Phone {
             device: device.to_string(),
+            actor: actor_bytes,
+            token: None,
             docs,
             states,
         }
@@ -263,6 +371,12 @@ impl Phone {
     fn add_visit(&mut self, v: &Visit) {
         put_visit(self.doc(B1), v, v.recorded_at / 1000)
             .expect("put_visit on a genesis-based branch document");
+    }
+
+    fn visits_of(&self, doc: &str) -> BTreeMap<String, Visit> {
+        read_branch(&self.docs[doc])
+            .expect("the phone's branch document reads")
+            .visits
     }
 
     fn visits(&self) -> BTreeMap<String, Visit> {
@@ -322,6 +436,45 @@ impl Phone {
         }
     }
 
+    /// Logs in as b1's secretary, registering this phone's actor, as the app does.
+    async fn login(&mut self, server: &Server) -> String {
+        if let Some(t) = &self.token {
+            return t.clone();
+        }
+        let body = serde_json::json!({
+            "phone": SECRETARY_B1,
+            "password": DEMO_PASSWORD,
+            "actors": [self.actor.to_hex_string()],
+        });
+        let reply = server
+            .request_as(
+                None,
+                Method::POST,
+                "/api/login",
+                Some("application/json"),
+                body.to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "login: {}", reply.text());
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("login JSON");
+        let token = json["token"].as_str().expect("a token").to_string();
+        self.token = Some(token.clone());
+        token
+    }
+
+    async fn post(&mut self, server: &Server, req: &SyncRequest) -> Reply {
+        let token = self.login(server).await;
+        server
+            .request_as(
+                Some(&token),
+                Method::POST,
+                SYNC_PATH,
+                Some(SYNC_CONTENT_TYPE),
+                req.encode(),
+            )
+            .await
+    }
+
     /// One sync session: a first round with `reset`, then rounds until the phone has
     /// nothing left to send. A refused document is left out of the rest of the session.
     async fn sync(&mut self, server: &Server) -> Outcome {
@@ -333,7 +486,7 @@ impl Phone {
             if req.docs.is_empty() {
                 return out;
             }
-            let reply = server.post_sync(req.encode()).await;
+            let reply = self.post(server, &req).await;
             assert_eq!(
                 reply.status,
                 StatusCode::OK,
@@ -371,7 +524,7 @@ impl Phone {
                     .changes
                     .is_empty()
             });
-            let reply = server.post_sync(req.encode()).await;
+            let reply = self.post(server, &req).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
             if carries_changes {
                 return; // the reply never arrives

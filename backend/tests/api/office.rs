@@ -558,6 +558,11 @@ async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
         automerge::AutoCommit::new().with_actor(actor.clone()),
         None,
     );
+    // The test server syncs as b1's secretary (main.rs): this phone's actor is theirs.
+    state
+        .auth()
+        .bind_actors("p1-1", &[actor.to_hex_string()])
+        .expect("the actor binds");
     let b1 = DocId::branch("b1").unwrap();
     phone.insert(b1.clone(), shared::doc::new_document(&b1, actor), None);
     let visit = Visit {

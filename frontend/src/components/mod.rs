@@ -8,4 +8,3 @@ pub mod office_api;
 pub mod record_form;
 pub mod storage_meter;
 pub mod sync_bar;
-pub mod who_picker;

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
     let resp = Request::get(&url)
+        .header("Authorization", &crate::auth::bearer())
         .send()
         .await
         .map_err(|_| "无法连接服务器，信息库需要联网查看".to_string())?;

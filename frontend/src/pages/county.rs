@@ -6,12 +6,22 @@ use leptos::task::spawn_local;
 use shared::county::CountySummary;
 
 async fn fetch_summary() -> Result<CountySummary, String> {
+    let Some(session) = crate::auth::load(clock::now_ms() / 1000) else {
+        return Err("请先在“我的记录”页登录".to_string());
+    };
     let resp = Request::get("/api/county?limit=200")
+        .header("Authorization", &format!("Bearer {}", session.token))
         .send()
         .await
         .map_err(|_| "无法连接服务器，全县汇总需要联网查看".to_string())?;
     if !resp.ok() {
-        return Err(format!("服务器返回 {}", resp.status()));
+        let status = resp.status();
+        return Err(resp
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| format!("服务器返回 {status}")));
     }
     resp.json().await.map_err(|e| e.to_string())
 }

@@ -1,5 +1,6 @@
 pub mod county;
 pub mod home;
+pub mod login;
 pub mod office_branch;
 pub mod office_committee;
 pub mod office_inspection;

@@ -28,6 +28,7 @@ pub fn OfficeInspectionPage() -> impl IntoView {
         });
         spawn_local(async move {
             let sent = Request::post("/api/office/inspections")
+                .header("Authorization", &crate::auth::bearer())
                 .json(&body)
                 .map_err(|e| e.to_string());
             let result = match sent {

@@ -9,9 +9,12 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use backend::auth::demo::{demo_phone, DEMO_PASSWORD};
 use e2e::{dist_dir, poll, Browser, Context, Driver, E2eResult, Server, LONG, SHORT};
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use shared::demo::{registry, DemoSpec};
+
+mod auth;
 
 /// Screenshots, DOM and console logs of failed runs end up here.
 fn artifacts_dir(test: &str) -> PathBuf {
@@ -138,11 +141,26 @@ async fn on_browser_error_page(b: &Browser) -> E2eResult<bool> {
     b.exists("#main-frame-error").await
 }
 
-/// Picks who I am on a fresh phone and waits for the registry to be synced.
-async fn sign_in(b: &Browser, person: &str) -> E2eResult {
+/// The demo county office staff's login (backend/src/auth/demo.rs).
+const OFFICE_PHONE: &str = "13800009990";
+
+/// Fills in the login form with a demo account's phone number and the demo password.
+async fn log_in(b: &Browser, phone: &str) -> E2eResult {
     b.goto("/").await?;
-    b.select("select#who", person, LONG).await?;
-    b.click("button#who-ok").await?;
+    b.wait_for("input#login-phone", LONG).await?;
+    b.fill("input#login-phone", phone).await?;
+    b.fill("input#login-password", DEMO_PASSWORD).await?;
+    b.click("button#login-ok").await?;
+    b.wait_for("#me-name", LONG).await?;
+    Ok(())
+}
+
+/// Logs a demo person in on a fresh phone and waits for the registry to be synced.
+async fn sign_in(b: &Browser, person: &str) -> E2eResult {
+    let phone = demo_phone(person).ok_or_else(|| format!("{person} has no demo phone"))?;
+    log_in(b, &phone).await?;
+    // The home page opens on the role's first form; these stories log visits.
+    b.click("button#tab-visit").await?;
     b.wait_for("button#visit-save", LONG).await?;
     wait_synced(b, LONG).await?;
     wait_offline_shell(b).await
@@ -208,9 +226,33 @@ async fn log_visit(b: &Browser, place: &str, kind: &str, note: &str) -> E2eResul
     wait_entry(b, note, SHORT).await
 }
 
+/// Logs in over the API; returns the bearer token.
+async fn api_token(base: &str, phone: &str) -> E2eResult<String> {
+    let url = format!("{base}/api/login");
+    let body = serde_json::json!({ "phone": phone, "password": DEMO_PASSWORD });
+    let json: serde_json::Value = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .context(format!("POST {url}"))?
+        .json()
+        .await
+        .context(format!("decoding {url}"))?;
+    json["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no token from {url}: {json}"))
+}
+
 async fn server_county(base: &str) -> E2eResult<serde_json::Value> {
+    let token = api_token(base, OFFICE_PHONE).await?;
     let url = format!("{base}/api/county");
-    reqwest::get(&url)
+    reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(token)
+        .send()
         .await
         .and_then(reqwest::Response::error_for_status)
         .context(format!("GET {url}"))?
@@ -256,6 +298,7 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
                 unreachable!("three browsers were asked for")
             };
 
+            log_in(county, OFFICE_PHONE).await?;
             county.goto("/county").await?;
             let total_before = poll("#county-total before the story", LONG, || async {
                 county_total(county).await

@@ -73,6 +73,8 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
         &["office"],
         async |browsers: &[Browser]| {
             let [b] = browsers else { unreachable!() };
+            // The county office's pages are for its staff (issue 4).
+            super::log_in(b, super::OFFICE_PHONE).await?;
 
             // The overview: stamp, one row per committee, the charts drawn as SVG.
             b.goto(&format!("/office?{PERIOD}")).await?;

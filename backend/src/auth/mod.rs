@@ -1,0 +1,377 @@
+//! Accounts, passwords, sessions, login rate limits and the per-document guard of sync.
+//!
+//! - Passwords: argon2id (the `argon2` crate's defaults, PHC strings with their own salt).
+//! - Sessions: an opaque random bearer token (32 bytes from the OS); only its SHA-256 is
+//!   stored, so a copy of the database does not let anyone log in. Tokens expire
+//!   ([`AuthConfig::session_ttl_secs`], 30 days by default) and can be revoked.
+//! - Devices: a phone's Automerge actor ids are bound to the user on login (and later with
+//!   the session's token); sync refuses changes by any actor not bound to the syncing user.
+//! - Access: [`shared::access`] decides per document from the org tree.
+
+pub mod demo;
+mod limit;
+pub mod routes;
+pub mod store;
+
+use crate::error::AppError;
+use crate::hub::SyncGuard;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use automerge::ActorId;
+use limit::Limiter;
+use sha2::{Digest, Sha256};
+use shared::access::{self, parse_actor, Access, AccountRole, Position};
+use shared::ids::DocId;
+use shared::model::Registry;
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use store::{Account, AccountStore, Session, Taken};
+
+pub use limit::LoginLimits;
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// How long a login lasts; the phone works offline with it until then.
+    pub session_ttl_secs: i64,
+    /// Behind a TLS proxy (see ARCHITECTURE.md): take the client's address from the last
+    /// `X-Forwarded-For` entry, which the proxy appends. Off, the header is ignored, since
+    /// anyone could send it.
+    pub trust_proxy: bool,
+    pub limits: LoginLimits,
+    /// How long someone moved to another branch or role may still hand in what their phone
+    /// logged under the old one.
+    pub handover_secs: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl_secs: 30 * 24 * 3600,
+            trust_proxy: false,
+            limits: LoginLimits::default(),
+            handover_secs: 14 * 24 * 3600,
+        }
+    }
+}
+
+/// The most actor ids one request may register.
+pub const MAX_ACTORS: usize = 16;
+
+/// The logged-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub account: Account,
+    token_hash: String,
+}
+
+impl User {
+    pub fn position(&self) -> Position {
+        Position {
+            role: self.account.role,
+            org: self.account.org.clone(),
+        }
+    }
+
+    /// The positions whose documents this user may use now: the current one, and during a
+    /// handover the previous one.
+    fn positions(&self, now: i64) -> Vec<Position> {
+        let mut out = vec![self.position()];
+        if let Some((role, org)) = &self.account.previous {
+            if now < self.account.handover_until {
+                out.push(Position {
+                    role: *role,
+                    org: org.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Reads every document: the county office's views are for these users.
+    pub fn reads_county(&self) -> bool {
+        matches!(
+            self.account.role,
+            AccountRole::OfficeStaff | AccountRole::Admin
+        )
+    }
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct LoginOk {
+    pub token: String,
+    pub expires_at: i64,
+    pub account: Account,
+}
+
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn AccountStore>,
+    config: AuthConfig,
+    limiter: Mutex<Limiter>,
+    /// Verified against when the phone number is unknown, so a wrong number takes as long
+    /// as a wrong password and does not reveal which numbers have accounts.
+    dummy_hash: String,
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Chinese mobile numbers: 11 digits starting with 1.
+pub fn valid_phone(phone: &str) -> bool {
+    phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+impl Auth {
+    pub fn new(store: Arc<dyn AccountStore>, config: AuthConfig) -> Result<Self, AppError> {
+        let dummy_hash = hash_password("no account has this password")?;
+        Ok(Auth {
+            inner: Arc::new(Inner {
+                limiter: Mutex::new(Limiter::new(config.limits.clone())),
+                store,
+                config,
+                dummy_hash,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &dyn AccountStore {
+        &*self.inner.store
+    }
+
+    /// Creates an account whose password is already hashed (PHC string).
+    pub fn insert(&self, account: &Account, password_hash: &str) -> Result<(), AppError> {
+        match self.inner.store.insert(account, password_hash)? {
+            Ok(()) => Ok(()),
+            Err(Taken::Id) => Err(AppError::Conflict(format!("编号 {} 已有账号", account.id))),
+            Err(Taken::Phone) => Err(AppError::Conflict(format!(
+                "手机号 {} 已有账号",
+                account.phone
+            ))),
+        }
+    }
+
+    /// Checks a login, rate-limited per phone number (failures) and per address (attempts).
+    pub fn login(
+        &self,
+        phone: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+        actors: &[String],
+        now: i64,
+    ) -> Result<LoginOk, AppError> {
+        let phone_key = format!("phone:{phone}");
+        let ip_key = format!("ip:{}", ip.map_or("unknown".into(), |i| i.to_string()));
+        {
+            let mut limiter = self.inner.limiter.lock().unwrap_or_else(|e| e.into_inner());
+            limiter.check_ip(&ip_key, now)?;
+            limiter.check_phone(&phone_key, now)?;
+        }
+        let found = self.inner.store.by_phone(phone)?;
+        let ok = match &found {
+            Some((_, phc)) => verify_password(password, phc),
+            None => {
+                let _ = verify_password(password, &self.inner.dummy_hash);
+                false
+            }
+        };
+        let Some((account, _)) = found.filter(|_| ok) else {
+            self.inner
+                .limiter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed(&phone_key, now);
+            tracing::warn!(%phone, ip = %ip_key, "login refused: wrong phone number or password");
+            return Err(AppError::Unauthorized("手机号或密码不正确".into()));
+        };
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .succeeded(&phone_key);
+        self.bind_actors(&account.id, actors)?;
+        let mut raw = [0u8; 32];
+        OsRng.fill_bytes(&mut raw);
+        let token = hex(&raw);
+        let expires_at = now + self.inner.config.session_ttl_secs;
+        self.inner.store.insert_session(
+            &token_hash(&token),
+            &Session {
+                user: account.id.clone(),
+                expires_at,
+                revoked: false,
+            },
+        )?;
+        tracing::info!(user = %account.id, "logged in");
+        Ok(LoginOk {
+            token,
+            expires_at,
+            account,
+        })
+    }
+
+    /// The user of a bearer token, if it is live.
+    pub fn authenticate(&self, token: &str, now: i64) -> Result<User, AppError> {
+        let hash = token_hash(token);
+        let session = self.inner.store.session(&hash)?;
+        let refuse = |why: &str, message: &str| {
+            tracing::warn!(reason = why, "bearer token refused");
+            Err(AppError::Unauthorized(message.into()))
+        };
+        let Some(session) = session else {
+            return refuse("unknown", "登录无效，请重新登录");
+        };
+        if session.revoked {
+            return refuse("revoked", "登录已被注销，请重新登录");
+        }
+        if now >= session.expires_at {
+            return refuse("expired", "登录已过期，请联网重新登录");
+        }
+        let Some(account) = self.inner.store.get(&session.user)? else {
+            return refuse("no account", "账号不存在，请联系管理员");
+        };
+        Ok(User {
+            account,
+            token_hash: hash,
+        })
+    }
+
+    pub fn logout(&self, user: &User) -> Result<(), AppError> {
+        self.inner.store.revoke_session(&user.token_hash)?;
+        Ok(())
+    }
+
+    /// Binds device actor ids to a user; an actor already bound to someone else is refused.
+    pub fn bind_actors(&self, user: &str, actors: &[String]) -> Result<(), AppError> {
+        if actors.len() > MAX_ACTORS {
+            return Err(AppError::BadRequest(format!(
+                "一次最多登记 {MAX_ACTORS} 个设备编号"
+            )));
+        }
+        for a in actors {
+            let Some(actor) = parse_actor(a) else {
+                return Err(AppError::BadRequest(format!("设备编号无效：{a}")));
+            };
+            if actor == ActorId::from([0u8; 16]) {
+                return Err(AppError::BadRequest("设备编号无效：保留编号".into()));
+            }
+            let owner = self.inner.store.bind_actor(&actor.to_hex_string(), user)?;
+            if owner != user {
+                tracing::warn!(%user, actor = %a, "actor already bound to another user");
+                return Err(AppError::Conflict(
+                    "该设备编号已登记给其他用户，请刷新页面后重新登录".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What this user may do in a sync, as of `now`.
+    pub fn guard(
+        &self,
+        user: &User,
+        registry: Arc<Registry>,
+        now: i64,
+    ) -> Result<UserGuard, AppError> {
+        let actors = self
+            .inner
+            .store
+            .actors_of(&user.account.id)?
+            .into_iter()
+            .collect();
+        Ok(UserGuard {
+            user: user.account.id.clone(),
+            positions: user.positions(now),
+            registry,
+            actors,
+        })
+    }
+
+    /// Moves someone to another branch or role. Their sessions end (the phone logs in
+    /// again and learns its new documents); the old branch document stays writable for
+    /// [`AuthConfig::handover_secs`], so what the phone logged offline is still handed in;
+    /// what they recorded stays in the old branch's document, where their successor sees it.
+    pub fn reassign(&self, id: &str, to: Position, now: i64) -> Result<Account, AppError> {
+        let Some(mut account) = self.inner.store.get(id)? else {
+            return Err(AppError::NotFound(format!("没有这个账号：{id}")));
+        };
+        let from = (account.role, account.org.clone());
+        if (from.0, from.1.as_str()) == (to.role, to.org.as_str()) {
+            return Err(AppError::BadRequest("新岗位与原岗位相同".into()));
+        }
+        account.previous = Some(from);
+        account.handover_until = now + self.inner.config.handover_secs;
+        account.role = to.role;
+        account.org = to.org;
+        self.inner.store.update(&account)?;
+        let ended = self.inner.store.revoke_all(id)?;
+        tracing::info!(user = %id, role = account.role.code(), org = %account.org, ended, "account reassigned");
+        Ok(account)
+    }
+}
+
+/// A user's rights in one sync request.
+pub struct UserGuard {
+    user: String,
+    positions: Vec<Position>,
+    registry: Arc<Registry>,
+    actors: HashSet<String>,
+}
+
+impl SyncGuard for UserGuard {
+    fn who(&self) -> &str {
+        &self.user
+    }
+    fn access(&self, doc: &DocId) -> Access {
+        self.positions
+            .iter()
+            .map(|p| access::access(p, doc, &self.registry))
+            .max()
+            .unwrap_or(Access::None)
+    }
+    fn may_author(&self, actor: &ActorId) -> bool {
+        self.actors.contains(&actor.to_hex_string())
+    }
+    /// Members and leaders log their own visits; a secretary manages the branch's records.
+    fn own_records_only(&self) -> Option<&str> {
+        let manages = self
+            .positions
+            .iter()
+            .any(|p| p.role == AccountRole::Secretary);
+        (!manages).then_some(self.user.as_str())
+    }
+}

@@ -1,0 +1,382 @@
+//! Accounts, sessions and device actors, behind a small trait like [`crate::store::DocStore`]:
+//! in memory for tests, SQLite (its own table set in the server's database file) for real.
+
+use crate::store::StoreError;
+use rusqlite::{params, Connection, OptionalExtension};
+use shared::access::AccountRole;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    /// For field roles, the person's id in the registry: it is the `author` of their records.
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub role: AccountRole,
+    pub org: String,
+    /// After a handover: the old position, still writable until `handover_until` so that
+    /// what the phone logged offline before the move can still be handed in.
+    pub previous: Option<(AccountRole, String)>,
+    pub handover_until: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+/// Why an insert did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    Id,
+    Phone,
+}
+
+pub trait AccountStore: Send + Sync + 'static {
+    fn is_empty(&self) -> Result<bool, StoreError>;
+    /// Inserts a new account with its password hash (PHC string); refuses a taken id or phone.
+    fn insert(
+        &self,
+        account: &Account,
+        password_hash: &str,
+    ) -> Result<Result<(), Taken>, StoreError>;
+    fn update(&self, account: &Account) -> Result<(), StoreError>;
+    fn get(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    /// The account and its password hash.
+    fn by_phone(&self, phone: &str) -> Result<Option<(Account, String)>, StoreError>;
+    fn insert_session(&self, token_hash: &str, session: &Session) -> Result<(), StoreError>;
+    fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
+    fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Revokes every session of a user; returns how many were live.
+    fn revoke_all(&self, user: &str) -> Result<usize, StoreError>;
+    /// Binds an actor to a user; returns the user it is bound to (the existing owner if it
+    /// was already bound, which may be someone else).
+    fn bind_actor(&self, actor: &str, user: &str) -> Result<String, StoreError>;
+    fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
+}
+
+#[derive(Default)]
+struct Mem {
+    accounts: BTreeMap<String, (Account, String)>,
+    sessions: BTreeMap<String, Session>,
+    actors: BTreeMap<String, String>,
+}
+
+/// For tests and throw-away servers.
+#[derive(Default)]
+pub struct MemAccounts(Mutex<Mem>);
+
+impl MemAccounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Mem> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl AccountStore for MemAccounts {
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.lock().accounts.is_empty())
+    }
+    fn insert(
+        &self,
+        account: &Account,
+        password_hash: &str,
+    ) -> Result<Result<(), Taken>, StoreError> {
+        let mut m = self.lock();
+        if m.accounts.contains_key(&account.id) {
+            return Ok(Err(Taken::Id));
+        }
+        if m.accounts.values().any(|(a, _)| a.phone == account.phone) {
+            return Ok(Err(Taken::Phone));
+        }
+        m.accounts.insert(
+            account.id.clone(),
+            (account.clone(), password_hash.to_string()),
+        );
+        Ok(Ok(()))
+    }
+    fn update(&self, account: &Account) -> Result<(), StoreError> {
+        if let Some((a, _)) = self.lock().accounts.get_mut(&account.id) {
+            *a = account.clone();
+        }
+        Ok(())
+    }
+    fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self.lock().accounts.get(id).map(|(a, _)| a.clone()))
+    }
+    fn by_phone(&self, phone: &str) -> Result<Option<(Account, String)>, StoreError> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .find(|(a, _)| a.phone == phone)
+            .cloned())
+    }
+    fn insert_session(&self, token_hash: &str, session: &Session) -> Result<(), StoreError> {
+        self.lock()
+            .sessions
+            .insert(token_hash.to_string(), session.clone());
+        Ok(())
+    }
+    fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().sessions.get(token_hash).cloned())
+    }
+    fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        if let Some(s) = self.lock().sessions.get_mut(token_hash) {
+            s.revoked = true;
+        }
+        Ok(())
+    }
+    fn revoke_all(&self, user: &str) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for s in self.lock().sessions.values_mut() {
+            if s.user == user && !s.revoked {
+                s.revoked = true;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    fn bind_actor(&self, actor: &str, user: &str) -> Result<String, StoreError> {
+        Ok(self
+            .lock()
+            .actors
+            .entry(actor.to_string())
+            .or_insert_with(|| user.to_string())
+            .clone())
+    }
+    fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .lock()
+            .actors
+            .iter()
+            .filter(|(_, u)| *u == user)
+            .map(|(a, _)| a.clone())
+            .collect())
+    }
+}
+
+/// The accounts tables in the server's SQLite file (WAL, `synchronous=FULL`, like the documents).
+pub struct SqliteAccounts(Mutex<Connection>);
+
+impl SqliteAccounts {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=FULL;
+             PRAGMA busy_timeout=5000;
+             CREATE TABLE IF NOT EXISTS accounts (
+                 id             TEXT PRIMARY KEY,
+                 name           TEXT NOT NULL,
+                 phone          TEXT NOT NULL UNIQUE,
+                 role           TEXT NOT NULL,
+                 org            TEXT NOT NULL,
+                 prev_role      TEXT,
+                 prev_org       TEXT,
+                 handover_until INTEGER NOT NULL DEFAULT 0,
+                 password       TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS sessions (
+                 token_hash TEXT PRIMARY KEY,
+                 user       TEXT NOT NULL,
+                 expires_at INTEGER NOT NULL,
+                 revoked    INTEGER NOT NULL DEFAULT 0
+             );
+             CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);
+             CREATE TABLE IF NOT EXISTS actors (
+                 actor TEXT PRIMARY KEY,
+                 user  TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS actors_user ON actors(user);",
+        )?;
+        Ok(SqliteAccounts(Mutex::new(conn)))
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // SQLite keeps itself consistent with its own transactions; a poisoned lock is safe.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn role(code: &str) -> rusqlite::Result<AccountRole> {
+    AccountRole::from_code(code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown role {code:?}").into(),
+        )
+    })
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, name, phone, role, org, prev_role, prev_org, handover_until, password";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let prev_role: Option<String> = r.get(5)?;
+    let prev_org: Option<String> = r.get(6)?;
+    let previous = match (prev_role, prev_org) {
+        (Some(pr), Some(po)) => Some((role(&pr)?, po)),
+        _ => None,
+    };
+    Ok((
+        Account {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            phone: r.get(2)?,
+            role: role(&r.get::<_, String>(3)?)?,
+            org: r.get(4)?,
+            previous,
+            handover_until: r.get(7)?,
+        },
+        r.get(8)?,
+    ))
+}
+
+impl AccountStore for SqliteAccounts {
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+
+    fn insert(&self, a: &Account, password_hash: &str) -> Result<Result<(), Taken>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let taken = |sql: &str, v: &str| -> rusqlite::Result<bool> {
+            tx.query_row(sql, params![v], |_| Ok(()))
+                .optional()
+                .map(|o| o.is_some())
+        };
+        if taken("SELECT 1 FROM accounts WHERE id = ?1", &a.id)? {
+            return Ok(Err(Taken::Id));
+        }
+        if taken("SELECT 1 FROM accounts WHERE phone = ?1", &a.phone)? {
+            return Ok(Err(Taken::Phone));
+        }
+        tx.execute(
+            &format!("INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            params![
+                a.id,
+                a.name,
+                a.phone,
+                a.role.code(),
+                a.org,
+                a.previous.as_ref().map(|p| p.0.code()),
+                a.previous.as_ref().map(|p| p.1.as_str()),
+                a.handover_until,
+                password_hash
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    fn update(&self, a: &Account) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE accounts SET name = ?2, phone = ?3, role = ?4, org = ?5, prev_role = ?6,
+                 prev_org = ?7, handover_until = ?8 WHERE id = ?1",
+            params![
+                a.id,
+                a.name,
+                a.phone,
+                a.role.code(),
+                a.org,
+                a.previous.as_ref().map(|p| p.0.code()),
+                a.previous.as_ref().map(|p| p.1.as_str()),
+                a.handover_until
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                params![id],
+                account_row,
+            )
+            .optional()?
+            .map(|(a, _)| a))
+    }
+
+    fn by_phone(&self, phone: &str) -> Result<Option<(Account, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE phone = ?1"),
+                params![phone],
+                account_row,
+            )
+            .optional()?)
+    }
+
+    fn insert_session(&self, token_hash: &str, s: &Session) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO sessions (token_hash, user, expires_at, revoked) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, s.user, s.expires_at, s.revoked],
+        )?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT user, expires_at, revoked FROM sessions WHERE token_hash = ?1",
+                params![token_hash],
+                |r| {
+                    Ok(Session {
+                        user: r.get(0)?,
+                        expires_at: r.get(1)?,
+                        revoked: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn revoke_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
+            params![token_hash],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_all(&self, user: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE sessions SET revoked = 1 WHERE user = ?1 AND revoked = 0",
+            params![user],
+        )?)
+    }
+
+    fn bind_actor(&self, actor: &str, user: &str) -> Result<String, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO actors (actor, user) VALUES (?1, ?2)",
+            params![actor, user],
+        )?;
+        Ok(conn.query_row(
+            "SELECT user FROM actors WHERE actor = ?1",
+            params![actor],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT actor FROM actors WHERE user = ?1")?;
+        let rows = stmt.query_map(params![user], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

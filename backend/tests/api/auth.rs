@@ -1,0 +1,964 @@
+//! Issue 4: accounts, roles and per-document access control, through the real router.
+//!
+//! Every test logs in over HTTP as a demo account (backend/src/auth/demo.rs) and syncs
+//! with the phone's actor bound to that account, as the app does.
+
+use super::*;
+use backend::auth::{AuthConfig, LoginLimits};
+use shared::domain::docs::new_office_document;
+
+const REG: &str = "registry";
+const B2: &str = "branch/b2";
+const OFFICE_DOC: &str = "county-office";
+
+const LEADER_B1: &str = "13800000100";
+const MEMBER_B2: &str = "13800000202";
+const COMMITTEE_C1: &str = "13800009901";
+const ADMIN: &str = "13800009999";
+
+fn json_body(v: serde_json::Value) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+fn parse(reply: &Reply) -> serde_json::Value {
+    serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", reply.text()))
+}
+
+async fn login_reply(server: &Server, phone: &str, password: &str, actors: &[&ActorId]) -> Reply {
+    let actors: Vec<String> = actors.iter().map(|a| a.to_hex_string()).collect();
+    server
+        .request_as(
+            None,
+            Method::POST,
+            "/api/login",
+            Some("application/json"),
+            json_body(
+                serde_json::json!({ "phone": phone, "password": password, "actors": actors }),
+            ),
+        )
+        .await
+}
+
+/// Logs in with the demo password, binding `actor`; returns the token.
+async fn login(server: &Server, phone: &str, actor: &ActorId) -> String {
+    let reply = login_reply(server, phone, DEMO_PASSWORD, &[actor]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "login {phone}: {}",
+        reply.text()
+    );
+    parse(&reply)["token"]
+        .as_str()
+        .expect("a token")
+        .to_string()
+}
+
+/// A phone logged in as `phone_no`, holding the documents `docs` as a device would start
+/// them (registry empty, others from their genesis).
+async fn device(server: &Server, name: &str, actor: u8, phone_no: &str, docs: &[&str]) -> Phone {
+    let actor = ActorId::from([actor; 16]);
+    let token = login(server, phone_no, &actor).await;
+    let mut map = BTreeMap::new();
+    for id in docs {
+        let doc = match *id {
+            REG => AutoCommit::new().with_actor(actor.clone()),
+            OFFICE_DOC => new_office_document(actor.clone()),
+            b => new_document(&DocId::parse(b).expect("a doc id"), actor.clone()),
+        };
+        map.insert(id.to_string(), doc);
+    }
+    Phone {
+        device: name.to_string(),
+        actor,
+        token: Some(token),
+        states: map
+            .keys()
+            .map(|k| (k.clone(), sync::State::new()))
+            .collect(),
+        docs: map,
+    }
+}
+
+fn add_visit_to(phone: &mut Phone, doc: &str, v: &Visit) {
+    put_visit(phone.doc(doc), v, v.recorded_at / 1000).expect("put_visit");
+}
+
+/// b1 and b2 each hold one visit, logged by their own members.
+async fn seeded() -> (AppState, Server) {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    for (actor, phone_no, doc, id, author) in [
+        (200, MEMBER_B1, B1, "seed-b1", "p1-2"),
+        (201, MEMBER_B2, B2, "seed-b2", "p2-2"),
+    ] {
+        let mut p = device(&server, id, actor, phone_no, &[doc]).await;
+        add_visit_to(
+            &mut p,
+            doc,
+            &visit(id, author, "v1", VisitKind::Help, "种子", 1_770_000_000_000),
+        );
+        let out = p.sync(&server).await;
+        assert!(out.refused.is_empty(), "seeding {doc}: {:?}", out.refused);
+    }
+    (state, server)
+}
+
+#[tokio::test]
+async fn issue_4_role_by_document_read_write_matrix() {
+    let (state, server) = seeded().await;
+    // A township committee's staff, made by the administrator through the API.
+    let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&admin),
+            Method::POST,
+            "/api/accounts",
+            Some("application/json"),
+            json_body(serde_json::json!({
+                "id": "t1-staff", "name": "镇党委干事", "phone": "13800009911",
+                "role": "CommitteeStaff", "org": "t1", "password": "镇党委密码123"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+
+    // Expected rights per document: registry, b1, b2, county-office. Written out by hand
+    // from the issue, not computed from the policy under test.
+    let matrix: [(&str, &str, &str, [char; 4]); 8] = [
+        ("member b1", "p1-2", MEMBER_B1, ['R', 'W', '-', '-']),
+        ("leader b1", "l1", LEADER_B1, ['R', 'W', '-', '-']),
+        ("secretary b1", "p1-1", SECRETARY_B1, ['R', 'W', '-', '-']),
+        ("member b2", "p2-2", MEMBER_B2, ['R', '-', 'W', '-']),
+        (
+            "committee c1",
+            "c1-staff",
+            COMMITTEE_C1,
+            ['R', 'R', 'R', 'R'],
+        ),
+        (
+            "committee t1",
+            "t1-staff",
+            "13800009911",
+            ['R', '-', '-', 'R'],
+        ),
+        ("office staff", "office", OFFICE, ['R', 'R', 'R', 'R']),
+        ("administrator", "admin", ADMIN, ['R', 'R', 'R', 'R']),
+    ];
+    let docs = [REG, B1, B2, OFFICE_DOC];
+    let password = |p: &str| {
+        if p == "13800009911" {
+            "镇党委密码123"
+        } else {
+            DEMO_PASSWORD
+        }
+    };
+    let mut actor = 10u8;
+    for (who, id, phone_no, rights) in matrix {
+        actor += 1;
+        let a = ActorId::from([actor; 16]);
+        let reply = login_reply(&server, phone_no, password(phone_no), &[&a]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{who}: {}", reply.text());
+        let token = parse(&reply)["token"].as_str().unwrap().to_string();
+        for (doc, right) in docs.into_iter().zip(rights) {
+            // One phone per document, each starting from nothing.
+            let mut phone = Phone {
+                device: format!("m-{actor}-{}", doc.replace('/', "-")),
+                actor: a.clone(),
+                token: Some(token.clone()),
+                docs: BTreeMap::new(),
+                states: BTreeMap::new(),
+            };
+            let fresh = match doc {
+                REG => AutoCommit::new().with_actor(a.clone()),
+                OFFICE_DOC => new_office_document(a.clone()),
+                b => new_document(&DocId::parse(b).unwrap(), a.clone()),
+            };
+            phone.docs.insert(doc.to_string(), fresh);
+            phone.states.insert(doc.to_string(), sync::State::new());
+
+            // Read: a phone holding nothing but the document's genesis asks for it.
+            let out = phone.sync(&server).await;
+            let readable = out.refused.is_empty();
+            assert_eq!(
+                readable,
+                right != '-',
+                "{who} reading {doc}: {:?}",
+                out.refused
+            );
+            let got_data = match doc {
+                REG => !phone.registry().people.is_empty(),
+                B1 | B2 => !read_branch(&phone.docs[doc]).unwrap().visits.is_empty(),
+                // The county office's document holds only its genesis here; the refusal
+                // above is what tells.
+                _ => readable,
+            };
+            assert_eq!(got_data, readable, "{who} {doc}: data arrives iff readable");
+
+            // Write: a change by the user's own, bound actor.
+            let generation = state.hub().generation();
+            match doc {
+                B1 | B2 => add_visit_to(
+                    &mut phone,
+                    doc,
+                    &visit(
+                        &format!("w-{actor}-{}", &doc[7..]),
+                        id,
+                        "v1",
+                        VisitKind::Help,
+                        "写",
+                        1_770_000_100_000,
+                    ),
+                ),
+                _ => {
+                    let d = phone.doc(doc);
+                    d.put(ROOT, "intruder", who).unwrap();
+                    d.commit();
+                }
+            }
+            let out = phone.sync(&server).await;
+            let written = state.hub().generation() != generation;
+            assert_eq!(
+                written,
+                right == 'W',
+                "{who} writing {doc}: {:?}",
+                out.refused
+            );
+            assert_eq!(
+                out.refused.is_empty(),
+                right == 'W',
+                "{who} writing {doc}: {:?}",
+                out.refused
+            );
+        }
+    }
+    // Nothing but the two members' writes reached the branches.
+    let county = server.county().await;
+    let mut listed: Vec<&str> = county.entries.iter().map(|e| e.id.as_str()).collect();
+    listed.sort();
+    assert_eq!(
+        listed.len(),
+        2 + 4,
+        "seeds and the four field writers: {listed:?}"
+    );
+}
+
+/// A sync request with a bearer token (or none) as raw bytes.
+async fn post_sync_as(server: &Server, token: Option<&str>, body: Vec<u8>) -> Reply {
+    server
+        .request_as(
+            token,
+            Method::POST,
+            SYNC_PATH,
+            Some(SYNC_CONTENT_TYPE),
+            body,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn issue_4_changes_by_an_actor_not_bound_to_the_user_are_refused_and_not_stored() {
+    let (state, server) = seeded().await;
+    // p1-1's phone (actor 50) is bound to the secretary.
+    let mut secretary = device(&server, "sec", 50, SECRETARY_B1, &[B1]).await;
+    assert!(secretary.sync(&server).await.refused.is_empty());
+
+    // The member logs in with actor 51, but their phone writes as actor 52 (never bound),
+    // and another phone of theirs writes as the secretary's actor 50 (bound to someone else).
+    for (name, forged) in [("unbound", 52u8), ("someone else's", 50u8)] {
+        let token = login(&server, MEMBER_B1, &ActorId::from([51u8; 16])).await;
+        let actor = ActorId::from([forged; 16]);
+        let mut phone = Phone {
+            device: format!("forger-{forged}"),
+            actor: actor.clone(),
+            token: Some(token),
+            docs: [(
+                B1.to_string(),
+                new_document(&DocId::branch("b1").unwrap(), actor),
+            )]
+            .into(),
+            states: [(B1.to_string(), sync::State::new())].into(),
+        };
+        add_visit_to(
+            &mut phone,
+            B1,
+            &visit(
+                &format!("forged-{forged}"),
+                "p1-1",
+                "v1",
+                VisitKind::BuildTeam,
+                "冒名",
+                1_770_000_200_000,
+            ),
+        );
+        let generation = state.hub().generation();
+        let out = phone.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{name} actor: {:?}", out.refused);
+        assert!(
+            out.refused[0].reason.contains("未登记"),
+            "{:?}",
+            out.refused
+        );
+        assert_eq!(
+            state.hub().generation(),
+            generation,
+            "{name}: nothing stored"
+        );
+    }
+    let county = server.county().await;
+    assert!(
+        county.entries.iter().all(|e| !e.id.starts_with("forged")),
+        "{county:?}"
+    );
+
+    // The secretary's own phone still syncs, and sees none of it.
+    add_visit_to(
+        &mut secretary,
+        B1,
+        &visit(
+            "sec-1",
+            "p1-1",
+            "v2",
+            VisitKind::Industry,
+            "本人",
+            1_770_000_300_000,
+        ),
+    );
+    assert!(secretary.sync(&server).await.refused.is_empty());
+    assert!(secretary.visits().keys().all(|k| !k.starts_with("forged")));
+
+    // Registering someone else's actor is refused at login.
+    let reply = login_reply(
+        &server,
+        MEMBER_B1,
+        DEMO_PASSWORD,
+        &[&ActorId::from([50u8; 16])],
+    )
+    .await;
+    assert_json_error(&reply, StatusCode::CONFLICT);
+    // And a malformed actor id is a clear 400.
+    let reply = server
+        .request_as(
+            None,
+            Method::POST,
+            "/api/login",
+            Some("application/json"),
+            json_body(serde_json::json!({ "phone": MEMBER_B1, "password": DEMO_PASSWORD, "actors": ["not-hex"] })),
+        )
+        .await;
+    assert_json_error(&reply, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn issue_4_another_branchs_document_is_never_sent_nor_written() {
+    let (state, server) = seeded().await;
+    let mut phone = device(&server, "nosy", 60, MEMBER_B1, &[B1, B2]).await;
+    add_visit_to(
+        &mut phone,
+        B2,
+        &visit(
+            "into-b2",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "越权",
+            1_770_000_400_000,
+        ),
+    );
+    let generation = state.hub().generation();
+    let req = phone.request(true, &BTreeSet::new());
+    let reply = phone.post(&server, &req).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let resp = SyncResponse::decode(&reply.body).unwrap();
+    assert!(
+        resp.docs.iter().all(|m| m.doc != B2),
+        "no message for b2 is sent"
+    );
+    assert_eq!(
+        resp.refused
+            .iter()
+            .map(|r| r.doc.as_str())
+            .collect::<Vec<_>>(),
+        [B2]
+    );
+    let out = phone.sync(&server).await;
+    assert_eq!(out.refused_docs(), [B2]);
+    assert_eq!(state.hub().generation(), generation, "nothing stored");
+    let b2 = read_branch(&phone.docs[B2]).unwrap();
+    assert_eq!(
+        b2.visits.keys().collect::<Vec<_>>(),
+        ["into-b2"],
+        "b2's own records never arrived"
+    );
+}
+
+#[tokio::test]
+async fn issue_4_missing_bad_revoked_and_stolen_tokens_get_401_and_change_nothing() {
+    let (state, server) = seeded().await;
+    let mut phone = device(&server, "p", 70, MEMBER_B1, &[B1]).await;
+    add_visit_to(
+        &mut phone,
+        B1,
+        &visit(
+            "t-1",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "令牌",
+            1_770_000_500_000,
+        ),
+    );
+    let body = phone.request(true, &BTreeSet::new()).encode();
+    let generation = state.hub().generation();
+    let token = phone.token.clone().unwrap();
+
+    let no_token = post_sync_as(&server, None, body.clone()).await;
+    assert_json_error(&no_token, StatusCode::UNAUTHORIZED);
+    assert!(no_token.text().contains("请先登录"), "{}", no_token.text());
+    for bad in ["nonsense", "", &"f".repeat(64)] {
+        let reply = post_sync_as(&server, Some(bad), body.clone()).await;
+        assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+    }
+    // A "Basic" header is not a bearer token.
+    let reply = server
+        .request_as(
+            Some(&token[..10]),
+            Method::POST,
+            SYNC_PATH,
+            Some(SYNC_CONTENT_TYPE),
+            body.clone(),
+        )
+        .await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+
+    // Logging out revokes the token.
+    let reply = server
+        .request_as(Some(&token), Method::POST, "/api/logout", None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let reply = post_sync_as(&server, Some(&token), body.clone()).await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+    assert!(reply.text().contains("注销"), "{}", reply.text());
+
+    // A stolen phone: the administrator ends every session of the account.
+    let stolen = login(&server, MEMBER_B1, &ActorId::from([71u8; 16])).await;
+    let admin = login(&server, ADMIN, &ActorId::from([72u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&admin),
+            Method::POST,
+            "/api/accounts/p1-2/revoke",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    // The stolen phone's session and the seeding phone's; the one logged out before is
+    // not counted again.
+    assert_eq!(parse(&reply)["revoked"], 2);
+    let reply = post_sync_as(&server, Some(&stolen), body.clone()).await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+    // A member may not end someone else's sessions.
+    let member_b2 = login(&server, MEMBER_B2, &ActorId::from([73u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&member_b2),
+            Method::POST,
+            "/api/accounts/p1-1/revoke",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_json_error(&reply, StatusCode::FORBIDDEN);
+
+    assert_eq!(state.hub().generation(), generation, "nothing stored");
+    assert_eq!(server.county().await.total, 2, "only the seeds");
+}
+
+#[tokio::test]
+async fn issue_4_an_expired_session_must_log_in_again() {
+    let state = AppState::open_with(
+        Config {
+            data_dir: None,
+            assets_dir: None,
+            demo: true,
+        },
+        AuthConfig {
+            session_ttl_secs: 0,
+            ..AuthConfig::default()
+        },
+    )
+    .expect("state");
+    let server = Server::in_process(&state);
+    let reply = login_reply(&server, MEMBER_B1, DEMO_PASSWORD, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let token = parse(&reply)["token"].as_str().unwrap().to_string();
+    let mut phone = Phone::new("late", 80);
+    let body = phone.request(true, &BTreeSet::new()).encode();
+    let reply = post_sync_as(&server, Some(&token), body).await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+    assert!(reply.text().contains("过期"), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn issue_4_logins_are_rate_limited_per_phone_and_per_address_with_a_chinese_429() {
+    let state = AppState::open_with(
+        Config {
+            data_dir: None,
+            assets_dir: None,
+            demo: true,
+        },
+        AuthConfig {
+            limits: LoginLimits {
+                window_secs: 600,
+                per_phone: 3,
+                per_ip: 10,
+            },
+            ..AuthConfig::default()
+        },
+    )
+    .expect("state");
+    let server = Server::in_process(&state);
+    for _ in 0..3 {
+        let reply = login_reply(&server, MEMBER_B1, "wrong-password", &[]).await;
+        assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+        assert!(
+            reply.text().contains("手机号或密码不正确"),
+            "{}",
+            reply.text()
+        );
+    }
+    // Now even the right password waits.
+    let reply = login_reply(&server, MEMBER_B1, DEMO_PASSWORD, &[]).await;
+    assert_json_error(&reply, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        reply.text().contains("登录尝试过于频繁"),
+        "{}",
+        reply.text()
+    );
+    // Another account from the same address is unaffected until the address limit.
+    let reply = login_reply(&server, SECRETARY_B1, DEMO_PASSWORD, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    // 7 attempts so far from this address (the test server's own two logins included);
+    // 3 more reach its limit of 10.
+    for _ in 0..3 {
+        let reply = login_reply(&server, LEADER_B1, DEMO_PASSWORD, &[]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
+    let reply = login_reply(&server, LEADER_B1, DEMO_PASSWORD, &[]).await;
+    assert_json_error(&reply, StatusCode::TOO_MANY_REQUESTS);
+
+    // Malformed logins are a clear 400, not an attempt.
+    let fresh = open(None);
+    let server = Server::in_process(&fresh);
+    for body in [
+        b"{".to_vec(),
+        json_body(serde_json::json!({ "phone": "123", "password": "x" })),
+        json_body(serde_json::json!({ "phone": MEMBER_B1 })),
+        json_body(serde_json::json!({ "phone": MEMBER_B1, "password": "" })),
+    ] {
+        let reply = server
+            .request_as(
+                None,
+                Method::POST,
+                "/api/login",
+                Some("application/json"),
+                body,
+            )
+            .await;
+        assert_json_error(&reply, StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn issue_4_accounts_are_made_by_the_county_office_and_by_committees_for_their_branches() {
+    let (_state, server) = seeded().await;
+    let new_member = |id: &str, phone: &str, org: &str| {
+        json_body(serde_json::json!({
+            "id": id, "name": "新党员", "phone": phone, "role": "Member", "org": org,
+            "password": "新密码12345"
+        }))
+    };
+    let create = |token: String, body: Vec<u8>| {
+        let server = &server;
+        async move {
+            server
+                .request_as(
+                    Some(&token),
+                    Method::POST,
+                    "/api/accounts",
+                    Some("application/json"),
+                    body,
+                )
+                .await
+        }
+    };
+    let c1 = login(&server, COMMITTEE_C1, &ActorId::from([110u8; 16])).await;
+    let reply = create(c1.clone(), new_member("n1", "13900000001", "b2")).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+
+    // The new member logs in and writes their branch.
+    let actor = ActorId::from([111u8; 16]);
+    let reply = login_reply(&server, "13900000001", "新密码12345", &[&actor]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let json = parse(&reply);
+    assert_eq!(json["account"]["org"], "b2");
+    let me = server
+        .request_as(
+            json["token"].as_str(),
+            Method::GET,
+            "/api/me",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(parse(&me)["docs"], serde_json::json!([REG, B2]));
+
+    // Refused: a member making accounts, a committee outside its branches, a taken
+    // phone number, a weak password, an unknown role or branch.
+    let member = login(&server, MEMBER_B1, &ActorId::from([112u8; 16])).await;
+    assert_json_error(
+        &create(member, new_member("n2", "13900000002", "b1")).await,
+        StatusCode::FORBIDDEN,
+    );
+    let admin = login(&server, ADMIN, &ActorId::from([113u8; 16])).await;
+    let reply = create(
+        admin.clone(),
+        json_body(serde_json::json!({
+            "id": "t1-staff", "name": "镇干事", "phone": "13900000003", "role": "CommitteeStaff",
+            "org": "t1", "password": "镇干事的登录密码1"
+        })),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let t1 = parse(&login_reply(&server, "13900000003", "镇干事的登录密码1", &[]).await)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_json_error(
+        &create(t1, new_member("n3", "13900000004", "b1")).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_json_error(
+        &create(c1.clone(), new_member("n4", "13900000001", "b1")).await,
+        StatusCode::CONFLICT,
+    );
+    let weak = json_body(serde_json::json!({
+        "id": "n5", "name": "弱", "phone": "13900000005", "role": "Member", "org": "b1", "password": "123"
+    }));
+    assert_json_error(&create(c1.clone(), weak).await, StatusCode::BAD_REQUEST);
+    assert_json_error(
+        &create(c1.clone(), new_member("n6", "13900000006", "b99")).await,
+        StatusCode::BAD_REQUEST,
+    );
+    let office = json_body(serde_json::json!({
+        "id": "n7", "name": "越级", "phone": "13900000007", "role": "Admin", "org": "", "password": "密码密码密码12"
+    }));
+    assert_json_error(&create(c1, office).await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn issue_4_handover_moves_a_member_without_losing_what_their_phone_logged() {
+    let (_state, server) = seeded().await;
+    // The member logged a visit offline in b1 and has not synced it yet.
+    let mut phone = device(&server, "mover", 120, MEMBER_B1, &[B1]).await;
+    assert!(phone.sync(&server).await.refused.is_empty());
+    add_visit_to(
+        &mut phone,
+        B1,
+        &visit(
+            "before-move",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "调动前",
+            1_770_000_600_000,
+        ),
+    );
+
+    // The county office moves them to b2.
+    let office = login(&server, OFFICE, &ActorId::from([121u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&office),
+            Method::POST,
+            "/api/accounts/p1-2/reassign",
+            Some("application/json"),
+            json_body(serde_json::json!({ "role": "Secretary", "org": "b2" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(parse(&reply)["org"], "b2");
+
+    // The old login ended: the phone must learn its new place.
+    let old = phone.token.clone().unwrap();
+    let reply = post_sync_as(
+        &server,
+        Some(&old),
+        phone.request(true, &BTreeSet::new()).encode(),
+    )
+    .await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+
+    // Logged in again, the pending b1 visit is still handed in, and b2 is now theirs.
+    phone.token = Some(login(&server, MEMBER_B1, &phone.actor.clone()).await);
+    assert!(phone.sync(&server).await.refused.is_empty());
+    let county = server.county().await;
+    assert!(
+        county.entries.iter().any(|e| e.id == "before-move"),
+        "nothing lost"
+    );
+    let mut b2 = device(&server, "mover-b2", 122, MEMBER_B1, &[B2]).await;
+    add_visit_to(
+        &mut b2,
+        B2,
+        &visit(
+            "after-move",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "调动后",
+            1_770_000_700_000,
+        ),
+    );
+    assert!(b2.sync(&server).await.refused.is_empty());
+    assert!(
+        b2.visits_of(B2).contains_key("seed-b2"),
+        "the new branch's records arrive"
+    );
+
+    // A member cannot move anyone.
+    let member = login(&server, MEMBER_B2, &ActorId::from([124u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&member),
+            Method::POST,
+            "/api/accounts/p1-1/reassign",
+            Some("application/json"),
+            json_body(serde_json::json!({ "role": "Member", "org": "b2" })),
+        )
+        .await;
+    assert_json_error(&reply, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn issue_4_after_the_handover_window_the_old_branch_is_closed() {
+    let state = AppState::open_with(
+        Config {
+            data_dir: None,
+            assets_dir: None,
+            demo: true,
+        },
+        AuthConfig {
+            handover_secs: 0,
+            ..AuthConfig::default()
+        },
+    )
+    .expect("state");
+    let server = Server::in_process(&state);
+    let office = login(&server, OFFICE, &ActorId::from([130u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&office),
+            Method::POST,
+            "/api/accounts/p1-2/reassign",
+            Some("application/json"),
+            json_body(serde_json::json!({ "role": "Member", "org": "b2" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let mut phone = device(&server, "late-mover", 131, MEMBER_B1, &[B1]).await;
+    add_visit_to(
+        &mut phone,
+        B1,
+        &visit(
+            "too-late",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "迟",
+            1_770_000_800_000,
+        ),
+    );
+    let generation = state.hub().generation();
+    assert_eq!(phone.sync(&server).await.refused_docs(), [B1]);
+    assert_eq!(state.hub().generation(), generation);
+}
+
+#[tokio::test]
+async fn issue_4_county_views_are_for_the_county_office_and_findings_for_oneself() {
+    let (_state, server) = seeded().await;
+    let member = login(&server, MEMBER_B1, &ActorId::from([140u8; 16])).await;
+    let get = |token: Option<String>, path: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .request_as(token.as_deref(), Method::GET, path, None, Vec::new())
+                .await
+        }
+    };
+    assert_json_error(&get(None, "/api/county").await, StatusCode::UNAUTHORIZED);
+    assert_json_error(
+        &get(Some(member.clone()), "/api/county").await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_json_error(
+        &get(Some(member.clone()), "/api/findings").await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_json_error(
+        &get(Some(member.clone()), "/api/findings?about=p2-2").await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_eq!(
+        get(Some(member.clone()), "/api/findings?about=p1-2")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(Some(member), "/api/findings?about=b1").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn issue_4_accounts_sessions_and_actor_bindings_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    let mut phone = device(&server, "durable", 150, MEMBER_B1, &[B1]).await;
+    add_visit_to(
+        &mut phone,
+        B1,
+        &visit(
+            "d-1",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "重启前",
+            1_770_000_900_000,
+        ),
+    );
+    assert!(phone.sync(&server).await.refused.is_empty());
+    drop(server);
+    drop(state);
+
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    add_visit_to(
+        &mut phone,
+        B1,
+        &visit(
+            "d-2",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "重启后",
+            1_770_001_000_000,
+        ),
+    );
+    let out = phone.sync(&server).await;
+    assert!(
+        out.refused.is_empty(),
+        "the same token and actor still work: {:?}",
+        out.refused
+    );
+    assert_eq!(server.county().await.total, 2);
+    // Demo accounts are not made twice: the phone numbers are unique.
+    let reply = login_reply(
+        &server,
+        MEMBER_B1,
+        DEMO_PASSWORD,
+        &[&ActorId::from([150u8; 16])],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn issue_4_members_log_and_edit_only_their_own_visits_secretaries_manage_the_branch() {
+    let (state, server) = seeded().await;
+    // The member writes a visit under the secretary's name, and edits the seed of p1-2…
+    let mut member = device(&server, "own", 160, MEMBER_B1, &[B1]).await;
+    assert!(member.sync(&server).await.refused.is_empty());
+    add_visit_to(
+        &mut member,
+        B1,
+        &visit(
+            "as-secretary",
+            "p1-1",
+            "v1",
+            VisitKind::BuildTeam,
+            "冒名记录",
+            1_770_001_100_000,
+        ),
+    );
+    let generation = state.hub().generation();
+    let out = member.sync(&server).await;
+    assert_eq!(out.refused_docs(), [B1], "{:?}", out.refused);
+    assert!(out.refused[0].reason.contains("本人"), "{:?}", out.refused);
+    assert_eq!(state.hub().generation(), generation, "nothing stored");
+
+    // …while a fresh phone of theirs logs under their own name.
+    let mut own = device(&server, "own-2", 161, MEMBER_B1, &[B1]).await;
+    add_visit_to(
+        &mut own,
+        B1,
+        &visit(
+            "mine",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "本人记录",
+            1_770_001_200_000,
+        ),
+    );
+    assert!(own.sync(&server).await.refused.is_empty());
+
+    // The secretary may withdraw a member's visit: managing the branch's records.
+    let mut secretary = device(&server, "sec-2", 162, SECRETARY_B1, &[B1]).await;
+    assert!(secretary.sync(&server).await.refused.is_empty());
+    let mut withdrawn = secretary.visits_of(B1)["mine"].clone();
+    withdrawn.withdrawn = true;
+    add_visit_to(&mut secretary, B1, &withdrawn);
+    assert!(secretary.sync(&server).await.refused.is_empty());
+
+    // A member may not edit someone else's visit.
+    let mut other = device(&server, "other-member", 163, "13800000103", &[B1]).await;
+    assert!(other.sync(&server).await.refused.is_empty());
+    let mut edited = other.visits_of(B1)["mine"].clone();
+    edited.note = "改别人的记录".into();
+    add_visit_to(&mut other, B1, &edited);
+    let generation = state.hub().generation();
+    assert_eq!(other.sync(&server).await.refused_docs(), [B1]);
+    assert_eq!(state.hub().generation(), generation);
+}
+
+#[tokio::test]
+async fn issue_4_the_county_office_api_is_for_the_county_office() {
+    let (_state, server) = seeded().await;
+    let member = login(&server, MEMBER_B1, &ActorId::from([170u8; 16])).await;
+    let committee = login(&server, COMMITTEE_C1, &ActorId::from([171u8; 16])).await;
+    for path in ["/api/office/overview", "/api/office/search?q=走访"] {
+        let get = |token: Option<String>| {
+            let server = &server;
+            async move {
+                server
+                    .request_as(token.as_deref(), Method::GET, path, None, Vec::new())
+                    .await
+            }
+        };
+        assert_json_error(&get(None).await, StatusCode::UNAUTHORIZED);
+        assert_json_error(&get(Some(member.clone())).await, StatusCode::FORBIDDEN);
+        assert_json_error(&get(Some(committee.clone())).await, StatusCode::FORBIDDEN);
+        let reply = server.request(Method::GET, path, None, Vec::new()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "office staff: {}",
+            reply.text()
+        );
+    }
+}

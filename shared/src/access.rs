@@ -1,0 +1,299 @@
+//! Who may read and write which document, decided from the org tree in the registry.
+//!
+//! Pure policy, no IO: the server enforces it at every sync, and the phone can use the
+//! same function to know which documents to hold. The unit of access is the document
+//! (see ARCHITECTURE.md, "Document partition" and "Access control").
+
+use crate::doc::genesis;
+use crate::domain::docs::new_branch_document;
+use crate::ids::DocId;
+use crate::model::Visit;
+use crate::model::{labelled_enum, Registry, Role};
+use automerge::{ActorId, AutoCommit, ChangeHash, PatchAction, Prop, ReadDoc, ROOT};
+use autosurgeon::hydrate_prop;
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+labelled_enum!(
+    /// What an account is, in the notice's terms.
+    AccountRole {
+        Member => "党员",
+        Leader => "联点领导",
+        Secretary => "支部书记",
+        CommitteeStaff => "党（工）委工作人员",
+        OfficeStaff => "县委组织部工作人员",
+        Admin => "县级管理员",
+    }
+);
+
+impl AccountRole {
+    /// The roles whose `org` is a 机关/事业 branch: they log records in its document.
+    pub fn is_field(self) -> bool {
+        matches!(
+            self,
+            AccountRole::Member | AccountRole::Leader | AccountRole::Secretary
+        )
+    }
+}
+
+impl From<Role> for AccountRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Leader => AccountRole::Leader,
+            Role::Secretary => AccountRole::Secretary,
+            Role::Member => AccountRole::Member,
+        }
+    }
+}
+
+/// A user's place in the org tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub role: AccountRole,
+    /// The branch of field roles, the committee of committee staff, empty for county roles.
+    pub org: String,
+}
+
+/// Ordered: `Write` implies `Read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    None,
+    Read,
+    Write,
+}
+
+/// What `who` may do with `doc` through sync.
+///
+/// - field roles (member, leader, secretary) write their own branch's document; a member
+///   and a secretary differ inside it, not in which documents they hold;
+/// - committee staff read the documents of the branches under their committee and the
+///   county office's document (their own yearly plans are county-office records);
+/// - county office staff and administrators read every document;
+/// - the registry is read by everyone and the county office's document by the county and
+///   committees; both are written on the server only, never through a phone's sync.
+pub fn access(who: &Position, doc: &DocId, registry: &Registry) -> Access {
+    match (who.role, doc) {
+        (_, DocId::Registry) => Access::Read,
+        // County roles write no branch's records: a branch's history stays its own.
+        (AccountRole::OfficeStaff | AccountRole::Admin, _) => Access::Read,
+        (AccountRole::CommitteeStaff, DocId::Office) => Access::Read,
+        (AccountRole::CommitteeStaff, DocId::Branch(b)) => match registry.branches.get(b) {
+            Some(branch) if branch.committee == who.org => Access::Read,
+            _ => Access::None,
+        },
+        (_, DocId::Office) => Access::None,
+        (_, DocId::Branch(b)) if *b == who.org => Access::Write,
+        (_, DocId::Branch(_)) => Access::None,
+    }
+}
+
+/// The documents a phone of this user should hold and sync.
+pub fn documents(who: &Position, registry: &Registry) -> Vec<DocId> {
+    let mut docs = vec![DocId::Registry];
+    if access(who, &DocId::Office, registry) >= Access::Read {
+        docs.push(DocId::Office);
+    }
+    docs.extend(
+        registry
+            .writing_branches()
+            .filter_map(|b| DocId::branch(b.id.clone()).ok())
+            .filter(|d| access(who, d, registry) >= Access::Read),
+    );
+    docs
+}
+
+/// Whether `org` is a valid place in the tree for `role`; the error is for the user.
+pub fn check_position(who: &Position, registry: &Registry) -> Result<(), String> {
+    if who.role.is_field() {
+        if registry.writing_branches().any(|b| b.id == who.org) {
+            return Ok(());
+        }
+        return Err(format!("没有这个机关/事业支部：{}", who.org));
+    }
+    match who.role {
+        AccountRole::CommitteeStaff if registry.committees.contains_key(&who.org) => Ok(()),
+        AccountRole::CommitteeStaff => Err(format!("没有这个党（工）委：{}", who.org)),
+        _ if who.org.is_empty() => Ok(()),
+        _ => Err("县级账号不属于任何支部或党（工）委，单位应留空".into()),
+    }
+}
+
+/// Whether `manager` may create an account at `target`, or move someone to or from it:
+/// the county office for anyone but administrators (only administrators make those),
+/// a committee for the field roles of its own branches.
+pub fn may_manage(manager: &Position, target: &Position, registry: &Registry) -> bool {
+    match manager.role {
+        AccountRole::Admin => true,
+        AccountRole::OfficeStaff => target.role != AccountRole::Admin,
+        AccountRole::CommitteeStaff => {
+            target.role.is_field()
+                && registry
+                    .branches
+                    .get(&target.org)
+                    .is_some_and(|b| b.committee == manager.org)
+        }
+        _ => false,
+    }
+}
+
+/// The deterministic changes every device makes alike (genesis, branch extension), by
+/// the genesis actor: the only changes a phone may send that no user authored. (The
+/// actor passed in is set after them, so its value does not matter.)
+pub fn system_changes(doc: &DocId) -> Vec<ChangeHash> {
+    let mut d = match doc {
+        DocId::Branch(b) => match new_branch_document(b, ActorId::from([0xff_u8; 16])) {
+            Ok(d) => d,
+            Err(_) => return Vec::new(),
+        },
+        _ => genesis(doc),
+    };
+    d.get_changes(&[]).iter().map(|c| c.hash()).collect()
+}
+
+/// The visits a change between `before` and the document's heads added or touched whose
+/// `author` is not `me` (or which no longer read as a visit): members and leaders log and
+/// edit only their own, so the name on a record can be trusted like its actor.
+pub fn foreign_visits(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) -> Vec<String> {
+    let after = doc.get_heads();
+    let mut touched = BTreeSet::new();
+    for patch in doc.diff(before, &after) {
+        let in_visits = matches!(patch.path.first(), Some((_, Prop::Map(k))) if k == "visits");
+        if !in_visits {
+            continue;
+        }
+        match (patch.path.get(1), &patch.action) {
+            (Some((_, Prop::Map(id))), _) => {
+                touched.insert(id.clone());
+            }
+            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                touched.insert(key.clone());
+            }
+            _ => {}
+        }
+    }
+    let visits = match doc.get(ROOT, "visits") {
+        Ok(Some((_, id))) => id,
+        _ => return touched.into_iter().collect(),
+    };
+    touched
+        .into_iter()
+        .filter(|id| {
+            hydrate_prop::<_, Option<Visit>, _, _>(&*doc, &visits, id.as_str())
+                .ok()
+                .flatten()
+                .is_none_or(|v| v.author != me)
+        })
+        .collect()
+}
+
+/// A hex actor id as phones send it: 1–128 bytes (the app puts the person's id in it).
+pub fn parse_actor(hex: &str) -> Option<ActorId> {
+    if hex.is_empty() || hex.len() > 256 || !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    bytes.map(ActorId::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{registry, DemoSpec};
+
+    fn at(role: AccountRole, org: &str) -> Position {
+        Position {
+            role,
+            org: org.into(),
+        }
+    }
+
+    #[test]
+    fn access_follows_the_org_tree() {
+        let reg = registry(DemoSpec::SMALL);
+        let b1 = DocId::branch("b1").unwrap();
+        let b2 = DocId::branch("b2").unwrap();
+        let member = at(AccountRole::Member, "b1");
+        assert_eq!(access(&member, &b1, &reg), Access::Write);
+        assert_eq!(access(&member, &b2, &reg), Access::None);
+        assert_eq!(access(&member, &DocId::Registry, &reg), Access::Read);
+        assert_eq!(access(&member, &DocId::Office, &reg), Access::None);
+        let c1 = at(AccountRole::CommitteeStaff, "c1");
+        assert_eq!(access(&c1, &b2, &reg), Access::Read);
+        let t1 = at(AccountRole::CommitteeStaff, "t1");
+        assert_eq!(access(&t1, &b2, &reg), Access::None);
+        let office = at(AccountRole::OfficeStaff, "");
+        assert_eq!(access(&office, &b2, &reg), Access::Read);
+        assert_eq!(access(&office, &DocId::Office, &reg), Access::Read);
+        assert_eq!(
+            documents(&member, &reg),
+            [DocId::Registry, b1.clone()],
+            "a member's phone holds the registry and its branch only"
+        );
+        assert_eq!(documents(&c1, &reg).len(), 1 + 6 + 1);
+    }
+
+    #[test]
+    fn positions_and_management_follow_the_tree() {
+        let reg = registry(DemoSpec::SMALL);
+        assert!(check_position(&at(AccountRole::Member, "b1"), &reg).is_ok());
+        assert!(check_position(&at(AccountRole::Member, "vb1"), &reg).is_err());
+        assert!(check_position(&at(AccountRole::CommitteeStaff, "c1"), &reg).is_ok());
+        assert!(check_position(&at(AccountRole::Admin, "b1"), &reg).is_err());
+        let c1 = at(AccountRole::CommitteeStaff, "c1");
+        assert!(may_manage(&c1, &at(AccountRole::Member, "b2"), &reg));
+        assert!(!may_manage(&c1, &at(AccountRole::OfficeStaff, ""), &reg));
+        let t1 = at(AccountRole::CommitteeStaff, "t1");
+        assert!(!may_manage(&t1, &at(AccountRole::Member, "b2"), &reg));
+        let office = at(AccountRole::OfficeStaff, "");
+        assert!(!may_manage(&office, &at(AccountRole::Admin, ""), &reg));
+        assert!(!may_manage(
+            &at(AccountRole::Secretary, "b1"),
+            &at(AccountRole::Member, "b1"),
+            &reg
+        ));
+    }
+
+    #[test]
+    fn foreign_visits_are_those_touched_under_someone_elses_name() {
+        use crate::doc::put_visit;
+        use crate::model::VisitKind;
+        let visit = |id: &str, author: &str| Visit {
+            id: id.into(),
+            author: author.into(),
+            date: "2026-03-02".into(),
+            place: "v1".into(),
+            kind: VisitKind::Help,
+            note: "走访".into(),
+            recorded_at: 1,
+            withdrawn: false,
+        };
+        let mut doc = new_branch_document("b1", ActorId::from([3u8; 16])).unwrap();
+        put_visit(&mut doc, &visit("theirs", "p1-3"), 1).unwrap();
+        let before = doc.get_heads();
+        put_visit(&mut doc, &visit("mine", "p1-2"), 2).unwrap();
+        assert!(foreign_visits(&mut doc, &before, "p1-2").is_empty());
+        put_visit(&mut doc, &visit("forged", "p1-3"), 3).unwrap();
+        let mut edited = visit("theirs", "p1-3");
+        edited.note = "改了别人的".into();
+        put_visit(&mut doc, &edited, 4).unwrap();
+        assert_eq!(
+            foreign_visits(&mut doc, &before, "p1-2"),
+            ["forged", "theirs"]
+        );
+    }
+
+    #[test]
+    fn system_changes_are_what_a_phone_creates() {
+        let b1 = DocId::branch("b1").unwrap();
+        let mut phone = new_branch_document("b1", ActorId::from([7u8; 16])).unwrap();
+        let made: Vec<_> = phone.get_changes(&[]).iter().map(|c| c.hash()).collect();
+        assert_eq!(system_changes(&b1), made);
+        assert_eq!(parse_actor("0a0b"), Some(ActorId::from(vec![10u8, 11])));
+        assert_eq!(parse_actor("zz"), None);
+        assert_eq!(parse_actor(""), None);
+    }
+}
