@@ -4,6 +4,7 @@
 //! asks: is every acknowledged entry there, exactly once, and does every document load?
 
 use super::*;
+use backend::auth::demo::demo_phone;
 use backend::backup::db_path;
 use backend::store::{Quarantined, StoreError};
 use shared::client::SyncClient;
@@ -31,16 +32,31 @@ impl Link {
         Link::Http(client, base)
     }
 
+    /// A sync request with this bearer token.
+    async fn post(&self, token: &str, body: Vec<u8>) -> Result<(StatusCode, Vec<u8>), String> {
+        self.send(SYNC_PATH, SYNC_CONTENT_TYPE, Some(token), body)
+            .await
+    }
+
     /// Status and body, or the transport error (connection refused, reset, timeout).
-    async fn post(&self, body: Vec<u8>) -> Result<(StatusCode, Vec<u8>), String> {
+    async fn send(
+        &self,
+        path: &str,
+        content_type: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Vec<u8>), String> {
+        let bearer = token.map(|t| format!("Bearer {t}"));
         match self {
             Link::Router(router) => {
-                let req = Request::builder()
+                let mut req = Request::builder()
                     .method(Method::POST)
-                    .uri(SYNC_PATH)
-                    .header(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
-                    .body(Body::from(body))
-                    .expect("a valid request");
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, content_type);
+                if let Some(b) = &bearer {
+                    req = req.header(header::AUTHORIZATION, b);
+                }
+                let req = req.body(Body::from(body)).expect("a valid request");
                 let resp = router.clone().oneshot(req).await.expect("infallible");
                 let status = resp.status();
                 let body = resp
@@ -51,13 +67,14 @@ impl Link {
                 Ok((status, body.to_bytes().to_vec()))
             }
             Link::Http(client, base) => {
-                let resp = client
-                    .post(format!("{base}{SYNC_PATH}"))
-                    .header(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let mut req = client
+                    .post(format!("{base}{path}"))
+                    .header(header::CONTENT_TYPE, content_type)
+                    .body(body);
+                if let Some(b) = &bearer {
+                    req = req.header(header::AUTHORIZATION, b);
+                }
+                let resp = req.send().await.map_err(|e| e.to_string())?;
                 let status = resp.status();
                 let body = resp.bytes().await.map_err(|e| e.to_string())?;
                 Ok((status, body.to_vec()))
@@ -66,11 +83,16 @@ impl Link {
     }
 }
 
-/// A phone of one branch: the app's `SyncClient` plus the visits it has logged.
+/// A phone of one branch: the app's `SyncClient` plus the visits it has logged, signed in
+/// as its author (a demo account) with its actor id registered, as the app does.
 struct FieldPhone {
     client: SyncClient,
     branch: DocId,
     author: String,
+    actor: ActorId,
+    /// The login, made at the start of the first session that reaches the server and kept
+    /// from then on: a restart of the server must not log the phone out.
+    token: Option<String>,
     logged: Vec<Visit>,
 }
 
@@ -104,11 +126,13 @@ impl FieldPhone {
             AutoCommit::new().with_actor(actor.clone()),
             None,
         );
-        client.insert(id.clone(), new_document(&id, actor), None);
+        client.insert(id.clone(), new_document(&id, actor.clone()), None);
         FieldPhone {
             client,
             branch: id,
             author: author.into(),
+            actor,
+            token: None,
             logged: Vec::new(),
         }
     }
@@ -139,7 +163,43 @@ impl FieldPhone {
         [DocId::Registry, self.branch.clone()]
     }
 
+    /// POST /api/login as the author's demo account, registering this phone's actor.
+    async fn login(&mut self, link: &Link) -> Result<String, Ended> {
+        if let Some(t) = &self.token {
+            return Ok(t.clone());
+        }
+        let phone = demo_phone(&self.author).expect("a demo author");
+        let body = serde_json::json!({
+            "phone": phone,
+            "password": DEMO_PASSWORD,
+            "actors": [self.actor.to_hex_string()],
+        });
+        let (status, body) = link
+            .send(
+                "/api/login",
+                "application/json",
+                None,
+                body.to_string().into_bytes(),
+            )
+            .await
+            .map_err(Ended::Transport)?;
+        if status != StatusCode::OK {
+            return Err(Ended::Refused(
+                status,
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+        }
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("login JSON");
+        let token = json["token"].as_str().expect("a token").to_string();
+        self.token = Some(token.clone());
+        Ok(token)
+    }
+
     async fn session(&mut self, link: &Link) -> Ended {
+        let token = match self.login(link).await {
+            Ok(t) => t,
+            Err(ended) => return ended,
+        };
         let ids = self.docs();
         let mut reset = true;
         for _ in 0..MAX_ROUNDS {
@@ -147,7 +207,7 @@ impl FieldPhone {
                 break;
             };
             reset = false;
-            let (status, body) = match link.post(req.encode()).await {
+            let (status, body) = match link.post(&token, req.encode()).await {
                 Ok(r) => r,
                 Err(e) => return Ended::Transport(e),
             };
@@ -583,6 +643,22 @@ async fn issue_7_a_document_that_fails_to_load_is_quarantined_and_the_others_kee
     );
     assert!(!listed.contains(&v2.id.as_str()));
 
+    // The listing is the county office's: no login, or a branch secretary's, is refused.
+    let reply = server
+        .request_as(None, Method::GET, "/api/admin/quarantine", None, Vec::new())
+        .await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+    let reply = server
+        .request_as(
+            Some(&server.sync_token),
+            Method::GET,
+            "/api/admin/quarantine",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_json_error(&reply, StatusCode::FORBIDDEN);
+    // `request` sends the county office's login for every path but the sync.
     let reply = server
         .request(Method::GET, "/api/admin/quarantine", None, Vec::new())
         .await;

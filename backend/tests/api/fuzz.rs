@@ -32,18 +32,22 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
+/// A sync request with this `Authorization` header value, or none.
 fn post_blocking(
     rt: &tokio::runtime::Runtime,
     router: &Router,
+    authorization: Option<&str>,
     body: Vec<u8>,
 ) -> (StatusCode, Vec<u8>) {
     rt.block_on(async {
-        let req = Request::builder()
+        let mut req = Request::builder()
             .method(Method::POST)
             .uri(SYNC_PATH)
-            .header(header::CONTENT_TYPE, SYNC_CONTENT_TYPE)
-            .body(Body::from(body))
-            .expect("a request");
+            .header(header::CONTENT_TYPE, SYNC_CONTENT_TYPE);
+        if let Some(value) = authorization {
+            req = req.header(header::AUTHORIZATION, value);
+        }
+        let req = req.body(Body::from(body)).expect("a request");
         let resp = router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let body = resp
@@ -57,15 +61,41 @@ fn post_blocking(
     })
 }
 
+/// One request of a real session and the `Authorization` header its phone sent it with.
+#[derive(Debug, Clone)]
+struct Sent {
+    req: SyncRequest,
+    bearer: String,
+}
+
 /// Real requests of real sessions: a phone's first sync of several visits, a later one, a
-/// second phone; the corpus the mutations start from.
-fn corpus(rt: &tokio::runtime::Runtime, router: &Router) -> Vec<SyncRequest> {
+/// second phone; the corpus the mutations start from. Each phone is signed in as b1's
+/// secretary with its actor registered, so mutated requests get past the login and reach
+/// the decoder and the hub.
+fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Vec<Sent> {
     let mut seen = Vec::new();
     for (device, n) in [("fz-a", 3usize), ("fz-b", 1)] {
         let b1 = DocId::branch("b1").unwrap();
+        let actor = ActorId::random();
+        let token = state
+            .auth()
+            .login(
+                SECRETARY_B1,
+                DEMO_PASSWORD,
+                None,
+                &[actor.to_hex_string()],
+                now_secs(),
+            )
+            .expect("the secretary logs in")
+            .token;
+        let bearer = format!("Bearer {token}");
         let mut phone = SyncClient::new(device);
-        phone.insert(DocId::Registry, AutoCommit::new(), None);
-        phone.insert(b1.clone(), new_document(&b1, ActorId::random()), None);
+        phone.insert(
+            DocId::Registry,
+            AutoCommit::new().with_actor(actor.clone()),
+            None,
+        );
+        phone.insert(b1.clone(), new_document(&b1, actor), None);
         for round in 0..2 {
             for i in 0..n {
                 let v = visit(
@@ -80,9 +110,17 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router) -> Vec<SyncRequest> {
             }
             let report = phone
                 .session(&[DocId::Registry, b1.clone()], |body| {
-                    seen.push(SyncRequest::decode(&body).expect("own request"));
-                    let (status, reply) = post_blocking(rt, router, body);
-                    assert_eq!(status, StatusCode::OK);
+                    seen.push(Sent {
+                        req: SyncRequest::decode(&body).expect("own request"),
+                        bearer: bearer.clone(),
+                    });
+                    let (status, reply) = post_blocking(rt, router, Some(&bearer), body);
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "{}",
+                        String::from_utf8_lossy(&reply)
+                    );
                     Ok::<_, ()>(reply)
                 })
                 .unwrap();
@@ -157,6 +195,27 @@ enum Input {
     WrongDoc(usize, String, String),
     /// A real request replayed, as is or with `reset` flipped.
     Replay(usize, bool),
+    /// A real request without a valid login: it must be refused before it is read.
+    Unauthenticated(usize, BadLogin),
+}
+
+/// What stands in for the phone's `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+enum BadLogin {
+    /// No header at all.
+    Missing,
+    /// A bearer token the server never issued (empty and over-long ones included).
+    Unknown(String),
+    /// A header of another scheme, or the token without its scheme.
+    NotBearer(String),
+}
+
+fn bad_login() -> impl Strategy<Value = BadLogin> {
+    prop_oneof![
+        Just(BadLogin::Missing),
+        "[0-9a-f]{0,64}|[A-Za-z0-9]{129,160}".prop_map(BadLogin::Unknown),
+        "(Basic |bearer |Token )?[0-9a-f]{1,64}".prop_map(BadLogin::NotBearer),
+    ]
 }
 
 fn input(corpus_len: usize) -> impl Strategy<Value = Input> {
@@ -180,20 +239,41 @@ fn input(corpus_len: usize) -> impl Strategy<Value = Input> {
             "[a-z0-9-]{1,20}"
         )
             .prop_map(|(i, d, dev)| Input::WrongDoc(i, d, dev)),
-        1 => (pick, any::<bool>()).prop_map(|(i, r)| Input::Replay(i, r)),
+        1 => (pick.clone(), any::<bool>()).prop_map(|(i, r)| Input::Replay(i, r)),
+        1 => (pick, bad_login()).prop_map(|(i, l)| Input::Unauthenticated(i, l)),
     ]
 }
 
-fn body_of(corpus: &[SyncRequest], input: &Input) -> Vec<u8> {
+/// The `Authorization` header value and the body of one fuzz input.
+fn request_of(corpus: &[Sent], input: &Input) -> (Option<String>, Vec<u8>) {
+    let index = match input {
+        // Any phone's login will do for bytes that are no request at all.
+        Input::Random(_) => 0,
+        Input::MutatedBody(i, _)
+        | Input::MutatedMessage(i, _, _)
+        | Input::WrongDoc(i, _, _)
+        | Input::Replay(i, _)
+        | Input::Unauthenticated(i, _) => *i,
+    };
+    let authorization = match input {
+        Input::Unauthenticated(_, BadLogin::Missing) => None,
+        Input::Unauthenticated(_, BadLogin::Unknown(t)) => Some(format!("Bearer {t}")),
+        Input::Unauthenticated(_, BadLogin::NotBearer(v)) => Some(v.clone()),
+        _ => Some(corpus[index].bearer.clone()),
+    };
+    (authorization, body_of(corpus, input))
+}
+
+fn body_of(corpus: &[Sent], input: &Input) -> Vec<u8> {
     match input {
         Input::Random(b) => b.clone(),
         Input::MutatedBody(i, m) => {
-            let mut b = corpus[*i].encode();
+            let mut b = corpus[*i].req.encode();
             mutate(&mut b, m);
             b
         }
         Input::MutatedMessage(i, m, all) => {
-            let mut req = corpus[*i].clone();
+            let mut req = corpus[*i].req.clone();
             for (k, d) in req.docs.iter_mut().enumerate() {
                 if *all || k == 0 {
                     mutate(&mut d.msg, m);
@@ -202,15 +282,16 @@ fn body_of(corpus: &[SyncRequest], input: &Input) -> Vec<u8> {
             req.encode()
         }
         Input::WrongDoc(i, doc, device) => {
-            let mut req = corpus[*i].clone();
+            let mut req = corpus[*i].req.clone();
             req.device = device.clone();
             for d in &mut req.docs {
                 d.doc = doc.clone();
             }
             req.encode()
         }
+        Input::Unauthenticated(i, _) => corpus[*i].req.encode(),
         Input::Replay(i, reset) => {
-            let mut req = corpus[*i].clone();
+            let mut req = corpus[*i].req.clone();
             if *reset {
                 req.reset = !req.reset;
             }
@@ -242,19 +323,23 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
     let state =
         open(Some(dir.path())).with_device_rate(backend::limits::DeviceRate::new(1e9, u32::MAX));
     let router = app(state.clone());
-    let corpus = corpus(&rt, &router);
+    let corpus = corpus(&rt, &router, &state);
     let n = corpus.len();
     let statuses = std::sync::Mutex::new(BTreeMap::<u16, usize>::new());
     runner(cases("SANLIAN_FUZZ_SYNC_CASES", 5_000))
         .run(&input(n), |inp| {
             SYNC_INPUTS.fetch_add(1, Ordering::Relaxed);
-            let (status, body) = post_blocking(&rt, &router, body_of(&corpus, &inp));
+            let (authorization, body) = request_of(&corpus, &inp);
+            let (status, body) = post_blocking(&rt, &router, authorization.as_deref(), body);
             *statuses.lock().unwrap().entry(status.as_u16()).or_default() += 1;
             if status.is_server_error() {
                 return Err(TestCaseError::fail(format!(
                     "{status}: {}",
                     String::from_utf8_lossy(&body)
                 )));
+            }
+            if matches!(inp, Input::Unauthenticated(..)) {
+                prop_assert_eq!(status, StatusCode::UNAUTHORIZED);
             }
             if status == StatusCode::OK {
                 prop_assert!(SyncResponse::decode(&body).is_ok());
@@ -279,6 +364,10 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
     assert!(
         statuses.get(&400).copied().unwrap_or(0) > 100,
         "{statuses:?}"
+    );
+    assert!(
+        statuses.get(&401).copied().unwrap_or(0) > 100,
+        "requests without a valid login were tried: {statuses:?}"
     );
     assert_all_documents_load(&state);
     // After all that, a restart loads every document and a phone still syncs.

@@ -5,17 +5,25 @@
 use super::*;
 use backend::limits::{DeviceRate, MAX_CHANGES_PER_REQUEST};
 
-/// A request for b1 whose message carries `n` change chunks (copies of one real change).
-fn request_with_changes(n: usize) -> SyncRequest {
+const FLOOD_VISIT: &str = "1770000000000-flood";
+
+/// A phone of b1's secretary that has logged one visit.
+fn flood_phone() -> Phone {
     let mut phone = Phone::new("flood", 9);
     phone.add_visit(&visit(
-        "1770000000000-flood",
+        FLOOD_VISIT,
         "p1-1",
         "v1",
         VisitKind::Help,
         "一条",
         1_770_000_000_000,
     ));
+    phone
+}
+
+/// A request for b1 whose message carries `n` change chunks (copies of the phone's last
+/// change).
+fn request_with_changes(phone: &mut Phone, n: usize) -> SyncRequest {
     let change = last_change_bytes(phone.doc(B1));
     let mut msg = phone
         .doc(B1)
@@ -48,9 +56,10 @@ async fn issue_7_a_request_with_too_many_changes_is_refused_before_any_is_applie
     let state = open(None);
     let server = Server::in_process(&state);
     let before = before(&state, &server).await;
-    let reply = server
-        .post_sync(request_with_changes(MAX_CHANGES_PER_REQUEST + 1).encode())
-        .await;
+    // Signed in with its actor registered: only the limit stands in the way.
+    let mut phone = flood_phone();
+    let req = request_with_changes(&mut phone, MAX_CHANGES_PER_REQUEST + 1);
+    let reply = phone.post(&server, &req).await;
     assert_json_error(&reply, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
         reply.text().contains("更改过多")
@@ -59,11 +68,18 @@ async fn issue_7_a_request_with_too_many_changes_is_refused_before_any_is_applie
         reply.text()
     );
     assert_unchanged_and_still_syncing(&state, &server, &before).await;
-    // At the limit the same request goes through.
-    let reply = server
-        .post_sync(request_with_changes(MAX_CHANGES_PER_REQUEST).encode())
-        .await;
+    // At the limit the same request goes through and its visit is stored.
+    let req = request_with_changes(&mut phone, MAX_CHANGES_PER_REQUEST);
+    let reply = phone.post(&server, &req).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let resp = SyncResponse::decode(&reply.body).expect("the response decodes");
+    assert!(resp.refused.is_empty(), "{:?}", resp.refused);
+    assert!(server
+        .county()
+        .await
+        .entries
+        .iter()
+        .any(|e| e.id == FLOOD_VISIT));
 }
 
 #[tokio::test]
