@@ -434,6 +434,14 @@ impl Browser {
 
     pub async fn click(&self, css: &str) -> E2eResult {
         let el = self.wait_for(css, SHORT).await?;
+        // As a thumb would: scrolled to the middle of the screen first, so the fixed
+        // bottom tabs never cover what is tapped.
+        let as_json = serde_json::to_value(&el).map_err(|e| format!("element as JSON: {e}"))?;
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![as_json],
+        )
+        .await?;
         el.click()
             .await
             .map_err(self.err(format!("clicking {css}")))

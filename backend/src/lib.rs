@@ -5,8 +5,8 @@ pub mod auth;
 pub mod backup;
 pub mod error;
 pub mod hub;
-pub mod office;
 pub mod limits;
+pub mod office;
 pub mod store;
 
 use auth::store::{AccountStore, MemAccounts, SqliteAccounts};
@@ -418,7 +418,13 @@ mod tests {
         assert!(is_hashed_asset("/frontend-b1d40de3373dcfb.js"), "15 digits");
         assert!(is_hashed_asset("/frontend-0b1d40de3373dcfb_bg.wasm"));
         assert!(is_hashed_asset("/style-9f86d081884c7d65.css"));
-        for plain in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icon-192.png"] {
+        for plain in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/icon-192.png",
+        ] {
             assert!(!is_hashed_asset(plain), "{plain} must be revalidated");
         }
     }

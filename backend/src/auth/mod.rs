@@ -289,6 +289,16 @@ impl Auth {
             if actor == ActorId::from([0u8; 16]) {
                 return Err(AppError::BadRequest("设备编号无效：保留编号".into()));
             }
+            // The app's actors start with the writer's id (the history names people by
+            // it): an actor naming another account would put words in their mouth.
+            if let Some(named) = named_person(&actor) {
+                if named != user && self.inner.store.get(&named)?.is_some() {
+                    tracing::warn!(%user, actor = %a, %named, "actor names another user");
+                    return Err(AppError::Conflict(
+                        "设备编号属于其他用户，不能登记在本账号下".into(),
+                    ));
+                }
+            }
             let owner = self.inner.store.bind_actor(&actor.to_hex_string(), user)?;
             if owner != user {
                 tracing::warn!(%user, actor = %a, "actor already bound to another user");
@@ -374,4 +384,13 @@ impl SyncGuard for UserGuard {
             .any(|p| p.role == AccountRole::Secretary);
         (!manages).then_some(self.user.as_str())
     }
+}
+
+/// The person an app-made actor id names: the bytes before its first zero byte, when
+/// they are a plain id (`p1-2\0<random>`). Other actors name nobody.
+fn named_person(actor: &ActorId) -> Option<String> {
+    let bytes = actor.to_bytes();
+    let end = bytes.iter().position(|b| *b == 0)?;
+    let id = std::str::from_utf8(&bytes[..end]).ok()?;
+    shared::ids::is_plain_id(id).then(|| id.to_string())
 }

@@ -962,3 +962,24 @@ async fn issue_4_the_county_office_api_is_for_the_county_office() {
         );
     }
 }
+
+/// The app's actor ids start with the writer's id, and the phone's history names people by
+/// it: binding an actor that names someone else would let a member write in another's name.
+#[tokio::test]
+async fn issue_4_an_actor_naming_another_person_cannot_be_registered() {
+    let (_state, server) = seeded().await;
+    let named = |who: &str, salt: u8| {
+        let mut bytes = who.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend([salt; 10]);
+        ActorId::from(bytes)
+    };
+    let reply = login_reply(&server, MEMBER_B1, DEMO_PASSWORD, &[&named("p1-1", 1)]).await;
+    assert_json_error(&reply, StatusCode::CONFLICT);
+    assert!(parse(&reply)["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("属于其他用户")));
+    // Their own name is fine, and so is an actor naming nobody known.
+    login(&server, MEMBER_B1, &named("p1-2", 2)).await;
+    login(&server, MEMBER_B1, &named("nobody", 3)).await;
+}

@@ -2,7 +2,7 @@
 //! and the member's own findings updating the moment an entry is saved — the same
 //! findings the server computes once the entries are synced.
 
-use super::{sign_in, wait_entry, wait_synced, with_browsers};
+use super::{api_token, demo_phone, sign_in, wait_entry, wait_synced, with_browsers};
 use e2e::{dist_dir, poll, Browser, E2eResult, Server, LONG, SHORT};
 
 async fn findings(b: &Browser) -> E2eResult<Vec<String>> {
@@ -77,7 +77,13 @@ async fn issue_3_member_logs_a_household_and_sees_what_is_still_needed() {
             // Synced, the server judges the same records the same way.
             wait_synced(m, LONG).await?;
             let url = format!("{base}/api/findings?about=p1-2");
-            let body = reqwest::get(&url)
+            // Asked as the member: everyone may read the findings about themselves.
+            let phone = demo_phone("p1-2").ok_or("p1-2 has a demo phone")?;
+            let token = api_token(&base, &phone).await?;
+            let body = reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(token)
+                .send()
                 .await
                 .and_then(reqwest::Response::error_for_status)
                 .map_err(|e| format!("GET {url}: {e}"))?
