@@ -655,9 +655,10 @@ async fn bench_issue_5_field_app_numbers() {
             .iter()
             .find(|(id, _)| id.starts_with("branch/"))
             .ok_or("no branch document")?;
-        let mut doc = AutoCommit::load(doc)
-            .context("loading")?
-            .with_actor(ActorId::from(b"p1-1\0bench-bench".to_vec()));
+        // The records come from another phone of the same person, known to the server.
+        let actor = ActorId::from(b"p1-1\0bench-bench".to_vec());
+        register_actors(&base, PERSON, std::slice::from_ref(&actor)).await?;
+        let mut doc = AutoCommit::load(doc).context("loading")?.with_actor(actor);
         for i in 0..N {
             let visit = shared::model::Visit {
                 id: format!("bench{i:04}"),
