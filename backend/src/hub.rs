@@ -4,7 +4,7 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use shared::access::{foreign_visits, system_changes, Access};
+use shared::access::{foreign_records, system_changes, Access};
 use shared::doc::{new_document, read_registry, DocError};
 use shared::domain::docs::{check_branch_changes, read_branch_records, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
@@ -395,11 +395,11 @@ impl Hub {
                 )));
             }
             if let Some(me) = guard.own_records_only() {
-                let foreign = foreign_visits(&mut e.doc, &before, me);
+                let foreign = foreign_records(&mut e.doc, &before, me);
                 if !foreign.is_empty() {
                     self.revert(&id, &mut e)?;
                     return Err(SyncRefusal::Refused(format!(
-                        "只能记录和修改本人的到点记录（{}），已拒收",
+                        "只能记录和修改本人的记录，支部的结对、方案、活动和实事由支部书记记录（{}），已拒收",
                         foreign.join("、")
                     )));
                 }

@@ -7,10 +7,8 @@
 use crate::doc::genesis;
 use crate::domain::docs::new_branch_document;
 use crate::ids::DocId;
-use crate::model::Visit;
 use crate::model::{labelled_enum, Registry, Role};
 use automerge::{ActorId, AutoCommit, ChangeHash, PatchAction, Prop, ReadDoc, ROOT};
-use autosurgeon::hydrate_prop;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -151,39 +149,71 @@ pub fn system_changes(doc: &DocId) -> Vec<ChangeHash> {
     d.get_changes(&[]).iter().map(|c| c.hash()).collect()
 }
 
-/// The visits a change between `before` and the document's heads added or touched whose
-/// `author` is not `me` (or which no longer read as a visit): members and leaders log and
-/// edit only their own, so the name on a record can be trusted like its actor.
-pub fn foreign_visits(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) -> Vec<String> {
+/// Records a person logs under their own name: the map and the field naming them.
+/// Everything else in a branch document (支部联建, 三个方案, 三个活动, 三件实事) is the
+/// branch's, managed by its secretary.
+const OWN_RECORDS: &[(&str, &str)] = &[
+    ("visits", "author"),
+    ("points", "leader"),
+    ("cultivations", "leader"),
+    ("targets", "member"),
+    ("help", "member"),
+    ("trainings", "member"),
+];
+
+/// The records a change between `before` and the document's heads added or touched that
+/// are not `me`'s to write: another person's visit, household or help record (or one that
+/// no longer names anyone), or any of the branch's own records. Members and leaders log
+/// and edit only their own, so the name on a record can be trusted like its actor.
+/// Returned as `map/id`.
+pub fn foreign_records(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) -> Vec<String> {
     let after = doc.get_heads();
-    let mut touched = BTreeSet::new();
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for patch in doc.diff(before, &after) {
-        let in_visits = matches!(patch.path.first(), Some((_, Prop::Map(k))) if k == "visits");
-        if !in_visits {
+        // Changes at the root (the maps themselves) are the schema's business, checked
+        // by the document validation; records live one level down.
+        let Some((_, Prop::Map(map))) = patch.path.first() else {
             continue;
-        }
+        };
         match (patch.path.get(1), &patch.action) {
             (Some((_, Prop::Map(id))), _) => {
-                touched.insert(id.clone());
+                touched.insert((map.clone(), id.clone()));
             }
-            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
-                touched.insert(key.clone());
+            (
+                None,
+                PatchAction::PutMap { key, .. }
+                | PatchAction::DeleteMap { key }
+                | PatchAction::Conflict {
+                    prop: Prop::Map(key),
+                },
+            ) => {
+                touched.insert((map.clone(), key.clone()));
             }
             _ => {}
         }
     }
-    let visits = match doc.get(ROOT, "visits") {
-        Ok(Some((_, id))) => id,
-        _ => return touched.into_iter().collect(),
+    let named = |doc: &AutoCommit, map: &str, id: &str, field: &str| -> Option<String> {
+        let (_, map_obj) = doc.get(ROOT, map).ok()??;
+        let (_, rec) = doc.get(&map_obj, id).ok()??;
+        match doc.get(&rec, field).ok()?? {
+            (automerge::Value::Scalar(s), _) => match s.as_ref() {
+                automerge::ScalarValue::Str(name) => Some(name.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
     };
     touched
         .into_iter()
-        .filter(|id| {
-            hydrate_prop::<_, Option<Visit>, _, _>(&*doc, &visits, id.as_str())
-                .ok()
-                .flatten()
-                .is_none_or(|v| v.author != me)
-        })
+        .filter(
+            |(map, id)| match OWN_RECORDS.iter().find(|(m, _)| m == map) {
+                Some((_, field)) if !id.is_empty() => {
+                    named(doc, map, id, field).as_deref() != Some(me)
+                }
+                _ => true,
+            },
+        )
+        .map(|(map, id)| format!("{map}/{id}"))
         .collect()
 }
 
@@ -258,9 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn foreign_visits_are_those_touched_under_someone_elses_name() {
+    fn issue_4_foreign_records_are_those_not_under_my_name_or_the_branchs() {
         use crate::doc::put_visit;
-        use crate::model::VisitKind;
+        use crate::domain::docs::put;
+        use crate::domain::records::{HelpTarget, Labour, Plan, PlanKind, PlanStatus, TargetKind};
+        use crate::model::{Visit, VisitKind};
         let visit = |id: &str, author: &str| Visit {
             id: id.into(),
             author: author.into(),
@@ -271,18 +303,52 @@ mod tests {
             recorded_at: 1,
             withdrawn: false,
         };
+        let target = |id: &str, member: &str| HelpTarget {
+            id: id.into(),
+            year: 2026,
+            member: member.into(),
+            name: "王某某".into(),
+            place: "v1".into(),
+            kind: TargetKind::PoorResident,
+            labour: Labour::Able,
+            household_size: 4,
+            baseline_income: 3000,
+            note: String::new(),
+            recorded_at: 1,
+            withdrawn: false,
+        };
         let mut doc = new_branch_document("b1", ActorId::from([3u8; 16])).unwrap();
         put_visit(&mut doc, &visit("theirs", "p1-3"), 1).unwrap();
         let before = doc.get_heads();
         put_visit(&mut doc, &visit("mine", "p1-2"), 2).unwrap();
-        assert!(foreign_visits(&mut doc, &before, "p1-2").is_empty());
+        put(&mut doc, &target("my-household", "p1-2"), 2).unwrap();
+        assert!(foreign_records(&mut doc, &before, "p1-2").is_empty());
         put_visit(&mut doc, &visit("forged", "p1-3"), 3).unwrap();
         let mut edited = visit("theirs", "p1-3");
         edited.note = "改了别人的".into();
         put_visit(&mut doc, &edited, 4).unwrap();
+        put(&mut doc, &target("their-household", "p1-3"), 5).unwrap();
+        // The branch's own plans are the secretary's to record.
+        let plan = Plan {
+            id: "2026-Help".into(),
+            year: 2026,
+            kind: PlanKind::Help,
+            status: PlanStatus::Adopted,
+            date: "2026-03-01".into(),
+            title: "帮扶方案".into(),
+            author: "p1-2".into(),
+            recorded_at: 6,
+            withdrawn: false,
+        };
+        put(&mut doc, &plan, 6).unwrap();
         assert_eq!(
-            foreign_visits(&mut doc, &before, "p1-2"),
-            ["forged", "theirs"]
+            foreign_records(&mut doc, &before, "p1-2"),
+            [
+                "plans/2026-Help",
+                "targets/their-household",
+                "visits/forged",
+                "visits/theirs"
+            ]
         );
     }
 

@@ -983,3 +983,80 @@ async fn issue_4_an_actor_naming_another_person_cannot_be_registered() {
     login(&server, MEMBER_B1, &named("p1-2", 2)).await;
     login(&server, MEMBER_B1, &named("nobody", 3)).await;
 }
+
+/// Beyond visits: a member's households and help records carry their name, and the
+/// branch's 结对, 方案, 活动 and 实事 are the secretary's to record.
+#[tokio::test]
+async fn issue_4_members_write_only_their_own_households_and_not_the_branchs_plans() {
+    use shared::domain::docs::put;
+    use shared::domain::records::{HelpTarget, Labour, Plan, PlanKind, PlanStatus, TargetKind};
+    let (state, server) = seeded().await;
+    let target = |id: &str, member: &str| HelpTarget {
+        id: id.into(),
+        year: 2026,
+        member: member.into(),
+        name: "王某某".into(),
+        place: "v1".into(),
+        kind: TargetKind::PoorResident,
+        labour: Labour::Able,
+        household_size: 4,
+        baseline_income: 3000,
+        note: String::new(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    let plan = Plan {
+        id: "2026-Help".into(),
+        year: 2026,
+        kind: PlanKind::Help,
+        status: PlanStatus::Adopted,
+        date: "2026-03-01".into(),
+        title: "帮扶方案".into(),
+        author: "p1-2".into(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+
+    let mut member = device(&server, "households", 170, MEMBER_B1, &[B1]).await;
+    assert!(member.sync(&server).await.refused.is_empty());
+    put(member.doc(B1), &target("mine", "p1-2"), 1).unwrap();
+    assert!(
+        member.sync(&server).await.refused.is_empty(),
+        "my own household"
+    );
+
+    for (what, write) in [
+        (
+            "someone else's household",
+            Box::new(|p: &mut Phone| put(p.doc(B1), &target("theirs", "p1-3"), 2).unwrap())
+                as Box<dyn Fn(&mut Phone)>,
+        ),
+        (
+            "the branch's plan",
+            Box::new(|p: &mut Phone| put(p.doc(B1), &plan, 2).unwrap()),
+        ),
+    ] {
+        let name = if what.contains("plan") {
+            "plan-writer"
+        } else {
+            "other-household"
+        };
+        let mut phone = device(&server, name, 171, MEMBER_B1, &[B1]).await;
+        assert!(phone.sync(&server).await.refused.is_empty());
+        write(&mut phone);
+        let generation = state.hub().generation();
+        let out = phone.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{what}: {:?}", out.refused);
+        assert_eq!(
+            state.hub().generation(),
+            generation,
+            "{what}: nothing stored"
+        );
+    }
+
+    // The secretary records the plan.
+    let mut secretary = device(&server, "plans", 172, SECRETARY_B1, &[B1]).await;
+    assert!(secretary.sync(&server).await.refused.is_empty());
+    put(secretary.doc(B1), &plan, 3).unwrap();
+    assert!(secretary.sync(&server).await.refused.is_empty());
+}
