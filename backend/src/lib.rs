@@ -366,11 +366,30 @@ struct FindingsPage {
     findings: Vec<Finding>,
 }
 
-/// The county's day: the server may run in UTC, the county lives in UTC+8.
-fn county_today() -> NaiveDate {
+/// The county's clock: the server may run in UTC, the county lives in UTC+8.
+pub(crate) fn county_now() -> chrono::NaiveDateTime {
     chrono::DateTime::from_timestamp(now_secs() + 8 * 3600, 0)
-        .map(|t| t.date_naive())
         .unwrap_or_default()
+        .naive_utc()
+}
+
+fn county_today() -> NaiveDate {
+    county_now().date()
+}
+
+/// The year and "as of" day a county view asks for: today and its year by default.
+pub(crate) fn year_and_day(
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+) -> Result<(i32, NaiveDate), AppError> {
+    let as_of = as_of.unwrap_or_else(county_today);
+    let year = year.unwrap_or(as_of.year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::BadRequest(
+            "年份有误，应在 2000 至 2100 之间".into(),
+        ));
+    }
+    Ok((year, as_of))
 }
 
 /// The notice's rules over the merged data of the whole county, or of one subject.
@@ -388,11 +407,7 @@ async fn findings(
     if !user.reads_county() && !own {
         return Err(AppError::Forbidden("只能查看本人或本支部的情况".into()));
     }
-    let as_of = q.as_of.unwrap_or_else(county_today);
-    let year = q.year.unwrap_or(as_of.year());
-    if !(2000..=2100).contains(&year) {
-        return Err(AppError::BadRequest("年份有误".into()));
-    }
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let all = tokio::task::spawn_blocking(move || state.findings(year, as_of))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;

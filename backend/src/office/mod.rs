@@ -9,14 +9,14 @@
 pub mod forms;
 pub mod view;
 
-use crate::{county_today, now_secs, AppError, AppState};
+use crate::{county_now, county_today, now_secs, year_and_day, AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::domain::records::{Inspection, InspectionKind, TieIn};
 use shared::office::{DeviceHealth, Stamp, SyncHealth};
@@ -74,7 +74,7 @@ pub fn view_for(
 /// "数据截至 …" now, with what phones last said they still hold.
 pub fn stamp(state: &AppState) -> Stamp {
     let devices = state.hub().devices();
-    let now = chrono::DateTime::from_timestamp(now_secs() + 8 * 3600, 0).unwrap_or_default();
+    let now = county_now();
     Stamp {
         data_as_of: now.format("%Y-%m-%d %H:%M").to_string(),
         unsynced: devices.iter().map(|(_, _, r)| r.pending as usize).sum(),
@@ -95,17 +95,6 @@ fn parse<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
         .map_err(|e| AppError::BadRequest(format!("查询参数有误：{}", e.body_text())))
 }
 
-fn year_day(year: Option<i32>, as_of: Option<NaiveDate>) -> Result<(i32, NaiveDate), AppError> {
-    let as_of = as_of.unwrap_or_else(county_today);
-    let year = year.unwrap_or(as_of.year());
-    if !(2000..=2100).contains(&year) {
-        return Err(AppError::BadRequest(
-            "年份有误，应在 2000 至 2100 之间".into(),
-        ));
-    }
-    Ok((year, as_of))
-}
-
 /// Runs view work off the async workers: hydrating the county is CPU-bound.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
@@ -121,7 +110,7 @@ async fn overview(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
         let v = view_for(&state, &cache, year, as_of)?;
         Ok(v.overview(stamp(&state)))
@@ -137,7 +126,7 @@ async fn committee(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
         view_for(&state, &cache, year, as_of)?
             .committee(&id)
@@ -154,7 +143,7 @@ async fn branch(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
         view_for(&state, &cache, year, as_of)?
             .branch(&id)
@@ -171,7 +160,7 @@ async fn person(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
     let out = blocking(move || {
         view_for(&state, &cache, year, as_of)?
@@ -209,7 +198,7 @@ async fn search(
     q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let tag = match some(q.tag) {
         None => None,
         Some(t) => Some(
@@ -252,7 +241,7 @@ async fn assessment(
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
     // The assessment is of the whole year: judged on 31 December unless asked otherwise.
-    let (year, _) = year_day(q.year, q.as_of)?;
+    let (year, _) = year_and_day(q.year, q.as_of)?;
     let as_of = q
         .as_of
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_else(county_today));
@@ -277,7 +266,7 @@ async fn form(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
-    let (year, as_of) = year_day(q.year, q.as_of)?;
+    let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let (kind, xlsx) = match name.strip_suffix(".xlsx") {
         Some(k) => (k.to_string(), true),
         None => (name.clone(), false),
