@@ -68,7 +68,8 @@ fn unregistered() -> Vec<String> {
     storage::get(UNREGISTERED).unwrap_or_default()
 }
 
-async fn error_text(resp: Response) -> String {
+/// The server's error for the user: its JSON `error` (Chinese), else the status.
+pub async fn error_text(resp: &Response) -> String {
     resp.json::<serde_json::Value>()
         .await
         .ok()
@@ -87,7 +88,7 @@ pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
         .await
         .map_err(|_| "无法连接服务器：首次登录需要联网".to_string())?;
     if !resp.ok() {
-        return Err(error_text(resp).await);
+        return Err(error_text(&resp).await);
     }
     let session: Session = resp.json().await.map_err(|e| e.to_string())?;
     let _ = storage::set(SESSION, &session);
@@ -133,7 +134,7 @@ pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
             let _ = storage::set(UNREGISTERED, &left);
             Ok(())
         }
-        401 => Err(RegisterError::Unauthorized(error_text(resp).await)),
-        _ => Err(RegisterError::Failed(error_text(resp).await)),
+        401 => Err(RegisterError::Unauthorized(error_text(&resp).await)),
+        _ => Err(RegisterError::Failed(error_text(&resp).await)),
     }
 }

@@ -297,12 +297,7 @@ async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
     // A fetch that fails outright means no network or no server: the phone is offline.
     let resp = request.send().await.map_err(|_| SyncError::Offline)?;
     if !resp.ok() {
-        let reason = resp
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or_else(|| format!("服务器返回 {}", resp.status()));
+        let reason = crate::auth::error_text(&resp).await;
         if resp.status() == 401 {
             return Err(SyncError::LoggedOut(reason));
         }

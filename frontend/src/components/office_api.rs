@@ -13,14 +13,7 @@ pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
         .await
         .map_err(|_| "无法连接服务器，信息库需要联网查看".to_string())?;
     if !resp.ok() {
-        // The server's errors are JSON with a Chinese message for the user.
-        let status = resp.status();
-        return Err(resp
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or_else(|| format!("服务器返回 {status}")));
+        return Err(crate::auth::error_text(&resp).await);
     }
     resp.json()
         .await

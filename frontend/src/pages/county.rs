@@ -15,13 +15,7 @@ async fn fetch_summary() -> Result<CountySummary, String> {
         .await
         .map_err(|_| "无法连接服务器，全县汇总需要联网查看".to_string())?;
     if !resp.ok() {
-        let status = resp.status();
-        return Err(resp
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or_else(|| format!("服务器返回 {status}")));
+        return Err(crate::auth::error_text(&resp).await);
     }
     resp.json().await.map_err(|e| e.to_string())
 }

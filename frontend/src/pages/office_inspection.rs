@@ -36,12 +36,7 @@ pub fn OfficeInspectionPage() -> impl IntoView {
                 Ok(req) => match req.send().await {
                     Err(_) => Err("无法连接服务器，请联网后再提交（已填内容仍保留）".to_string()),
                     Ok(resp) if resp.ok() => Ok("检查记录已保存".to_string()),
-                    Ok(resp) => Err(resp
-                        .json::<serde_json::Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-                        .unwrap_or_else(|| format!("服务器返回 {}", resp.status()))),
+                    Ok(resp) => Err(crate::auth::error_text(&resp).await),
                 },
             };
             if result.is_ok() {
