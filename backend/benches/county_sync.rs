@@ -29,11 +29,13 @@ impl backend::hub::SyncGuard for Everyone {
     fn access(&self, _: &DocId) -> shared::access::Access {
         shared::access::Access::Write
     }
-    fn may_author(&self, _: &ActorId) -> bool {
-        true
-    }
-    fn own_records_only(&self) -> Option<&str> {
-        None
+    fn check_changes(
+        &self,
+        _: &shared::ids::DocId,
+        _: &mut automerge::AutoCommit,
+        _: &[automerge::ChangeHash],
+    ) -> Result<Result<(), String>, backend::store::StoreError> {
+        Ok(Ok(()))
     }
 }
 

@@ -4,9 +4,9 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use shared::access::{foreign_records, system_changes, Access};
+use shared::access::Access;
 use shared::doc::{new_document, read_registry, DocError};
-use shared::domain::docs::{check_branch_changes, read_branch_records, read_office};
+use shared::domain::docs::{check_doc_changes, read_branch_records, read_committee, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
 use shared::ids::DocId;
 use shared::model::{Registry, Visit};
@@ -20,10 +20,15 @@ pub trait SyncGuard {
     /// Who is syncing, for the log.
     fn who(&self) -> &str;
     fn access(&self, doc: &DocId) -> Access;
-    /// Whether a change made by this actor may come from this user.
-    fn may_author(&self, actor: &ActorId) -> bool;
-    /// `Some(user id)` when the user may only add and edit records under their own name.
-    fn own_records_only(&self) -> Option<&str>;
+    /// Judges the changes a message added to a writable document since `before`: whose
+    /// actor made each, and whether that person may write what it touched. `Ok(Err(reason))`
+    /// refuses them all; the hub then reverts the document, so nothing of them is kept.
+    fn check_changes(
+        &self,
+        doc: &DocId,
+        am: &mut AutoCommit,
+        before: &[ChangeHash],
+    ) -> Result<Result<(), String>, StoreError>;
 }
 
 /// After this many incremental chunks a document is compacted into one full save.
@@ -185,6 +190,10 @@ impl Hub {
             }
             DocId::Office if stored => {
                 read_office(&doc).map_err(|e| corrupt(e.to_string()))?;
+                None
+            }
+            DocId::Committee(_) if stored => {
+                read_committee(&doc).map_err(|e| corrupt(e.to_string()))?;
                 None
             }
             _ => None,
@@ -354,12 +363,14 @@ impl Hub {
                 }
                 access == Access::Write
             }
+            // Only committees of the registry have one (the policy says so).
+            DocId::Committee(_) => access == Access::Write,
         };
         let msg = sync::Message::decode(msg)
             .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
         if !writable && !msg.changes.is_empty() {
             return Err(SyncRefusal::Refused(match id {
-                DocId::Branch(_) => format!("无权修改 {id}，修改未保存"),
+                DocId::Branch(_) | DocId::Committee(_) => format!("无权修改 {id}，修改未保存"),
                 _ => format!("{id} 是只读文档"),
             }));
         }
@@ -378,35 +389,20 @@ impl Hub {
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
         }
         if e.doc.get_heads() != before {
-            // Every new change must be by an actor bound to this user (or be one of the
-            // changes every device makes alike): otherwise the history's "who" is forged.
-            // Checked under the entry lock, before anything is stored or seen by anyone.
-            let system = system_changes(&id);
-            let foreign = e
-                .doc
-                .get_changes_meta(&before)
-                .iter()
-                .find(|c| !guard.may_author(&c.actor) && !system.contains(&c.hash))
-                .map(|c| c.actor.to_hex_string());
-            if let Some(actor) = foreign {
+            // Who made each new change, and may they write what it touched? Checked under
+            // the entry lock, before anything is stored or seen by anyone.
+            let refusal = match guard.check_changes(&id, &mut e.doc, &before) {
+                Ok(Ok(())) => None,
+                Ok(Err(reason)) => Some(SyncRefusal::Refused(reason)),
+                Err(err) => Some(SyncRefusal::Failed(err.into())),
+            };
+            if let Some(refusal) = refusal {
                 self.revert(&id, &mut e)?;
-                return Err(SyncRefusal::Refused(format!(
-                    "修改的设备编号 {actor} 未登记在本账号下，已拒收；请重新登录后再同步"
-                )));
+                return Err(refusal);
             }
-            if let Some(me) = guard.own_records_only() {
-                let foreign = foreign_records(&mut e.doc, &before, me);
-                if !foreign.is_empty() {
-                    self.revert(&id, &mut e)?;
-                    return Err(SyncRefusal::Refused(format!(
-                        "只能记录和修改本人的记录，支部的结对、方案、活动和实事由支部书记记录（{}），已拒收",
-                        foreign.join("、")
-                    )));
-                }
-            }
-            // Changes that do not read as a branch document would break every reader:
+            // Changes that do not read as the document's schema would break every reader:
             // refuse them before they reach the disk or any other phone.
-            if let Err(err) = check_branch_changes(&mut e.doc, &before) {
+            if let Err(err) = check_doc_changes(&id, &mut e.doc, &before) {
                 self.revert(&id, &mut e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"

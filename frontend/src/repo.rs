@@ -198,7 +198,9 @@ impl Repo {
                 (Some(d), _) => d.with_actor(actor),
                 // The registry comes from the server; an empty document asks for all of it.
                 (None, DocId::Registry) => AutoCommit::new().with_actor(actor),
-                (None, DocId::Branch(_) | DocId::Office) => new_document(id, actor),
+                (None, DocId::Branch(_) | DocId::Office | DocId::Committee(_)) => {
+                    new_document(id, actor)
+                }
             };
             let state =
                 storage::get_packed(&state_key(id)).and_then(|b| am_sync::State::decode(&b).ok());

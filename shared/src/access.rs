@@ -66,23 +66,38 @@ pub enum Access {
 /// - field roles (member, leader, secretary) write their own branch's document; a member
 ///   and a secretary differ inside it, not in which documents they hold;
 /// - committee staff read the documents of the branches under their committee and the
-///   county office's document (their own yearly plans are county-office records);
+///   county office's document, and write their own committee's document (its plans);
 /// - county office staff and administrators read every document;
 /// - the registry is read by everyone and the county office's document by the county and
 ///   committees; both are written on the server only, never through a phone's sync.
+///   A committee's document exists only for a committee of the registry.
 pub fn access(who: &Position, doc: &DocId, registry: &Registry) -> Access {
     match (who.role, doc) {
         (_, DocId::Registry) => Access::Read,
-        // County roles write no branch's records: a branch's history stays its own.
+        (_, DocId::Committee(c)) if !registry.committees.contains_key(c) => Access::None,
+        // County roles write no branch's or committee's records: their history stays theirs.
         (AccountRole::OfficeStaff | AccountRole::Admin, _) => Access::Read,
         (AccountRole::CommitteeStaff, DocId::Office) => Access::Read,
+        (AccountRole::CommitteeStaff, DocId::Committee(c)) if *c == who.org => Access::Write,
         (AccountRole::CommitteeStaff, DocId::Branch(b)) => match registry.branches.get(b) {
             Some(branch) if branch.committee == who.org => Access::Read,
             _ => Access::None,
         },
-        (_, DocId::Office) => Access::None,
+        (_, DocId::Office | DocId::Committee(_)) => Access::None,
         (_, DocId::Branch(b)) if *b == who.org => Access::Write,
         (_, DocId::Branch(_)) => Access::None,
+    }
+}
+
+/// Whether someone writing `doc` from these positions may add and edit only records
+/// under their own name ([`foreign_records`]): members and leaders in a branch document.
+/// A secretary manages their branch's records, committee staff their committee's.
+pub fn own_records_only(positions: &[Position], doc: &DocId) -> bool {
+    match doc {
+        DocId::Branch(b) => !positions
+            .iter()
+            .any(|p| p.role == AccountRole::Secretary && p.org == *b),
+        _ => false,
     }
 }
 
@@ -92,6 +107,13 @@ pub fn documents(who: &Position, registry: &Registry) -> Vec<DocId> {
     if access(who, &DocId::Office, registry) >= Access::Read {
         docs.push(DocId::Office);
     }
+    docs.extend(
+        registry
+            .committees
+            .keys()
+            .filter_map(|c| DocId::committee(c.clone()).ok())
+            .filter(|d| access(who, d, registry) >= Access::Read),
+    );
     docs.extend(
         registry
             .writing_branches()
@@ -168,8 +190,20 @@ const OWN_RECORDS: &[(&str, &str)] = &[
 /// Returned as `map/id`.
 pub fn foreign_records(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) -> Vec<String> {
     let after = doc.get_heads();
+    foreign_records_between(doc, before, &after, me)
+}
+
+/// [`foreign_records`] of the changes between two states of the document's history,
+/// judged by the records as they stand at `after`: what one change (`before` = its deps,
+/// `after` = itself) did, whoever sent it.
+pub fn foreign_records_between(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    after: &[ChangeHash],
+    me: &str,
+) -> Vec<String> {
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    for patch in doc.diff(before, &after) {
+    for patch in doc.diff(before, after) {
         // Changes at the root (the maps themselves) are the schema's business, checked
         // by the document validation; records live one level down.
         let Some((_, Prop::Map(map))) = patch.path.first() else {
@@ -193,9 +227,9 @@ pub fn foreign_records(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) ->
         }
     }
     let named = |doc: &AutoCommit, map: &str, id: &str, field: &str| -> Option<String> {
-        let (_, map_obj) = doc.get(ROOT, map).ok()??;
-        let (_, rec) = doc.get(&map_obj, id).ok()??;
-        match doc.get(&rec, field).ok()?? {
+        let (_, map_obj) = doc.get_at(ROOT, map, after).ok()??;
+        let (_, rec) = doc.get_at(&map_obj, id, after).ok()??;
+        match doc.get_at(&rec, field, after).ok()?? {
             (automerge::Value::Scalar(s), _) => match s.as_ref() {
                 automerge::ScalarValue::Str(name) => Some(name.to_string()),
                 _ => None,
@@ -263,7 +297,39 @@ mod tests {
             [DocId::Registry, b1.clone()],
             "a member's phone holds the registry and its branch only"
         );
-        assert_eq!(documents(&c1, &reg).len(), 1 + 6 + 1);
+        assert_eq!(documents(&c1, &reg).len(), 1 + 1 + 1 + 6);
+        assert!(documents(&c1, &reg).contains(&DocId::committee("c1").unwrap()));
+        // A committee writes its own plans; the county office reads them; nobody else.
+        let own = DocId::committee("c1").unwrap();
+        assert_eq!(access(&c1, &own, &reg), Access::Write);
+        assert_eq!(access(&t1, &own, &reg), Access::None);
+        assert_eq!(access(&office, &own, &reg), Access::Read);
+        assert_eq!(access(&member, &own, &reg), Access::None);
+        assert_eq!(
+            access(&at(AccountRole::Secretary, "b1"), &own, &reg),
+            Access::None
+        );
+        let unknown = DocId::committee("nowhere").unwrap();
+        assert_eq!(access(&office, &unknown, &reg), Access::None);
+        let nowhere = at(AccountRole::CommitteeStaff, "nowhere");
+        assert_eq!(access(&nowhere, &unknown, &reg), Access::None);
+    }
+
+    #[test]
+    fn issue_4_own_records_only_for_members_and_leaders_in_a_branch() {
+        let b1 = DocId::branch("b1").unwrap();
+        let member = [at(AccountRole::Member, "b1")];
+        assert!(own_records_only(&member, &b1));
+        assert!(!own_records_only(&[at(AccountRole::Secretary, "b1")], &b1));
+        // A former secretary of b2, now a member of b1, is a member in b1.
+        let moved = [
+            at(AccountRole::Member, "b1"),
+            at(AccountRole::Secretary, "b2"),
+        ];
+        assert!(own_records_only(&moved, &b1));
+        assert!(!own_records_only(&moved, &DocId::branch("b2").unwrap()));
+        let c1 = [at(AccountRole::CommitteeStaff, "c1")];
+        assert!(!own_records_only(&c1, &DocId::committee("c1").unwrap()));
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub fn genesis(id: &DocId) -> AutoCommit {
                 doc.put_object(ROOT, "visits", ObjType::Map)?;
             }
             DocId::Office => crate::domain::docs::put_office_roots(doc)?,
+            DocId::Committee(c) => crate::domain::docs::put_committee_roots(doc, c)?,
         }
         Ok(())
     };

@@ -6,6 +6,7 @@
 //! tested natively and are the same wherever a record is made. Choices and defaults come
 //! from what the phone already holds, so nobody types a name, place or household twice.
 
+use crate::access::AccountRole;
 use crate::domain::docs::{self, Record};
 use crate::domain::records::*;
 use crate::model::{labelled_enum, BranchKind, Person, Registry, Role, Visit, VisitKind};
@@ -29,6 +30,7 @@ labelled_enum!(
         Target => "帮扶对象",
         Help => "帮扶记录",
         Training => "双向培养",
+        CommitteePlan => "党（工）委方案",
     }
 );
 
@@ -46,6 +48,7 @@ impl FormKind {
             FormKind::Target => "target",
             FormKind::Help => "help",
             FormKind::Training => "training",
+            FormKind::CommitteePlan => "committee-plan",
         }
     }
 
@@ -66,6 +69,7 @@ impl FormKind {
             FormKind::Target => "确定帮扶对象",
             FormKind::Help => "记一次帮扶",
             FormKind::Training => "记双向培养",
+            FormKind::CommitteePlan => "记党（工）委方案",
         }
     }
 }
@@ -78,6 +82,19 @@ pub fn forms_for(role: Role) -> &'static [FormKind] {
         Role::Leader => &[Visit, Point, Cultivation],
         Role::Member => &[Help, Target, Visit, Training],
         Role::Secretary => &[Help, Target, Visit, Training, Pair, Plan, Activity, Deed],
+    }
+}
+
+/// The forms of an account's role: a field role's are [`forms_for`] its place in the
+/// registry; 党（工）委 staff keep their committee's own plans (in `committee/<id>`); the
+/// county's accounts record nothing on a phone.
+pub fn forms_for_account(role: AccountRole) -> &'static [FormKind] {
+    match role {
+        AccountRole::Member => forms_for(Role::Member),
+        AccountRole::Leader => forms_for(Role::Leader),
+        AccountRole::Secretary => forms_for(Role::Secretary),
+        AccountRole::CommitteeStaff => &[FormKind::CommitteePlan],
+        AccountRole::OfficeStaff | AccountRole::Admin => &[],
     }
 }
 
@@ -223,6 +240,7 @@ pub fn withdraw(
         FormKind::Target => docs::withdraw::<HelpTarget>(doc, id, now_secs),
         FormKind::Help => docs::withdraw::<HelpRecord>(doc, id, now_secs),
         FormKind::Training => docs::withdraw::<Training>(doc, id, now_secs),
+        FormKind::CommitteePlan => docs::withdraw::<CommitteePlan>(doc, id, now_secs),
     }
 }
 
@@ -633,11 +651,106 @@ pub fn form(kind: FormKind, ctx: &FormContext) -> Form {
             select("place", "所在村（社区）", places(), ctx.likely_place()),
             long("note", "培养情况", "例：参加养殖技术培训，已带动 2 户"),
         ],
+        FormKind::CommitteePlan => committee_fields(ctx.today),
     };
     Form {
         kind,
         fields,
         blocked,
+    }
+}
+
+/// The form of a 党（工）委's own plans; its staff are no person of a branch, so it needs
+/// only the day.
+pub fn committee_form(today: NaiveDate) -> Form {
+    Form {
+        kind: FormKind::CommitteePlan,
+        fields: committee_fields(today),
+        blocked: None,
+    }
+}
+
+fn committee_fields(today: NaiveDate) -> Vec<Field> {
+    vec![
+        field("year", "年度", Input::Year, today.year().to_string()),
+        select(
+            "kind",
+            "方案",
+            choices_of!(CommitteePlanKind),
+            CommitteePlanKind::Activity.code(),
+        ),
+        select(
+            "status",
+            "进度",
+            choices_of!(PlanStatus),
+            PlanStatus::Adopted.code(),
+        ),
+        field(
+            "date",
+            "日期",
+            Input::Date,
+            today.format("%Y-%m-%d").to_string(),
+        ),
+        field(
+            "title",
+            "标题（可不填）",
+            Input::Text {
+                placeholder: "不填则为“年度 + 方案名”",
+            },
+            "",
+        ),
+        long(
+            "content",
+            "内容",
+            "例：分领导干部、机关支部、党员三个层次细化任务",
+        ),
+    ]
+}
+
+/// Checks a 党（工）委 plan typed by `me`, staff of `committee`. One plan of each kind a
+/// year: a later status is the same record (id `<year>-<kind>`), so two staff members'
+/// phones converge on it.
+pub fn submit_committee_plan(
+    values: &BTreeMap<String, String>,
+    me: &str,
+    today: NaiveDate,
+    recorded_at: i64,
+) -> Result<CommitteePlan, Vec<FieldError>> {
+    let mut c = Check {
+        values,
+        errors: Vec::new(),
+        today,
+    };
+    let year = c.year("year");
+    let pkind = c.code("kind", CommitteePlanKind::from_code, "方案");
+    let status = c.code("status", PlanStatus::from_code, "进度");
+    let date = c.date("date", "日期");
+    let title = c.text("title", "标题", MAX_TITLE_CHARS, false);
+    let content = c.text("content", "内容", MAX_NOTE_CHARS, false);
+    let plan = (|| {
+        let (year, pkind) = (year?, pkind?);
+        let title = title.filter(|t| !t.is_empty());
+        Some(CommitteePlan {
+            id: format!("{year}-{}", pkind.code()),
+            year,
+            kind: pkind,
+            status: status?,
+            date: date?,
+            title: title.unwrap_or_else(|| format!("{year}年度{}", pkind.label())),
+            content: content?,
+            author: me.to_string(),
+            recorded_at,
+            withdrawn: false,
+        })
+    })();
+    match plan {
+        Some(p) if c.errors.is_empty() => Ok(p),
+        _ => {
+            if c.errors.is_empty() {
+                c.errors.push(err("form", "填写有误，请检查"));
+            }
+            Err(c.errors)
+        }
     }
 }
 
@@ -787,6 +900,8 @@ pub fn submit(
     let place_ok = r.places.contains_key(c.raw("place"));
     let entry = match kind {
         FormKind::Visit => unreachable!("handled above"),
+        // No field role has it (`forms_for` above); [`submit_committee_plan`] takes it.
+        FormKind::CommitteePlan => c.fail("form", "党（工）委方案由党（工）委工作人员记录"),
         FormKind::Point => {
             let year = c.year("year");
             let place = c.one_of("place", place_ok, "联系点（村、社区或企业）");

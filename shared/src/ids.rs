@@ -16,6 +16,8 @@ pub enum DocId {
     Branch(String),
     /// The county office's own records: 五个结合 tags, filings, inspections, publicity.
     Office,
+    /// One 党（工）委's own records (its yearly plans), by the committee's id.
+    Committee(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +26,8 @@ pub enum DocIdError {
     Unknown(String),
     #[error("bad branch id {0:?}: 1–64 letters, digits, '-' or '_'")]
     BadBranch(String),
+    #[error("bad committee id {0:?}: 1–64 letters, digits, '-' or '_'")]
+    BadCommittee(String),
 }
 
 impl DocId {
@@ -36,14 +40,28 @@ impl DocId {
         }
     }
 
+    pub fn committee(id: impl Into<String>) -> Result<Self, DocIdError> {
+        let id = id.into();
+        if is_plain_id(&id) {
+            Ok(DocId::Committee(id))
+        } else {
+            Err(DocIdError::BadCommittee(id))
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, DocIdError> {
         match s {
             "registry" => Ok(DocId::Registry),
             "county-office" => Ok(DocId::Office),
-            _ => match s.strip_prefix("branch/") {
-                Some(b) => DocId::branch(b),
-                None => Err(DocIdError::Unknown(s.to_string())),
-            },
+            _ => {
+                if let Some(b) = s.strip_prefix("branch/") {
+                    DocId::branch(b)
+                } else if let Some(c) = s.strip_prefix("committee/") {
+                    DocId::committee(c)
+                } else {
+                    Err(DocIdError::Unknown(s.to_string()))
+                }
+            }
         }
     }
 }
@@ -54,6 +72,7 @@ impl fmt::Display for DocId {
             DocId::Registry => f.write_str("registry"),
             DocId::Branch(b) => write!(f, "branch/{b}"),
             DocId::Office => f.write_str("county-office"),
+            DocId::Committee(c) => write!(f, "committee/{c}"),
         }
     }
 }
@@ -73,13 +92,20 @@ mod tests {
 
     #[test]
     fn doc_ids_round_trip_and_reject_junk() {
-        for id in [DocId::Registry, DocId::Office, DocId::branch("b1").unwrap()] {
+        for id in [
+            DocId::Registry,
+            DocId::Office,
+            DocId::branch("b1").unwrap(),
+            DocId::committee("c1").unwrap(),
+        ] {
             assert_eq!(DocId::parse(&id.to_string()).unwrap(), id);
         }
         assert_eq!(DocId::Office.to_string(), crate::domain::docs::OFFICE_DOC);
         assert!(DocId::parse("branch/").is_err());
         assert!(DocId::parse("branch/../etc").is_err());
         assert!(DocId::parse("county").is_err());
+        assert!(DocId::parse("committee/").is_err());
+        assert!(DocId::parse("committee/c 1").is_err());
         assert!(DocId::parse(&format!("branch/{}", "x".repeat(65))).is_err());
     }
 }

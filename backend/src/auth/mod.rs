@@ -5,7 +5,8 @@
 //!   stored, so a copy of the database does not let anyone log in. Tokens expire
 //!   ([`AuthConfig::session_ttl_secs`], 30 days by default) and can be revoked.
 //! - Devices: a phone's Automerge actor ids are bound to the user on login (and later with
-//!   the session's token); sync refuses changes by any actor not bound to the syncing user.
+//!   the session's token); sync takes each change from the user its actor is bound to and
+//!   refuses changes by unbound actors or by people who may not write the document.
 //! - Access: [`shared::access`] decides per document from the org tree.
 
 pub mod demo;
@@ -15,16 +16,17 @@ pub mod store;
 
 use crate::error::AppError;
 use crate::hub::SyncGuard;
+use crate::store::StoreError;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use automerge::ActorId;
+use automerge::{ActorId, AutoCommit, ChangeHash};
 use limit::Limiter;
 use sha2::{Digest, Sha256};
 use shared::access::{self, parse_actor, Access, AccountRole, Position};
 use shared::ids::DocId;
 use shared::model::Registry;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use store::{Account, AccountStore, Session, Taken};
@@ -74,19 +76,8 @@ impl User {
         }
     }
 
-    /// The positions whose documents this user may use now: the current one, and during a
-    /// handover the previous one.
     fn positions(&self, now: i64) -> Vec<Position> {
-        let mut out = vec![self.position()];
-        if let Some((role, org)) = &self.account.previous {
-            if now < self.account.handover_until {
-                out.push(Position {
-                    role: *role,
-                    org: org.clone(),
-                });
-            }
-        }
-        out
+        positions_of(&self.account, now)
     }
 
     /// Reads every document: the county office's views are for these users.
@@ -96,6 +87,24 @@ impl User {
             AccountRole::OfficeStaff | AccountRole::Admin
         )
     }
+}
+
+/// The positions whose documents an account may use now: the current one, and during a
+/// handover the previous one.
+fn positions_of(account: &Account, now: i64) -> Vec<Position> {
+    let mut out = vec![Position {
+        role: account.role,
+        org: account.org.clone(),
+    }];
+    if let Some((role, org)) = &account.previous {
+        if now < account.handover_until {
+            out.push(Position {
+                role: *role,
+                org: org.clone(),
+            });
+        }
+    }
+    out
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -328,6 +337,8 @@ impl Auth {
             positions: user.positions(now),
             registry,
             actors,
+            store: self.inner.store.clone(),
+            now,
         })
     }
 
@@ -360,6 +371,56 @@ pub struct UserGuard {
     positions: Vec<Position>,
     registry: Arc<Registry>,
     actors: HashSet<String>,
+    /// For the owners of actors that are not the user's: a colleague's changes that the
+    /// user's phone brings in (an imported export file).
+    store: Arc<dyn AccountStore>,
+    now: i64,
+}
+
+/// The person behind the changes of one actor.
+struct Writer {
+    id: String,
+    /// Whether they may touch only records under their own name in this document.
+    own_only: bool,
+}
+
+impl UserGuard {
+    /// The person an actor that is not this user's is bound to, if that person may write
+    /// `doc` now; otherwise why the changes are refused.
+    fn colleague(&self, doc: &DocId, actor: &str) -> Result<Result<Writer, String>, StoreError> {
+        let unknown = || {
+            format!(
+                "修改的设备编号 {actor} 尚未登记，已拒收；请重新登录后再同步（若是从他人导入的记录，待其本人联网同步后即可同步）"
+            )
+        };
+        let Some(owner) = self.store.actor_owner(actor)? else {
+            return Ok(Err(unknown()));
+        };
+        let Some(account) = self.store.get(&owner)? else {
+            return Ok(Err(unknown()));
+        };
+        let positions = positions_of(&account, self.now);
+        let may_write = positions
+            .iter()
+            .any(|p| access::access(p, doc, &self.registry) == Access::Write);
+        if !may_write {
+            return Ok(Err(format!(
+                "修改的设备编号 {actor} 属于 {}（{owner}），其无权修改 {doc}，已拒收",
+                account.name
+            )));
+        }
+        Ok(Ok(Writer {
+            own_only: access::own_records_only(&positions, doc),
+            id: owner,
+        }))
+    }
+}
+
+fn not_theirs(who: &str, records: &[String]) -> String {
+    format!(
+        "{who}只能记录和修改本人的记录，支部的结对、方案、活动和实事由支部书记记录（{}），已拒收",
+        records.join("、")
+    )
 }
 
 impl SyncGuard for UserGuard {
@@ -373,16 +434,78 @@ impl SyncGuard for UserGuard {
             .max()
             .unwrap_or(Access::None)
     }
-    fn may_author(&self, actor: &ActorId) -> bool {
-        self.actors.contains(&actor.to_hex_string())
-    }
-    /// Members and leaders log their own visits; a secretary manages the branch's records.
-    fn own_records_only(&self) -> Option<&str> {
-        let manages = self
-            .positions
-            .iter()
-            .any(|p| p.role == AccountRole::Secretary);
-        (!manages).then_some(self.user.as_str())
+
+    /// Each change is taken from the person its actor is bound to, and judged by that
+    /// person's rights: the user's own, or a colleague's that the user's phone relays
+    /// (an export file imported from their phone) when the colleague may write this
+    /// document and the change keeps to their own records where they must. The history
+    /// then names the colleague, who made it; unbound actors are refused.
+    fn check_changes(
+        &self,
+        id: &DocId,
+        doc: &mut AutoCommit,
+        before: &[ChangeHash],
+    ) -> Result<Result<(), String>, StoreError> {
+        let system = access::system_changes(id);
+        let changes: Vec<(ActorId, ChangeHash, Vec<ChangeHash>)> = doc
+            .get_changes_meta(before)
+            .into_iter()
+            .filter(|c| !system.contains(&c.hash))
+            .map(|c| (c.actor.into_owned(), c.hash, c.deps))
+            .collect();
+        let mine = access::own_records_only(&self.positions, id);
+        let mut writers: HashMap<ActorId, Writer> = HashMap::new();
+        for (actor, _, _) in &changes {
+            if writers.contains_key(actor) {
+                continue;
+            }
+            let hex = actor.to_hex_string();
+            let writer = if self.actors.contains(&hex) {
+                Writer {
+                    id: self.user.clone(),
+                    own_only: mine,
+                }
+            } else {
+                match self.colleague(id, &hex)? {
+                    Ok(w) => w,
+                    Err(reason) => return Ok(Err(reason)),
+                }
+            };
+            writers.insert(actor.clone(), writer);
+        }
+        let relayed: BTreeSet<&str> = writers
+            .values()
+            .map(|w| w.id.as_str())
+            .filter(|w| *w != self.user)
+            .collect();
+        if relayed.is_empty() {
+            // All the user's own: one diff over all of them.
+            if mine {
+                let foreign = access::foreign_records(doc, before, &self.user);
+                if !foreign.is_empty() {
+                    return Ok(Err(not_theirs("", &foreign)));
+                }
+            }
+            return Ok(Ok(()));
+        }
+        // Several people's changes: each change by its own author's rules.
+        for (actor, hash, deps) in &changes {
+            let w = &writers[actor];
+            if !w.own_only {
+                continue;
+            }
+            let foreign = access::foreign_records_between(doc, deps, &[*hash], &w.id);
+            if !foreign.is_empty() {
+                let who = if w.id == self.user {
+                    String::new()
+                } else {
+                    format!("转交的修改出自 {}，", w.id)
+                };
+                return Ok(Err(not_theirs(&who, &foreign)));
+            }
+        }
+        tracing::info!(user = %self.user, doc = %id, relayed = ?relayed, "colleagues' changes relayed");
+        Ok(Ok(()))
     }
 }
 

@@ -57,6 +57,8 @@ pub trait AccountStore: Send + Sync + 'static {
     /// was already bound, which may be someone else).
     fn bind_actor(&self, actor: &str, user: &str) -> Result<String, StoreError>;
     fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
+    /// The user an actor is bound to, if any.
+    fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError>;
 }
 
 #[derive(Default)]
@@ -156,6 +158,9 @@ impl AccountStore for MemAccounts {
             .filter(|(_, u)| *u == user)
             .map(|(a, _)| a.clone())
             .collect())
+    }
+    fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().actors.get(actor).cloned())
     }
 }
 
@@ -378,5 +383,16 @@ impl AccountStore for SqliteAccounts {
         let mut stmt = conn.prepare_cached("SELECT actor FROM actors WHERE user = ?1")?;
         let rows = stmt.query_map(params![user], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT user FROM actors WHERE actor = ?1",
+                params![actor],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 }

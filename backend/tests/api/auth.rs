@@ -10,6 +10,7 @@ use shared::domain::docs::new_office_document;
 const REG: &str = "registry";
 const B2: &str = "branch/b2";
 const OFFICE_DOC: &str = "county-office";
+const COMMITTEE_C1_DOC: &str = "committee/c1";
 
 const LEADER_B1: &str = "13800000100";
 const MEMBER_B2: &str = "13800000202";
@@ -81,6 +82,23 @@ async fn device(server: &Server, name: &str, actor: u8, phone_no: &str, docs: &[
     }
 }
 
+/// A 党（工）委 plan, typed into the committee form by `author` as the app would.
+fn committee_plan(author: &str, at_secs: i64) -> shared::domain::records::CommitteePlan {
+    let typed: BTreeMap<String, String> = [
+        ("year", "2026"),
+        ("kind", "Activity"),
+        ("status", "Adopted"),
+        ("date", "2026-02-01"),
+        ("content", "分领导干部、机关支部、党员三个层次"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 2, 2).unwrap();
+    shared::forms::submit_committee_plan(&typed, author, today, at_secs * 1000)
+        .expect("a valid committee plan")
+}
+
 fn add_visit_to(phone: &mut Phone, doc: &str, v: &Visit) {
     put_visit(phone.doc(doc), v, v.recorded_at / 1000).expect("put_visit");
 }
@@ -124,29 +142,34 @@ async fn issue_4_role_by_document_read_write_matrix() {
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
 
-    // Expected rights per document: registry, b1, b2, county-office. Written out by hand
-    // from the issue, not computed from the policy under test.
-    let matrix: [(&str, &str, &str, [char; 4]); 8] = [
-        ("member b1", "p1-2", MEMBER_B1, ['R', 'W', '-', '-']),
-        ("leader b1", "l1", LEADER_B1, ['R', 'W', '-', '-']),
-        ("secretary b1", "p1-1", SECRETARY_B1, ['R', 'W', '-', '-']),
-        ("member b2", "p2-2", MEMBER_B2, ['R', '-', 'W', '-']),
+    // Expected rights per document: registry, b1, b2, county-office, committee c1's own.
+    // Written out by hand from the issue, not computed from the policy under test.
+    let matrix: [(&str, &str, &str, [char; 5]); 8] = [
+        ("member b1", "p1-2", MEMBER_B1, ['R', 'W', '-', '-', '-']),
+        ("leader b1", "l1", LEADER_B1, ['R', 'W', '-', '-', '-']),
+        (
+            "secretary b1",
+            "p1-1",
+            SECRETARY_B1,
+            ['R', 'W', '-', '-', '-'],
+        ),
+        ("member b2", "p2-2", MEMBER_B2, ['R', '-', 'W', '-', '-']),
         (
             "committee c1",
             "c1-staff",
             COMMITTEE_C1,
-            ['R', 'R', 'R', 'R'],
+            ['R', 'R', 'R', 'R', 'W'],
         ),
         (
             "committee t1",
             "t1-staff",
             "13800009911",
-            ['R', '-', '-', 'R'],
+            ['R', '-', '-', 'R', '-'],
         ),
-        ("office staff", "office", OFFICE, ['R', 'R', 'R', 'R']),
-        ("administrator", "admin", ADMIN, ['R', 'R', 'R', 'R']),
+        ("office staff", "office", OFFICE, ['R', 'R', 'R', 'R', 'R']),
+        ("administrator", "admin", ADMIN, ['R', 'R', 'R', 'R', 'R']),
     ];
-    let docs = [REG, B1, B2, OFFICE_DOC];
+    let docs = [REG, B1, B2, OFFICE_DOC, COMMITTEE_C1_DOC];
     let password = |p: &str| {
         if p == "13800009911" {
             "镇党委密码123"
@@ -211,6 +234,10 @@ async fn issue_4_role_by_document_read_write_matrix() {
                         1_770_000_100_000,
                     ),
                 ),
+                COMMITTEE_C1_DOC => {
+                    let plan = committee_plan(id, 1_770_000_100);
+                    shared::domain::docs::put(phone.doc(doc), &plan, 1_770_000_100).unwrap();
+                }
                 _ => {
                     let d = phone.doc(doc);
                     d.put(ROOT, "intruder", who).unwrap();
@@ -1059,4 +1086,289 @@ async fn issue_4_members_write_only_their_own_households_and_not_the_branchs_pla
     assert!(secretary.sync(&server).await.refused.is_empty());
     put(secretary.doc(B1), &plan, 3).unwrap();
     assert!(secretary.sync(&server).await.refused.is_empty());
+}
+
+/// The changes of `doc` made by `actor`, as their hashes.
+fn changes_by(doc: &mut AutoCommit, actor: &ActorId) -> BTreeSet<ChangeHash> {
+    doc.get_changes(&[])
+        .iter()
+        .filter(|c| c.actor_id() == actor)
+        .map(|c| c.hash())
+        .collect()
+}
+
+/// An export file of `from`'s branch document, plus whatever `write` adds to it with
+/// `actor`: what another phone's 导出 would hold.
+fn export_with(from: &mut Phone, actor: u8, write: impl FnOnce(&mut AutoCommit)) -> AutoCommit {
+    let mut file = AutoCommit::load(&from.doc(B1).save())
+        .expect("an export loads")
+        .with_actor(ActorId::from([actor; 16]));
+    write(&mut file);
+    file
+}
+
+/// Issue 4: a phone that imported a colleague's export file must still sync. The server
+/// takes each change from the person its actor is bound to, by that person's rights.
+#[tokio::test]
+async fn issue_4_relayed_colleague_changes_sync() {
+    use shared::domain::docs::put;
+    use shared::domain::records::{Plan, PlanKind, PlanStatus};
+    let (state, server) = seeded().await;
+    const MEMBER_B1_OTHER: &str = "13800000103"; // p1-3
+
+    // A (p1-2) logs a visit offline and exports the branch document to B (p1-3).
+    let mut a = device(&server, "relay-a", 180, MEMBER_B1, &[B1]).await;
+    assert!(a.sync(&server).await.refused.is_empty());
+    add_visit_to(
+        &mut a,
+        B1,
+        &visit(
+            "by-a",
+            "p1-2",
+            "v1",
+            VisitKind::Help,
+            "甲记的",
+            1_770_002_000_000,
+        ),
+    );
+    let mut file = export_with(&mut a, 180, |_| {});
+    let mut b = device(&server, "relay-b", 181, MEMBER_B1_OTHER, &[B1]).await;
+    assert!(b.sync(&server).await.refused.is_empty());
+    b.doc(B1).merge(&mut file).expect("the import merges");
+    add_visit_to(
+        &mut b,
+        B1,
+        &visit(
+            "by-b",
+            "p1-3",
+            "v2",
+            VisitKind::Help,
+            "乙记的",
+            1_770_002_100_000,
+        ),
+    );
+    let out = b.sync(&server).await;
+    assert!(
+        out.refused.is_empty(),
+        "B relays A's changes: {:?}",
+        out.refused
+    );
+    let county = server.county().await;
+    let author = |id: &str| {
+        county
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.author.clone())
+    };
+    assert_eq!(author("by-a").as_deref(), Some("p1-2"), "{county:?}");
+    assert_eq!(author("by-b").as_deref(), Some("p1-3"), "{county:?}");
+    // The history keeps A as the maker of A's visit, and A's own phone still syncs.
+    let mut reader = device(&server, "relay-reader", 182, SECRETARY_B1, &[B1]).await;
+    assert!(reader.sync(&server).await.refused.is_empty());
+    let by_a = changes_by(a.doc(B1), &a.actor);
+    assert!(!by_a.is_empty());
+    let held = changes_by(reader.doc(B1), &ActorId::from([180u8; 16]));
+    assert_eq!(held, by_a, "A's changes are stored under A's actor");
+    assert!(a.sync(&server).await.refused.is_empty());
+
+    // A relayed secretary's plan is the secretary's to record: accepted from a member's phone.
+    let mut sec = device(&server, "relay-sec", 183, SECRETARY_B1, &[B1]).await;
+    assert!(sec.sync(&server).await.refused.is_empty());
+    let plan = Plan {
+        id: "2026-Help".into(),
+        year: 2026,
+        kind: PlanKind::Help,
+        status: PlanStatus::Adopted,
+        date: "2026-03-01".into(),
+        title: "帮扶方案".into(),
+        author: "p1-1".into(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    let mut file = export_with(&mut sec, 183, |d| put(d, &plan, 4).unwrap());
+    let mut b2 = device(&server, "relay-b2", 184, MEMBER_B1_OTHER, &[B1]).await;
+    assert!(b2.sync(&server).await.refused.is_empty());
+    b2.doc(B1).merge(&mut file).unwrap();
+    let out = b2.sync(&server).await;
+    assert!(
+        out.refused.is_empty(),
+        "secretary's plan: {:?}",
+        out.refused
+    );
+
+    // Refused, with nothing stored: a change by an actor nobody registered (even naming
+    // A), one by a member of another branch (actor 201 is b2's p2-2), and one where A's
+    // actor writes a visit under B's name (A may write only A's own records).
+    let cases: [(&str, u8, &str, &str); 3] = [
+        ("unbound actor", 185, "p1-2", "尚未登记"),
+        ("another branch's member", 201, "p2-2", "无权修改"),
+        ("colleague writing as someone else", 180, "p1-3", "本人"),
+    ];
+    for (n, (what, actor, author, why)) in cases.into_iter().enumerate() {
+        let mut phone = device(
+            &server,
+            &format!("relay-bad-{n}"),
+            190 + n as u8,
+            MEMBER_B1_OTHER,
+            &[B1],
+        )
+        .await;
+        assert!(phone.sync(&server).await.refused.is_empty());
+        let id = format!("relayed-bad-{n}");
+        let mut file = export_with(&mut phone, actor, |d| {
+            put_visit(
+                d,
+                &visit(
+                    &id,
+                    author,
+                    "v1",
+                    VisitKind::Help,
+                    "转交",
+                    1_770_003_000_000,
+                ),
+                5,
+            )
+            .unwrap()
+        });
+        phone.doc(B1).merge(&mut file).unwrap();
+        add_visit_to(
+            &mut phone,
+            B1,
+            &visit(
+                &format!("own-{n}"),
+                "p1-3",
+                "v1",
+                VisitKind::Help,
+                "本人",
+                1_770_003_100_000,
+            ),
+        );
+        let generation = state.hub().generation();
+        let out = phone.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{what}: {:?}", out.refused);
+        assert!(
+            out.refused[0].reason.contains(why),
+            "{what}: {:?}",
+            out.refused
+        );
+        assert_eq!(
+            state.hub().generation(),
+            generation,
+            "{what}: nothing stored"
+        );
+        let county = server.county().await;
+        assert!(
+            county.entries.iter().all(|e| e.id != id),
+            "{what}: {county:?}"
+        );
+    }
+}
+
+/// Issue 4: a 党（工）委 writes its own plans in `committee/<id>`; the county office
+/// reads them; another committee's staff and a member can neither read nor write them.
+#[tokio::test]
+async fn issue_4_a_committee_writes_its_own_plans() {
+    use shared::domain::docs::{put, read_committee};
+    let (state, server) = seeded().await;
+    let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
+    let reply = server
+        .request_as(
+            Some(&admin),
+            Method::POST,
+            "/api/accounts",
+            Some("application/json"),
+            json_body(serde_json::json!({
+                "id": "t1-staff", "name": "镇党委干事", "phone": "13800009911",
+                "role": "CommitteeStaff", "org": "t1", "password": "镇党委密码123"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+
+    let mut staff = device(&server, "committee", 150, COMMITTEE_C1, &[COMMITTEE_C1_DOC]).await;
+    let plan = committee_plan("c1-staff", 1_770_000_000);
+    put(staff.doc(COMMITTEE_C1_DOC), &plan, 1_770_000_000).unwrap();
+    let generation = state.hub().generation();
+    let out = staff.sync(&server).await;
+    assert!(out.refused.is_empty(), "{:?}", out.refused);
+    assert_ne!(state.hub().generation(), generation, "the plan is stored");
+
+    // The county office reads it.
+    let mut office = device(&server, "office-reads", 151, OFFICE, &[COMMITTEE_C1_DOC]).await;
+    assert!(office.sync(&server).await.refused.is_empty());
+    let read = read_committee(&office.docs[COMMITTEE_C1_DOC]).unwrap();
+    assert_eq!(read.committee, "c1");
+    assert_eq!(read.plans.get(&plan.id), Some(&plan));
+
+    // t1's staff and a member of a c1 branch may not write (nor even read) it.
+    let token = parse(
+        &login_reply(
+            &server,
+            "13800009911",
+            "镇党委密码123",
+            &[&ActorId::from([152u8; 16])],
+        )
+        .await,
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut other = Phone {
+        device: "other-committee".into(),
+        actor: ActorId::from([152u8; 16]),
+        token: Some(token),
+        docs: BTreeMap::new(),
+        states: BTreeMap::new(),
+    };
+    let mut member = device(&server, "member-plan", 153, MEMBER_B1, &[]).await;
+    for (who, phone) in [("t1 staff", &mut other), ("member", &mut member)] {
+        let mut doc = new_document(&DocId::committee("c1").unwrap(), phone.actor.clone());
+        let mut forged = committee_plan("c1-staff", 1_770_000_500);
+        forged.title = "冒名的方案".into();
+        put(&mut doc, &forged, 1_770_000_500).unwrap();
+        phone.docs.insert(COMMITTEE_C1_DOC.into(), doc);
+        phone
+            .states
+            .insert(COMMITTEE_C1_DOC.into(), sync::State::new());
+        let generation = state.hub().generation();
+        let out = phone.sync(&server).await;
+        assert_eq!(
+            out.refused_docs(),
+            [COMMITTEE_C1_DOC],
+            "{who}: {:?}",
+            out.refused
+        );
+        assert_eq!(
+            state.hub().generation(),
+            generation,
+            "{who}: nothing stored"
+        );
+    }
+    // c1's staff may not write t1's plans, and a committee the registry lacks has none.
+    for doc in ["committee/t1", "committee/nowhere"] {
+        let id = DocId::parse(doc).unwrap();
+        let mut d = new_document(&id, staff.actor.clone());
+        put(
+            &mut d,
+            &committee_plan("c1-staff", 1_770_000_600),
+            1_770_000_600,
+        )
+        .unwrap();
+        staff.docs.insert(doc.into(), d);
+        staff.states.insert(doc.into(), sync::State::new());
+    }
+    let generation = state.hub().generation();
+    let out = staff.sync(&server).await;
+    assert_eq!(
+        out.refused_docs(),
+        ["committee/nowhere", "committee/t1"],
+        "{:?}",
+        out.refused
+    );
+    assert_eq!(state.hub().generation(), generation);
+    office.sync(&server).await;
+    let read = read_committee(&office.docs[COMMITTEE_C1_DOC]).unwrap();
+    assert_eq!(read.plans.len(), 1, "only c1's own plan: {read:?}");
+    assert_eq!(read.plans[&plan.id].title, plan.title);
 }

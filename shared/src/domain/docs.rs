@@ -42,11 +42,15 @@ pub const BRANCH_MAPS: &[&str] = &[
 /// Root maps of the county office's document, in creation order (same caveat).
 pub const OFFICE_MAPS: &[&str] = &["tags", "filings", "inspections", "publicity"];
 
+/// Root maps of a committee's document (same caveat).
+pub const COMMITTEE_MAPS: &[&str] = &["plans"];
+
 /// Which document a record type lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Home {
     Branch,
     Office,
+    Committee,
 }
 
 /// A record stored in a root map of a document, keyed by its id.
@@ -90,10 +94,23 @@ record!(PlaceTag, "tags", Office);
 record!(Filing, "filings", Office);
 record!(Inspection, "inspections", Office);
 record!(Publicity, "publicity", Office);
+record!(CommitteePlan, "plans", Committee);
 
 /// Puts the county office document's root maps (after `schema`, which the caller puts).
 pub fn put_office_roots<T: Transactable>(doc: &mut T) -> Result<(), automerge::AutomergeError> {
     for key in OFFICE_MAPS {
+        doc.put_object(ROOT, *key, ObjType::Map)?;
+    }
+    Ok(())
+}
+
+/// Puts a committee document's keys (after `schema`, which the caller puts).
+pub fn put_committee_roots<T: Transactable>(
+    doc: &mut T,
+    committee: &str,
+) -> Result<(), automerge::AutomergeError> {
+    doc.put(ROOT, "committee", committee)?;
+    for key in COMMITTEE_MAPS {
         doc.put_object(ROOT, *key, ObjType::Map)?;
     }
     Ok(())
@@ -222,6 +239,33 @@ pub fn read_branch_records(doc: &impl ReadDoc) -> Result<BranchRecords, DocError
 pub fn read_office(doc: &impl ReadDoc) -> Result<OfficeRecords, DocError> {
     check_schema(doc)?;
     Ok(hydrate(doc)?)
+}
+
+pub fn read_committee(doc: &impl ReadDoc) -> Result<CommitteeRecords, DocError> {
+    check_schema(doc)?;
+    Ok(hydrate(doc)?)
+}
+
+/// Checks that a document still reads as its schema after changes made since `before`
+/// (the server refuses changes that would break readers). Branch documents are checked
+/// record by record ([`check_branch_changes`]); the others are small and read whole.
+pub fn check_doc_changes(
+    id: &DocId,
+    doc: &mut AutoCommit,
+    before: &[automerge::ChangeHash],
+) -> Result<(), DocError> {
+    match id {
+        DocId::Branch(_) => check_branch_changes(doc, before),
+        DocId::Committee(c) => {
+            let read = read_committee(doc)?;
+            if read.committee != *c {
+                return Err(DocError::MissingRoot("committee"));
+            }
+            Ok(())
+        }
+        DocId::Office => read_office(doc).map(|_| ()),
+        DocId::Registry => crate::doc::read_registry(doc).map(|_| ()),
+    }
 }
 
 /// The county's documents, as the server holds them.

@@ -122,6 +122,15 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// A 党（工）委's own plans: the yearly 活动方案 it files with the county office
+    /// (split by leaders, branches and members), and how it supervises its branches (督查).
+    CommitteePlanKind {
+        Activity => "活动方案",
+        Supervision => "督查工作安排",
+    }
+);
+
+labelled_enum!(
     InspectionKind {
         Quarterly => "季度检查",
         Random => "不定期检查",
@@ -386,6 +395,34 @@ pub struct OfficeRecords {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub publicity: BTreeMap<String, Publicity>,
+}
+
+// ---------------------------------------------------------------- committee documents
+
+/// One of a 党（工）委's own plans, in its `committee/<id>` document.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct CommitteePlan {
+    pub id: String,
+    pub year: i32,
+    pub kind: CommitteePlanKind,
+    pub status: PlanStatus,
+    /// Date of the current status.
+    pub date: String,
+    pub title: String,
+    /// What the plan asks of leaders, branches and members.
+    pub content: String,
+    pub author: String,
+    pub recorded_at: i64,
+    pub withdrawn: bool,
+}
+
+/// Everything in a `committee/<id>` document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct CommitteeRecords {
+    pub committee: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub plans: BTreeMap<String, CommitteePlan>,
 }
 
 /// What the rules read: the registry, every branch's records, the county office's.

@@ -3,6 +3,7 @@
 
 use automerge::ActorId;
 use chrono::NaiveDate;
+use shared::access::AccountRole;
 use shared::demo::{self, DemoSpec};
 use shared::domain::docs::{new_branch_document, read_branch_records};
 use shared::domain::records::*;
@@ -108,12 +109,12 @@ fn issue_3_each_role_gets_the_forms_of_its_link() {
     assert!(!forms_for(Role::Member).contains(&FormKind::Point));
     assert!(forms_for(Role::Secretary).contains(&FormKind::Plan));
     assert!(!forms_for(Role::Member).contains(&FormKind::Plan));
-    // Every kind is someone's form and every field id is unique within its form.
+    // Every kind is some account's form and every field id is unique within its form.
     for kind in FormKind::ALL {
         assert!(
-            [Role::Leader, Role::Member, Role::Secretary]
+            AccountRole::ALL
                 .iter()
-                .any(|r| forms_for(*r).contains(kind)),
+                .any(|r| forms::forms_for_account(*r).contains(kind)),
             "{kind:?} is nobody's form"
         );
         assert_eq!(FormKind::from_slug(kind.slug()), Some(*kind));
@@ -519,5 +520,64 @@ fn issue_3_my_findings_say_what_is_still_needed() {
     assert!(
         !sec.iter().any(|f| f.concerns("b2")),
         "nothing of other branches"
+    );
+}
+
+/// Issue 4: a 党（工）委's staff keep their committee's own plans: the form's defaults
+/// submit, a later status is the same plan, and what is typed wrong is said in Chinese.
+#[test]
+fn issue_4_the_committee_plan_form_submits_into_the_committee_document() {
+    use shared::domain::docs::{put, read_committee};
+    use shared::ids::DocId;
+    assert_eq!(
+        forms::forms_for_account(AccountRole::CommitteeStaff),
+        [FormKind::CommitteePlan]
+    );
+    assert!(forms::forms_for_account(AccountRole::OfficeStaff).is_empty());
+    assert!(!forms_for(Role::Secretary).contains(&FormKind::CommitteePlan));
+
+    let form = forms::committee_form(today());
+    let mut typed: BTreeMap<String, String> = form
+        .fields
+        .iter()
+        .map(|f| (f.name.to_string(), f.default.clone()))
+        .collect();
+    typed.insert("status".into(), "Draft".into());
+    let draft = forms::submit_committee_plan(&typed, "c1-staff", today(), 1).unwrap();
+    assert_eq!(draft.year, 2026);
+    assert_eq!(draft.kind, CommitteePlanKind::Activity);
+    assert_eq!(draft.title, "2026年度活动方案");
+    assert_eq!(draft.author, "c1-staff");
+
+    let mut doc = shared::doc::new_document(&DocId::committee("c1").unwrap(), ActorId::random());
+    put(&mut doc, &draft, 1).unwrap();
+    typed.insert("status".into(), "Adopted".into());
+    typed.insert(
+        "content".into(),
+        "分领导干部、机关支部、党员三个层次".into(),
+    );
+    let adopted = forms::submit_committee_plan(&typed, "c1-staff", today(), 2).unwrap();
+    put(&mut doc, &adopted, 2).unwrap();
+    let read = read_committee(&doc).unwrap();
+    assert_eq!(read.committee, "c1");
+    assert_eq!(read.plans.len(), 1, "one plan of a kind a year");
+    assert_eq!(read.plans[&draft.id].status, PlanStatus::Adopted);
+
+    // Bad input: a year far off, a date in the future, a kind that does not exist.
+    typed.insert("year".into(), "2030".into());
+    typed.insert("date".into(), "2026-12-01".into());
+    typed.insert("kind".into(), "Nothing".into());
+    let errs: Vec<(&str, String)> = forms::submit_committee_plan(&typed, "c1-staff", today(), 3)
+        .unwrap_err()
+        .into_iter()
+        .map(|e| (e.field, e.message))
+        .collect();
+    assert_eq!(
+        errs,
+        [
+            ("year", "年度须为 2025–2027 年".to_string()),
+            ("kind", "请选择方案".to_string()),
+            ("date", "日期不能晚于今天".to_string()),
+        ]
     );
 }
