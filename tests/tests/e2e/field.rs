@@ -359,6 +359,58 @@ async fn issue_5_export_on_one_phone_import_on_another_merges() {
     .await;
 }
 
+/// Issue 4: a phone that imported a colleague's export still syncs. A and B are two
+/// members of one branch; A's entry reaches the server through B's phone, under A's name,
+/// and B's own entries are not held back by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_4_import_from_a_colleague_then_sync_works() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let files = tempfile::tempdir().expect("temp files dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (addr, base) = (server.addr(), server.url(""));
+    let mut server = Some(server);
+    with_browsers(
+        "issue_4_relay",
+        &base,
+        &["relay-a", "relay-b"],
+        async |browsers| {
+            let [a, b] = browsers else { unreachable!() };
+            field_sign_in(a, "p1-2").await?;
+            field_sign_in(b, "p1-3").await?;
+            server.take().expect("running").stop().await?;
+
+            let (note_a, note_b) = ("甲的离线记录：经乙的手机上交", "乙本人的离线记录");
+            field_visit(a, note_a).await?;
+            let file = export_file(a).await?;
+            let first = import_file(b, files.path(), "colleague.sanlian", &file).await?;
+            if !first.contains("新增记录 1") {
+                return Err(format!("import says {first:?}"));
+            }
+            field_visit(b, note_b).await?;
+
+            server = Some(Server::start_on(addr, data.path(), &dist).await?);
+            wait_synced(b, LONG).await?;
+            let county = server_county(&base).await?;
+            for (note, author) in [(note_a, "p1-2"), (note_b, "p1-3")] {
+                let entry = county["entries"]
+                    .as_array()
+                    .and_then(|es| es.iter().find(|e| e["note"] == note))
+                    .ok_or_else(|| format!("{note:?} not on the server after B synced"))?;
+                if entry["author"] != author {
+                    return Err(format!("{note:?} is attributed to {}", entry["author"]));
+                }
+            }
+            // A's own phone still syncs the same changes without a hitch.
+            wait_synced(a, LONG).await?;
+            Ok(())
+        },
+    )
+    .await;
+}
+
 /// Sets `note` of `record` on a copy of `doc` made by another device.
 fn edit_actor(person: &str, salt: u8) -> ActorId {
     let mut actor = person.as_bytes().to_vec();
