@@ -252,7 +252,7 @@ async fn issue_5_app_update_with_pending_entries_keeps_and_syncs_them() {
         tap(a, "#update-ready").await?;
         poll("the new page after 新版本可用", LONG, || async {
             match a.execute(page, vec![]).await {
-                Ok(v) if v == json!(true) => Ok(()),
+                Ok(serde_json::Value::Bool(true)) => Ok(()),
                 other => Err(format!("{other:?}")),
             }
         })
