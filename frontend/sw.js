@@ -3,8 +3,16 @@
 // would show its own "site can't be reached" error.
 //
 // It caches index.html and the hashed assets it references, and answers page
-// loads from that cache only when the network fails. API calls are never
-// touched, so the app still sees the server as unreachable and says so.
+// loads from that cache first: a repeat start costs no network at all. API calls
+// are never touched, so the app still sees the server as unreachable and says so.
+//
+// New versions: every server response names the app version it serves
+// (`x-app-version`, also stored with the cached page). When the running app sees
+// a sync answered by a newer version, it re-fetches this worker and asks the
+// worker in charge to refresh the shell ("refresh" message), then offers
+// 新版本可用 — the next start opens the new version. The browser's own update
+// check reads this file through the HTTP cache (registered with
+// updateViaCache: 'all', served with a max-age), so it costs no request either.
 //
 // Updates: the worker holds only the app's code, never an entry. Entries and
 // the documents live in localStorage, written by the app itself, and the app
@@ -24,7 +32,7 @@ const EXTRA = ["/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.
 async function remember(shell) {
   const cache = await caches.open(CACHE);
   const html = await shell.clone().text();
-  const assets = [...new Set([...[...html.matchAll(ASSET)].map((m) => m[1]), ...EXTRA])];
+  const assets = [...new Set([...[...html.matchAll(ASSET)].map((m) => m[1]), ...EXTRA])].filter((a) => a !== "/sw.js");
   for (const asset of assets) {
     if (!(await cache.match(asset))) {
       await cache.add(asset);
@@ -64,23 +72,45 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  // The worker script itself comes from the network (the HTTP cache), so the app's
+  // re-fetch of it on a new version is never answered with the old copy.
+  const own = url.pathname === "/sw.js";
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/") || own) {
     return;
   }
   if (request.mode === "navigate") {
+    // Every route of the single-page app is the same shell.
     event.respondWith(
-      fetch(request)
-        .then((response) => {
-          const isShell = response.ok && (response.headers.get("content-type") || "").startsWith("text/html");
-          if (isShell) {
-            event.waitUntil(remember(response.clone()).catch(() => {}));
-          }
-          return response;
-        })
-        .catch(async (error) => (await caches.match(SHELL)) || Promise.reject(error)),
+      caches.match(SHELL).then(
+        (hit) =>
+          hit ||
+          fetch(request).then((response) => {
+            const isShell = response.ok && (response.headers.get("content-type") || "").startsWith("text/html");
+            if (isShell) {
+              event.waitUntil(remember(response.clone()).catch(() => {}));
+            }
+            return response;
+          }),
+      ),
     );
   } else {
     // Hashed file names: a cached copy is the right copy.
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
+});
+
+// From the app: a new version was seen; fetch the shell and its assets anew. Replies
+// with the version now cached, or an error text (no network: the app tries again).
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "refresh" || !event.ports[0]) return;
+  const port = event.ports[0];
+  event.waitUntil(
+    fetch(SHELL, { cache: "no-cache" })
+      .then((shell) => {
+        if (!shell.ok) throw new Error(`shell: HTTP ${shell.status}`);
+        const version = shell.headers.get("x-app-version");
+        return remember(shell).then(() => port.postMessage({ version }));
+      })
+      .catch((error) => port.postMessage({ error: String(error) })),
+  );
 });

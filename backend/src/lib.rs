@@ -217,9 +217,12 @@ pub fn app(state: AppState) -> Router {
                 .precompressed_br()
                 .precompressed_gzip()
                 .fallback(index);
+            let version = app_version(dir);
             router
                 .fallback_service(files)
-                .layer(middleware::from_fn(cache_headers))
+                .layer(middleware::from_fn(move |req, next| {
+                    cache_headers(req, next, version.clone())
+                }))
         }
         None => router,
     };
@@ -230,9 +233,20 @@ pub fn app(state: AppState) -> Router {
 
 /// Trunk names built assets with a content hash, so they can be cached for good; anything
 /// else (index.html, SPA routes) must be revalidated so a new version is picked up.
-async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+///
+/// Every response also names the app version served (`x-app-version`), so a phone whose
+/// service worker answers the page from its cache learns of a new version from the syncs
+/// it makes anyway, without an extra request on each start.
+async fn cache_headers(
+    req: Request<axum::body::Body>,
+    next: Next,
+    version: Option<HeaderValue>,
+) -> Response {
     let path = req.uri().path().to_string();
     let mut resp = next.run(req).await;
+    if let Some(v) = version {
+        resp.headers_mut().insert(APP_VERSION_HEADER, v);
+    }
     if path.starts_with("/api/") {
         return resp;
     }
@@ -240,6 +254,11 @@ async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let fresh = matches!(resp.status(), StatusCode::OK | StatusCode::NOT_MODIFIED);
     let value = if is_hashed_asset(&path) && fresh {
         "public, max-age=31536000, immutable"
+    } else if path == "/sw.js" && fresh {
+        // The browser's own update check reads the worker through the HTTP cache
+        // (`updateViaCache: 'all'`), so it costs no request on every start; the app
+        // re-fetches it when a sync reports a new version (Chromium caps this at a day).
+        "max-age=86400"
     } else {
         "no-cache"
     };
@@ -248,6 +267,23 @@ async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     // The same URL is served brotli, gzip or plain: shared caches must key on the encoding.
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     resp
+}
+
+pub const APP_VERSION_HEADER: &str = "x-app-version";
+
+/// The version of the app in `dist`: a digest of the page (which names every hashed
+/// asset) and the service worker, so any rebuild or deploy changes it.
+fn app_version(dist: &std::path::Path) -> Option<HeaderValue> {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    for name in ["index.html", "sw.js"] {
+        digest.update(std::fs::read(dist.join(name)).ok()?);
+    }
+    let hex: String = digest.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    HeaderValue::from_str(&hex).ok()
 }
 
 fn is_hashed_asset(path: &str) -> bool {
@@ -426,7 +462,22 @@ async fn findings(
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{app_version, is_hashed_asset};
+
+    #[test]
+    fn issue_5_a_changed_page_or_worker_is_a_new_app_version() {
+        let dist = tempfile::tempdir().expect("temp dir");
+        assert_eq!(app_version(dist.path()), None, "no app, no version");
+        std::fs::write(dist.path().join("index.html"), "<html>1</html>").unwrap();
+        std::fs::write(dist.path().join("sw.js"), "const VERSION = 2;").unwrap();
+        let first = app_version(dist.path()).expect("a version");
+        assert_eq!(app_version(dist.path()), Some(first.clone()), "stable");
+        std::fs::write(dist.path().join("sw.js"), "const VERSION = 3;").unwrap();
+        let second = app_version(dist.path()).expect("a version");
+        assert_ne!(first, second);
+        std::fs::write(dist.path().join("index.html"), "<html>2</html>").unwrap();
+        assert_ne!(app_version(dist.path()), Some(second));
+    }
 
     #[test]
     fn issue_5_hashes_without_leading_zeros_still_count_as_hashed() {

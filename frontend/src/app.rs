@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use crate::pages::{county::CountyPage, home::HomePage};
 use crate::pages::{
     office_branch::OfficeBranchPage, office_committee::OfficeCommitteePage,
@@ -17,8 +18,9 @@ pub fn App() -> impl IntoView {
     provide_context(sync);
     view! {
         <Router>
+            <crate::components::update_banner::UpdateBanner />
             <main>
-                <Routes fallback=|| view! { <p class="empty">"没有这个页面"</p> }>
+                <Routes fallback=|| view! { <p class="empty">{t("app.no_page")}</p> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/county") view=CountyPage />
                     <Route path=path!("/office") view=OfficePage />
@@ -31,8 +33,8 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <nav class="tabs">
-                <A href="/">"我的记录"</A>
-                <A href="/county">"全县汇总"</A>
+                <A href="/">{t("tabs.mine")}</A>
+                <A href="/county">{t("tabs.county")}</A>
             </nav>
         </Router>
     }

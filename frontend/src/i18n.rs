@@ -1,5 +1,9 @@
-//! Every user-facing string of the field app's shell, sync, storage, export/import,
-//! conflict and history parts, in one table: Simplified Chinese first, English second.
+//! Every user-facing string of the field app's phone pages in one place: Simplified
+//! Chinese first, English second. `STRINGS` holds the app's own text by key; `DATA`
+//! renders in English the text that comes as data from `shared` (form labels, choices,
+//! kinds, roles), keyed by the Chinese as written there, and `PATTERNS` the messages
+//! built around a value (validation errors, entry tags). The county office pages stay
+//! Chinese only.
 //!
 //! The language is read once at start from storage; switching it stores the choice and
 //! reloads the page, so no view has to track the language reactively and no string can
@@ -71,7 +75,59 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("history.empty", "还没有历史", "No history yet"),
     ("history.changed", "改为", "set to"),
     ("history.unknown", "某设备", "a device"),
+    ("history.added", "新建", "created"),
+    ("history.yes", "是", "yes"),
+    ("history.no", "否", "no"),
+    ("update.ready", "新版本可用，点此更新", "A new version is ready: tap to update"),
+    ("update.waiting", "正在同步，同步完即更新…", "Finishing the sync, then updating…"),
+    ("update.typed", "表单里还有没保存的内容，更新会清空它。仍要更新吗？", "A form holds text not yet saved; updating clears it. Update anyway?"),
+    ("tabs.mine", "我的记录", "My records"),
+    ("tabs.county", "全县汇总", "County"),
+    ("app.no_page", "没有这个页面", "No such page"),
+    ("home.logout", "退出", "Log out"),
+    ("home.logout_pending", "还有 {} 条记录未同步，需本人再次登录后才能同步。确定退出？", "{} records are not synced yet; they sync after you log in again. Log out?"),
+    ("home.county_account", "您的账号查看全县汇总，不在手机上记录。", "Your account reads the county summary; it makes no records on a phone."),
+    ("home.first_use", "首次使用需要联网下载名册，联网后会自动下载。", "The first start needs the network to fetch the roster; it downloads as soon as you are online."),
+    ("home.not_in_roster", "名册中还没有您的信息，请联系县委组织部。", "You are not in the roster yet; please contact the county organisation department."),
+    ("home.bad_branch", "名册中的支部编号有误，请联系县委组织部", "Your branch id in the roster is wrong; please contact the county organisation department."),
+    ("home.form_kinds", "记录类别", "Record kinds"),
+    ("login.title", "登录", "Log in"),
+    ("login.phone", "手机号", "Mobile number"),
+    ("login.password", "密码", "Password"),
+    ("login.bad_phone", "请输入 11 位手机号", "Enter an 11-digit mobile number"),
+    ("login.no_password", "请输入密码", "Enter the password"),
+    ("login.busy", "正在登录…", "Logging in…"),
+    ("login.hint", "账号由县委组织部或所在党（工）委开设。首次登录需要联网，之后可离线使用。", "Accounts are opened by the county organisation department or your party committee. The first login needs the network; after that the app works offline."),
+    ("form.none", "（无）", "(none)"),
+    ("form.save", "保存", "Save"),
+    ("form.saved", "已保存在本机，联网后自动同步", "Saved on this phone; it syncs when online"),
+    ("form.save_failed", "保存失败：", "Saving failed: "),
+    ("entries.title", "我的记录", "My records"),
+    ("entries.empty", "还没有记录", "No records yet"),
+    ("entries.recorded", "记录于", "Recorded"),
+    ("entries.withdraw", "撤回", "Withdraw"),
+    ("entries.withdraw_note", "撤回后仍保留记录历史。", "Its history is kept after withdrawing."),
+    ("entries.confirm_withdraw", "确认撤回", "Withdraw it"),
+    ("entries.cancel", "取消", "Cancel"),
+    ("entries.withdraw_failed", "撤回失败：", "Withdrawing failed: "),
+    ("entries.more", "显示更早的记录（还有 {} 条）", "Show older records ({} more)"),
+    ("findings.title", "还需要做的", "Still to do"),
+    ("findings.done", "本年任务都已记录完成", "Everything for this year is recorded"),
     ("field.note", "情况记录", "Note"),
+    ("field.year", "年度", "Year"),
+    ("field.name", "姓名", "Name"),
+    ("field.partner", "结对支部", "Partner branch"),
+    ("field.status", "进度", "Progress"),
+    ("field.stage", "进度", "Stage"),
+    ("field.title", "标题", "Title"),
+    ("field.tie_in", "结合", "Tied in with"),
+    ("field.labour", "劳动能力", "Ability to work"),
+    ("field.household_size", "家庭人口", "Household size"),
+    ("field.baseline_income", "年初人均纯收入", "Net income per head at the start of the year"),
+    ("field.target", "帮扶对象", "Household helped"),
+    ("field.detail", "具体情况", "Details"),
+    ("field.income", "核定的人均纯收入", "Assessed net income per head"),
+    ("field.direction", "培养方向", "Direction"),
     ("field.date", "日期", "Date"),
     ("field.place", "地点", "Place"),
     ("field.kind", "类别", "Kind"),
@@ -80,6 +136,273 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("field.recorded_at", "记录时间", "Recorded at"),
     ("field.id", "编号", "Id"),
 ];
+
+/// Text that comes as data from `shared` (its forms, kinds and roles), as written there
+/// → English. Place, branch and person names are data of the county and stay as they are.
+const DATA: &[(&str, &str)] = &[
+    // Record kinds (FormKind) and what their forms are titled.
+    ("到点记录", "Visit"),
+    ("领导联点", "Leader's point"),
+    ("培养人才", "Talent"),
+    ("支部联建", "Branch pairing"),
+    ("三个方案", "Three plans"),
+    ("三个活动", "Three activities"),
+    ("三件实事", "Three deeds"),
+    ("帮扶对象", "Household helped"),
+    ("帮扶记录", "Help"),
+    ("双向培养", "Two-way training"),
+    ("记一次到点", "Record a visit"),
+    ("确定联系点", "Set my contact point"),
+    ("记培养的人才", "Record a talent cultivated"),
+    ("确定结对支部", "Set the partner branch"),
+    ("记方案进度", "Record a plan's progress"),
+    ("记一次活动", "Record an activity"),
+    ("记一件实事", "Record a deed"),
+    ("确定帮扶对象", "Set a household to help"),
+    ("记一次帮扶", "Record help given"),
+    ("记双向培养", "Record two-way training"),
+    // Field labels.
+    ("日期", "Date"),
+    ("活动日期", "Date of the activity"),
+    ("到点日期", "Date of the visit"),
+    ("联系点", "Contact point"),
+    (
+        "联系点（村、社区或企业）",
+        "Contact point (village, community or enterprise)",
+    ),
+    ("工作内容", "Work done"),
+    (
+        "了解的情况和所做的工作",
+        "What you learned and what you did",
+    ),
+    (
+        "了解到的情况和所做的工作",
+        "what you learned and what you did",
+    ),
+    ("年度", "Year"),
+    ("联点说明", "About the point"),
+    ("培养类别", "Kind of talent"),
+    ("培养对象姓名", "Name of the person trained"),
+    ("培养情况", "How the training goes"),
+    (
+        "结对的村（社区、企业）支部",
+        "Partner village (community, enterprise) branch",
+    ),
+    ("方案", "Plan"),
+    ("进度", "Progress"),
+    ("标题（可不填）", "Title (optional)"),
+    ("标题", "Title"),
+    ("活动", "Activity"),
+    ("共建对象", "Partner"),
+    ("活动内容", "What was done"),
+    ("实事", "Deed"),
+    ("地点", "Place"),
+    (
+        "结合（五个结合，可不选）",
+        "Tied in with (five tie-ins, optional)",
+    ),
+    ("五个结合", "the five tie-ins"),
+    ("办了什么、结果如何", "What was done and the result"),
+    ("户主姓名", "Head of household"),
+    ("所在村（社区）", "Village (community)"),
+    ("对象类别", "Kind of household"),
+    ("劳动能力", "Ability to work"),
+    ("家庭人口", "Household size"),
+    (
+        "年初人均纯收入",
+        "Net income per head at the start of the year",
+    ),
+    ("基本情况和存在的问题", "Situation and problems"),
+    ("帮扶内容", "Kind of help"),
+    ("具体情况", "Details"),
+    ("核定的人均纯收入", "Assessed net income per head"),
+    ("培养方向", "Direction"),
+    ("自己的帮扶对象", "one of your own households"),
+    ("记录", "The record"),
+    // Placeholders and units.
+    (
+        "例：到村查看茶园，协调解决灌溉用水问题",
+        "e.g. checked the tea gardens, sorted out irrigation water",
+    ),
+    (
+        "例：联系该村，重点抓茶叶产业和班子建设",
+        "e.g. linked with this village: tea industry and the leadership team",
+    ),
+    ("例：王某某", "e.g. Wang"),
+    (
+        "例：帮助其建成 50 亩茶园，带动 8 户增收",
+        "e.g. helped set up 50 mu of tea, raising 8 households' income",
+    ),
+    ("不填则为“年度 + 方案名”", "Left empty: year + plan name"),
+    (
+        "例：为村里送去种苗 2000 株，开展技术培训 1 场",
+        "e.g. brought 2000 seedlings, held one technical training",
+    ),
+    (
+        "例：协调资金 3 万元修通组级公路 1.2 公里",
+        "e.g. raised 30 000 yuan to build 1.2 km of road",
+    ),
+    (
+        "例：缺技术、缺资金，有发展养殖的意愿",
+        "e.g. lacks skills and money, wants to raise livestock",
+    ),
+    (
+        "例：选定发展生猪养殖，购仔猪 5 头",
+        "e.g. chose pig farming, bought 5 piglets",
+    ),
+    (
+        "例：参加养殖技术培训，已带动 2 户",
+        "e.g. attended livestock training, already helps 2 households",
+    ),
+    ("人", "people"),
+    ("元", "yuan"),
+    // Choices: the kinds of each record.
+    ("建班子", "Leadership team"),
+    ("抓产业", "Industry"),
+    ("保稳定", "Stability"),
+    ("帮扶", "Help"),
+    ("产业大户", "Large grower"),
+    ("技术骨干", "Skilled worker"),
+    ("岗位标兵", "Model worker"),
+    ("经济发展规划", "Economic development plan"),
+    ("共建方案", "Co-building plan"),
+    ("帮扶方案", "Help plan"),
+    ("草拟中", "Being drafted"),
+    ("已制定", "Adopted"),
+    ("已落实", "Carried out"),
+    ("五送一建", "Five deliveries, one building"),
+    ("共驻共建", "Co-resident building"),
+    ("党工共建", "Party and union building"),
+    ("解决实际困难", "Solve a real difficulty"),
+    (
+        "培养产业大户或经济发展能人",
+        "Train a large grower or entrepreneur",
+    ),
+    ("创新党建工作措施", "New party-building measure"),
+    ("发展新党员", "Recruit a new member"),
+    ("培养后备干部", "Train a reserve cadre"),
+    ("新农村示范点", "New countryside model village"),
+    ("扶贫开发重点村", "Key poverty-relief village"),
+    ("特困村", "Very poor village"),
+    ("无活动场所村", "Village without an activity room"),
+    ("受灾村", "Disaster-hit village"),
+    ("困难党员", "Member in difficulty"),
+    ("困难群众", "Resident in difficulty"),
+    ("有劳动能力", "Able to work"),
+    ("有发展潜力", "Has potential"),
+    ("缺乏劳动能力", "Unable to work"),
+    ("选定发展项目", "Project chosen"),
+    ("掌握实用技术", "Skill learned"),
+    ("帮扶支持", "Support given"),
+    ("收入核定", "Income assessed"),
+    (
+        "困难党员培养成致富能手",
+        "Member in difficulty → skilled earner",
+    ),
+    ("致富能手培养成党员", "Skilled earner → party member"),
+    ("确定培养对象", "Person chosen"),
+    ("培养中", "In training"),
+    ("培养成功", "Trained"),
+    // Roles.
+    ("联点领导", "Leader"),
+    ("支部书记", "Branch secretary"),
+    ("党员", "Party member"),
+    // Messages without a value.
+    (
+        "请先确定帮扶对象，再记帮扶",
+        "Set a household to help first, then record the help",
+    ),
+    (
+        "填写有误，请检查",
+        "Something is wrong in the form; please check",
+    ),
+    (
+        "名册中没有当前登录的用户，请联系县委组织部",
+        "You are not in the roster; please contact the county organisation department",
+    ),
+];
+
+/// Messages built around values: `{}` stands for a value, translated itself when it is
+/// one of `DATA`. The more specific pattern of two that could both match comes first.
+const PATTERNS: &[(&str, &str)] = &[
+    ("请填写{}（年-月-日）", "Enter the {} (year-month-day)"),
+    ("请填写{}", "Enter {}"),
+    ("请选择{}", "Choose {}"),
+    ("{}不能晚于今天", "{} cannot be after today"),
+    ("{}不能早于去年", "{} cannot be before last year"),
+    ("{}不能早于一年前", "{} cannot be more than a year ago"),
+    ("{}不能超过 {} 字", "{} cannot be longer than {} characters"),
+    (
+        "{}须为不小于 {} 的整数",
+        "{} must be a whole number of at least {}",
+    ),
+    (
+        "{}须为整数（不小于 {}）",
+        "{} must be a whole number (at least {})",
+    ),
+    ("{}不能超过 {}", "{} cannot be more than {}"),
+    ("年度须为 {}–{} 年", "The year must be {}–{}"),
+    ("{}不能记“{}”", "A {} cannot record \"{}\""),
+    ("{}年联系点", "Contact point {}"),
+    ("{}年帮扶对象", "Household {}"),
+    ("{}年结对", "Pairing {}"),
+    ("{}年度{}", "{} {}"),
+];
+
+/// `zh` (text from `shared`) in the current language.
+pub fn tr(zh: &str) -> String {
+    tr_in(lang(), zh)
+}
+
+fn tr_in(lang: Lang, zh: &str) -> String {
+    if lang == Lang::Zh {
+        return zh.to_string();
+    }
+    if let Some((_, en)) = DATA.iter().find(|(z, _)| *z == zh) {
+        return en.to_string();
+    }
+    PATTERNS
+        .iter()
+        .find_map(|(pattern, en)| {
+            let values = matches(pattern, zh)?;
+            let mut out = String::new();
+            let mut rest = *en;
+            for v in values {
+                let (head, tail) = rest.split_once("{}")?;
+                out.push_str(head);
+                out.push_str(&tr_in(lang, v));
+                rest = tail;
+            }
+            out.push_str(rest);
+            Some(out)
+        })
+        .unwrap_or_else(|| zh.to_string())
+}
+
+/// The values that fill the `{}` of `pattern` to make `s`, if it does.
+fn matches<'a>(pattern: &str, s: &'a str) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = pattern.split("{}").collect();
+    let mut rest = s.strip_prefix(parts[0])?;
+    let mut values = Vec::new();
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        let last = i == parts.len() - 1;
+        let at = if last {
+            rest.len()
+                .checked_sub(part.len())
+                .filter(|&at| rest.is_char_boundary(at) && &rest[at..] == *part)?
+        } else if part.is_empty() {
+            return None;
+        } else {
+            rest.find(part)?
+        };
+        if at == 0 {
+            return None;
+        }
+        values.push(&rest[..at]);
+        rest = &rest[at + part.len()..];
+    }
+    Some(values)
+}
 
 /// The string for `key` in the current language; the key itself if it is missing, so a
 /// gap shows up on screen and in tests instead of an empty label.
@@ -119,5 +442,113 @@ mod tests {
         assert_eq!(t("conflicts.title"), "需确认", "Chinese is the default");
         assert_eq!(field("note"), "情况记录");
         assert_eq!(field("mystery"), "mystery");
+    }
+
+    fn chinese_left(s: &str) -> bool {
+        s.chars().any(|c| {
+            matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
+        })
+    }
+
+    fn english(zh: &str) -> String {
+        let en = tr_in(Lang::En, zh);
+        assert!(!chinese_left(&en), "no English for {zh:?}: {en:?}");
+        en
+    }
+
+    /// Every label, hint, unit, kind and error a phone form can show, for every role, has
+    /// an English rendering — so a change of wording in `shared::forms` that the table
+    /// misses fails here instead of showing Chinese in the English app.
+    #[wasm_bindgen_test]
+    fn issue_5_every_form_text_has_english() {
+        use shared::forms::{self, FormContext, FormKind, Input};
+        use shared::model::Role;
+        use std::collections::BTreeMap;
+        let registry = shared::demo::registry(shared::demo::DemoSpec::SMALL);
+        let records = shared::domain::records::BranchRecords::default();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let long = "很".repeat(2000);
+        let bad: BTreeMap<String, String> = [
+            ("date", "2099-01-01"),
+            ("year", "1990"),
+            ("household_size", "0"),
+            ("baseline_income", "很多"),
+            ("income", "99999999999"),
+            ("note", long.as_str()),
+            ("detail", long.as_str()),
+            ("name", long.as_str()),
+            ("title", long.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut early = bad.clone();
+        early.insert("date".into(), "2020-01-01".into());
+        for role in [Role::Leader, Role::Member, Role::Secretary] {
+            let me = registry
+                .people
+                .values()
+                .find(|p| p.role == role)
+                .expect("a person of each role");
+            english(role.label());
+            let ctx = FormContext {
+                registry: &registry,
+                me,
+                records: &records,
+                today,
+                last_place: None,
+            };
+            for kind in FormKind::ALL {
+                english(kind.label());
+                english(kind.action());
+                let form = forms::form(*kind, &ctx);
+                if let Some(why) = &form.blocked {
+                    english(why);
+                }
+                for f in &form.fields {
+                    english(f.label);
+                    match &f.input {
+                        Input::Text { placeholder } | Input::LongText { placeholder } => {
+                            english(placeholder);
+                        }
+                        Input::Number { unit } => {
+                            english(unit);
+                        }
+                        // Places, branches and households are the county's own names.
+                        Input::Choice { choices, .. }
+                            if !matches!(f.name, "place" | "partner" | "target") =>
+                        {
+                            for c in choices {
+                                english(&c.label);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                for values in [BTreeMap::new(), bad.clone(), early.clone()] {
+                    let id = "x".to_string();
+                    if let Err(errors) = forms::submit(*kind, &values, &ctx, id, 0) {
+                        for e in errors {
+                            english(&e.message);
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            tr_in(Lang::En, "请填写培养对象姓名"),
+            "Enter Name of the person trained"
+        );
+        assert_eq!(tr_in(Lang::En, "2026年帮扶对象"), "Household 2026");
+        assert_eq!(
+            tr_in(Lang::Zh, "请选择方案"),
+            "请选择方案",
+            "Chinese stays as written"
+        );
+        assert_eq!(
+            tr_in(Lang::En, "茶园村"),
+            "茶园村",
+            "names are not translated"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod pages;
 mod repo;
 mod storage;
 mod sync;
+mod update;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -48,6 +48,8 @@ pub struct SyncState {
     pub storage_warning: RwSignal<Option<String>>,
     /// When the oldest entry waiting for the server was saved (ms).
     pub pending_since: RwSignal<Option<i64>>,
+    /// A new version of the app is in the phone's cache; the next start opens it.
+    pub new_version: RwSignal<bool>,
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     /// Consecutive failed sessions, and the earliest time the next automatic one may run.
@@ -77,6 +79,7 @@ impl SyncState {
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
             pending_since: RwSignal::new(None),
+            new_version: RwSignal::new(false),
             running: StoredValue::new(false),
             again: StoredValue::new(false),
             failures: StoredValue::new(0),
@@ -211,6 +214,11 @@ impl SyncState {
         self.revision.update(|r| *r += 1);
     }
 
+    /// Whether a sync session is under way (an update waits for it to end).
+    pub fn busy(&self) -> bool {
+        self.running.get_value()
+    }
+
     /// Starts a session now, or right after the one running.
     pub fn sync_now(&self) {
         if self.running.get_value() {
@@ -264,6 +272,7 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         RegisterError::Failed(m) => SyncError::Failed(m),
     })?;
     let mut problems = Vec::new();
+    let mut version = None;
     let mut reset = true;
     for round in 1..=MAX_ROUNDS {
         let Some(mut req) = repo::with(|r| r.next_request(docs, reset)) else {
@@ -275,7 +284,8 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
             round,
             of: MAX_ROUNDS,
         });
-        let resp = post(req.encode(), &login.token).await?;
+        let (resp, served) = post(req.encode(), &login.token).await?;
+        version = served.or(version);
         // Applying a large reply is the expensive part: give the page a frame to paint
         // and take taps before and after it, so entry never waits for sync.
         gloo_timers::future::sleep(Duration::ZERO).await;
@@ -285,10 +295,12 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         gloo_timers::future::sleep(Duration::ZERO).await;
     }
     repo::with(|r| r.settle(docs));
+    crate::update::seen(s, version);
     Ok(problems)
 }
 
-async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
+/// The server's reply, and the app version it serves (`x-app-version`).
+async fn post(body: Vec<u8>, token: &str) -> Result<(SyncResponse, Option<String>), SyncError> {
     let request = Request::post(SYNC_PATH)
         .header("Content-Type", SYNC_CONTENT_TYPE)
         .header("Authorization", &format!("Bearer {token}"))
@@ -303,8 +315,11 @@ async fn post(body: Vec<u8>, token: &str) -> Result<SyncResponse, SyncError> {
         }
         return Err(SyncError::Failed(reason));
     }
+    let version = resp.headers().get("x-app-version");
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;
-    SyncResponse::decode(&bytes).map_err(|e| SyncError::Failed(e.to_string()))
+    SyncResponse::decode(&bytes)
+        .map(|r| (r, version))
+        .map_err(|e| SyncError::Failed(e.to_string()))
 }
 
 /// What the phone tells the county office about itself with every sync (sync health).

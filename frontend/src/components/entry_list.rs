@@ -1,4 +1,6 @@
 use crate::clock;
+use crate::components::history::{map_of, History};
+use crate::i18n::{t, tr};
 use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
@@ -38,7 +40,8 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
                 if let Err(err) =
                     repo::with(|r| r.withdraw_entry(&branch, e.kind, &id, clock::now_secs()))
                 {
-                    sync.storage_warning.set(Some(format!("撤回失败：{err}")));
+                    sync.storage_warning
+                        .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
                 }
                 confirming.set(None);
                 sync.refresh();
@@ -49,33 +52,35 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
             let id = id.clone();
             move |_| confirming.set(Some(id.clone()))
         };
+        let history = view! { <History doc=branch.clone() map=map_of(e.kind).to_string() record=id.clone() /> };
         view! {
             <li class="entry" data-id=id data-kind=e.kind.slug()>
                 <div class="entry-head">
                     <span class="date">{clock::format_date(&e.date)}</span>
-                    <span class="tag">{e.kind.label()} " · " {e.tag}</span>
+                    <span class="tag">{tr(e.kind.label())} " · " {tr(&e.tag)}</span>
                 </div>
                 <div class="place">{e.title}</div>
-                <p class="note">{e.detail}</p>
+                <p class="note">{tr(&e.detail)}</p>
                 <div class="meta row">
-                    <span>"记录于 " {clock::format_ms(e.recorded_at)}</span>
+                    <span>{t("entries.recorded")} " " {clock::format_ms(e.recorded_at)}</span>
                     <Show when=asking.clone()
-                        fallback=move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>"撤回"</button> }>
+                        fallback=move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>{t("entries.withdraw")}</button> }>
                         <span class="confirm">
-                            "撤回后仍保留记录历史。"
-                            <button type="button" class="link confirm-withdraw" on:click=withdraw.clone()>"确认撤回"</button>
-                            <button type="button" class="link" on:click=move |_| confirming.set(None)>"取消"</button>
+                            {t("entries.withdraw_note")}
+                            <button type="button" class="link confirm-withdraw" on:click=withdraw.clone()>{t("entries.confirm_withdraw")}</button>
+                            <button type="button" class="link" on:click=move |_| confirming.set(None)>{t("entries.cancel")}</button>
                         </span>
                     </Show>
                 </div>
+                {history}
             </li>
         }
     };
     view! {
         <section class="card">
-            <h2>"我的记录"</h2>
+            <h2>{t("entries.title")}</h2>
             <Show when=move || !entries.with(Vec::is_empty)
-                fallback=|| view! { <p class="empty">"还没有记录"</p> }>
+                fallback=|| view! { <p class="empty">{t("entries.empty")}</p> }>
                 <ul id="my-entries">
                     {
                         let row = row.clone();
@@ -90,7 +95,7 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
                     (more > 0).then(|| view! {
                         <button type="button" id="more-entries" class="link"
                             on:click=move |_| shown.update(|n| *n += PAGE)>
-                            {format!("显示更早的记录（还有 {more} 条）")}
+                            {t("entries.more").replace("{}", &more.to_string())}
                         </button>
                     })
                 }}

@@ -1,4 +1,5 @@
 use crate::clock;
+use crate::i18n::t;
 use crate::repo;
 use crate::sync::SyncState;
 use chrono::Datelike;
@@ -20,9 +21,9 @@ pub fn MyFindings(me: String, branch: DocId, registry: Registry) -> impl IntoVie
     });
     view! {
         <section class="card findings" id="my-findings">
-            <h2>"还需要做的"</h2>
+            <h2>{t("findings.title")}</h2>
             <Show when=move || !findings.with(Vec::is_empty)
-                fallback=|| view! { <p class="empty done">"本年任务都已记录完成"</p> }>
+                fallback=|| view! { <p class="empty done">{t("findings.done")}</p> }>
                 <ul>
                     {move || findings.get().into_iter().map(|f| view! {
                         <li class="finding" data-rule=f.rule.code()>

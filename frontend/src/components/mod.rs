@@ -8,3 +8,4 @@ pub mod office_api;
 pub mod record_form;
 pub mod storage_meter;
 pub mod sync_bar;
+pub mod update_banner;

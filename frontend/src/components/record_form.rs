@@ -1,4 +1,5 @@
 use crate::clock;
+use crate::i18n::{t, tr};
 use crate::repo::{self, random_hex};
 use crate::sync::SyncState;
 use leptos::ev::SubmitEvent;
@@ -94,7 +95,7 @@ pub fn RecordForm(
                     }
                     Err(e) => errors.set(vec![FieldError {
                         field: "form",
-                        message: format!("保存失败：{e}"),
+                        message: format!("{}{e}", t("form.save_failed")),
                     }]),
                 },
                 Err(errs) => {
@@ -108,11 +109,7 @@ pub fn RecordForm(
     let error_for = move |name: &'static str| {
         move || {
             errors
-                .with(|es| {
-                    es.iter()
-                        .find(|e| e.field == name)
-                        .map(|e| e.message.clone())
-                })
+                .with(|es| es.iter().find(|e| e.field == name).map(|e| tr(&e.message)))
                 .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
         }
     };
@@ -139,12 +136,12 @@ pub fn RecordForm(
             }
             .into_any(),
             Input::Text { placeholder } => view! {
-                <input id=id type="text" placeholder=placeholder prop:value=value
+                <input id=id type="text" placeholder=tr(placeholder) prop:value=value
                     on:input=move |ev| set(event_target_value(&ev)) />
             }
             .into_any(),
             Input::LongText { placeholder } => view! {
-                <textarea id=id rows="3" placeholder=placeholder prop:value=value
+                <textarea id=id rows="3" placeholder=tr(placeholder) prop:value=value
                     on:input=move |ev| set(event_target_value(&ev))></textarea>
             }
             .into_any(),
@@ -152,7 +149,7 @@ pub fn RecordForm(
                 <div class="with-unit">
                     <input id=id type="text" inputmode="numeric" prop:value=value
                         on:input=move |ev| set(event_target_value(&ev)) />
-                    <span>{unit}</span>
+                    <span>{tr(unit)}</span>
                 </div>
             }
             .into_any(),
@@ -160,7 +157,7 @@ pub fn RecordForm(
                 let current = value();
                 let option = |c: &forms::Choice| {
                     let selected = c.value == current;
-                    view! { <option value=c.value.clone() selected=selected>{c.label.clone()}</option> }
+                    view! { <option value=c.value.clone() selected=selected>{tr(&c.label)}</option> }
                 };
                 let mut groups: Vec<(String, Vec<forms::Choice>)> = Vec::new();
                 for c in choices {
@@ -184,7 +181,7 @@ pub fn RecordForm(
                     .collect_view();
                 view! {
                     <select id=id on:change=move |ev| set(event_target_value(&ev))>
-                        {optional.then(|| view! { <option value="">"（无）"</option> })}
+                        {optional.then(|| view! { <option value="">{t("form.none")}</option> })}
                         {body}
                     </select>
                 }
@@ -199,7 +196,7 @@ pub fn RecordForm(
         };
         view! {
             <div class="field" hidden=move || !shown()>
-                <label for=label_for>{f.label}</label>
+                <label for=label_for>{tr(f.label)}</label>
                 {control}
                 {error_for(name)}
             </div>
@@ -208,10 +205,10 @@ pub fn RecordForm(
 
     view! {
         <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
-            <h2>{kind.action()}</h2>
+            <h2>{tr(kind.action())}</h2>
             {move || match form.get() {
                 forms::Form { blocked: Some(why), .. } => {
-                    view! { <p class="empty" id=format!("{slug}-blocked")>{why}</p> }.into_any()
+                    view! { <p class="empty" id=format!("{slug}-blocked")>{tr(&why)}</p> }.into_any()
                 }
                 f => {
                     // Choices that appeared since (a new household) get their default.
@@ -227,9 +224,9 @@ pub fn RecordForm(
                         {f.fields.into_iter().map(field_view).collect_view()}
                         {error_for("form")}
                         {error_for("author")}
-                        <button id=format!("{slug}-save") type="submit" class="primary">"保存"</button>
+                        <button id=format!("{slug}-save") type="submit" class="primary">{t("form.save")}</button>
                         <Show when=move || saved.get()>
-                            <p class="saved" role="status">"已保存在本机，联网后自动同步"</p>
+                            <p class="saved" role="status">{t("form.saved")}</p>
                         </Show>
                     }
                     .into_any()

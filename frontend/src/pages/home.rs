@@ -1,6 +1,7 @@
 use crate::components::{
     entry_list::EntryList, findings::MyFindings, record_form::RecordForm, sync_bar::SyncBar,
 };
+use crate::i18n::{t, tr};
 use crate::pages::login::LoginPage;
 use crate::sync::SyncState;
 use leptos::prelude::*;
@@ -14,8 +15,7 @@ pub fn HomePage() -> impl IntoView {
     let log_out = move |_| {
         if let Some(session) = sync.session.get_untracked() {
             let pending = sync.pending.get_untracked();
-            let warning =
-                format!("还有 {pending} 条记录未同步，需本人再次登录后才能同步。确定退出？");
+            let warning = t("home.logout_pending").replace("{}", &pending.to_string());
             if pending > 0 && !window().confirm_with_message(&warning).unwrap_or(false) {
                 return;
             }
@@ -40,7 +40,7 @@ pub fn HomePage() -> impl IntoView {
                     <section class="me">
                         <strong id="me-name">{session.account.name.clone()}</strong>
                         <span>{detail}</span>
-                        <button id="logout" type="button" class="link" on:click=log_out>"退出"</button>
+                        <button id="logout" type="button" class="link" on:click=log_out>{t("home.logout")}</button>
                     </section>
                 }
             }
@@ -48,26 +48,25 @@ pub fn HomePage() -> impl IntoView {
         if !session.is_field() {
             return view! {
                 {me_bar(session.role_label().to_string())}
-                <p class="empty">"您的账号查看全县汇总，不在手机上记录。"</p>
+                <p class="empty">{t("home.county_account")}</p>
             }
             .into_any();
         }
         let Some(registry) = sync.registry.get() else {
             return view! {
-                <p class="empty">"首次使用需要联网下载名册，联网后会自动下载。"</p>
+                <p class="empty">{t("home.first_use")}</p>
             }
             .into_any();
         };
         let Some(person) = registry.person(&session.account.id).cloned() else {
             return view! {
-                {me_bar(session.role_label().to_string())}
-                <p class="empty">"名册中还没有您的信息，请联系县委组织部。"</p>
+                {me_bar(tr(session.role_label()))}
+                <p class="empty">{t("home.not_in_roster")}</p>
             }
             .into_any();
         };
         let Ok(branch) = DocId::branch(person.branch.clone()) else {
-            return view! { <p class="empty">"名册中的支部编号有误，请联系县委组织部"</p> }
-                .into_any();
+            return view! { <p class="empty">{t("home.bad_branch")}</p> }.into_any();
         };
         let branch_name = registry
             .branches
@@ -92,9 +91,9 @@ pub fn HomePage() -> impl IntoView {
             }
         };
         view! {
-            {me_bar(format!("{} · {}", person.role.label(), branch_name))}
+            {me_bar(format!("{} · {}", tr(person.role.label()), branch_name))}
             <MyFindings me=person.id.clone() branch=branch.clone() registry=registry.clone() />
-            <nav class="form-tabs" aria-label="记录类别">
+            <nav class="form-tabs" aria-label=t("home.form_kinds")>
                 {kinds.iter().map(|k| {
                     let k = *k;
                     view! {
@@ -104,7 +103,7 @@ pub fn HomePage() -> impl IntoView {
                                 let _ = crate::storage::set("form", k.slug());
                                 chosen.set(Some(k));
                             }>
-                            {k.label()}
+                            {tr(k.label())}
                         </button>
                     }
                 }).collect_view()}

@@ -1,4 +1,5 @@
 use crate::auth;
+use crate::i18n::t;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,11 +18,11 @@ pub fn LoginPage() -> impl IntoView {
         let phone = phone.get_untracked().trim().to_string();
         let password = password.get_untracked();
         if phone.len() != 11 || !phone.bytes().all(|b| b.is_ascii_digit()) {
-            set_error.set(Some("请输入 11 位手机号".into()));
+            set_error.set(Some(t("login.bad_phone").into()));
             return;
         }
         if password.is_empty() {
-            set_error.set(Some("请输入密码".into()));
+            set_error.set(Some(t("login.no_password").into()));
             return;
         }
         set_busy.set(true);
@@ -36,20 +37,20 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <form class="card" id="login" on:submit=on_submit novalidate>
-            <h2>"登录"</h2>
-            <label for="login-phone">"手机号"</label>
+            <h2>{t("login.title")}</h2>
+            <label for="login-phone">{t("login.phone")}</label>
             <input id="login-phone" type="tel" inputmode="numeric" autocomplete="username"
                 maxlength="11" prop:value=phone
                 on:input=move |ev| set_phone.set(event_target_value(&ev)) />
-            <label for="login-password">"密码"</label>
+            <label for="login-password">{t("login.password")}</label>
             <input id="login-password" type="password" autocomplete="current-password"
                 prop:value=password
                 on:input=move |ev| set_password.set(event_target_value(&ev)) />
             {move || error.get().map(|m| view! { <p class="field-error" id="login-error" role="alert">{m}</p> })}
             <button id="login-ok" type="submit" class="primary" disabled=move || busy.get()>
-                {move || if busy.get() { "正在登录…" } else { "登录" }}
+                {move || if busy.get() { t("login.busy") } else { t("login.title") }}
             </button>
-            <p class="hint">"账号由县委组织部或所在党（工）委开设。首次登录需要联网，之后可离线使用。"</p>
+            <p class="hint">{t("login.hint")}</p>
         </form>
     }
 }

@@ -196,8 +196,10 @@ async fn issue_5_airplane_mode_cold_start_after_one_online_visit() {
     finish("issue_5_cold_start", result, keep.into_iter().collect()).await;
 }
 
-/// A new version of the app is deployed while a phone holds unsynced entries: the new
-/// service worker takes over, the old shell cache goes, and the entries stay and sync.
+/// A new version of the app is deployed while a phone holds unsynced entries. The page
+/// opens from the worker's cache (no request), the sync tells of the new version, the new
+/// service worker takes over and the old shell cache goes; 新版本可用 opens the new page,
+/// and the entries stay and sync.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_5_app_update_with_pending_entries_keeps_and_syncs_them() {
     let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
@@ -239,11 +241,33 @@ async fn issue_5_app_update_with_pending_entries_keeps_and_syncs_them() {
         for note in notes {
             wait_entry(a, note, LONG).await?;
         }
+        let page = "return document.head.innerHTML.includes('version 99');";
+        if a.execute(page, vec![]).await? != json!(false) {
+            return Err("the reload should open the cached (old) page, not fetch it".into());
+        }
+        a.wait_text("#update-ready", "the update offer", LONG, |t| {
+            t.contains("新版本可用")
+        })
+        .await?;
+        tap(a, "#update-ready").await?;
+        poll("the new page after 新版本可用", LONG, || async {
+            match a.execute(page, vec![]).await {
+                Ok(serde_json::Value::Bool(true)) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        })
+        .await?;
+        for note in notes {
+            wait_entry(a, note, LONG).await?;
+        }
         wait_synced(a, LONG).await?;
         for note in notes {
             if !server_has(&base, note).await? {
                 return Err(format!("{note:?} was not synced after the update"));
             }
+        }
+        if a.exists("#update-ready").await? {
+            return Err("the new version still offers an update".into());
         }
         Ok(())
     })
@@ -284,6 +308,102 @@ fn bump_version(dist: &Path) -> E2eResult {
         html.replacen("<head>", "<head><!-- version 99 -->", 1),
     )
     .context("writing index.html")
+}
+
+/// Every record in 我的记录, whatever its kind, shows who wrote what and when; and the
+/// phone pages switch to English and back, forms and their errors included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_5_history_on_every_record_and_english_as_second_language() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.url("");
+    const MEMBER: &str = "p1-2";
+    with_browsers("issue_5_history_en", &base, &["member"], async |browsers| {
+        let m = &browsers[0];
+        sign_in(m, MEMBER).await?;
+        let me = person_name(MEMBER);
+        field_visit(m, "历史：到点看了茶园").await?;
+        tap(m, "button#tab-target").await?;
+        m.fill("input#target-name", "历史户").await?;
+        m.fill("input#target-household_size", "4").await?;
+        m.fill("input#target-baseline_income", "3000").await?;
+        tap(m, "button#target-save").await?;
+        wait_entry(m, "历史户", SHORT).await?;
+        tap(m, "button#tab-help").await?;
+        m.fill("textarea#help-detail", "历史：送去猪苗").await?;
+        tap(m, "button#help-save").await?;
+        wait_entry(m, "历史：送去猪苗", SHORT).await?;
+
+        // Each kind's history: the person, the field in Chinese, the value as people know it.
+        let wants = [
+            ("visit", vec!["情况记录", "历史：到点看了茶园", "类别"]),
+            ("target", vec!["姓名", "历史户", "家庭人口", "劳动能力"]),
+            ("help", vec!["具体情况", "历史：送去猪苗", "帮扶对象", "帮扶支持"]),
+        ];
+        for (kind, want) in wants {
+            let row = format!("#my-entries li.entry[data-kind={kind}]");
+            tap(m, &format!("{row} details.history summary")).await?;
+            m.wait_text(&format!("{row} .history-lines"), "the history", SHORT, |t| {
+                t.contains(&me) && t.contains("改为") && want.iter().all(|w| t.contains(w))
+            })
+            .await?;
+        }
+        if m.texts("#my-entries li.entry").await?.len()
+            != m.texts("#my-entries li.entry details.history summary").await?.len()
+        {
+            return Err("an entry without its history".into());
+        }
+
+        // English, kept across a reload; forms, errors and entries follow.
+        tap(m, "button#lang-switch").await?;
+        m.wait_text("button#lang-switch", "the switch back", LONG, |t| t == "中文").await?;
+        m.reload().await?;
+        m.wait_text("nav.tabs", "English tabs", LONG, |t| t.contains("My records")).await?;
+        m.wait_text("#sync-status", "English status", LONG, |t| t.starts_with("Synced")).await?;
+        tap(m, "button#tab-target").await?;
+        m.wait_text("label[for=target-name]", "an English label", SHORT, |t| {
+            t == "Head of household"
+        })
+        .await?;
+        m.wait_text("button#target-save", "an English button", SHORT, |t| t == "Save").await?;
+        m.wait_text("button#tab-help", "an English tab", SHORT, |t| t == "Help").await?;
+        let kinds = m
+            .execute(
+                "return [...document.querySelectorAll('#target-labour option')].map((o) => o.textContent).join('|');",
+                vec![],
+            )
+            .await?;
+        if kinds != json!("Able to work|Has potential|Unable to work") {
+            return Err(format!("choices in English: {kinds}"));
+        }
+        m.fill("input#target-household_size", "0").await?;
+        tap(m, "button#target-save").await?;
+        m.wait_text("#target-form .field-error", "English errors", SHORT, |t| {
+            t.contains("Enter Head of household")
+        })
+        .await?;
+        let page = m.text("main").await?;
+        if page.contains("还没有记录") || !page.contains("My records") || !page.contains("Still to do")
+        {
+            return Err(format!("the home page is not in English: {page:.300}"));
+        }
+        tap(m, "#my-entries li.entry[data-kind=help] details.history summary").await?;
+        m.wait_text("#my-entries li.entry[data-kind=help] .history-lines", "English history", SHORT, |t| {
+            t.contains("Details set to") && t.contains("Support given")
+        })
+        .await?;
+
+        tap(m, "button#lang-switch").await?;
+        m.wait_text("button#lang-switch", "the switch to English", LONG, |t| t == "English").await?;
+        m.wait_text("label[for=target-name]", "the Chinese label", LONG, |t| t == "户主姓名").await?;
+        m.wait_text("nav.tabs", "Chinese tabs", SHORT, |t| t.contains("我的记录")).await?;
+        Ok(())
+    })
+    .await;
+    drop(server);
 }
 
 /// Two phones with no network at all: one exports, the other imports; the entries merge,

@@ -561,6 +561,34 @@ async fn check_served_assets(server: &Server, dist: &Path) -> E2eResult {
     }
     let html = String::from_utf8(body.to_vec()).context("index.html is not UTF-8")?;
 
+    // Issue 5: the version stamp a phone compares its cached page with, on the page and
+    // on the API; and a worker script the browser's update check may take from its cache.
+    let version = |resp: &reqwest::Response| {
+        resp.headers()
+            .get("x-app-version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let page = http.get(server.url("/")).send().await.context("GET /")?;
+    let api = http
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .context("GET /api/health")?;
+    if version(&page).is_none() || version(&page) != version(&api) {
+        return Err(format!(
+            "x-app-version: page {:?}, API {:?}",
+            version(&page),
+            version(&api)
+        ));
+    }
+    let (_, _, cc, _, _) = get("/sw.js", None).await?;
+    if cc.contains("immutable") || !(1..=86_400).contains(&max_age(&cc).unwrap_or(0)) {
+        return Err(format!(
+            "sw.js needs a max-age of at most a day, got {cc:?}"
+        ));
+    }
+
     let (status, ce, cc, _, _) = get("/", Some("br")).await?;
     if ce != "br" || !cc.contains("no-cache") {
         return Err(format!(
