@@ -31,6 +31,41 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (out, t.elapsed().as_secs_f64() * 1000.0)
 }
 
+/// Where a start's first view spends its time, step by step on one thread, over a sample
+/// of the stored branch documents (the server does these steps per document).
+fn breakdown(db: &std::path::Path) {
+    const SAMPLE: usize = 32;
+    let store = SqliteStore::open(db).expect("store");
+    let docs: Vec<String> = store
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.starts_with("branch/"))
+        .take(SAMPLE)
+        .collect();
+    let (mut read, mut load, mut cursor, mut hydrate) = (0.0, 0.0, 0.0, 0.0);
+    for d in &docs {
+        let (chunks, t) = time(|| store.load(d).unwrap());
+        read += t;
+        let (mut doc, t) = time(|| shared::automerge::AutoCommit::load(&chunks.concat()).unwrap());
+        load += t;
+        let (_, t) = time(|| doc.save_incremental());
+        cursor += t;
+        let (_, t) = time(|| shared::domain::docs::read_branch_records(&doc).unwrap());
+        hydrate += t;
+    }
+    let n = docs.len().max(1) as f64;
+    println!(
+        "first-view breakdown, per branch document (mean of {SAMPLE}, one thread): \
+         SQLite read {:.1} ms, Automerge load {:.1} ms, save cursor {:.1} ms, \
+         read records {:.1} ms\n",
+        read / n,
+        load / n,
+        cursor / n,
+        hydrate / n
+    );
+}
+
 fn main() {
     let spec = GenSpec::COUNTY;
     let gen = generate(spec);
@@ -54,6 +89,7 @@ fn main() {
         );
     }
     drop(gen);
+    breakdown(&dir.path().join("sanlian.sqlite3"));
     let rss_before = rss_mib();
     let state = AppState::open(Config {
         data_dir: Some(dir.path().to_path_buf()),
@@ -109,12 +145,12 @@ fn main() {
         view_for(&state, &cache, year, as_of).expect("view")
     };
 
-    let (c, t) = time(|| serde_json::to_vec(&view.committee("c1").unwrap()).unwrap());
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("c1", 0).unwrap()).unwrap());
     println!(
-        "| drill-down: committee c1 (320 branches) | {t:.1} ms | {} B |",
+        "| drill-down: committee c1 (320 branches), first page of branches | {t:.1} ms | {} B |",
         c.len()
     );
-    let (c, t) = time(|| serde_json::to_vec(&view.committee("t1").unwrap()).unwrap());
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("t1", 0).unwrap()).unwrap());
     println!(
         "| drill-down: township t1 (16 places) | {t:.1} ms | {} B |",
         c.len()
