@@ -55,6 +55,8 @@ pub struct View {
     off_track: HashSet<String>,
     /// Every branch document's listed records, by branch id.
     parts: Vec<Arc<Part>>,
+    /// How many of `parts` were carried over from the previous view.
+    reused: usize,
     /// Place → its own (village, community, enterprise) branch.
     place_branch: HashMap<String, String>,
     /// Branch → its people, in id order.
@@ -100,7 +102,11 @@ impl Part {
 
 /// Lists the documents that have no part in `previous`, spread over the cores (after a
 /// start every document is listed).
-fn parts(data: &CountyData, registry: &Arc<Registry>, previous: Option<&View>) -> Vec<Arc<Part>> {
+fn parts(
+    data: &CountyData,
+    registry: &Arc<Registry>,
+    previous: Option<&View>,
+) -> (Vec<Arc<Part>>, usize) {
     let old: HashMap<&str, &Arc<Part>> = previous
         .map(|v| v.parts.iter().map(|p| (p.branch.as_str(), p)).collect())
         .unwrap_or_default();
@@ -141,10 +147,11 @@ fn parts(data: &CountyData, registry: &Arc<Registry>, previous: Option<&View>) -
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
+    let reused = out.len() - made.len();
     for (i, p) in made {
         out[i] = Some(p);
     }
-    out.into_iter().flatten().collect()
+    (out.into_iter().flatten().collect(), reused)
 }
 
 /// Merges lists that are each newest first into one, newest first (ties: earlier list
@@ -285,7 +292,7 @@ impl View {
             }
         }
 
-        let parts = parts(&data, &registry, previous);
+        let (parts, reused) = parts(&data, &registry, previous);
         let place_branch = data
             .registry
             .branches
@@ -316,12 +323,18 @@ impl View {
             targets,
             off_track,
             parts,
+            reused,
             place_branch,
             branch_people,
             overview: OnceLock::new(),
             point_visits_by_month: point_by_month,
             help_visits_by_month: help_by_month,
         }
+    }
+
+    /// Branch documents whose listing was carried over from the previous view.
+    pub fn reused_listings(&self) -> usize {
+        self.reused
     }
 
     fn reg(&self) -> &Registry {
