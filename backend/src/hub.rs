@@ -505,24 +505,24 @@ impl Hub {
                 .collect();
         }
         let per_thread = branches.len().div_ceil(threads);
-        let parts: Vec<Result<Vec<(String, Arc<BranchRecords>)>, HubError>> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = branches
-                    .chunks(per_thread)
-                    .map(|chunk| {
-                        s.spawn(move || {
-                            chunk
-                                .iter()
-                                .map(|b| Ok((b.clone(), self.branch_records(b)?)))
-                                .collect()
-                        })
+        type Read = Result<Vec<(String, Arc<BranchRecords>)>, HubError>;
+        let parts: Vec<Read> = std::thread::scope(|s| {
+            let handles: Vec<_> = branches
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|b| Ok((b.clone(), self.branch_records(b)?)))
+                            .collect()
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
         let mut out = Vec::with_capacity(branches.len());
         for part in parts {
             out.extend(part?);

@@ -156,7 +156,7 @@ fn parts(
 
 /// Merges lists that are each newest first into one, newest first (ties: earlier list
 /// first, as one list sorted stably would), skipping `skip` and keeping at most `take`.
-fn merge<'a>(lists: Vec<Vec<&'a Indexed>>, skip: usize, take: usize) -> (usize, Vec<&'a Indexed>) {
+fn merge(lists: Vec<Vec<&Indexed>>, skip: usize, take: usize) -> (usize, Vec<&Indexed>) {
     let total = lists.iter().map(Vec::len).sum();
     let mut heap = BinaryHeap::new();
     for (l, list) in lists.iter().enumerate() {
