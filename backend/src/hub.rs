@@ -37,6 +37,10 @@ fn server_actor() -> ActorId {
 struct Entry {
     doc: AutoCommit,
     chunks: usize,
+    /// The heads of what is stored: the next chunk holds the changes after them. Kept here
+    /// rather than in `AutoCommit`'s save cursor, which only a save sets — and a save of a
+    /// just-loaded document re-encodes its whole history (a sixth of a start's time).
+    saved: Vec<ChangeHash>,
     peers: HashMap<String, sync::State>,
     /// The branch records as of the heads they were read at: hydrating a whole county
     /// takes seconds, so views re-read only documents that changed.
@@ -183,7 +187,12 @@ impl Hub {
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
         let entry = match self.load_checked(id, chunks) {
-            Ok((doc, records)) => Entry {
+            Ok((mut doc, records)) => Entry {
+                saved: if chunk_count > 0 {
+                    doc.get_heads()
+                } else {
+                    Vec::new()
+                },
                 doc,
                 chunks: chunk_count,
                 peers: HashMap::new(),
@@ -199,6 +208,7 @@ impl Hub {
                 Entry {
                     doc: new_document(id, server_actor()),
                     chunks: 0,
+                    saved: Vec::new(),
                     peers: HashMap::new(),
                     records: None,
                 }
@@ -254,15 +264,12 @@ impl Hub {
         if chunks.is_empty() {
             return Ok(new_document(id, server_actor()));
         }
-        let mut doc = AutoCommit::load(&chunks.concat())
+        let doc = AutoCommit::load(&chunks.concat())
             .map_err(|e| HubError::Corrupt {
                 doc: id.to_string(),
                 reason: e.to_string(),
             })?
             .with_actor(server_actor());
-        // `load` leaves the save cursor at the start; without this the next incremental
-        // save would store the whole history again.
-        let _ = doc.save_incremental();
         Ok(doc)
     }
 
@@ -278,6 +285,11 @@ impl Hub {
         let chunks = self.inner.store.load(&id.to_string())?;
         e.chunks = chunks.len();
         e.doc = self.load_doc(id, chunks)?;
+        e.saved = if e.chunks > 0 {
+            e.doc.get_heads()
+        } else {
+            Vec::new()
+        };
         e.peers.clear();
         Ok(())
     }
@@ -334,10 +346,11 @@ impl Hub {
     }
 
     fn persist(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
-        let chunk = e.doc.save_incremental();
+        let chunk = e.doc.save_after(&e.saved);
         if chunk.is_empty() {
             return Ok(());
         }
+        let heads = e.doc.get_heads();
         let key = id.to_string();
         let stored = if e.chunks >= COMPACT_AFTER_CHUNKS {
             let full = e.doc.save();
@@ -356,6 +369,7 @@ impl Hub {
             }
             return Err(err.into());
         }
+        e.saved = heads;
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
