@@ -75,6 +75,15 @@ pub struct Part {
     rows: Vec<Indexed>,
     /// Person id → indices into `rows` of what they authored.
     by_author: HashMap<String, Vec<usize>>,
+    /// The visits not withdrawn, their dates read once: every view counts them.
+    visits: Vec<DatedVisit>,
+}
+
+struct DatedVisit {
+    date: NaiveDate,
+    help: bool,
+    author: String,
+    place: String,
 }
 
 impl Part {
@@ -84,12 +93,26 @@ impl Part {
         for (i, r) in rows.iter().enumerate() {
             by_author.entry(r.author.id.clone()).or_default().push(i);
         }
+        let visits = records
+            .visits
+            .values()
+            .filter(|v| !v.withdrawn)
+            .filter_map(|v| {
+                Some(DatedVisit {
+                    date: NaiveDate::parse_from_str(&v.date, "%Y-%m-%d").ok()?,
+                    help: v.kind == VisitKind::Help,
+                    author: v.author.clone(),
+                    place: v.place.clone(),
+                })
+            })
+            .collect();
         Part {
             branch: branch.to_string(),
             records,
             registry,
             rows,
             by_author,
+            visits,
         }
     }
 
@@ -185,12 +208,6 @@ fn counts(date: &str, year: i32, as_of: NaiveDate) -> bool {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
 }
 
-fn month(date: &str) -> Option<usize> {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .ok()
-        .map(|d| d.month0() as usize)
-}
-
 pub fn named(id: &str, name: &str) -> Named {
     Named {
         id: id.to_string(),
@@ -270,16 +287,17 @@ impl View {
             }
         }
 
+        let (parts, reused) = parts(&data, &registry, previous);
         let mut point_visits: HashMap<String, usize> = HashMap::new();
         let mut place_visits: HashMap<String, usize> = HashMap::new();
         let mut point_by_month = vec![0; 12];
         let mut help_by_month = vec![0; 12];
-        for v in data.branches.values().flat_map(|b| b.visits.values()) {
-            if v.withdrawn || !counts(&v.date, year, as_of) {
+        for v in parts.iter().flat_map(|p| p.visits.iter()) {
+            if v.date.year() != year || v.date > as_of {
                 continue;
             }
-            let m = month(&v.date).unwrap_or(0);
-            if v.kind == VisitKind::Help {
+            let m = v.date.month0() as usize;
+            if v.help {
                 help_by_month[m] += 1;
                 continue;
             }
@@ -292,7 +310,6 @@ impl View {
             }
         }
 
-        let (parts, reused) = parts(&data, &registry, previous);
         let place_branch = data
             .registry
             .branches
