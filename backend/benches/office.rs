@@ -31,6 +31,41 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (out, t.elapsed().as_secs_f64() * 1000.0)
 }
 
+/// Where a start's first view spends its time, step by step on one thread, over a sample
+/// of the stored branch documents (the server does these steps per document).
+fn breakdown(db: &std::path::Path) {
+    const SAMPLE: usize = 32;
+    let store = SqliteStore::open(db).expect("store");
+    let docs: Vec<String> = store
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.starts_with("branch/"))
+        .take(SAMPLE)
+        .collect();
+    let (mut read, mut load, mut cursor, mut hydrate) = (0.0, 0.0, 0.0, 0.0);
+    for d in &docs {
+        let (chunks, t) = time(|| store.load(d).unwrap());
+        read += t;
+        let (mut doc, t) = time(|| shared::automerge::AutoCommit::load(&chunks.concat()).unwrap());
+        load += t;
+        let (_, t) = time(|| doc.save_incremental());
+        cursor += t;
+        let (_, t) = time(|| shared::domain::docs::read_branch_records(&doc).unwrap());
+        hydrate += t;
+    }
+    let n = docs.len().max(1) as f64;
+    println!(
+        "first-view breakdown, per branch document (mean of {SAMPLE}, one thread): \
+         SQLite read {:.1} ms, Automerge load {:.1} ms, read records {:.1} ms; \
+         setting the save cursor by a save, which the server no longer does, {:.1} ms\n",
+        read / n,
+        load / n,
+        hydrate / n,
+        cursor / n
+    );
+}
+
 fn main() {
     let spec = GenSpec::COUNTY;
     let gen = generate(spec);
@@ -54,6 +89,7 @@ fn main() {
         );
     }
     drop(gen);
+    breakdown(&dir.path().join("sanlian.sqlite3"));
     let rss_before = rss_mib();
     let state = AppState::open(Config {
         data_dir: Some(dir.path().to_path_buf()),
@@ -70,6 +106,14 @@ fn main() {
     // First request after start: every document is loaded and hydrated.
     let (view, first) = time(|| view_for(&state, &cache, year, as_of).expect("view"));
     println!("| first view after start (load + hydrate all documents, rules, indexes) | {first:.0} ms | |");
+    let (o, warm) = time(|| {
+        let v = view_for(&state, &cache, year, as_of).expect("view");
+        serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
+    });
+    println!(
+        "| overview, first on a view (figures computed) | {warm:.1} ms | {} B |",
+        o.len()
+    );
     let (o, warm) = time(|| {
         let v = view_for(&state, &cache, year, as_of).expect("view");
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
@@ -101,20 +145,80 @@ fn main() {
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
     });
     println!(
-        "| overview after a change (recompute: merge, rules, indexes) | {cold:.0} ms | {} B |",
+        "| overview after a change to the office's document | {cold:.0} ms | {} B |",
         o.len()
     );
+
+    // A phone syncs a visit into one branch document: that document is read again and
+    // listed again; the other 319 listings are reused.
+    let visit = shared::model::Visit {
+        id: "1230000000000-bench".into(),
+        author: "p1-1".into(),
+        date: "2008-12-30".into(),
+        place: "v1".into(),
+        kind: shared::model::VisitKind::Stability,
+        note: "年终回访".into(),
+        recorded_at: 1_230_000_000_000,
+        withdrawn: false,
+    };
+    let b1 = DocId::branch("b1").unwrap();
+    state
+        .hub()
+        .modify(&b1, |doc| shared::doc::put_visit(doc, &visit, 2))
+        .expect("a change");
+    let (o, cold) = time(|| {
+        let v = view_for(&state, &cache, year, as_of).expect("view");
+        serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
+    });
+    let v = view_for(&state, &cache, year, as_of).expect("view");
+    println!(
+        "| overview after one branch document changed ({} of {} listings reused) | {cold:.0} ms | {} B |",
+        v.reused_listings(),
+        v.data.branches.len(),
+        o.len()
+    );
+    // What that recompute is made of, each step again on its own.
+    state
+        .hub()
+        .modify(&b1, |doc| {
+            shared::doc::put_visit(
+                doc,
+                &shared::model::Visit {
+                    id: "1230000000001-bench".into(),
+                    ..visit.clone()
+                },
+                3,
+            )
+        })
+        .expect("a change");
+    let (data, gather) = time(|| state.hub().county_data().expect("county"));
+    let (_, rules) = time(|| shared::domain::rules::evaluate(&data, year, as_of));
+    let (v2, build) = time(|| {
+        backend::office::view::View::build(
+            data,
+            state.hub().shared_registry().unwrap(),
+            year,
+            as_of,
+            Some(&v),
+        )
+    });
+    let (_, figures) = time(|| v2.overview(stamp(&state)));
+    println!(
+        "| — of which: gather the county's records {gather:.0} ms; rules {rules:.0} ms; \
+         view (rules included) {build:.0} ms; overview figures {figures:.0} ms | | |"
+    );
+    drop((v, v2));
     let view = {
         drop(view);
         view_for(&state, &cache, year, as_of).expect("view")
     };
 
-    let (c, t) = time(|| serde_json::to_vec(&view.committee("c1").unwrap()).unwrap());
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("c1", 0).unwrap()).unwrap());
     println!(
-        "| drill-down: committee c1 (320 branches) | {t:.1} ms | {} B |",
+        "| drill-down: committee c1 (320 branches), first page of branches | {t:.1} ms | {} B |",
         c.len()
     );
-    let (c, t) = time(|| serde_json::to_vec(&view.committee("t1").unwrap()).unwrap());
+    let (c, t) = time(|| serde_json::to_vec(&view.committee("t1", 0).unwrap()).unwrap());
     println!(
         "| drill-down: township t1 (16 places) | {t:.1} ms | {} B |",
         c.len()

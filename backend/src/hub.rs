@@ -42,6 +42,10 @@ fn server_actor() -> ActorId {
 struct Entry {
     doc: AutoCommit,
     chunks: usize,
+    /// The heads of what is stored: the next chunk holds the changes after them. Kept here
+    /// rather than in `AutoCommit`'s save cursor, which only a save sets — and a save of a
+    /// just-loaded document re-encodes its whole history (a sixth of a start's time).
+    saved: Vec<ChangeHash>,
     peers: HashMap<String, sync::State>,
     /// The branch records as of the heads they were read at: hydrating a whole county
     /// takes seconds, so views re-read only documents that changed.
@@ -64,9 +68,54 @@ struct Inner {
     /// The registry as of the heads it was read at: every sync request's access check
     /// reads it, and hydrating a county's registry on each would dominate small syncs.
     registry: Mutex<Option<(Vec<ChangeHash>, Arc<Registry>)>>,
-    /// Device → (last sync, seconds since the epoch; what it reported). Sync health only,
-    /// so kept in memory: after a restart devices reappear at their next sync.
-    devices: Mutex<std::collections::BTreeMap<String, (i64, shared::office::DeviceReport)>>,
+    /// Device → (last sync, seconds since the epoch; what it reported), and what is not
+    /// yet stored. Stored in batches, not at every sync: a sync would otherwise pay a
+    /// second disk flush for a health line.
+    devices: Mutex<Devices>,
+}
+
+#[derive(Default)]
+struct Devices {
+    seen: std::collections::BTreeMap<String, (i64, shared::office::DeviceReport)>,
+    unstored: std::collections::BTreeSet<String>,
+    stored_at: i64,
+}
+
+/// Sync health reaches the disk at most this often (and when the server stops): a crash
+/// loses at most this much of it, and a silent device is counted in days.
+const DEVICES_STORED_EVERY_SECS: i64 = 60;
+
+impl Inner {
+    fn store_devices(&self, devices: &mut Devices, now_secs: i64) -> Result<(), StoreError> {
+        if devices.unstored.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<crate::store::DeviceSeen> = devices
+            .unstored
+            .iter()
+            .filter_map(|d| {
+                let (t, r) = devices.seen.get(d)?;
+                Some(crate::store::DeviceSeen {
+                    device: d.clone(),
+                    last_sync: *t,
+                    report: r.clone(),
+                })
+            })
+            .collect();
+        self.store.put_devices(&batch)?;
+        devices.unstored.clear();
+        devices.stored_at = now_secs;
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let mut devices = std::mem::take(&mut *lock(&self.devices));
+        if let Err(e) = self.store_devices(&mut devices, unix_now()) {
+            tracing::warn!(error = %e, "sync health not stored at shutdown");
+        }
+    }
 }
 
 fn unix_now() -> i64 {
@@ -91,6 +140,14 @@ pub enum HubError {
 
 impl Hub {
     pub fn new(store: Arc<dyn DocStore>) -> Result<Self, HubError> {
+        let devices = Devices {
+            seen: store
+                .devices()?
+                .into_iter()
+                .map(|d| (d.device, (d.last_sync, d.report)))
+                .collect(),
+            ..Default::default()
+        };
         let hub = Hub {
             inner: Arc::new(Inner {
                 store,
@@ -98,7 +155,7 @@ impl Hub {
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
                 registry: Mutex::new(None),
-                devices: Mutex::new(Default::default()),
+                devices: Mutex::new(devices),
             }),
         };
         hub.refresh_branches()?;
@@ -135,7 +192,12 @@ impl Hub {
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
         let entry = match self.load_checked(id, chunks) {
-            Ok((doc, records)) => Entry {
+            Ok((mut doc, records)) => Entry {
+                saved: if chunk_count > 0 {
+                    doc.get_heads()
+                } else {
+                    Vec::new()
+                },
                 doc,
                 chunks: chunk_count,
                 peers: HashMap::new(),
@@ -151,6 +213,7 @@ impl Hub {
                 Entry {
                     doc: new_document(id, server_actor()),
                     chunks: 0,
+                    saved: Vec::new(),
                     peers: HashMap::new(),
                     records: None,
                 }
@@ -210,15 +273,12 @@ impl Hub {
         if chunks.is_empty() {
             return Ok(new_document(id, server_actor()));
         }
-        let mut doc = AutoCommit::load(&chunks.concat())
+        let doc = AutoCommit::load(&chunks.concat())
             .map_err(|e| HubError::Corrupt {
                 doc: id.to_string(),
                 reason: e.to_string(),
             })?
             .with_actor(server_actor());
-        // `load` leaves the save cursor at the start; without this the next incremental
-        // save would store the whole history again.
-        let _ = doc.save_incremental();
         Ok(doc)
     }
 
@@ -234,6 +294,11 @@ impl Hub {
         let chunks = self.inner.store.load(&id.to_string())?;
         e.chunks = chunks.len();
         e.doc = self.load_doc(id, chunks)?;
+        e.saved = if e.chunks > 0 {
+            e.doc.get_heads()
+        } else {
+            Vec::new()
+        };
         e.peers.clear();
         Ok(())
     }
@@ -290,10 +355,11 @@ impl Hub {
     }
 
     fn persist(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
-        let chunk = e.doc.save_incremental();
+        let chunk = e.doc.save_after(&e.saved);
         if chunk.is_empty() {
             return Ok(());
         }
+        let heads = e.doc.get_heads();
         let key = id.to_string();
         let stored = if e.chunks >= COMPACT_AFTER_CHUNKS {
             let full = e.doc.save();
@@ -312,6 +378,7 @@ impl Hub {
             }
             return Err(err.into());
         }
+        e.saved = heads;
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
@@ -432,32 +499,66 @@ impl Hub {
             .collect();
         branches.sort();
         let stored: HashSet<String> = self.inner.store.list()?.into_iter().collect();
-        let mut out = Vec::new();
-        for b in branches {
+        branches.retain(|b| {
             let id = DocId::Branch(b.clone());
-            if !stored.contains(&id.to_string()) && !lock(&self.inner.docs).contains_key(&id) {
-                continue;
-            }
-            let entry = self.entry(&id)?;
-            let mut e = lock(&entry);
-            let heads = e.doc.get_heads();
-            let records = match &e.records {
-                Some((h, r)) if *h == heads => r.clone(),
-                _ => {
-                    let r =
-                        Arc::new(
-                            read_branch_records(&e.doc).map_err(|err| HubError::Corrupt {
-                                doc: id.to_string(),
-                                reason: err.to_string(),
-                            })?,
-                        );
-                    e.records = Some((heads, r.clone()));
-                    r
-                }
-            };
-            out.push((b, records));
+            stored.contains(&id.to_string()) || lock(&self.inner.docs).contains_key(&id)
+        });
+        // Loading and reading a document is CPU work independent of every other document:
+        // after a start, when all of them are read, it is spread over the cores.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(branches.len().max(1));
+        if threads <= 1 {
+            return branches
+                .into_iter()
+                .map(|b| Ok((b.clone(), self.branch_records(&b)?)))
+                .collect();
+        }
+        let per_thread = branches.len().div_ceil(threads);
+        type Read = Result<Vec<(String, Arc<BranchRecords>)>, HubError>;
+        let parts: Vec<Read> = std::thread::scope(|s| {
+            let handles: Vec<_> = branches
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|b| Ok((b.clone(), self.branch_records(b)?)))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let mut out = Vec::with_capacity(branches.len());
+        for part in parts {
+            out.extend(part?);
         }
         Ok(out)
+    }
+
+    /// One branch document's records, read again only if it changed since last read.
+    fn branch_records(&self, branch: &str) -> Result<Arc<BranchRecords>, HubError> {
+        let id = DocId::Branch(branch.to_string());
+        let entry = self.entry(&id)?;
+        let mut e = lock(&entry);
+        let heads = e.doc.get_heads();
+        if let Some((h, r)) = &e.records {
+            if *h == heads {
+                return Ok(r.clone());
+            }
+        }
+        let r = Arc::new(
+            read_branch_records(&e.doc).map_err(|err| HubError::Corrupt {
+                doc: id.to_string(),
+                reason: err.to_string(),
+            })?,
+        );
+        e.records = Some((heads, r.clone()));
+        Ok(r)
     }
 
     /// Every branch document's visits.
@@ -471,12 +572,8 @@ impl Hub {
 
     /// Everything the rules read: registry, every branch's records, the county office's.
     pub fn county_data(&self) -> Result<CountyData, HubError> {
-        let registry = self.registry()?;
-        let branches = self
-            .all_branch_records()?
-            .into_iter()
-            .map(|(b, r)| (b, (*r).clone()))
-            .collect();
+        let registry = (*self.shared_registry()?).clone();
+        let branches = self.all_branch_records()?.into_iter().collect();
         let office = {
             let entry = self.entry(&DocId::Office)?;
             let e = lock(&entry);
@@ -503,14 +600,28 @@ impl Hub {
     ) {
         let mut devices = lock(&self.inner.devices);
         let report = report
-            .or_else(|| devices.get(device).map(|(_, r)| r.clone()))
+            .or_else(|| devices.seen.get(device).map(|(_, r)| r.clone()))
             .unwrap_or_default();
-        devices.insert(device.to_string(), (now_secs, report));
+        devices.seen.insert(device.to_string(), (now_secs, report));
+        devices.unstored.insert(device.to_string());
+        if now_secs - devices.stored_at >= DEVICES_STORED_EVERY_SECS {
+            // Health is not worth failing a sync for: it is kept in memory and retried.
+            if let Err(e) = self.inner.store_devices(&mut devices, now_secs) {
+                tracing::warn!(error = %e, "sync health not stored");
+            }
+        }
     }
 
-    /// Every device heard from since the server started: last sync and last report.
+    /// Stores what devices said since the last batch (at shutdown).
+    pub fn store_devices(&self) -> Result<(), HubError> {
+        let mut devices = lock(&self.inner.devices);
+        Ok(self.inner.store_devices(&mut devices, unix_now())?)
+    }
+
+    /// Every device heard from: last sync and last report (kept across restarts).
     pub fn devices(&self) -> Vec<(String, i64, shared::office::DeviceReport)> {
         lock(&self.inner.devices)
+            .seen
             .iter()
             .map(|(d, (t, r))| (d.clone(), *t, r.clone()))
             .collect()

@@ -337,13 +337,12 @@ async fn sync(
         .rate
         .check(&req.device)
         .map_err(AppError::RateLimited)?;
-    state
-        .hub
-        .note_device(&req.device, req.report.clone(), now_secs());
     let hub = state.hub.clone();
     let auth = state.auth.clone();
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
     let resp = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        // Sync health; now and then this writes a batch of it to the store.
+        hub.note_device(&req.device, req.report.clone(), now_secs());
         if limits::changes_in(&req) > limits::MAX_CHANGES_PER_REQUEST {
             return Err(AppError::TooManyChanges(limits::MAX_CHANGES_PER_REQUEST));
         }

@@ -127,10 +127,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.data_dir.display()
     );
     // The peer address feeds the per-address login limit.
+    let hub = state.hub().clone();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // What devices said since the last batch; requests still finishing may hold the hub.
+    hub.store_devices()?;
     Ok(())
 }
 

@@ -38,6 +38,23 @@ pub trait DocStore: Send + Sync + 'static {
     fn quarantine(&self, doc: &str, reason: &str, at_secs: i64) -> Result<(), StoreError>;
     /// What has been quarantined, oldest first.
     fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError>;
+    /// Upserts what devices last said at their sync (county sync health), all in one write.
+    /// A store that keeps no health forgets it: devices reappear at their next sync.
+    fn put_devices(&self, _devices: &[DeviceSeen]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Every device's last sync and report, as last put.
+    fn devices(&self) -> Result<Vec<DeviceSeen>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A device's last sync (seconds since the epoch) and what it reported then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSeen {
+    pub device: String,
+    pub last_sync: i64,
+    pub report: shared::office::DeviceReport,
 }
 
 /// A document moved aside because it could not be loaded.
@@ -55,6 +72,7 @@ pub struct Quarantined {
 pub struct MemStore(
     Mutex<BTreeMap<String, Vec<Vec<u8>>>>,
     Mutex<Vec<Quarantined>>,
+    Mutex<BTreeMap<String, DeviceSeen>>,
 );
 
 impl DocStore for MemStore {
@@ -94,6 +112,16 @@ impl DocStore for MemStore {
     fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
         Ok(self.1.lock().unwrap().clone())
     }
+    fn put_devices(&self, devices: &[DeviceSeen]) -> Result<(), StoreError> {
+        let mut all = self.2.lock().unwrap();
+        for d in devices {
+            all.insert(d.device.clone(), d.clone());
+        }
+        Ok(())
+    }
+    fn devices(&self) -> Result<Vec<DeviceSeen>, StoreError> {
+        Ok(self.2.lock().unwrap().values().cloned().collect())
+    }
 }
 
 /// SQLite in WAL mode with `synchronous=FULL`: a committed append survives power loss.
@@ -121,6 +149,14 @@ impl SqliteStore {
                  reason TEXT NOT NULL,
                  at     INTEGER NOT NULL,
                  data   BLOB NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS devices (
+                 device      TEXT PRIMARY KEY,
+                 last_sync   INTEGER NOT NULL,
+                 app_version TEXT NOT NULL,
+                 user        TEXT,
+                 pending     INTEGER NOT NULL,
+                 oldest_ms   INTEGER
              );",
         )?;
         Ok(SqliteStore(Mutex::new(conn)))
@@ -198,6 +234,53 @@ impl DocStore for SqliteStore {
                 reason: r.get(1)?,
                 at: r.get(2)?,
                 bytes: r.get::<_, i64>(3)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn put_devices(&self, devices: &[DeviceSeen]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO devices (device, last_sync, app_version, user, pending, oldest_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(device) DO UPDATE SET last_sync = excluded.last_sync,
+                     app_version = excluded.app_version, user = excluded.user,
+                     pending = excluded.pending, oldest_ms = excluded.oldest_ms",
+            )?;
+            for d in devices {
+                let r = &d.report;
+                stmt.execute(params![
+                    d.device,
+                    d.last_sync,
+                    r.app_version,
+                    r.user,
+                    r.pending,
+                    r.oldest_pending_ms
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceSeen>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT device, last_sync, app_version, user, pending, oldest_ms FROM devices",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeviceSeen {
+                device: r.get(0)?,
+                last_sync: r.get(1)?,
+                report: shared::office::DeviceReport {
+                    app_version: r.get(2)?,
+                    user: r.get(3)?,
+                    pending: r.get(4)?,
+                    oldest_pending_ms: r.get(5)?,
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -121,7 +121,13 @@ pub struct CommitteeDetail {
     pub kind: String,
     pub totals: Totals,
     pub places: Vec<PlaceRow>,
+    /// One page of its 机关/事业 branches (the county offices' working committee has
+    /// hundreds), in id order.
     pub branches: Vec<BranchRow>,
+    /// All its branches, of which `branches` is page `page` (from 0) of `per_page`.
+    pub branch_total: usize,
+    pub page: usize,
+    pub per_page: usize,
     /// About the committee itself (filings).
     pub findings: Vec<Finding>,
 }

@@ -206,7 +206,7 @@ pub fn registration(view: &View, scope: &Scope, stamp: Stamp) -> Form {
         rows.push(row);
     };
     for b in r.writing_branches().filter(|b| scope.includes(view, &b.id)) {
-        let recs = view.data.branches.get(&b.id).unwrap_or(&empty);
+        let recs = view.data.branches.get(&b.id).map_or(&empty, |r| &**r);
         let in_year = |d: &str| d.starts_with(&format!("{}-", view.year));
         // 领导联点
         for p in r

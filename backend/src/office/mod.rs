@@ -4,7 +4,8 @@
 //! so access control can gate the whole office in one place.
 //!
 //! Views are computed from the merged county once per hub generation (and year / as-of
-//! day) and kept; the browser receives summaries and one page of records at a time.
+//! day) and kept; a new view reuses the old one's per-document listings of documents that
+//! did not change. The browser receives summaries and one page of records at a time.
 
 pub mod forms;
 pub mod view;
@@ -65,8 +66,17 @@ pub fn view_for(
             return Ok(v.clone());
         }
     }
+    // The registry first: documents are then listed with names at least as new as it.
+    let registry = state.hub().shared_registry()?;
     let data = state.hub().county_data()?;
-    let v = Arc::new(View::build(data, year, as_of));
+    let previous = slot.as_ref().map(|(_, _, _, v)| v.clone());
+    let v = Arc::new(View::build(
+        data,
+        registry,
+        year,
+        as_of,
+        previous.as_deref(),
+    ));
     *slot = Some((generation, year, as_of, v.clone()));
     Ok(v)
 }
@@ -127,9 +137,10 @@ async fn committee(
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
+    let page = q.page.unwrap_or(0);
     let out = blocking(move || {
         view_for(&state, &cache, year, as_of)?
-            .committee(&id)
+            .committee(&id, page)
             .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{id}")))
     })
     .await?;

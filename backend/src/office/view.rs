@@ -2,13 +2,20 @@
 //! and the rules' findings: the overview, the drill-downs, search and the assessment.
 //! Every figure is derived from the findings, so what the overview counts is exactly what
 //! the rules report.
+//!
+//! What costs most — listing every record with its names for search and drill-downs — is
+//! kept per branch document ([`Part`]) and carried over from the previous view while the
+//! document (and the registry naming it) is unchanged: after a sync only the documents it
+//! touched are listed again; the county-wide rules are re-run over the shared records.
 
 use chrono::{Datelike, NaiveDate};
 use shared::domain::records::*;
 use shared::domain::rules::{evaluate, growth_percent, Finding, RuleCode, MIN_VISITS};
 use shared::model::{Registry, Role, VisitKind};
 use shared::office::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 /// Records per page in drill-downs and search.
 pub const PER_PAGE: usize = 50;
@@ -46,22 +53,159 @@ pub struct View {
     targets: BTreeMap<String, Vec<(String, HelpTarget)>>,
     /// Households failing a household rule.
     off_track: HashSet<String>,
-    /// Every loggable record, newest first.
-    records: Vec<Indexed>,
-    /// Person id → indices into `records` of what they authored.
-    by_author: HashMap<String, Vec<usize>>,
+    /// Every branch document's listed records, by branch id.
+    parts: Vec<Arc<Part>>,
+    /// How many of `parts` were carried over from the previous view.
+    reused: usize,
+    /// Place → its own (village, community, enterprise) branch.
+    place_branch: HashMap<String, String>,
+    /// Branch → its people, in id order.
+    branch_people: HashMap<String, Vec<String>>,
+    /// The overview is the same for every request on this view but its stamp.
+    overview: OnceLock<Overview>,
     pub point_visits_by_month: Vec<usize>,
     pub help_visits_by_month: Vec<usize>,
 }
 
-fn counts(date: &str, year: i32, as_of: NaiveDate) -> bool {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
+/// One branch document's records as listed rows, newest first, named from `registry`.
+pub struct Part {
+    branch: String,
+    records: Arc<BranchRecords>,
+    registry: Arc<Registry>,
+    rows: Vec<Indexed>,
+    /// Person id → indices into `rows` of what they authored.
+    by_author: HashMap<String, Vec<usize>>,
+    /// The visits not withdrawn, their dates read once: every view counts them.
+    visits: Vec<DatedVisit>,
 }
 
-fn month(date: &str) -> Option<usize> {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .ok()
-        .map(|d| d.month0() as usize)
+struct DatedVisit {
+    date: NaiveDate,
+    help: bool,
+    author: String,
+    place: String,
+}
+
+impl Part {
+    fn new(branch: &str, records: Arc<BranchRecords>, registry: Arc<Registry>) -> Part {
+        let rows = flatten(&registry, branch, &records);
+        let mut by_author: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            by_author.entry(r.author.id.clone()).or_default().push(i);
+        }
+        let visits = records
+            .visits
+            .values()
+            .filter(|v| !v.withdrawn)
+            .filter_map(|v| {
+                Some(DatedVisit {
+                    date: NaiveDate::parse_from_str(&v.date, "%Y-%m-%d").ok()?,
+                    help: v.kind == VisitKind::Help,
+                    author: v.author.clone(),
+                    place: v.place.clone(),
+                })
+            })
+            .collect();
+        Part {
+            branch: branch.to_string(),
+            records,
+            registry,
+            rows,
+            by_author,
+            visits,
+        }
+    }
+
+    fn is_for(&self, branch: &str, records: &Arc<BranchRecords>, registry: &Arc<Registry>) -> bool {
+        self.branch == branch
+            && Arc::ptr_eq(&self.records, records)
+            && Arc::ptr_eq(&self.registry, registry)
+    }
+}
+
+/// Lists the documents that have no part in `previous`, spread over the cores (after a
+/// start every document is listed).
+fn parts(
+    data: &CountyData,
+    registry: &Arc<Registry>,
+    previous: Option<&View>,
+) -> (Vec<Arc<Part>>, usize) {
+    let old: HashMap<&str, &Arc<Part>> = previous
+        .map(|v| v.parts.iter().map(|p| (p.branch.as_str(), p)).collect())
+        .unwrap_or_default();
+    let mut out: Vec<Option<Arc<Part>>> = Vec::with_capacity(data.branches.len());
+    let mut todo = Vec::new();
+    for (i, (b, recs)) in data.branches.iter().enumerate() {
+        match old.get(b.as_str()) {
+            Some(p) if p.is_for(b, recs, registry) => out.push(Some(Arc::clone(p))),
+            _ => {
+                out.push(None);
+                todo.push((i, b.as_str(), recs));
+            }
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len().max(1));
+    let per_thread = todo.len().div_ceil(threads).max(1);
+    let made: Vec<(usize, Arc<Part>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = todo
+            .chunks(per_thread)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(i, b, recs)| {
+                            (
+                                *i,
+                                Arc::new(Part::new(b, Arc::clone(recs), registry.clone())),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let reused = out.len() - made.len();
+    for (i, p) in made {
+        out[i] = Some(p);
+    }
+    (out.into_iter().flatten().collect(), reused)
+}
+
+/// Merges lists that are each newest first into one, newest first (ties: earlier list
+/// first, as one list sorted stably would), skipping `skip` and keeping at most `take`.
+fn merge(lists: Vec<Vec<&Indexed>>, skip: usize, take: usize) -> (usize, Vec<&Indexed>) {
+    let total = lists.iter().map(Vec::len).sum();
+    let mut heap = BinaryHeap::new();
+    for (l, list) in lists.iter().enumerate() {
+        if let Some(r) = list.first() {
+            heap.push((r.row.date.as_str(), r.row.id.as_str(), Reverse(l), 0usize));
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = 0;
+    while let Some((_, _, Reverse(l), i)) = heap.pop() {
+        if seen >= skip {
+            if out.len() >= take {
+                break;
+            }
+            out.push(lists[l][i]);
+        }
+        seen += 1;
+        if let Some(r) = lists[l].get(i + 1) {
+            heap.push((r.row.date.as_str(), r.row.id.as_str(), Reverse(l), i + 1));
+        }
+    }
+    (total, out)
+}
+
+fn counts(date: &str, year: i32, as_of: NaiveDate) -> bool {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
 }
 
 pub fn named(id: &str, name: &str) -> Named {
@@ -72,7 +216,15 @@ pub fn named(id: &str, name: &str) -> Named {
 }
 
 impl View {
-    pub fn build(data: CountyData, year: i32, as_of: NaiveDate) -> View {
+    /// The view of `data` (whose registry is `registry`), reusing what `previous` listed
+    /// of documents that have not changed since.
+    pub fn build(
+        data: CountyData,
+        registry: Arc<Registry>,
+        year: i32,
+        as_of: NaiveDate,
+        previous: Option<&View>,
+    ) -> View {
         let findings = evaluate(&data, year, as_of);
         let mut concerns: HashMap<String, Vec<usize>> = HashMap::new();
         let mut about: HashMap<String, Vec<usize>> = HashMap::new();
@@ -135,16 +287,17 @@ impl View {
             }
         }
 
+        let (parts, reused) = parts(&data, &registry, previous);
         let mut point_visits: HashMap<String, usize> = HashMap::new();
         let mut place_visits: HashMap<String, usize> = HashMap::new();
         let mut point_by_month = vec![0; 12];
         let mut help_by_month = vec![0; 12];
-        for v in data.branches.values().flat_map(|b| b.visits.values()) {
-            if v.withdrawn || !counts(&v.date, year, as_of) {
+        for v in parts.iter().flat_map(|p| p.visits.iter()) {
+            if v.date.year() != year || v.date > as_of {
                 continue;
             }
-            let m = month(&v.date).unwrap_or(0);
-            if v.kind == VisitKind::Help {
+            let m = v.date.month0() as usize;
+            if v.help {
                 help_by_month[m] += 1;
                 continue;
             }
@@ -157,10 +310,18 @@ impl View {
             }
         }
 
-        let records = flatten(&data);
-        let mut by_author: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in records.iter().enumerate() {
-            by_author.entry(r.author.id.clone()).or_default().push(i);
+        let place_branch = data
+            .registry
+            .branches
+            .values()
+            .filter_map(|b| Some((b.place.clone()?, b.id.clone())))
+            .collect();
+        let mut branch_people: HashMap<String, Vec<String>> = HashMap::new();
+        for p in data.registry.people.values() {
+            branch_people
+                .entry(p.branch.clone())
+                .or_default()
+                .push(p.id.clone());
         }
 
         View {
@@ -178,11 +339,19 @@ impl View {
             place_visits,
             targets,
             off_track,
-            records,
-            by_author,
+            parts,
+            reused,
+            place_branch,
+            branch_people,
+            overview: OnceLock::new(),
             point_visits_by_month: point_by_month,
             help_visits_by_month: help_by_month,
         }
+    }
+
+    /// Branch documents whose listing was carried over from the previous view.
+    pub fn reused_listings(&self) -> usize {
+        self.reused
     }
 
     fn reg(&self) -> &Registry {
@@ -264,13 +433,8 @@ impl View {
             t.without_pair += usize::from(no_pair);
             t.covered += usize::from(!no_point && !no_pair);
             t.point_repeats += self.count_about(p, RuleCode::PointRepeated);
-            if let Some(vb) = self
-                .reg()
-                .branches
-                .values()
-                .find(|b| b.place.as_deref() == Some(p))
-            {
-                t.pair_repeats += self.count_about(&vb.id, RuleCode::PairRepeated);
+            if let Some(vb) = self.place_branch.get(p) {
+                t.pair_repeats += self.count_about(vb, RuleCode::PairRepeated);
             }
         }
         let branch_set: HashSet<&str> = branches.collect();
@@ -281,12 +445,7 @@ impl View {
             t.branches_plans_ok += usize::from(plans == 0);
             t.branches_deeds_ok += usize::from(deeds == 0);
         }
-        for p in self
-            .reg()
-            .people
-            .values()
-            .filter(|p| branch_set.contains(p.branch.as_str()))
-        {
+        for p in branch_set.iter().flat_map(|b| self.people_of(b)) {
             if p.role == Role::Leader {
                 t.leaders += 1;
                 t.leaders_visits_ok += usize::from(!self.has(&p.id, RuleCode::LeaderVisits));
@@ -354,7 +513,22 @@ impl View {
             .collect()
     }
 
+    /// The overview, computed once per view; only the stamp is of the request.
     pub fn overview(&self, stamp: Stamp) -> Overview {
+        let mut o = self
+            .overview
+            .get_or_init(|| self.compute_overview())
+            .clone();
+        o.stamp = stamp;
+        o
+    }
+
+    fn compute_overview(&self) -> Overview {
+        let stamp = Stamp {
+            data_as_of: String::new(),
+            unsynced: 0,
+            devices: 0,
+        };
         let r = self.reg();
         let mut totals = self.totals(
             r.places.keys().map(String::as_str),
@@ -436,7 +610,8 @@ impl View {
             .collect()
     }
 
-    pub fn committee(&self, id: &str) -> Option<CommitteeDetail> {
+    /// A committee's places and one page of its branches.
+    pub fn committee(&self, id: &str, page: usize) -> Option<CommitteeDetail> {
         let r = self.reg();
         let c = r.committees.get(id)?;
         let places = r
@@ -465,10 +640,12 @@ impl View {
                 visits: self.place_visits.get(&p.id).copied().unwrap_or(0),
             })
             .collect();
-        let branches = r
-            .writing_branches()
-            .filter(|b| b.committee == id)
-            .map(|b| self.branch_row(&b.id))
+        let branch_total = self.committee_branches(id).count();
+        let branches = self
+            .committee_branches(id)
+            .skip(page.saturating_mul(PER_PAGE))
+            .take(PER_PAGE)
+            .map(|b| self.branch_row(b))
             .collect();
         Some(CommitteeDetail {
             id: c.id.clone(),
@@ -477,6 +654,9 @@ impl View {
             totals: self.totals(self.committee_places(id), self.committee_branches(id)),
             places,
             branches,
+            branch_total,
+            page,
+            per_page: PER_PAGE,
             findings: self.findings_about(id),
         })
     }
@@ -491,11 +671,12 @@ impl View {
             .collect()
     }
 
-    fn people_of<'a>(&'a self, branch: &'a str) -> impl Iterator<Item = &'a shared::model::Person> {
-        self.reg()
-            .people
-            .values()
-            .filter(move |p| p.branch == branch)
+    fn people_of<'a>(&'a self, branch: &str) -> impl Iterator<Item = &'a shared::model::Person> {
+        self.branch_people
+            .get(branch)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.reg().people.get(id))
     }
 
     fn branch_row(&self, id: &str) -> BranchRow {
@@ -540,7 +721,7 @@ impl View {
         let r = self.reg();
         let b = r.branches.get(id)?;
         let empty = BranchRecords::default();
-        let recs = self.data.branches.get(id).unwrap_or(&empty);
+        let recs = self.data.branches.get(id).map_or(&empty, |r| &**r);
         let mut plans: Vec<PlanRow> = recs
             .plans
             .values()
@@ -619,7 +800,7 @@ impl View {
 
     fn target_row(&self, branch: &str, t: &HelpTarget) -> TargetRow {
         let empty = BranchRecords::default();
-        let recs = self.data.branches.get(branch).unwrap_or(&empty);
+        let recs = self.data.branches.get(branch).map_or(&empty, |r| &**r);
         let help: Vec<&HelpRecord> = recs
             .help
             .values()
@@ -671,7 +852,8 @@ impl View {
         }
         findings.sort();
         findings.dedup();
-        let idx = self.by_author.get(id).map_or(&[][..], Vec::as_slice);
+        let start = page.saturating_mul(PER_PAGE);
+        let (total, rows) = merge(self.authored(id), start, PER_PAGE);
         Some(PersonDetail {
             id: id.to_string(),
             name: p.name.clone(),
@@ -681,26 +863,29 @@ impl View {
             points: self.person_points(id),
             targets,
             findings,
-            records: self.page(idx.iter().map(|i| &self.records[*i].row), page),
+            records: RecordPage {
+                total,
+                page,
+                per_page: PER_PAGE,
+                records: rows.into_iter().map(|r| r.row.clone()).collect(),
+            },
         })
     }
 
-    fn page<'a>(&self, rows: impl Iterator<Item = &'a RecordRow>, page: usize) -> RecordPage {
-        let mut total = 0;
-        let mut out = Vec::new();
-        let start = page.saturating_mul(PER_PAGE);
-        for r in rows {
-            if total >= start && out.len() < PER_PAGE {
-                out.push(r.clone());
-            }
-            total += 1;
-        }
-        RecordPage {
-            total,
-            page,
-            per_page: PER_PAGE,
-            records: out,
-        }
+    /// Per document, newest first: what the person authored there.
+    fn authored(&self, person: &str) -> Vec<Vec<&Indexed>> {
+        self.parts
+            .iter()
+            .filter_map(|p| {
+                Some(
+                    p.by_author
+                        .get(person)?
+                        .iter()
+                        .map(|i| &p.rows[*i])
+                        .collect(),
+                )
+            })
+            .collect()
     }
 
     /// Records matching every given filter, newest first, one page.
@@ -715,7 +900,9 @@ impl View {
                 .map(|t| t.place.as_str())
                 .collect()
         });
-        let rows = self.records.iter().filter(|row| {
+        let from = f.from.map(|d| d.to_string());
+        let to = f.to.map(|d| d.to_string());
+        let keep = |row: &&Indexed| {
             let place = row.place_id.as_str();
             let place_rec = r.places.get(place);
             f.township
@@ -732,18 +919,28 @@ impl View {
                 && tagged
                     .as_ref()
                     .is_none_or(|set| set.contains(place) || row.tie_in == f.tag)
-                && f.from
-                    .is_none_or(|d| row.row.date.as_str() >= d.to_string().as_str())
-                && f.to
-                    .is_none_or(|d| row.row.date.as_str() <= d.to_string().as_str())
+                && from.as_deref().is_none_or(|d| row.row.date.as_str() >= d)
+                && to.as_deref().is_none_or(|d| row.row.date.as_str() <= d)
                 && f.text.as_deref().is_none_or(|q| {
                     row.row.note.contains(q)
                         || row.row.place.contains(q)
                         || row.row.author.name.contains(q)
                         || row.row.kind.contains(q)
                 })
-        });
-        self.page(rows.map(|x| &x.row), page)
+        };
+        let lists = self
+            .parts
+            .iter()
+            .filter(|p| f.branch.as_deref().is_none_or(|b| p.branch == b))
+            .map(|p| p.rows.iter().filter(keep).collect())
+            .collect();
+        let (total, rows) = merge(lists, page.saturating_mul(PER_PAGE), PER_PAGE);
+        RecordPage {
+            total,
+            page,
+            per_page: PER_PAGE,
+            records: rows.into_iter().map(|r| r.row.clone()).collect(),
+        }
     }
 
     /// The year's outcomes for a committee's leaders, branches and members.
@@ -870,11 +1067,10 @@ impl View {
 
     /// Newest-first records of a person, all of them (forms, not pages).
     pub fn records_of(&self, person: &str) -> impl Iterator<Item = &RecordRow> {
-        self.by_author
-            .get(person)
+        merge(self.authored(person), 0, usize::MAX)
+            .1
             .into_iter()
-            .flatten()
-            .map(|i| &self.records[*i].row)
+            .map(|r| &r.row)
     }
 }
 
@@ -905,16 +1101,10 @@ impl std::ops::Deref for Indexed {
     }
 }
 
-fn flatten(data: &CountyData) -> Vec<Indexed> {
-    let r = &data.registry;
+fn flatten(r: &Registry, bid: &str, b: &BranchRecords) -> Vec<Indexed> {
     let mut out = Vec::new();
-    for (bid, b) in &data.branches {
-        let branch = named(
-            bid,
-            r.branches
-                .get(bid)
-                .map_or(bid.as_str(), |x| x.name.as_str()),
-        );
+    {
+        let branch = named(bid, r.branches.get(bid).map_or(bid, |x| x.name.as_str()));
         let mut push = |id: &str,
                         record: &str,
                         date: &str,

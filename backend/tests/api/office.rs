@@ -26,7 +26,11 @@ const YEAR_2008: &str = "year=2008&as_of=2008-12-31";
 /// The generated small county, written into documents the way phones and the office
 /// write them, stored, and opened by the server as `main` opens it.
 fn generated_server(dir: &std::path::Path) -> (AppState, Generated) {
-    let gen = generate(GenSpec::SMALL);
+    generated_server_of(dir, GenSpec::SMALL)
+}
+
+fn generated_server_of(dir: &std::path::Path, spec: GenSpec) -> (AppState, Generated) {
+    let gen = generate(spec);
     let mut docs =
         write_county(&gen.data, ActorId::from([3u8; 16]), 1_214_800_000).expect("county writes");
     let store = SqliteStore::open(&dir.join("sanlian.sqlite3")).expect("store opens");
@@ -169,9 +173,10 @@ async fn issue_6_drill_down_goes_committee_branch_person_record() {
         assert_eq!(p.partners.is_empty(), k.uncovered_by_pair.contains(&p.id));
     }
 
-    // The working committee lists every office branch.
+    // The working committee lists every office branch (one page: the small county has few).
     let c1: CommitteeDetail =
         get_json(&server, &format!("/api/office/committees/c1?{YEAR_2008}")).await;
+    assert_eq!((c1.page, c1.branch_total), (0, c1.branches.len()));
     let branches: Vec<&str> = c1.branches.iter().map(|b| b.id.as_str()).collect();
     let expected: Vec<&str> = gen
         .data
@@ -545,13 +550,14 @@ async fn issue_6_an_inspection_is_validated_recorded_and_clears_the_quarter() {
         .any(|i| i.inspectors == "县委组织部组织股"));
 }
 
-#[tokio::test]
-async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (state, _gen) = generated_server(dir.path());
-    let server = Server::in_process(&state);
-
-    let mut phone = SyncClient::new("phone-health");
+/// A phone of b1's secretary syncs one help visit to the registry and b1, reporting `report`.
+async fn sync_with_report(
+    server: &Server,
+    state: &AppState,
+    device: &str,
+    report: DeviceReport,
+) -> Visit {
+    let mut phone = SyncClient::new(device);
     let actor = ActorId::from([9u8; 16]);
     phone.insert(
         DocId::Registry,
@@ -576,12 +582,7 @@ async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
         withdrawn: false,
     };
     put_visit(phone.doc(&b1).unwrap(), &visit, 1).unwrap();
-    phone.report = Some(DeviceReport {
-        app_version: "0.1.0-test".into(),
-        user: Some("p1-2".into()),
-        pending: 4,
-        oldest_pending_ms: Some(0),
-    });
+    phone.report = Some(report);
     let ids = [DocId::Registry, b1];
     let mut reset = true;
     while let Some(req) = phone.next_request(&ids, reset) {
@@ -597,6 +598,22 @@ async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         phone.apply(SyncResponse::decode(&reply.body).unwrap());
     }
+    visit
+}
+
+#[tokio::test]
+async fn issue_6_sync_health_lists_what_phones_report_and_forms_stamp_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+
+    let report = DeviceReport {
+        app_version: "0.1.0-test".into(),
+        user: Some("p1-2".into()),
+        pending: 4,
+        oldest_pending_ms: Some(0),
+    };
+    let visit = sync_with_report(&server, &state, "phone-health", report).await;
 
     let h: SyncHealth = get_json(&server, "/api/office/sync-health?silent_days=3").await;
     let d = h
@@ -762,4 +779,193 @@ async fn issue_6_assessment_lists_outcomes_per_leader_branch_and_member() {
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.text().contains("请选择党委"), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn issue_6_sync_health_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let first = DeviceReport {
+        app_version: "0.1.0-old".into(),
+        user: Some("p1-2".into()),
+        pending: 4,
+        oldest_pending_ms: Some(0),
+    };
+    sync_with_report(&server, &state, "phone-a", first).await;
+    // A second sync right after: health is stored in batches, this one not yet on disk.
+    let second = DeviceReport {
+        app_version: "0.2.0-new".into(),
+        user: Some("p1-2".into()),
+        pending: 1,
+        oldest_pending_ms: Some(1_214_000_000_000),
+    };
+    sync_with_report(&server, &state, "phone-b", second.clone()).await;
+    let before: SyncHealth = get_json(&server, "/api/office/sync-health").await;
+    assert_eq!(before.devices.len(), 2, "{before:?}");
+
+    drop(server);
+    drop(state);
+    let state = AppState::open(Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        assets_dir: None,
+        demo: false,
+    })
+    .unwrap();
+    let server = Server::in_process(&state);
+    let after: SyncHealth = get_json(&server, "/api/office/sync-health").await;
+    assert_eq!(
+        after.devices, before.devices,
+        "the devices, their last sync and reports are as before the restart"
+    );
+    let b = after
+        .devices
+        .iter()
+        .find(|d| d.device == "phone-b")
+        .expect("the last device is listed");
+    assert_eq!((b.app_version.as_str(), b.pending), ("0.2.0-new", 1));
+    assert_eq!(after.unsynced, 5);
+
+    // A device that syncs again after the restart keeps one line, with its new report.
+    sync_with_report(&server, &state, "phone-a", second).await;
+    let again: SyncHealth = get_json(&server, "/api/office/sync-health").await;
+    assert_eq!(again.devices.len(), 2);
+    assert_eq!(again.unsynced, 2);
+}
+
+#[tokio::test]
+async fn issue_6_committee_branches_come_a_page_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = GenSpec {
+        demo: shared::demo::DemoSpec {
+            townships: 1,
+            places_per_township: 4,
+            office_branches: 60,
+            members_per_branch: 1,
+        },
+        help_visits: (1, 1),
+        ..GenSpec::SMALL
+    };
+    let (state, gen) = generated_server_of(dir.path(), spec);
+    let server = Server::in_process(&state);
+    let expected: Vec<String> = gen
+        .data
+        .registry
+        .writing_branches()
+        .filter(|b| b.committee == "c1")
+        .map(|b| b.id.clone())
+        .collect();
+    assert!(expected.len() > 50, "{} branches", expected.len());
+
+    let mut seen = Vec::new();
+    for page in 0.. {
+        let c: CommitteeDetail = get_json(
+            &server,
+            &format!("/api/office/committees/c1?{YEAR_2008}&page={page}"),
+        )
+        .await;
+        assert_eq!((c.page, c.branch_total), (page, expected.len()));
+        assert!(c.branches.len() <= c.per_page);
+        if c.branches.is_empty() {
+            break;
+        }
+        seen.extend(c.branches.into_iter().map(|b| b.id));
+    }
+    assert_eq!(
+        seen, expected,
+        "every branch once, in order, over the pages"
+    );
+
+    let reply = server
+        .request(
+            Method::GET,
+            &format!("/api/office/committees/c1?{YEAR_2008}&page=x"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn issue_6_the_view_after_a_change_equals_one_computed_afresh() {
+    use backend::office::{view::Filter, view_for, OfficeCache};
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let (year, as_of) = (
+        gen_year(),
+        chrono::NaiveDate::from_ymd_opt(2008, 12, 31).unwrap(),
+    );
+    let cache = OfficeCache::default();
+    let before = view_for(&state, &cache, year, as_of).unwrap();
+
+    // One branch document changes: a visit by one of b2's people.
+    let author = gen
+        .data
+        .registry
+        .people
+        .values()
+        .find(|p| p.branch == "b2")
+        .expect("b2 has people")
+        .id
+        .clone();
+    let visit = Visit {
+        id: "1215000000000-zz".into(),
+        author: author.clone(),
+        date: "2008-12-30".into(),
+        place: "v1".into(),
+        kind: VisitKind::Help,
+        note: "年终走访回访".into(),
+        recorded_at: 1_215_000_000_000,
+        withdrawn: false,
+    };
+    let b2 = DocId::branch("b2").unwrap();
+    state
+        .hub()
+        .modify(&b2, |doc| put_visit(doc, &visit, 2))
+        .unwrap();
+
+    let after = view_for(&state, &cache, year, as_of).unwrap();
+    let fresh = view_for(&state, &OfficeCache::default(), year, as_of).unwrap();
+    let listed = gen.data.branches.len();
+    assert_eq!(
+        after.reused_listings(),
+        listed - 1,
+        "only the changed document is listed again"
+    );
+    assert_eq!(fresh.reused_listings(), 0);
+    assert_eq!(before.reused_listings(), 0);
+
+    let stamp = || backend::office::stamp(&state);
+    assert_eq!(after.overview(stamp()), fresh.overview(stamp()));
+    let all = Filter::default();
+    let newest = after.search(&all, 0);
+    assert_eq!(newest, fresh.search(&all, 0));
+    assert_eq!(newest.records[0].id, visit.id, "newest first");
+    assert_eq!(newest.total, before.search(&all, 0).total + 1);
+    let last = newest.total / newest.per_page;
+    assert_eq!(after.search(&all, last), fresh.search(&all, last));
+    let text = Filter {
+        text: Some("回访".into()),
+        ..Default::default()
+    };
+    assert_eq!(after.search(&text, 0), fresh.search(&text, 0));
+    assert!(after
+        .search(&text, 0)
+        .records
+        .iter()
+        .any(|r| r.id == visit.id));
+    for person in [author.as_str(), "p1-1", "p1-2"] {
+        assert_eq!(after.person(person, 0), fresh.person(person, 0), "{person}");
+        let a: Vec<_> = after.records_of(person).cloned().collect();
+        let f: Vec<_> = fresh.records_of(person).cloned().collect();
+        assert_eq!(a, f, "{person}");
+    }
+    for c in gen.data.registry.committees.keys() {
+        assert_eq!(after.committee(c, 0), fresh.committee(c, 0), "{c}");
+    }
+}
+
+fn gen_year() -> i32 {
+    GenSpec::SMALL.year
 }

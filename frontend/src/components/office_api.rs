@@ -20,6 +20,62 @@ pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
         .map_err(|e| format!("服务器回复无法读取：{e}"))
 }
 
+/// Fetches a file with the login and hands it to the browser's downloads: a plain link
+/// would go without the `Authorization` header and be refused. Returns the file name and
+/// its size.
+pub async fn download(url: String) -> Result<(String, usize), String> {
+    let resp = Request::get(&url)
+        .header("Authorization", &crate::auth::bearer())
+        .send()
+        .await
+        .map_err(|_| "无法连接服务器，下载需要联网".to_string())?;
+    if !resp.ok() {
+        return Err(crate::auth::error_text(&resp).await);
+    }
+    let name = resp
+        .headers()
+        .get("content-disposition")
+        .and_then(|d| file_name(&d))
+        .unwrap_or_else(|| "三联共建.xlsx".to_string());
+    let kind = resp.headers().get("content-type").unwrap_or_default();
+    let bytes = resp.binary().await.map_err(|e| format!("下载中断：{e}"))?;
+    save(&bytes, &name, &kind).map_err(|_| "浏览器无法保存文件".to_string())?;
+    Ok((name, bytes.len()))
+}
+
+/// `filename*=UTF-8''…` of a Content-Disposition (the Chinese name), else `filename="…"`.
+fn file_name(disposition: &str) -> Option<String> {
+    let mut plain = None;
+    for part in disposition.split(';').map(str::trim) {
+        if let Some(v) = part.strip_prefix("filename*=UTF-8''") {
+            if let Ok(s) = js_sys::decode_uri_component(v) {
+                return Some(s.into());
+            }
+        } else if let Some(v) = part.strip_prefix("filename=") {
+            plain = Some(v.trim_matches('"').to_string());
+        }
+    }
+    plain
+}
+
+fn save(bytes: &[u8], name: &str, kind: &str) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(kind);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
 /// Percent-encodes a query value (ids are plain, search text is not).
 pub fn enc(s: &str) -> String {
     js_sys::encode_uri_component(s).into()

@@ -1,4 +1,5 @@
-//! A committee: coverage of its places and its 机关/事业 branches (drill-down level 1).
+//! A committee: coverage of its places and its 机关/事业 branches, a page of branches at
+//! a time (drill-down level 1).
 
 use crate::components::office_api::{fetch_json, loaded, period, ratio};
 use leptos::prelude::*;
@@ -17,23 +18,29 @@ pub fn period_link(path: String, period: &str) -> String {
 pub fn OfficeCommitteePage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
+    let page = RwSignal::new(0usize);
     let detail = LocalResource::new(move || {
         let id = params.read().get("id").unwrap_or_default();
-        fetch_json::<CommitteeDetail>(format!("/api/office/committees/{id}?{}", period.get()))
+        let p = period.get();
+        let sep = if p.is_empty() { "" } else { "&" };
+        fetch_json::<CommitteeDetail>(format!(
+            "/api/office/committees/{id}?page={}{sep}{p}",
+            page.get()
+        ))
     });
     view! {
         <section class="card office" id="office-committee">
             <p><a href=move || period_link("/office".into(), &period.get())>"← 信息库"</a></p>
             {loaded(detail, move |c| {
                 let p = period.get_untracked();
-                view! { <CommitteeBody c=c period=p /> }
+                view! { <CommitteeBody c=c period=p page=page /> }
             })}
         </section>
     }
 }
 
 #[component]
-fn CommitteeBody(c: CommitteeDetail, period: String) -> impl IntoView {
+fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> impl IntoView {
     let t = c.totals.clone();
     let places = c
         .places
@@ -76,7 +83,9 @@ fn CommitteeBody(c: CommitteeDetail, period: String) -> impl IntoView {
         .map(|f| view! { <li class="finding"><span class="tag">{f.rule.label()}</span>" "{f.message.clone()}</li> })
         .collect_view();
     let has_places = !c.places.is_empty();
-    let has_branches = !c.branches.is_empty();
+    let has_branches = c.branch_total > 0;
+    let pages = c.branch_total.div_ceil(c.per_page.max(1));
+    let at = c.page;
     view! {
         <h2>{c.name.clone()}</h2>
         <p class="meta">{c.kind.clone()}</p>
@@ -91,11 +100,18 @@ fn CommitteeBody(c: CommitteeDetail, period: String) -> impl IntoView {
             </table></div>
         })}
         {has_branches.then(|| view! {
-            <h3>"机关、事业支部"</h3>
+            <h3>{format!("机关、事业支部（共 {} 个）", c.branch_total)}</h3>
             <div class="scroll"><table class="office-table" id="committee-branches">
                 <thead><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
                 <tbody>{branches}</tbody>
             </table></div>
+            {(pages > 1).then(|| view! {
+                <div class="pager" id="committee-pager">
+                    <button type="button" disabled=at == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
+                    <span>{format!("第 {} / {} 页", at + 1, pages)}</span>
+                    <button type="button" disabled=at + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
+                </div>
+            })}
         })}
     }
 }

@@ -3,7 +3,7 @@
 //! Everything here is a server-side summary (≤ 50 KB for the whole county).
 
 use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
-use crate::components::office_api::{enc, fetch_json, loaded, period, ratio};
+use crate::components::office_api::{download, enc, fetch_json, loaded, period, ratio};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::office::{CommitteeRow, Overview, SyncHealth};
@@ -122,6 +122,18 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
     let fl = form_link.clone();
     let fl2 = form_link.clone();
     let fl3 = form_link.clone();
+    let fl4 = form_link.clone();
+    let fl5 = form_link.clone();
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let fetch_file = move |ev: leptos::ev::MouseEvent, url: String| {
+        ev.prevent_default();
+        status.set(Some(Ok("正在生成并下载…".into())));
+        leptos::task::spawn_local(async move {
+            status.set(Some(download(url).await.map(|(name, size)| {
+                format!("已下载 {name}（{} KB）", size.div_ceil(1024))
+            })));
+        });
+    };
     view! {
         <p class="stamp" id="office-stamp">{o.stamp.line()}</p>
         <p>{format!("{} · {} 年 · 截至 {}", o.county, o.year, o.as_of)}</p>
@@ -179,11 +191,17 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         <ul class="forms">
             <li>"活动花名册："
                 <a id="roster-print" href=move || fl("roster", false)>"打印版"</a>" · "
-                <a id="roster-xlsx" href=move || fl2("roster", true) download>"下载 xlsx"</a></li>
+                <a id="roster-xlsx" href=move || fl2("roster", true)
+                    on:click=move |ev| fetch_file(ev, form_link("roster", true))>"下载 xlsx"</a></li>
             <li>"活动登记表："
                 <a id="registration-print" href=move || fl3("registration", false)>"打印版"</a>" · "
-                <a href=move || form_link("registration", true) download>"下载 xlsx"</a></li>
+                <a id="registration-xlsx" href=move || fl4("registration", true)
+                    on:click=move |ev| fetch_file(ev, fl5("registration", true))>"下载 xlsx"</a></li>
         </ul>
+        {move || status.get().map(|s| match s {
+            Ok(t) => view! { <p id="form-download" class="stamp" role="status">{t}</p> }.into_any(),
+            Err(e) => view! { <p id="form-download" class="warning" role="alert">{e}</p> }.into_any(),
+        })}
     }
 }
 

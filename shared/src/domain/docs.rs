@@ -284,7 +284,7 @@ impl CountyDocs {
             branches: self
                 .branches
                 .iter()
-                .map(|(id, d)| Ok((id.clone(), read_branch_records(d)?)))
+                .map(|(id, d)| Ok((id.clone(), read_branch_records(d)?.into())))
                 .collect::<Result<_, DocError>>()?,
             office: read_office(&self.office)?,
         })

@@ -1383,7 +1383,7 @@ pub fn generate(spec: GenSpec) -> Generated {
     Generated {
         data: CountyData {
             registry,
-            branches: g.recs,
+            branches: g.recs.into_iter().map(|(b, r)| (b, r.into())).collect(),
             office: g.office,
         },
         key,

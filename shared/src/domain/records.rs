@@ -429,8 +429,9 @@ pub struct CommitteeRecords {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountyData {
     pub registry: Registry,
-    /// Branch id → its document's records.
-    pub branches: BTreeMap<String, BranchRecords>,
+    /// Branch id → its document's records. Shared, so the server's merged views reuse the
+    /// records it already read per document instead of copying the county on every change.
+    pub branches: BTreeMap<String, std::sync::Arc<BranchRecords>>,
     pub office: OfficeRecords,
 }
 

@@ -230,7 +230,7 @@ fn targets(data: &CountyData, year: i32) -> impl Iterator<Item = (&BranchRecords
         b.targets
             .values()
             .filter(move |t| !t.withdrawn && t.year == year)
-            .map(move |t| (b, t))
+            .map(move |t| (&**b, t))
     })
 }
 
@@ -521,7 +521,7 @@ pub fn branch_plans(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
     let empty = BranchRecords::default();
     let mut out = Vec::new();
     for b in r.writing_branches() {
-        let recs = data.branches.get(&b.id).unwrap_or(&empty);
+        let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
         for kind in PlanKind::ALL {
             let of_kind: Vec<&Plan> = recs
                 .plans
@@ -556,7 +556,7 @@ pub fn branch_deeds(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findi
     let empty = BranchRecords::default();
     let mut out = Vec::new();
     for b in r.writing_branches() {
-        let recs = data.branches.get(&b.id).unwrap_or(&empty);
+        let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
         let done: BTreeSet<DeedKind> = recs
             .deeds
             .values()
@@ -848,7 +848,7 @@ pub fn for_person(
         return Vec::new();
     };
     let mut branches = BTreeMap::new();
-    branches.insert(person.branch.clone(), records.clone());
+    branches.insert(person.branch.clone(), records.clone().into());
     let data = CountyData {
         registry: registry.clone(),
         branches,

@@ -226,7 +226,7 @@ fn clean() -> CountyData {
     }
     CountyData {
         registry,
-        branches: [("b1".to_string(), b)].into(),
+        branches: [("b1".to_string(), b.into())].into(),
         office,
     }
 }
@@ -353,7 +353,7 @@ fn inspection(id: &str, kind: InspectionKind, date: &str) -> Inspection {
 }
 
 fn b1(d: &mut CountyData) -> &mut BranchRecords {
-    d.branches.get_mut("b1").unwrap()
+    std::sync::Arc::make_mut(d.branches.get_mut("b1").unwrap())
 }
 
 fn add_person(d: &mut CountyData, id: &str, name: &str, role: Role) {
@@ -480,7 +480,7 @@ fn a_place_branch_paired_twice_and_a_household_helped_twice_are_repeats() {
     );
     recs.targets
         .insert("t9".into(), target("t9", "p2-1", "王某某", 1000));
-    d.branches.insert("b2".into(), recs);
+    d.branches.insert("b2".into(), recs.into());
     let f = of(&d, RuleCode::PairRepeated, year_end());
     assert_eq!(f, [(s("vb1"), vec![s("b1"), s("b2")], 2, f[0].3.clone())]);
     let f = of(&d, RuleCode::TargetRepeated, year_end());
@@ -488,9 +488,7 @@ fn a_place_branch_paired_twice_and_a_household_helped_twice_are_repeats() {
     assert_eq!(f[0].0, "v1:王某某");
     assert_eq!(f[0].1, [s("p1-1"), s("p2-1")]);
     // A different head of household in the same village is not a repeat.
-    d.branches
-        .get_mut("b2")
-        .unwrap()
+    std::sync::Arc::make_mut(d.branches.get_mut("b2").unwrap())
         .targets
         .get_mut("t9")
         .unwrap()

@@ -1,5 +1,6 @@
 //! Issue 6 in the browser: the county office opens the merged database on the generated
-//! county, drills down from a committee to a person's record, and prints the roster.
+//! county, downloads the roster as .xlsx, drills down from a committee to a person's
+//! record, and prints the roster.
 
 use super::with_browsers;
 use backend::store::{DocStore, SqliteStore};
@@ -103,6 +104,37 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
             let expected = format!("{}/{}", r.places.len() - uncovered.len(), r.places.len());
             if coverage != expected {
                 return Err(format!("coverage shows {coverage}, expected {expected}"));
+            }
+
+            // The county's roster as .xlsx: fetched with the login (a bare link would be
+            // refused) and handed to the browser's downloads as a spreadsheet file.
+            b.execute(
+                "window.__files = []; const make = URL.createObjectURL;\
+                 URL.createObjectURL = function (blob) {\
+                   window.__files.push([blob.size, blob.type]); return make.call(URL, blob); };",
+                vec![],
+            )
+            .await?;
+            tap(b, "#roster-xlsx").await?;
+            b.wait_text("#form-download", "the download's outcome", LONG, |t| {
+                t.starts_with("已下载") || !t.starts_with("正在")
+            })
+            .await?;
+            let said = b.text("#form-download").await?;
+            if !(said.starts_with("已下载") && said.contains("花名册") && said.contains(".xlsx"))
+            {
+                return Err(format!("the download says {said:?}"));
+            }
+            let files = b.execute("return window.__files", vec![]).await?;
+            let ok = files.as_array().is_some_and(|f| {
+                f.len() == 1
+                    && f[0][0].as_u64().is_some_and(|n| n > 2_000)
+                    && f[0][1]
+                        .as_str()
+                        .is_some_and(|t| t.contains("spreadsheetml"))
+            });
+            if !ok {
+                return Err(format!("files handed to the browser: {files}"));
             }
 
             // Drill down: committee → branch → person → record.
