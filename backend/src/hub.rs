@@ -29,6 +29,17 @@ pub trait SyncGuard {
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
 
+/// Documents held in memory at once. A branch document of the full county takes ≈ 1 MB
+/// in memory with its records; past this many the least recently used idle ones are
+/// dropped (what is in memory is always what is on disk, so nothing is lost) and loaded
+/// again at their next use.
+pub const DEFAULT_MAX_OPEN_DOCS: usize = 64;
+
+/// Sync states kept per document. Each device syncing a document has one; past this many
+/// the least recently used is dropped, which costs that device one more round trip in its
+/// next session (it then starts from what both sides surely share, as after a restart).
+const MAX_PEERS_PER_DOC: usize = 512;
+
 /// The server's own actor: it only writes genesis-based documents it creates and the registry.
 fn server_actor() -> ActorId {
     ActorId::from(*b"sanlian-server\0\0")
@@ -37,7 +48,11 @@ fn server_actor() -> ActorId {
 struct Entry {
     doc: AutoCommit,
     chunks: usize,
-    peers: HashMap<String, sync::State>,
+    /// The heads of what is on disk: the next chunk holds the changes after them.
+    saved: Vec<ChangeHash>,
+    /// Device → (sync state, use tick for dropping the least recently used).
+    peers: HashMap<String, (sync::State, u64)>,
+    peer_tick: u64,
     /// The branch records as of the heads they were read at: hydrating a whole county
     /// takes seconds, so views re-read only documents that changed.
     records: Option<(Vec<ChangeHash>, Arc<BranchRecords>)>,
@@ -49,9 +64,60 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// The documents in memory, with a use tick each for dropping the least recently used.
+struct Docs {
+    map: HashMap<DocId, (Arc<Mutex<Entry>>, u64)>,
+    tick: u64,
+    max: usize,
+}
+
+impl Docs {
+    fn get(&mut self, id: &DocId) -> Option<Arc<Mutex<Entry>>> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(id).map(|(e, t)| {
+            *t = tick;
+            e.clone()
+        })
+    }
+
+    /// Keeps the first entry inserted for an id, so no document's state is ever split.
+    fn insert(&mut self, id: &DocId, entry: Entry) -> Arc<Mutex<Entry>> {
+        self.tick += 1;
+        let tick = self.tick;
+        let e = self
+            .map
+            .entry(id.clone())
+            .or_insert_with(|| (Arc::new(Mutex::new(entry)), tick))
+            .0
+            .clone();
+        self.shrink();
+        e
+    }
+
+    /// Drops the least recently used documents nobody is using until at most `max` remain.
+    /// The registry and the county office's document are read on every request: they stay.
+    fn shrink(&mut self) {
+        if self.map.len() <= self.max {
+            return;
+        }
+        let mut idle: Vec<(u64, DocId)> = self
+            .map
+            .iter()
+            .filter(|(id, (e, _))| matches!(id, DocId::Branch(_)) && Arc::strong_count(e) == 1)
+            .map(|(id, (_, t))| (*t, id.clone()))
+            .collect();
+        idle.sort_unstable_by_key(|(t, _)| *t);
+        let excess = self.map.len() - self.max;
+        for (_, id) in idle.into_iter().take(excess) {
+            self.map.remove(&id);
+        }
+    }
+}
+
 struct Inner {
     store: Arc<dyn DocStore>,
-    docs: Mutex<HashMap<DocId, Arc<Mutex<Entry>>>>,
+    docs: Mutex<Docs>,
     /// The 机关/事业 branches of the registry: the only branch documents that may exist.
     branches: RwLock<HashSet<String>>,
     /// Bumped on every durable change, so cached views know when they are stale.
@@ -89,7 +155,11 @@ impl Hub {
         let hub = Hub {
             inner: Arc::new(Inner {
                 store,
-                docs: Mutex::new(HashMap::new()),
+                docs: Mutex::new(Docs {
+                    map: HashMap::new(),
+                    tick: 0,
+                    max: DEFAULT_MAX_OPEN_DOCS,
+                }),
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
                 registry: Mutex::new(None),
@@ -98,6 +168,18 @@ impl Hub {
         };
         hub.refresh_branches()?;
         Ok(hub)
+    }
+
+    /// How many documents stay in memory at most (see [`DEFAULT_MAX_OPEN_DOCS`]).
+    pub fn set_max_open_docs(&self, max: usize) {
+        let mut docs = lock(&self.inner.docs);
+        docs.max = max.max(1);
+        docs.shrink();
+    }
+
+    /// How many documents are in memory now.
+    pub fn open_docs(&self) -> usize {
+        lock(&self.inner.docs).map.len()
     }
 
     pub fn generation(&self) -> u64 {
@@ -122,7 +204,7 @@ impl Hub {
     /// Loads a document into memory; a document never stored starts from its genesis.
     fn entry(&self, id: &DocId) -> Result<Arc<Mutex<Entry>>, HubError> {
         if let Some(e) = lock(&self.inner.docs).get(id) {
-            return Ok(e.clone());
+            return Ok(e);
         }
         let key = id.to_string();
         let chunks = self.inner.store.load(&key)?;
@@ -130,10 +212,16 @@ impl Hub {
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
         let entry = match self.load_checked(id, chunks) {
-            Ok((doc, records)) => Entry {
+            Ok((mut doc, records)) => Entry {
+                saved: if chunk_count == 0 {
+                    Vec::new()
+                } else {
+                    doc.get_heads()
+                },
                 doc,
                 chunks: chunk_count,
                 peers: HashMap::new(),
+                peer_tick: 0,
                 records,
             },
             Err(HubError::Corrupt { doc, reason }) => {
@@ -146,18 +234,16 @@ impl Hub {
                 Entry {
                     doc: new_document(id, server_actor()),
                     chunks: 0,
+                    saved: Vec::new(),
                     peers: HashMap::new(),
+                    peer_tick: 0,
                     records: None,
                 }
             }
             Err(e) => return Err(e),
         };
-        let mut docs = lock(&self.inner.docs);
-        // Another request may have loaded it meanwhile; keep the first so no state is split.
-        Ok(docs
-            .entry(id.clone())
-            .or_insert_with(|| Arc::new(Mutex::new(entry)))
-            .clone())
+        // Another request may have loaded it meanwhile; the first is kept.
+        Ok(lock(&self.inner.docs).insert(id, entry))
     }
 
     /// Loads a stored document and, for a branch, reads it once, so a document that loads
@@ -201,21 +287,19 @@ impl Hub {
         if chunks.is_empty() {
             return Ok(new_document(id, server_actor()));
         }
-        let mut doc = AutoCommit::load(&chunks.concat())
+        // The next chunk is saved after `Entry::saved`, not with `save_incremental`, whose
+        // cursor `load` leaves at the start: moving it would encode the whole history.
+        Ok(AutoCommit::load(&chunks.concat())
             .map_err(|e| HubError::Corrupt {
                 doc: id.to_string(),
                 reason: e.to_string(),
             })?
-            .with_actor(server_actor());
-        // `load` leaves the save cursor at the start; without this the next incremental
-        // save would store the whole history again.
-        let _ = doc.save_incremental();
-        Ok(doc)
+            .with_actor(server_actor()))
     }
 
     /// Drops the in-memory copy, so the next use reloads what is on disk.
     fn evict(&self, id: &DocId) {
-        lock(&self.inner.docs).remove(id);
+        lock(&self.inner.docs).map.remove(id);
     }
 
     /// Puts the entry back to what is on disk, under its lock, so no other request ever
@@ -225,6 +309,11 @@ impl Hub {
         let chunks = self.inner.store.load(&id.to_string())?;
         e.chunks = chunks.len();
         e.doc = self.load_doc(id, chunks)?;
+        e.saved = if e.chunks == 0 {
+            Vec::new()
+        } else {
+            e.doc.get_heads()
+        };
         e.peers.clear();
         Ok(())
     }
@@ -281,8 +370,8 @@ impl Hub {
     }
 
     fn persist(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
-        let chunk = e.doc.save_incremental();
-        if chunk.is_empty() {
+        let heads = e.doc.get_heads();
+        if heads == e.saved {
             return Ok(());
         }
         let key = id.to_string();
@@ -290,6 +379,7 @@ impl Hub {
             let full = e.doc.save();
             self.inner.store.replace(&key, &full).map(|()| e.chunks = 1)
         } else {
+            let chunk = e.doc.save_after(&e.saved);
             self.inner
                 .store
                 .append(&key, &chunk)
@@ -303,6 +393,7 @@ impl Hub {
             }
             return Err(err.into());
         }
+        e.saved = heads;
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
@@ -366,38 +457,75 @@ impl Hub {
         let entry = self.entry(&id)?;
         let mut e = lock(&entry);
         let before = e.doc.get_heads();
-        let mut state = e.peers.remove(device).unwrap_or_default();
+        let mut state = e.peers.remove(device).map(|(s, _)| s).unwrap_or_default();
         if reset {
             // A new session: keep only what both sides are known to share, so anything
             // in flight when the last session broke off is offered again.
             state = sync::State::decode(&state.encode()).unwrap_or_default();
         }
+        // Indexes the changes as they are applied, so the checks below read only what
+        // they touched instead of scanning the whole document for the difference.
+        e.doc.update_diff_cursor();
         let received = e.doc.sync().receive_sync_message(&mut state, msg);
+        let checked = self.check_and_persist(guard, &id, &mut e, &before, received);
+        e.doc.reset_diff_cursor();
+        checked?;
+        let reply = e
+            .doc
+            .sync()
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode());
+        e.peer_tick += 1;
+        let tick = e.peer_tick;
+        e.peers.insert(device.to_string(), (state, tick));
+        if e.peers.len() > MAX_PEERS_PER_DOC {
+            if let Some(oldest) = e
+                .peers
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(d, _)| d.clone())
+            {
+                e.peers.remove(&oldest);
+            }
+        }
+        Ok(reply)
+    }
+
+    /// After a sync message was applied: refuses (and reverts) what this user may not
+    /// write or what does not read as the document's schema, and stores the rest.
+    fn check_and_persist(
+        &self,
+        guard: &dyn SyncGuard,
+        id: &DocId,
+        e: &mut Entry,
+        before: &[ChangeHash],
+        received: Result<(), automerge::AutomergeError>,
+    ) -> Result<(), SyncRefusal> {
         if let Err(err) = received {
-            self.revert(&id, &mut e)?;
+            self.revert(id, e)?;
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
         }
         if e.doc.get_heads() != before {
             // Every new change must be by an actor bound to this user (or be one of the
             // changes every device makes alike): otherwise the history's "who" is forged.
             // Checked under the entry lock, before anything is stored or seen by anyone.
-            let system = system_changes(&id);
+            let system = system_changes(id);
             let foreign = e
                 .doc
-                .get_changes_meta(&before)
+                .get_changes_meta(before)
                 .iter()
                 .find(|c| !guard.may_author(&c.actor) && !system.contains(&c.hash))
                 .map(|c| c.actor.to_hex_string());
             if let Some(actor) = foreign {
-                self.revert(&id, &mut e)?;
+                self.revert(id, e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "修改的设备编号 {actor} 未登记在本账号下，已拒收；请重新登录后再同步"
                 )));
             }
             if let Some(me) = guard.own_records_only() {
-                let foreign = foreign_records(&mut e.doc, &before, me);
+                let foreign = foreign_records(&mut e.doc, before, me);
                 if !foreign.is_empty() {
-                    self.revert(&id, &mut e)?;
+                    self.revert(id, e)?;
                     return Err(SyncRefusal::Refused(format!(
                         "只能记录和修改本人的记录，支部的结对、方案、活动和实事由支部书记记录（{}），已拒收",
                         foreign.join("、")
@@ -406,21 +534,15 @@ impl Hub {
             }
             // Changes that do not read as a branch document would break every reader:
             // refuse them before they reach the disk or any other phone.
-            if let Err(err) = check_branch_changes(&mut e.doc, &before) {
-                self.revert(&id, &mut e)?;
+            if let Err(err) = check_branch_changes(&mut e.doc, before) {
+                self.revert(id, e)?;
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"
                 )));
             }
-            self.persist(&id, &mut e)?;
+            self.persist(id, e)?;
         }
-        let reply = e
-            .doc
-            .sync()
-            .generate_sync_message(&mut state)
-            .map(|m| m.encode());
-        e.peers.insert(device.to_string(), state);
-        Ok(reply)
+        Ok(())
     }
 
     /// Every stored branch document's records, for the county's merged views; documents
@@ -439,7 +561,7 @@ impl Hub {
         let mut out = Vec::new();
         for b in branches {
             let id = DocId::Branch(b.clone());
-            if !stored.contains(&id.to_string()) && !lock(&self.inner.docs).contains_key(&id) {
+            if !stored.contains(&id.to_string()) && !lock(&self.inner.docs).map.contains_key(&id) {
                 continue;
             }
             let entry = self.entry(&id)?;
