@@ -29,11 +29,12 @@ pub trait SyncGuard {
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
 
-/// Documents held in memory at once. A branch document of the full county takes ≈ 1 MB
-/// in memory with its records; past this many the least recently used idle ones are
+/// Documents held in memory at once. A branch document of the full county (≈ 300
+/// records) takes ≈ 160 KB in memory, ≈ 290 KB once its records are read for a county
+/// view, so the whole county (320 branches) fits; past this many the least recently used idle ones are
 /// dropped (what is in memory is always what is on disk, so nothing is lost) and loaded
 /// again at their next use.
-pub const DEFAULT_MAX_OPEN_DOCS: usize = 64;
+pub const DEFAULT_MAX_OPEN_DOCS: usize = 384;
 
 /// Sync states kept per document. Each device syncing a document has one; past this many
 /// the least recently used is dropped, which costs that device one more round trip in its
@@ -56,6 +57,8 @@ struct Entry {
     /// The branch records as of the heads they were read at: hydrating a whole county
     /// takes seconds, so views re-read only documents that changed.
     records: Option<(Vec<ChangeHash>, Arc<BranchRecords>)>,
+    /// The changes every device makes alike (the document's genesis), once computed.
+    system: Option<Arc<Vec<ChangeHash>>>,
 }
 
 /// Holds every document the server has touched. Cheap to clone.
@@ -191,7 +194,7 @@ impl Hub {
     }
 
     fn refresh_branches(&self) -> Result<(), HubError> {
-        let registry = self.registry()?;
+        let registry = self.shared_registry()?;
         let ids = registry.writing_branches().map(|b| b.id.clone()).collect();
         *self
             .inner
@@ -212,7 +215,7 @@ impl Hub {
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
         let entry = match self.load_checked(id, chunks) {
-            Ok((mut doc, records)) => Entry {
+            Ok(mut doc) => Entry {
                 saved: if chunk_count == 0 {
                     Vec::new()
                 } else {
@@ -222,7 +225,8 @@ impl Hub {
                 chunks: chunk_count,
                 peers: HashMap::new(),
                 peer_tick: 0,
-                records,
+                records: None,
+                system: None,
             },
             Err(HubError::Corrupt { doc, reason }) => {
                 // One damaged document must not take the county down: move it aside for
@@ -238,6 +242,7 @@ impl Hub {
                     peers: HashMap::new(),
                     peer_tick: 0,
                     records: None,
+                    system: None,
                 }
             }
             Err(e) => return Err(e),
@@ -246,36 +251,30 @@ impl Hub {
         Ok(lock(&self.inner.docs).insert(id, entry))
     }
 
-    /// Loads a stored document and, for a branch, reads it once, so a document that loads
-    /// but no longer reads as its schema is caught here rather than in every view.
-    #[allow(clippy::type_complexity)]
-    fn load_checked(
-        &self,
-        id: &DocId,
-        chunks: Vec<Vec<u8>>,
-    ) -> Result<(AutoCommit, Option<(Vec<ChangeHash>, Arc<BranchRecords>)>), HubError> {
+    /// Loads a stored document; the registry and the office's document are read once, so
+    /// one that loads but no longer reads as its schema is caught here. A branch document
+    /// is only loaded (Automerge checks every chunk's checksum): reading all its records
+    /// takes 3× as long as loading it, and the first sync of every branch would pay that.
+    /// Its records are read, and checked, at the first county view (`all_branch_records`),
+    /// which quarantines it as here if they do not read; every change a phone sends is
+    /// checked against the schema before it is stored.
+    fn load_checked(&self, id: &DocId, chunks: Vec<Vec<u8>>) -> Result<AutoCommit, HubError> {
         let stored = !chunks.is_empty();
-        let mut doc = self.load_doc(id, chunks)?;
+        let doc = self.load_doc(id, chunks)?;
         let corrupt = |reason: String| HubError::Corrupt {
             doc: id.to_string(),
             reason,
         };
-        let records = match id {
-            DocId::Branch(_) if stored => {
-                let r = read_branch_records(&doc).map_err(|e| corrupt(e.to_string()))?;
-                Some((doc.get_heads(), Arc::new(r)))
-            }
+        match id {
             DocId::Registry if stored => {
                 read_registry(&doc).map_err(|e| corrupt(e.to_string()))?;
-                None
             }
             DocId::Office if stored => {
                 read_office(&doc).map_err(|e| corrupt(e.to_string()))?;
-                None
             }
-            _ => None,
-        };
-        Ok((doc, records))
+            _ => {}
+        }
+        Ok(doc)
     }
 
     /// Documents moved aside because they could not be loaded.
@@ -509,7 +508,10 @@ impl Hub {
             // Every new change must be by an actor bound to this user (or be one of the
             // changes every device makes alike): otherwise the history's "who" is forged.
             // Checked under the entry lock, before anything is stored or seen by anyone.
-            let system = system_changes(id);
+            let system = e
+                .system
+                .get_or_insert_with(|| Arc::new(system_changes(id)))
+                .clone();
             let foreign = e
                 .doc
                 .get_changes_meta(before)
@@ -569,17 +571,35 @@ impl Hub {
             let heads = e.doc.get_heads();
             let records = match &e.records {
                 Some((h, r)) if *h == heads => r.clone(),
-                _ => {
-                    let r =
-                        Arc::new(
-                            read_branch_records(&e.doc).map_err(|err| HubError::Corrupt {
-                                doc: id.to_string(),
-                                reason: err.to_string(),
-                            })?,
-                        );
-                    e.records = Some((heads, r.clone()));
-                    r
-                }
+                _ => match read_branch_records(&e.doc) {
+                    Ok(r) => {
+                        let r = Arc::new(r);
+                        e.records = Some((heads, r.clone()));
+                        r
+                    }
+                    Err(err) if !e.saved.is_empty() && e.saved == heads => {
+                        // Stored as it is, yet not readable: quarantined like a document
+                        // that does not load (see `entry`), and started again.
+                        let reason = err.to_string();
+                        tracing::error!(doc = %id, %reason, "stored document cannot be read: quarantined");
+                        self.inner
+                            .store
+                            .quarantine(&id.to_string(), &reason, unix_now())?;
+                        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+                        e.doc = new_document(&id, server_actor());
+                        e.chunks = 0;
+                        e.saved = Vec::new();
+                        e.peers.clear();
+                        e.records = None;
+                        continue;
+                    }
+                    Err(err) => {
+                        return Err(HubError::Corrupt {
+                            doc: id.to_string(),
+                            reason: err.to_string(),
+                        })
+                    }
+                },
             };
             out.push((b, records));
         }
