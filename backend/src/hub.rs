@@ -577,7 +577,7 @@ impl Hub {
                         e.records = Some((heads, r.clone()));
                         r
                     }
-                    Err(err) if !e.saved.is_empty() && e.saved == heads => {
+                    Err(err) if e.chunks > 0 && e.saved == heads => {
                         // Stored as it is, yet not readable: quarantined like a document
                         // that does not load (see `entry`), and started again.
                         let reason = err.to_string();
