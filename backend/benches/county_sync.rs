@@ -34,6 +34,7 @@ impl backend::hub::SyncGuard for Everyone {
         _: &shared::ids::DocId,
         _: &mut automerge::AutoCommit,
         _: &[automerge::ChangeHash],
+        _: &[automerge::ChangeHash],
     ) -> Result<Result<(), String>, backend::store::StoreError> {
         Ok(Ok(()))
     }

@@ -12,6 +12,8 @@
 
 use automerge::sync;
 use automerge::{ActorId, AutoCommit};
+use backend::auth::store::{Account, SqliteAccounts};
+use backend::auth::{hash_password, Auth, AuthConfig, LoginLimits};
 use backend::store::{DocStore, SqliteStore};
 use shared::client::SyncClient;
 use shared::doc::put_visit;
@@ -29,6 +31,8 @@ use std::time::{Duration, Instant};
 const BACKLOG: usize = 5;
 /// Further log-one-then-sync rounds per phone.
 const ROUNDS: usize = 3;
+/// The password of every account the bench creates (one per branch author).
+const PASSWORD: &str = "load-bench-pw";
 
 struct Prepared {
     db: PathBuf,
@@ -66,6 +70,23 @@ fn prepare(dir: &Path) -> Prepared {
         std::fs::write(&marker, b"").unwrap();
         eprintln!("…in {:.0} s", t.elapsed().as_secs_f64());
     }
+    // The phones log in as their branch's author, as the app does.
+    let auth = bench_auth(&db);
+    if auth.store().is_empty().unwrap() {
+        let hash = hash_password(PASSWORD).unwrap();
+        for (n, p) in g.data.registry.people.values().enumerate() {
+            let account = Account {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                phone: format!("139{n:08}"),
+                role: p.role.into(),
+                org: p.branch.clone(),
+                previous: None,
+                handover_until: 0,
+            };
+            auth.insert(&account, &hash).unwrap();
+        }
+    }
     let store = SqliteStore::open(&db).unwrap();
     let registry = store.load("registry").unwrap().concat();
     let mut branches = Vec::new();
@@ -91,6 +112,45 @@ fn prepare(dir: &Path) -> Prepared {
         branches,
         registry,
     }
+}
+
+/// The server's accounts in `db`, without login rate limits: the bench logs in every
+/// author from one process before the run.
+fn bench_auth(db: &Path) -> Auth {
+    let config = AuthConfig {
+        limits: LoginLimits {
+            window_secs: 1,
+            per_phone: usize::MAX,
+            per_ip: usize::MAX,
+        },
+        ..AuthConfig::default()
+    };
+    Auth::new(Arc::new(SqliteAccounts::open(db).unwrap()), config).unwrap()
+}
+
+/// Logs every phone's author in (once per author) and registers each phone's actor, as
+/// the app's login does; returns each phone's bearer token.
+fn log_in(db: &Path, phones: &[(SyncClient, DocId, String, ActorId)]) -> Vec<String> {
+    let auth = bench_auth(db);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut tokens: std::collections::HashMap<String, String> = Default::default();
+    phones
+        .iter()
+        .map(|(_, _, author, actor)| {
+            let token = tokens
+                .entry(author.clone())
+                .or_insert_with(|| {
+                    let phone = auth.store().get(author).unwrap().unwrap().phone;
+                    auth.login(&phone, PASSWORD, None, &[], now).unwrap().token
+                })
+                .clone();
+            auth.bind_actors(author, &[actor.to_hex_string()]).unwrap();
+            token
+        })
+        .collect()
 }
 
 struct Server {
@@ -142,6 +202,25 @@ impl Server {
     }
 }
 
+/// User + system CPU seconds of a process so far (`/proc/<pid>/stat`, 100 ticks a second).
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces; the fields after it are plain.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -164,14 +243,13 @@ fn visit(phone: usize, n: usize, author: &str) -> Visit {
 
 /// A phone that synced the county before going offline: its documents, with sync states
 /// whose shared heads are those documents' heads.
-fn phone(i: usize, prepared: &Prepared) -> (SyncClient, DocId, String) {
+fn phone(i: usize, prepared: &Prepared) -> (SyncClient, DocId, String, ActorId) {
     let (branch, bytes, author) = &prepared.branches[i % prepared.branches.len()];
     let id = DocId::branch(branch).unwrap();
+    let actor = ActorId::random();
     let mut client = SyncClient::new(format!("load-{i}"));
     for (doc_id, bytes) in [(DocId::Registry, &prepared.registry), (id.clone(), bytes)] {
-        let mut doc = AutoCommit::load(bytes)
-            .unwrap()
-            .with_actor(ActorId::random());
+        let mut doc = AutoCommit::load(bytes).unwrap().with_actor(actor.clone());
         let mut state = sync::State::new();
         state.shared_heads = doc.get_heads();
         client.insert(doc_id, doc, Some(state));
@@ -179,7 +257,7 @@ fn phone(i: usize, prepared: &Prepared) -> (SyncClient, DocId, String) {
     for n in 0..BACKLOG {
         put_visit(client.doc(&id).unwrap(), &visit(i, n, author), 0).unwrap();
     }
-    (client, id, author.clone())
+    (client, id, author.clone(), actor)
 }
 
 #[derive(Default)]
@@ -192,6 +270,7 @@ struct Tally {
 async fn session(
     http: &reqwest::Client,
     base: &str,
+    token: &str,
     client: &mut SyncClient,
     ids: &[DocId],
     tally: &mut Tally,
@@ -207,6 +286,7 @@ async fn session(
         let resp = http
             .post(format!("{base}{SYNC_PATH}"))
             .header("content-type", SYNC_CONTENT_TYPE)
+            .bearer_auth(token)
             .body(req.encode())
             .send()
             .await
@@ -244,6 +324,7 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&prepared.db, dir.join("sanlian.sqlite3")).unwrap();
     let phones: Vec<_> = (0..n).map(|i| phone(i, prepared)).collect();
+    let tokens = log_in(&dir.join("sanlian.sqlite3"), &phones);
     let server = Server::start(&dir);
     let rss_start = server.rss_kb("VmRSS:");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -259,11 +340,14 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
         .unwrap();
     let base = Arc::new(server.base.clone());
     let started = Instant::now();
+    let server_cpu = cpu_secs(&server.child.id().to_string());
+    let client_cpu = cpu_secs("self");
     let tallies: Vec<Tally> = rt.block_on(async {
         let tasks: Vec<_> = phones
             .into_iter()
+            .zip(tokens)
             .enumerate()
-            .map(|(i, (mut client, id, author))| {
+            .map(|(i, ((mut client, id, author, _), token))| {
                 let http = http.clone();
                 let base = base.clone();
                 tokio::spawn(async move {
@@ -274,7 +358,9 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
                             let v = visit(i, BACKLOG + round, &author);
                             put_visit(client.doc(&id).unwrap(), &v, 0).unwrap();
                         }
-                        if let Err(e) = session(&http, &base, &mut client, &ids, &mut tally).await {
+                        if let Err(e) =
+                            session(&http, &base, &token, &mut client, &ids, &mut tally).await
+                        {
                             tally.errors.push(e);
                         }
                     }
@@ -291,6 +377,8 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
     let wall = started.elapsed().as_secs_f64();
     let rss_end = server.rss_kb("VmRSS:");
     let rss_peak = server.rss_kb("VmHWM:");
+    let server_cpu = cpu_secs(&server.child.id().to_string()) - server_cpu;
+    let client_cpu = cpu_secs("self") - client_cpu;
     drop(server);
     let mut requests: Vec<Duration> = tallies.iter().flat_map(|t| t.requests.clone()).collect();
     let mut sessions: Vec<Duration> = tallies.iter().flat_map(|t| t.sessions.clone()).collect();
@@ -299,7 +387,7 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
     sessions.sort();
     let doc_syncs = sessions.len() * 2;
     println!(
-        "| {n} | {} | {wall:.1} s | {:.0} | {:.0} | {} | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {} | {:.0} → {:.0} (peak {:.0}) MB |",
+        "| {n} | {} | {wall:.1} s | {:.0} | {:.0} | {} | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {} | {:.0} → {:.0} (peak {:.0}) MB | {server_cpu:.1} s / {client_cpu:.1} s |",
         sessions.len(),
         sessions.len() as f64 / wall,
         doc_syncs as f64 / wall,
@@ -334,8 +422,8 @@ fn main() {
         "full county: {} branch documents; each phone: {BACKLOG} offline visits, then {ROUNDS} × (log one, sync)",
         prepared.branches.len()
     );
-    println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) | CPU server / phones |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in ns {
         run(n, &prepared, &target.join("load"));
     }

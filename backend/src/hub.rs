@@ -4,7 +4,7 @@
 use crate::store::{DocStore, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use shared::access::Access;
+use shared::access::{system_changes, Access};
 use shared::doc::{new_document, read_registry, DocError};
 use shared::domain::docs::{check_doc_changes, read_branch_records, read_committee, read_office};
 use shared::domain::records::{BranchRecords, CountyData};
@@ -20,19 +20,33 @@ pub trait SyncGuard {
     /// Who is syncing, for the log.
     fn who(&self) -> &str;
     fn access(&self, doc: &DocId) -> Access;
-    /// Judges the changes a message added to a writable document since `before`: whose
-    /// actor made each, and whether that person may write what it touched. `Ok(Err(reason))`
-    /// refuses them all; the hub then reverts the document, so nothing of them is kept.
+    /// Judges the changes a message added to a writable document since `before`, leaving
+    /// out `system` (the changes every device makes alike): whose actor made each, and
+    /// whether that person may write what it touched. `Ok(Err(reason))` refuses them all;
+    /// the hub then reverts the document, so nothing of them is kept.
     fn check_changes(
         &self,
         doc: &DocId,
         am: &mut AutoCommit,
         before: &[ChangeHash],
+        system: &[ChangeHash],
     ) -> Result<Result<(), String>, StoreError>;
 }
 
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
+
+/// Documents held in memory at once. A branch document of the full county (≈ 300
+/// records) takes ≈ 160 KB in memory, ≈ 290 KB once its records are read for a county
+/// view, so the whole county (320 branches) fits; past this many the least recently used idle ones are
+/// dropped (what is in memory is always what is on disk, so nothing is lost) and loaded
+/// again at their next use.
+pub const DEFAULT_MAX_OPEN_DOCS: usize = 384;
+
+/// Sync states kept per document. Each device syncing a document has one; past this many
+/// the least recently used is dropped, which costs that device one more round trip in its
+/// next session (it then starts from what both sides surely share, as after a restart).
+const MAX_PEERS_PER_DOC: usize = 512;
 
 /// The server's own actor: it only writes genesis-based documents it creates and the registry.
 fn server_actor() -> ActorId {
@@ -42,14 +56,16 @@ fn server_actor() -> ActorId {
 struct Entry {
     doc: AutoCommit,
     chunks: usize,
-    /// The heads of what is stored: the next chunk holds the changes after them. Kept here
-    /// rather than in `AutoCommit`'s save cursor, which only a save sets — and a save of a
-    /// just-loaded document re-encodes its whole history (a sixth of a start's time).
+    /// The heads of what is on disk: the next chunk holds the changes after them.
     saved: Vec<ChangeHash>,
-    peers: HashMap<String, sync::State>,
+    /// Device → (sync state, use tick for dropping the least recently used).
+    peers: HashMap<String, (sync::State, u64)>,
+    peer_tick: u64,
     /// The branch records as of the heads they were read at: hydrating a whole county
     /// takes seconds, so views re-read only documents that changed.
     records: Option<(Vec<ChangeHash>, Arc<BranchRecords>)>,
+    /// The changes every device makes alike (the document's genesis), once computed.
+    system: Option<Arc<Vec<ChangeHash>>>,
 }
 
 /// Holds every document the server has touched. Cheap to clone.
@@ -58,9 +74,60 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// The documents in memory, with a use tick each for dropping the least recently used.
+struct Docs {
+    map: HashMap<DocId, (Arc<Mutex<Entry>>, u64)>,
+    tick: u64,
+    max: usize,
+}
+
+impl Docs {
+    fn get(&mut self, id: &DocId) -> Option<Arc<Mutex<Entry>>> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(id).map(|(e, t)| {
+            *t = tick;
+            e.clone()
+        })
+    }
+
+    /// Keeps the first entry inserted for an id, so no document's state is ever split.
+    fn insert(&mut self, id: &DocId, entry: Entry) -> Arc<Mutex<Entry>> {
+        self.tick += 1;
+        let tick = self.tick;
+        let e = self
+            .map
+            .entry(id.clone())
+            .or_insert_with(|| (Arc::new(Mutex::new(entry)), tick))
+            .0
+            .clone();
+        self.shrink();
+        e
+    }
+
+    /// Drops the least recently used documents nobody is using until at most `max` remain.
+    /// The registry and the county office's document are read on every request: they stay.
+    fn shrink(&mut self) {
+        if self.map.len() <= self.max {
+            return;
+        }
+        let mut idle: Vec<(u64, DocId)> = self
+            .map
+            .iter()
+            .filter(|(id, (e, _))| matches!(id, DocId::Branch(_)) && Arc::strong_count(e) == 1)
+            .map(|(id, (_, t))| (*t, id.clone()))
+            .collect();
+        idle.sort_unstable_by_key(|(t, _)| *t);
+        let excess = self.map.len() - self.max;
+        for (_, id) in idle.into_iter().take(excess) {
+            self.map.remove(&id);
+        }
+    }
+}
+
 struct Inner {
     store: Arc<dyn DocStore>,
-    docs: Mutex<HashMap<DocId, Arc<Mutex<Entry>>>>,
+    docs: Mutex<Docs>,
     /// The 机关/事业 branches of the registry: the only branch documents that may exist.
     branches: RwLock<HashSet<String>>,
     /// Bumped on every durable change, so cached views know when they are stale.
@@ -118,6 +185,7 @@ impl Drop for Inner {
     }
 }
 
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -151,7 +219,11 @@ impl Hub {
         let hub = Hub {
             inner: Arc::new(Inner {
                 store,
-                docs: Mutex::new(HashMap::new()),
+                docs: Mutex::new(Docs {
+                    map: HashMap::new(),
+                    tick: 0,
+                    max: DEFAULT_MAX_OPEN_DOCS,
+                }),
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
                 registry: Mutex::new(None),
@@ -160,6 +232,18 @@ impl Hub {
         };
         hub.refresh_branches()?;
         Ok(hub)
+    }
+
+    /// How many documents stay in memory at most (see [`DEFAULT_MAX_OPEN_DOCS`]).
+    pub fn set_max_open_docs(&self, max: usize) {
+        let mut docs = lock(&self.inner.docs);
+        docs.max = max.max(1);
+        docs.shrink();
+    }
+
+    /// How many documents are in memory now.
+    pub fn open_docs(&self) -> usize {
+        lock(&self.inner.docs).map.len()
     }
 
     pub fn generation(&self) -> u64 {
@@ -171,7 +255,7 @@ impl Hub {
     }
 
     fn refresh_branches(&self) -> Result<(), HubError> {
-        let registry = self.registry()?;
+        let registry = self.shared_registry()?;
         let ids = registry.writing_branches().map(|b| b.id.clone()).collect();
         *self
             .inner
@@ -184,7 +268,7 @@ impl Hub {
     /// Loads a document into memory; a document never stored starts from its genesis.
     fn entry(&self, id: &DocId) -> Result<Arc<Mutex<Entry>>, HubError> {
         if let Some(e) = lock(&self.inner.docs).get(id) {
-            return Ok(e.clone());
+            return Ok(e);
         }
         let key = id.to_string();
         let chunks = self.inner.store.load(&key)?;
@@ -192,16 +276,18 @@ impl Hub {
         // the store look non-empty. The first durable change writes the genesis with it.
         let chunk_count = chunks.len();
         let entry = match self.load_checked(id, chunks) {
-            Ok((mut doc, records)) => Entry {
-                saved: if chunk_count > 0 {
-                    doc.get_heads()
-                } else {
+            Ok(mut doc) => Entry {
+                saved: if chunk_count == 0 {
                     Vec::new()
+                } else {
+                    doc.get_heads()
                 },
                 doc,
                 chunks: chunk_count,
                 peers: HashMap::new(),
-                records,
+                peer_tick: 0,
+                records: None,
+                system: None,
             },
             Err(HubError::Corrupt { doc, reason }) => {
                 // One damaged document must not take the county down: move it aside for
@@ -215,53 +301,44 @@ impl Hub {
                     chunks: 0,
                     saved: Vec::new(),
                     peers: HashMap::new(),
+                    peer_tick: 0,
                     records: None,
+                    system: None,
                 }
             }
             Err(e) => return Err(e),
         };
-        let mut docs = lock(&self.inner.docs);
-        // Another request may have loaded it meanwhile; keep the first so no state is split.
-        Ok(docs
-            .entry(id.clone())
-            .or_insert_with(|| Arc::new(Mutex::new(entry)))
-            .clone())
+        // Another request may have loaded it meanwhile; the first is kept.
+        Ok(lock(&self.inner.docs).insert(id, entry))
     }
 
-    /// Loads a stored document and, for a branch, reads it once, so a document that loads
-    /// but no longer reads as its schema is caught here rather than in every view.
-    #[allow(clippy::type_complexity)]
-    fn load_checked(
-        &self,
-        id: &DocId,
-        chunks: Vec<Vec<u8>>,
-    ) -> Result<(AutoCommit, Option<(Vec<ChangeHash>, Arc<BranchRecords>)>), HubError> {
+    /// Loads a stored document; the registry and the office's document are read once, so
+    /// one that loads but no longer reads as its schema is caught here. A branch document
+    /// is only loaded (Automerge checks every chunk's checksum): reading all its records
+    /// takes 3× as long as loading it, and the first sync of every branch would pay that.
+    /// Its records are read, and checked, at the first county view (`all_branch_records`),
+    /// which quarantines it as here if they do not read; every change a phone sends is
+    /// checked against the schema before it is stored.
+    fn load_checked(&self, id: &DocId, chunks: Vec<Vec<u8>>) -> Result<AutoCommit, HubError> {
         let stored = !chunks.is_empty();
-        let mut doc = self.load_doc(id, chunks)?;
+        let doc = self.load_doc(id, chunks)?;
         let corrupt = |reason: String| HubError::Corrupt {
             doc: id.to_string(),
             reason,
         };
-        let records = match id {
-            DocId::Branch(_) if stored => {
-                let r = read_branch_records(&doc).map_err(|e| corrupt(e.to_string()))?;
-                Some((doc.get_heads(), Arc::new(r)))
-            }
+        match id {
             DocId::Registry if stored => {
                 read_registry(&doc).map_err(|e| corrupt(e.to_string()))?;
-                None
             }
             DocId::Office if stored => {
                 read_office(&doc).map_err(|e| corrupt(e.to_string()))?;
-                None
             }
             DocId::Committee(_) if stored => {
                 read_committee(&doc).map_err(|e| corrupt(e.to_string()))?;
-                None
             }
-            _ => None,
-        };
-        Ok((doc, records))
+            _ => {}
+        }
+        Ok(doc)
     }
 
     /// Documents moved aside because they could not be loaded.
@@ -273,18 +350,19 @@ impl Hub {
         if chunks.is_empty() {
             return Ok(new_document(id, server_actor()));
         }
-        let doc = AutoCommit::load(&chunks.concat())
+        // The next chunk is saved after `Entry::saved`, not with `save_incremental`, whose
+        // cursor `load` leaves at the start: moving it would encode the whole history.
+        Ok(AutoCommit::load(&chunks.concat())
             .map_err(|e| HubError::Corrupt {
                 doc: id.to_string(),
                 reason: e.to_string(),
             })?
-            .with_actor(server_actor());
-        Ok(doc)
+            .with_actor(server_actor()))
     }
 
     /// Drops the in-memory copy, so the next use reloads what is on disk.
     fn evict(&self, id: &DocId) {
-        lock(&self.inner.docs).remove(id);
+        lock(&self.inner.docs).map.remove(id);
     }
 
     /// Puts the entry back to what is on disk, under its lock, so no other request ever
@@ -294,10 +372,10 @@ impl Hub {
         let chunks = self.inner.store.load(&id.to_string())?;
         e.chunks = chunks.len();
         e.doc = self.load_doc(id, chunks)?;
-        e.saved = if e.chunks > 0 {
-            e.doc.get_heads()
-        } else {
+        e.saved = if e.chunks == 0 {
             Vec::new()
+        } else {
+            e.doc.get_heads()
         };
         e.peers.clear();
         Ok(())
@@ -355,16 +433,16 @@ impl Hub {
     }
 
     fn persist(&self, id: &DocId, e: &mut Entry) -> Result<(), HubError> {
-        let chunk = e.doc.save_after(&e.saved);
-        if chunk.is_empty() {
+        let heads = e.doc.get_heads();
+        if heads == e.saved {
             return Ok(());
         }
-        let heads = e.doc.get_heads();
         let key = id.to_string();
         let stored = if e.chunks >= COMPACT_AFTER_CHUNKS {
             let full = e.doc.save();
             self.inner.store.replace(&key, &full).map(|()| e.chunks = 1)
         } else {
+            let chunk = e.doc.save_after(&e.saved);
             self.inner
                 .store
                 .append(&key, &chunk)
@@ -444,46 +522,81 @@ impl Hub {
         let entry = self.entry(&id)?;
         let mut e = lock(&entry);
         let before = e.doc.get_heads();
-        let mut state = e.peers.remove(device).unwrap_or_default();
+        let mut state = e.peers.remove(device).map(|(s, _)| s).unwrap_or_default();
         if reset {
             // A new session: keep only what both sides are known to share, so anything
             // in flight when the last session broke off is offered again.
             state = sync::State::decode(&state.encode()).unwrap_or_default();
         }
+        // Indexes the changes as they are applied, so the checks below read only what
+        // they touched instead of scanning the whole document for the difference.
+        e.doc.update_diff_cursor();
         let received = e.doc.sync().receive_sync_message(&mut state, msg);
-        if let Err(err) = received {
-            self.revert(&id, &mut e)?;
-            return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
-        }
-        if e.doc.get_heads() != before {
-            // Who made each new change, and may they write what it touched? Checked under
-            // the entry lock, before anything is stored or seen by anyone.
-            let refusal = match guard.check_changes(&id, &mut e.doc, &before) {
-                Ok(Ok(())) => None,
-                Ok(Err(reason)) => Some(SyncRefusal::Refused(reason)),
-                Err(err) => Some(SyncRefusal::Failed(err.into())),
-            };
-            if let Some(refusal) = refusal {
-                self.revert(&id, &mut e)?;
-                return Err(refusal);
-            }
-            // Changes that do not read as the document's schema would break every reader:
-            // refuse them before they reach the disk or any other phone.
-            if let Err(err) = check_doc_changes(&id, &mut e.doc, &before) {
-                self.revert(&id, &mut e)?;
-                return Err(SyncRefusal::Refused(format!(
-                    "内容不符合格式，已拒收：{err}"
-                )));
-            }
-            self.persist(&id, &mut e)?;
-        }
+        let checked = self.check_and_persist(guard, &id, &mut e, &before, received);
+        e.doc.reset_diff_cursor();
+        checked?;
         let reply = e
             .doc
             .sync()
             .generate_sync_message(&mut state)
             .map(|m| m.encode());
-        e.peers.insert(device.to_string(), state);
+        e.peer_tick += 1;
+        let tick = e.peer_tick;
+        e.peers.insert(device.to_string(), (state, tick));
+        if e.peers.len() > MAX_PEERS_PER_DOC {
+            if let Some(oldest) = e
+                .peers
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(d, _)| d.clone())
+            {
+                e.peers.remove(&oldest);
+            }
+        }
         Ok(reply)
+    }
+
+    /// After a sync message was applied: refuses (and reverts) what this user may not
+    /// write or what does not read as the document's schema, and stores the rest.
+    fn check_and_persist(
+        &self,
+        guard: &dyn SyncGuard,
+        id: &DocId,
+        e: &mut Entry,
+        before: &[ChangeHash],
+        received: Result<(), automerge::AutomergeError>,
+    ) -> Result<(), SyncRefusal> {
+        if let Err(err) = received {
+            self.revert(id, e)?;
+            return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));
+        }
+        if e.doc.get_heads() != before {
+            // Who made each new change, and may they write what it touched? Checked under
+            // the entry lock, before anything is stored or seen by anyone.
+            let system = e
+                .system
+                .get_or_insert_with(|| Arc::new(system_changes(id)))
+                .clone();
+            let refusal = match guard.check_changes(id, &mut e.doc, before, &system) {
+                Ok(Ok(())) => None,
+                Ok(Err(reason)) => Some(SyncRefusal::Refused(reason)),
+                Err(err) => Some(SyncRefusal::Failed(err.into())),
+            };
+            if let Some(refusal) = refusal {
+                self.revert(id, e)?;
+                return Err(refusal);
+            }
+            // Changes that do not read as the document's schema would break every reader:
+            // refuse them before they reach the disk or any other phone.
+            if let Err(err) = check_doc_changes(id, &mut e.doc, before) {
+                self.revert(id, e)?;
+                return Err(SyncRefusal::Refused(format!(
+                    "内容不符合格式，已拒收：{err}"
+                )));
+            }
+            self.persist(id, e)?;
+        }
+        Ok(())
     }
 
     /// Every stored branch document's records, for the county's merged views; documents
@@ -501,32 +614,31 @@ impl Hub {
         let stored: HashSet<String> = self.inner.store.list()?.into_iter().collect();
         branches.retain(|b| {
             let id = DocId::Branch(b.clone());
-            stored.contains(&id.to_string()) || lock(&self.inner.docs).contains_key(&id)
+            stored.contains(&id.to_string()) || lock(&self.inner.docs).map.contains_key(&id)
         });
         // Loading and reading a document is CPU work independent of every other document:
         // after a start, when all of them are read, it is spread over the cores.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(branches.len().max(1));
-        if threads <= 1 {
-            return branches
-                .into_iter()
-                .map(|b| Ok((b.clone(), self.branch_records(&b)?)))
-                .collect();
-        }
-        let per_thread = branches.len().div_ceil(threads);
+        let per_thread = branches.len().div_ceil(threads).max(1);
         type Read = Result<Vec<(String, Arc<BranchRecords>)>, HubError>;
+        let read = |chunk: &[String]| -> Read {
+            let mut out = Vec::with_capacity(chunk.len());
+            for b in chunk {
+                if let Some(r) = self.branch_records(b)? {
+                    out.push((b.clone(), r));
+                }
+            }
+            Ok(out)
+        };
+        if threads <= 1 {
+            return read(&branches);
+        }
         let parts: Vec<Read> = std::thread::scope(|s| {
             let handles: Vec<_> = branches
                 .chunks(per_thread)
-                .map(|chunk| {
-                    s.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|b| Ok((b.clone(), self.branch_records(b)?)))
-                            .collect()
-                    })
-                })
+                .map(|chunk| s.spawn(move || read(chunk)))
                 .collect();
             handles
                 .into_iter()
@@ -540,25 +652,45 @@ impl Hub {
         Ok(out)
     }
 
-    /// One branch document's records, read again only if it changed since last read.
-    fn branch_records(&self, branch: &str) -> Result<Arc<BranchRecords>, HubError> {
+    /// One branch document's records, read again only if it changed since last read;
+    /// `None` when the stored document does not read as its schema and was quarantined.
+    fn branch_records(&self, branch: &str) -> Result<Option<Arc<BranchRecords>>, HubError> {
         let id = DocId::Branch(branch.to_string());
         let entry = self.entry(&id)?;
         let mut e = lock(&entry);
         let heads = e.doc.get_heads();
         if let Some((h, r)) = &e.records {
             if *h == heads {
-                return Ok(r.clone());
+                return Ok(Some(r.clone()));
             }
         }
-        let r = Arc::new(
-            read_branch_records(&e.doc).map_err(|err| HubError::Corrupt {
+        match read_branch_records(&e.doc) {
+            Ok(r) => {
+                let r = Arc::new(r);
+                e.records = Some((heads, r.clone()));
+                Ok(Some(r))
+            }
+            Err(err) if e.chunks > 0 && e.saved == heads => {
+                // Stored as it is, yet not readable: quarantined like a document that does
+                // not load (see `entry`), and started again.
+                let reason = err.to_string();
+                tracing::error!(doc = %id, %reason, "stored document cannot be read: quarantined");
+                self.inner
+                    .store
+                    .quarantine(&id.to_string(), &reason, unix_now())?;
+                self.inner.generation.fetch_add(1, Ordering::AcqRel);
+                e.doc = new_document(&id, server_actor());
+                e.chunks = 0;
+                e.saved = Vec::new();
+                e.peers.clear();
+                e.records = None;
+                Ok(None)
+            }
+            Err(err) => Err(HubError::Corrupt {
                 doc: id.to_string(),
                 reason: err.to_string(),
-            })?,
-        );
-        e.records = Some((heads, r.clone()));
-        Ok(r)
+            }),
+        }
     }
 
     /// Every branch document's visits.

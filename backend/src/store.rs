@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -125,47 +125,215 @@ impl DocStore for MemStore {
 }
 
 /// SQLite in WAL mode with `synchronous=FULL`: a committed append survives power loss.
-pub struct SqliteStore(Mutex<Connection>);
+///
+/// Writes go through one writer thread that commits what arrived together in one
+/// transaction (group commit): syncs landing at the same moment share one fsync, and each
+/// caller returns only once the transaction holding its write is on disk. Reads use their
+/// own connection, which WAL lets run beside the writer.
+pub struct SqliteStore {
+    reader: Mutex<Connection>,
+    writer: Mutex<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// One write, run inside the batch's transaction under its own savepoint, so a failed write
+/// leaves the others of its batch whole.
+type WriteOp = Box<dyn FnOnce(&Connection) -> Result<(), StoreError> + Send>;
+
+enum Job {
+    Write(WriteOp, mpsc::SyncSender<Result<(), StoreError>>),
+    /// Runs on the writer's connection outside any transaction (per-connection pragmas).
+    Direct(Box<dyn FnOnce(&Connection) + Send>),
+}
+
+/// The most writes one transaction carries: bounds how long the first of them waits.
+const MAX_BATCH: usize = 256;
+
+const SCHEMA: &str = "PRAGMA journal_mode=WAL;
+     PRAGMA synchronous=FULL;
+     PRAGMA busy_timeout=5000;
+     CREATE TABLE IF NOT EXISTS chunks (
+         seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+         doc  TEXT NOT NULL,
+         data BLOB NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc, seq);
+     CREATE TABLE IF NOT EXISTS quarantine (
+         seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+         doc    TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         at     INTEGER NOT NULL,
+         data   BLOB NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS devices (
+         device      TEXT PRIMARY KEY,
+         last_sync   INTEGER NOT NULL,
+         app_version TEXT NOT NULL,
+         user        TEXT,
+         pending     INTEGER NOT NULL,
+         oldest_ms   INTEGER
+     );";
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let conn = Connection::open(path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
-             PRAGMA synchronous=FULL;
-             PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS chunks (
-                 seq  INTEGER PRIMARY KEY AUTOINCREMENT,
-                 doc  TEXT NOT NULL,
-                 data BLOB NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc, seq);
-             CREATE TABLE IF NOT EXISTS quarantine (
-                 seq    INTEGER PRIMARY KEY AUTOINCREMENT,
-                 doc    TEXT NOT NULL,
-                 reason TEXT NOT NULL,
-                 at     INTEGER NOT NULL,
-                 data   BLOB NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS devices (
-                 device      TEXT PRIMARY KEY,
-                 last_sync   INTEGER NOT NULL,
-                 app_version TEXT NOT NULL,
-                 user        TEXT,
-                 pending     INTEGER NOT NULL,
-                 oldest_ms   INTEGER
-             );",
-        )?;
-        Ok(SqliteStore(Mutex::new(conn)))
+        let writer = Connection::open(path)?;
+        writer.execute_batch(SCHEMA)?;
+        let reader = Connection::open(path)?;
+        reader.execute_batch("PRAGMA busy_timeout=5000;")?;
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(writer, rx))?;
+        Ok(SqliteStore {
+            reader: Mutex::new(reader),
+            writer: Mutex::new(tx),
+            thread: Some(thread),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
         // transactions), so a poisoned lock is safe to keep using.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| writer_gone())
+    }
+
+    /// Runs `op` in the next group commit; returns once it is committed (or failed).
+    fn write(
+        &self,
+        op: impl FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.send(Job::Write(Box::new(op), done))?;
+        wait.recv().map_err(|_| writer_gone())?
+    }
+
+    /// Runs `f` on the writer's connection, between transactions.
+    fn with_writer<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.send(Job::Direct(Box::new(move |c| {
+            let _ = done.send(f(c));
+        })))?;
+        wait.recv().map_err(|_| writer_gone())
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer after the writes already queued; joining it
+        // closes its connection before anyone reopens the file.
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(
+            &mut *self.writer.lock().unwrap_or_else(|e| e.into_inner()),
+            closed,
+        ));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Io(std::io::Error::other("the database writer has stopped"))
+}
+
+fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Write(op, done) => batch.push((op, done)),
+                Job::Direct(f) => {
+                    // Keep the order callers asked in: what came before runs first.
+                    commit_batch(&mut conn, std::mem::take(&mut batch));
+                    f(&conn);
+                }
+            }
+            if batch.len() < MAX_BATCH {
+                next = jobs.try_recv().ok();
+            }
+        }
+        commit_batch(&mut conn, batch);
+    }
+}
+
+type Batch = Vec<(WriteOp, mpsc::SyncSender<Result<(), StoreError>>)>;
+
+/// One transaction for the whole batch, one savepoint per write; every caller is answered
+/// only after the commit, with its own write's outcome.
+fn commit_batch(conn: &mut Connection, batch: Batch) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        return fail_all(batch.into_iter().map(|(_, d)| d), e.into());
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (op, done) in batch {
+        let result = conn
+            .execute_batch("SAVEPOINT op")
+            .map_err(StoreError::from)
+            .and_then(|()| op(conn));
+        let result = match result {
+            Ok(()) => conn.execute_batch("RELEASE op").map_err(StoreError::from),
+            Err(e) => {
+                if conn.is_autocommit() {
+                    // SQLite rolled the whole transaction back (disk full, I/O error): the
+                    // writes before this one are gone too.
+                    let text = format!("transaction rolled back: {e}");
+                    let _ = done.send(Err(e));
+                    let dones = outcomes.into_iter().map(|(d, _)| d);
+                    return fail_all(dones, StoreError::Io(std::io::Error::other(text)));
+                }
+                let _ = conn.execute_batch("ROLLBACK TO op; RELEASE op");
+                Err(e)
+            }
+        };
+        outcomes.push((done, result));
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for (done, result) in outcomes {
+                let _ = done.send(result);
+            }
+        }
+        Err(e) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            fail_all(outcomes.into_iter().map(|(d, _)| d), e.into());
+        }
+    }
+}
+
+/// Answers every caller of a batch that did not commit; the first gets the cause itself.
+fn fail_all(
+    dones: impl IntoIterator<Item = mpsc::SyncSender<Result<(), StoreError>>>,
+    cause: StoreError,
+) {
+    let text = cause.to_string();
+    let mut cause = Some(cause);
+    for done in dones {
+        let err = cause.take().unwrap_or_else(|| {
+            StoreError::Io(std::io::Error::other(format!(
+                "batch not committed: {text}"
+            )))
+        });
+        let _ = done.send(Err(err));
     }
 }
 
@@ -179,22 +347,23 @@ impl DocStore for SqliteStore {
     }
 
     fn append(&self, doc: &str, chunk: &[u8]) -> Result<(), StoreError> {
-        self.conn()
-            .prepare_cached("INSERT INTO chunks (doc, data) VALUES (?1, ?2)")?
-            .execute(params![doc, chunk])?;
-        Ok(())
+        let (doc, chunk) = (doc.to_string(), chunk.to_vec());
+        self.write(move |c| {
+            c.prepare_cached("INSERT INTO chunks (doc, data) VALUES (?1, ?2)")?
+                .execute(params![doc, chunk])?;
+            Ok(())
+        })
     }
 
     fn replace(&self, doc: &str, full: &[u8]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM chunks WHERE doc = ?1", params![doc])?;
-        tx.execute(
-            "INSERT INTO chunks (doc, data) VALUES (?1, ?2)",
-            params![doc, full],
-        )?;
-        tx.commit()?;
-        Ok(())
+        let (doc, full) = (doc.to_string(), full.to_vec());
+        self.write(move |c| {
+            c.prepare_cached("DELETE FROM chunks WHERE doc = ?1")?
+                .execute(params![doc])?;
+            c.prepare_cached("INSERT INTO chunks (doc, data) VALUES (?1, ?2)")?
+                .execute(params![doc, full])?;
+            Ok(())
+        })
     }
 
     fn list(&self) -> Result<Vec<String>, StoreError> {
@@ -205,23 +374,23 @@ impl DocStore for SqliteStore {
     }
 
     fn quarantine(&self, doc: &str, reason: &str, at_secs: i64) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let chunks: Vec<Vec<u8>> = {
-            let mut stmt = tx.prepare("SELECT data FROM chunks WHERE doc = ?1 ORDER BY seq")?;
-            let rows = stmt.query_map(params![doc], |r| r.get::<_, Vec<u8>>(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        // Another request may have moved it already.
-        if !chunks.is_empty() {
-            tx.execute(
-                "INSERT INTO quarantine (doc, reason, at, data) VALUES (?1, ?2, ?3, ?4)",
-                params![doc, reason, at_secs, chunks.concat()],
-            )?;
-            tx.execute("DELETE FROM chunks WHERE doc = ?1", params![doc])?;
-        }
-        tx.commit()?;
-        Ok(())
+        let (doc, reason) = (doc.to_string(), reason.to_string());
+        self.write(move |c| {
+            let chunks: Vec<Vec<u8>> = {
+                let mut stmt = c.prepare("SELECT data FROM chunks WHERE doc = ?1 ORDER BY seq")?;
+                let rows = stmt.query_map(params![doc], |r| r.get::<_, Vec<u8>>(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            // Another request may have moved it already.
+            if !chunks.is_empty() {
+                c.execute(
+                    "INSERT INTO quarantine (doc, reason, at, data) VALUES (?1, ?2, ?3, ?4)",
+                    params![doc, reason, at_secs, chunks.concat()],
+                )?;
+                c.execute("DELETE FROM chunks WHERE doc = ?1", params![doc])?;
+            }
+            Ok(())
+        })
     }
 
     fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
@@ -240,17 +409,17 @@ impl DocStore for SqliteStore {
     }
 
     fn put_devices(&self, devices: &[DeviceSeen]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
+        // Through the writer, so health rides along in a group commit instead of racing it.
+        let devices = devices.to_vec();
+        self.write(move |conn| {
+            let mut stmt = conn.prepare_cached(
                 "INSERT INTO devices (device, last_sync, app_version, user, pending, oldest_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(device) DO UPDATE SET last_sync = excluded.last_sync,
                      app_version = excluded.app_version, user = excluded.user,
                      pending = excluded.pending, oldest_ms = excluded.oldest_ms",
             )?;
-            for d in devices {
+            for d in &devices {
                 let r = &d.report;
                 stmt.execute(params![
                     d.device,
@@ -261,9 +430,8 @@ impl DocStore for SqliteStore {
                     r.oldest_pending_ms
                 ])?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     fn devices(&self) -> Result<Vec<DeviceSeen>, StoreError> {
@@ -291,8 +459,10 @@ impl SqliteStore {
     /// Caps the database at `pages` pages (of 4 KiB), as a full disk would: writes past it
     /// fail with SQLITE_FULL. For tests of what a full disk does to a sync.
     pub fn limit_pages(&self, pages: u32) -> Result<(), StoreError> {
-        self.conn()
-            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        // A per-connection setting: it must be the writer's.
+        self.with_writer(move |c| {
+            c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        })??;
         Ok(())
     }
 

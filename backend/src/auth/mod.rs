@@ -445,8 +445,8 @@ impl SyncGuard for UserGuard {
         id: &DocId,
         doc: &mut AutoCommit,
         before: &[ChangeHash],
+        system: &[ChangeHash],
     ) -> Result<Result<(), String>, StoreError> {
-        let system = access::system_changes(id);
         let changes: Vec<(ActorId, ChangeHash, Vec<ChangeHash>)> = doc
             .get_changes_meta(before)
             .into_iter()
