@@ -191,6 +191,8 @@ async fn issue_4_committee_staff_record_their_plan_in_the_app() {
                 ));
             }
             wait_synced(phone, LONG).await?;
+            // Usable on a 360 px phone: nothing wider than the screen.
+            super::field::phone_shot(phone, "committee-home").await?;
 
             let held = server_committee(&base, "c1").await?;
             let plan = held
