@@ -361,6 +361,29 @@ impl Repo {
         Ok(())
     }
 
+    /// A 党（工）委's own records (its plans), as this phone holds them.
+    pub fn committee_records(
+        &mut self,
+        committee: &DocId,
+    ) -> shared::domain::records::CommitteeRecords {
+        shared::domain::docs::read_committee(self.doc(committee)).unwrap_or_default()
+    }
+
+    /// Saves a committee plan; same guarantees as [`Repo::save_entry`].
+    pub fn save_committee_plan(
+        &mut self,
+        committee: &DocId,
+        plan: &shared::domain::records::CommitteePlan,
+        now_secs: i64,
+    ) -> Result<(), String> {
+        shared::domain::docs::put(self.doc(committee), plan, now_secs)
+            .map_err(|e| e.to_string())?;
+        self.mark_pending(committee, plan.id.clone(), now_secs * 1000);
+        self.save_doc(committee);
+        self.save_pending();
+        Ok(())
+    }
+
     /// Withdraws one of the person's records: kept and marked, never deleted.
     pub fn withdraw_entry(
         &mut self,

@@ -164,9 +164,19 @@ impl SyncState {
         DocId::branch(session.account.org).ok()
     }
 
+    /// The 党（工）委 document of logged-in committee staff: they write its plans.
+    pub fn my_committee(&self) -> Option<DocId> {
+        let session = self.session.get_untracked()?;
+        (shared::access::AccountRole::from_code(&session.account.role)
+            == Some(shared::access::AccountRole::CommitteeStaff))
+        .then(|| DocId::committee(session.account.org).ok())
+        .flatten()
+    }
+
     fn docs(&self) -> Vec<DocId> {
         let mut docs = vec![DocId::Registry];
         docs.extend(self.my_branch());
+        docs.extend(self.my_committee());
         // After a handover the old branch's unsynced entries are still handed in (the
         // server keeps the old branch writable for a while); nothing stays on the phone.
         for id in repo::with(|r| r.pending_docs()) {

@@ -94,6 +94,7 @@ pub fn map_of(kind: FormKind) -> &'static str {
         FormKind::Target => HelpTarget::MAP,
         FormKind::Help => HelpRecord::MAP,
         FormKind::Training => Training::MAP,
+        FormKind::CommitteePlan => shared::domain::records::CommitteePlan::MAP,
     }
 }
 

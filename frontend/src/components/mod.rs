@@ -1,4 +1,5 @@
 pub mod chart;
+pub mod committee_plans;
 pub mod conflicts;
 pub mod entry_list;
 pub mod export_import;

@@ -106,102 +106,8 @@ pub fn RecordForm(
         }
     };
 
-    let error_for = move |name: &'static str| {
-        move || {
-            errors
-                .with(|es| es.iter().find(|e| e.field == name).map(|e| tr(&e.message)))
-                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-        }
-    };
-
-    let field_view = move |f: Field| {
-        let id = format!("{slug}-{}", f.name);
-        let name = f.name;
-        let value = move || values.with(|v| v.get(name).cloned().unwrap_or_default());
-        let set = move |v: String| {
-            saved.set(false);
-            values.update(|m| {
-                m.insert(name.to_string(), v);
-            })
-        };
-        let control = match f.input {
-            Input::Date => view! {
-                <input id=id type="date" prop:value=value
-                    on:input=move |ev| set(event_target_value(&ev)) />
-            }
-            .into_any(),
-            Input::Year => view! {
-                <input id=id type="number" inputmode="numeric" min="2000" max="2100"
-                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
-            }
-            .into_any(),
-            Input::Text { placeholder } => view! {
-                <input id=id type="text" placeholder=tr(placeholder) prop:value=value
-                    on:input=move |ev| set(event_target_value(&ev)) />
-            }
-            .into_any(),
-            Input::LongText { placeholder } => view! {
-                <textarea id=id rows="3" placeholder=tr(placeholder) prop:value=value
-                    on:input=move |ev| set(event_target_value(&ev))></textarea>
-            }
-            .into_any(),
-            Input::Number { unit } => view! {
-                <div class="with-unit">
-                    <input id=id type="text" inputmode="numeric" prop:value=value
-                        on:input=move |ev| set(event_target_value(&ev)) />
-                    <span>{tr(unit)}</span>
-                </div>
-            }
-            .into_any(),
-            Input::Choice { choices, optional } => {
-                let current = value();
-                let option = |c: &forms::Choice| {
-                    let selected = c.value == current;
-                    view! { <option value=c.value.clone() selected=selected>{tr(&c.label)}</option> }
-                };
-                let mut groups: Vec<(String, Vec<forms::Choice>)> = Vec::new();
-                for c in choices {
-                    match groups.last_mut() {
-                        Some((g, cs)) if *g == c.group => cs.push(c),
-                        _ => groups.push((c.group.clone(), vec![c])),
-                    }
-                }
-                let body = groups
-                    .into_iter()
-                    .map(|(group, cs)| {
-                        if group.is_empty() {
-                            cs.iter().map(option).collect_view().into_any()
-                        } else {
-                            view! {
-                                <optgroup label=group>{cs.iter().map(option).collect_view()}</optgroup>
-                            }
-                            .into_any()
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <select id=id on:change=move |ev| set(event_target_value(&ev))>
-                        {optional.then(|| view! { <option value="">{t("form.none")}</option> })}
-                        {body}
-                    </select>
-                }
-                .into_any()
-            }
-        };
-        let label_for = format!("{slug}-{}", f.name);
-        let shown = move || {
-            f.shown_when.is_none_or(|(other, when)| {
-                values.with(|v| v.get(other).is_some_and(|x| when.contains(&x.as_str())))
-            })
-        };
-        view! {
-            <div class="field" hidden=move || !shown()>
-                <label for=label_for>{tr(f.label)}</label>
-                {control}
-                {error_for(name)}
-            </div>
-        }
-    };
+    let error_for = move |name: &'static str| error_for(errors, name);
+    let field_view = move |f: Field| field_view(slug, f, values, errors, saved);
 
     view! {
         <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
@@ -233,5 +139,114 @@ pub fn RecordForm(
                 }
             }}
         </form>
+    }
+}
+
+/// Errors of one field (or of the whole form, `"form"`), in the user's language.
+pub(crate) fn error_for(
+    errors: RwSignal<Vec<FieldError>>,
+    name: &'static str,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static {
+    move || {
+        errors
+            .with(|es| es.iter().find(|e| e.field == name).map(|e| tr(&e.message)))
+            .map(|m| view! { <p class="field-error" role="alert">{m}</p> }.into_any())
+    }
+}
+
+/// One field of a form described in `shared::forms`; ids are `<slug>-<field>`.
+pub(crate) fn field_view(
+    slug: &'static str,
+    f: Field,
+    values: RwSignal<BTreeMap<String, String>>,
+    errors: RwSignal<Vec<FieldError>>,
+    saved: RwSignal<bool>,
+) -> impl IntoView {
+    let error_for = move |name: &'static str| error_for(errors, name);
+    let id = format!("{slug}-{}", f.name);
+    let name = f.name;
+    let value = move || values.with(|v| v.get(name).cloned().unwrap_or_default());
+    let set = move |v: String| {
+        saved.set(false);
+        values.update(|m| {
+            m.insert(name.to_string(), v);
+        })
+    };
+    let control = match f.input {
+        Input::Date => view! {
+            <input id=id type="date" prop:value=value
+                on:input=move |ev| set(event_target_value(&ev)) />
+        }
+        .into_any(),
+        Input::Year => view! {
+            <input id=id type="number" inputmode="numeric" min="2000" max="2100"
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }
+        .into_any(),
+        Input::Text { placeholder } => view! {
+            <input id=id type="text" placeholder=tr(placeholder) prop:value=value
+                on:input=move |ev| set(event_target_value(&ev)) />
+        }
+        .into_any(),
+        Input::LongText { placeholder } => view! {
+            <textarea id=id rows="3" placeholder=tr(placeholder) prop:value=value
+                on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        Input::Number { unit } => view! {
+            <div class="with-unit">
+                <input id=id type="text" inputmode="numeric" prop:value=value
+                    on:input=move |ev| set(event_target_value(&ev)) />
+                <span>{tr(unit)}</span>
+            </div>
+        }
+        .into_any(),
+        Input::Choice { choices, optional } => {
+            let current = value();
+            let option = |c: &forms::Choice| {
+                let selected = c.value == current;
+                view! { <option value=c.value.clone() selected=selected>{tr(&c.label)}</option> }
+            };
+            let mut groups: Vec<(String, Vec<forms::Choice>)> = Vec::new();
+            for c in choices {
+                match groups.last_mut() {
+                    Some((g, cs)) if *g == c.group => cs.push(c),
+                    _ => groups.push((c.group.clone(), vec![c])),
+                }
+            }
+            let body = groups
+                .into_iter()
+                .map(|(group, cs)| {
+                    if group.is_empty() {
+                        cs.iter().map(option).collect_view().into_any()
+                    } else {
+                        view! {
+                            <optgroup label=group>{cs.iter().map(option).collect_view()}</optgroup>
+                        }
+                        .into_any()
+                    }
+                })
+                .collect_view();
+            view! {
+                <select id=id on:change=move |ev| set(event_target_value(&ev))>
+                    {optional.then(|| view! { <option value="">{t("form.none")}</option> })}
+                    {body}
+                </select>
+            }
+            .into_any()
+        }
+    };
+    let label_for = format!("{slug}-{}", f.name);
+    let shown = move || {
+        f.shown_when.is_none_or(|(other, when)| {
+            values.with(|v| v.get(other).is_some_and(|x| when.contains(&x.as_str())))
+        })
+    };
+    view! {
+        <div class="field" hidden=move || !shown()>
+            <label for=label_for>{tr(f.label)}</label>
+            {control}
+            {error_for(name)}
+        </div>
     }
 }

@@ -1,5 +1,9 @@
 use crate::components::{
-    entry_list::EntryList, findings::MyFindings, record_form::RecordForm, sync_bar::SyncBar,
+    committee_plans::{CommitteePlanForm, CommitteePlanList},
+    entry_list::EntryList,
+    findings::MyFindings,
+    record_form::RecordForm,
+    sync_bar::SyncBar,
 };
 use crate::i18n::{t, tr};
 use crate::pages::login::LoginPage;
@@ -45,6 +49,24 @@ pub fn HomePage() -> impl IntoView {
                 }
             }
         };
+        if let Some(committee) = sync.my_committee() {
+            let committee_name = sync
+                .registry
+                .get()
+                .and_then(|r| {
+                    r.committees
+                        .get(&session.account.org)
+                        .map(|c| c.name.clone())
+                })
+                .unwrap_or_default();
+            return view! {
+                {me_bar(format!("{} · {}", tr(session.role_label()), committee_name))}
+                <CommitteePlanForm committee=committee.clone() me=session.account.id.clone() />
+                <CommitteePlanList committee=committee />
+                <crate::components::export_import::ExportImport />
+            }
+            .into_any();
+        }
         if !session.is_field() {
             return view! {
                 {me_bar(session.role_label().to_string())}

@@ -99,3 +99,116 @@ async fn issue_4_log_in_work_offline_and_sync_under_the_right_user() {
         server.stop().await.unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// The demo 县直机关工委 staff's login (backend/src/auth/demo.rs).
+const COMMITTEE_PHONE: &str = "13800009901";
+
+/// A committee's plans as the server holds them, read by syncing `committee/<id>` as the
+/// county office would (the county office reads every committee's document).
+async fn server_committee(
+    base: &str,
+    committee: &str,
+) -> E2eResult<shared::domain::records::CommitteeRecords> {
+    use shared::ids::DocId;
+    use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+    let token = api_token(base, OFFICE_PHONE).await?;
+    let id = DocId::committee(committee).map_err(|e| e.to_string())?;
+    let mut client = shared::client::SyncClient::new("e2e-office-reads-committee");
+    client.insert(id.clone(), automerge::AutoCommit::new(), None);
+    let http = reqwest::Client::new();
+    let url = format!("{base}{SYNC_PATH}");
+    let mut reset = true;
+    for _ in 0..10 {
+        let Some(req) = client.next_request(std::slice::from_ref(&id), reset) else {
+            break;
+        };
+        reset = false;
+        let bytes = http
+            .post(&url)
+            .bearer_auth(&token)
+            .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
+            .body(req.encode())
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .context(format!("POST {url}"))?
+            .bytes()
+            .await
+            .context(format!("reading {url}"))?;
+        let resp = SyncResponse::decode(&bytes).map_err(|e| e.to_string())?;
+        if !resp.refused.is_empty() {
+            return Err(format!("the office was refused {id}: {:?}", resp.refused));
+        }
+        let applied = client.apply(resp);
+        if !applied.problems.is_empty() {
+            return Err(format!("syncing {id}: {:?}", applied.problems));
+        }
+    }
+    let doc = client.doc(&id).ok_or("the document is gone")?;
+    shared::domain::docs::read_committee(doc).map_err(|e| format!("reading {id}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_4_committee_staff_record_their_plan_in_the_app() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.url("");
+
+    with_browsers(
+        "issue_4_committee",
+        &base,
+        &["committee"],
+        async |browsers: &[Browser]| {
+            let [phone] = browsers else {
+                unreachable!("one browser was asked for")
+            };
+            log_in(phone, COMMITTEE_PHONE).await?;
+            // Committee staff get their own plan form, not "your account does not record".
+            phone.wait_for("button#committee-plan-save", LONG).await?;
+            wait_synced(phone, LONG).await?;
+            let role = phone.text(".me").await?;
+            if !role.contains("党（工）委工作人员") {
+                return Err(format!("the home page shows {role:?} for committee staff"));
+            }
+            let note = "分领导干部、机关支部、党员三个层次督查";
+            phone
+                .select("select#committee-plan-kind", "Supervision", SHORT)
+                .await?;
+            phone
+                .select("select#committee-plan-status", "Draft", SHORT)
+                .await?;
+            phone.fill("textarea#committee-plan-content", note).await?;
+            phone.click("button#committee-plan-save").await?;
+            let row = phone
+                .wait_text("#committee-plans", note, SHORT, |t| t.contains(note))
+                .await?;
+            if !row.contains("草拟中") || !row.contains("督查工作安排") {
+                return Err(format!(
+                    "the plan's kind and status are not listed: {row:?}"
+                ));
+            }
+            wait_synced(phone, LONG).await?;
+            // Usable on a 360 px phone: nothing wider than the screen.
+            super::field::phone_shot(phone, "committee-home").await?;
+
+            let held = server_committee(&base, "c1").await?;
+            let plan = held
+                .plans
+                .values()
+                .find(|p| p.content == note)
+                .ok_or_else(|| format!("the server lacks the plan: {:?}", held.plans))?;
+            if plan.author != "c1-staff"
+                || plan.kind.code() != "Supervision"
+                || plan.status.code() != "Draft"
+            {
+                return Err(format!("the server holds {plan:?}"));
+            }
+            Ok(())
+        },
+    )
+    .await;
+    server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}

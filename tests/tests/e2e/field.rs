@@ -719,7 +719,7 @@ async fn finish(test: &str, result: E2eResult, browsers: Vec<Browser>) {
 /// Sets a 360×740 phone viewport, checks nothing is wider than the screen, and saves a
 /// screenshot as `name` under $SANLIAN_SCREENSHOTS when that is set (see BENCHMARKS.md /
 /// docs/screenshots for the command).
-async fn phone_shot(b: &Browser, name: &str) -> E2eResult {
+pub(super) async fn phone_shot(b: &Browser, name: &str) -> E2eResult {
     b.cdp(
         "Emulation.setDeviceMetricsOverride",
         json!({ "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true }),

@@ -1,0 +1,123 @@
+use crate::clock;
+use crate::components::record_form::{error_for, field_view};
+use crate::i18n::{t, tr};
+use crate::repo;
+use crate::sync::SyncState;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared::domain::records::CommitteePlan;
+use shared::forms::{self, FormKind, Input};
+use shared::ids::DocId;
+use shared::validate::FieldError;
+use std::collections::BTreeMap;
+
+/// The plan form of 党（工）委 staff: the committee is no branch and its staff no person of
+/// the roster, so the form is described by the day alone and saved into `committee/<id>`.
+#[component]
+pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
+    let sync = expect_context::<SyncState>();
+    let kind = FormKind::CommitteePlan;
+    let slug = kind.slug();
+    let form = forms::committee_form(clock::today());
+    let defaults = |form: &forms::Form| -> BTreeMap<String, String> {
+        form.fields
+            .iter()
+            .map(|f| (f.name.to_string(), f.default.clone()))
+            .collect()
+    };
+    let values = RwSignal::new(defaults(&form));
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let saved = RwSignal::new(false);
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let typed = values.get_untracked();
+        match forms::submit_committee_plan(&typed, &me, clock::today(), clock::now_ms()) {
+            Ok(plan) => {
+                match repo::with(|r| r.save_committee_plan(&committee, &plan, clock::now_secs())) {
+                    Ok(()) => {
+                        errors.set(Vec::new());
+                        saved.set(true);
+                        sync.refresh();
+                        sync.sync_now();
+                        // The year, kind and status stay for the next plan; the text is cleared.
+                        let fresh = forms::committee_form(clock::today());
+                        values.update(|v| {
+                            for f in &fresh.fields {
+                                if !matches!(
+                                    f.input,
+                                    Input::Choice { .. } | Input::Date | Input::Year
+                                ) {
+                                    v.insert(f.name.to_string(), f.default.clone());
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => errors.set(vec![FieldError {
+                        field: "form",
+                        message: format!("{}{e}", t("form.save_failed")),
+                    }]),
+                }
+            }
+            Err(errs) => {
+                saved.set(false);
+                errors.set(errs);
+            }
+        }
+    };
+
+    view! {
+        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
+            <h2>{tr(kind.action())}</h2>
+            {form.fields.into_iter().map(|f| field_view(slug, f, values, errors, saved)).collect_view()}
+            {error_for(errors, "form")}
+            <p class="hint">{t("committee.one_a_year")}</p>
+            <button id=format!("{slug}-save") type="submit" class="primary">{t("form.save")}</button>
+            <Show when=move || saved.get()>
+                <p class="saved" role="status">{t("form.saved")}</p>
+            </Show>
+        </form>
+    }
+}
+
+/// The committee's plans as this phone holds them, newest year first, with their status.
+#[component]
+pub fn CommitteePlanList(committee: DocId) -> impl IntoView {
+    let sync = expect_context::<SyncState>();
+    let plans = Memo::new(move |_| {
+        sync.revision.track();
+        let mut plans: Vec<CommitteePlan> = repo::with(|r| r.committee_records(&committee))
+            .plans
+            .into_values()
+            .filter(|p| !p.withdrawn)
+            .collect();
+        plans.sort_by(|a, b| (b.year, &b.date).cmp(&(a.year, &a.date)));
+        plans
+    });
+    let row = |p: CommitteePlan| {
+        view! {
+            <li class="entry" data-id=p.id.clone() data-kind="committee-plan">
+                <div class="entry-head">
+                    <span class="date">{clock::format_date(&p.date)}</span>
+                    <span class="tag plan-status">{tr(p.kind.label())} " · " {tr(p.status.label())}</span>
+                </div>
+                <div class="place">{tr(&p.title)}</div>
+                <p class="note">{p.content}</p>
+                <div class="meta row">
+                    <span>{t("entries.recorded")} " " {clock::format_ms(p.recorded_at)}</span>
+                </div>
+            </li>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{t("committee.plans")}</h2>
+            <Show when=move || !plans.with(Vec::is_empty)
+                fallback=|| view! { <p class="empty">{t("committee.no_plans")}</p> }>
+                <ul id="committee-plans">
+                    {move || plans.get().into_iter().map(row).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
