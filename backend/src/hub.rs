@@ -372,6 +372,9 @@ impl Hub {
             // in flight when the last session broke off is offered again.
             state = sync::State::decode(&state.encode()).unwrap_or_default();
         }
+        // A bundle of changes (protocol 3) is unpacked here into ordinary changes: the
+        // checks below see each of them, and `persist` stores them in Automerge's stable
+        // change format, never the experimental bundle.
         let received = e.doc.sync().receive_sync_message(&mut state, msg);
         if let Err(err) = received {
             self.revert(&id, &mut e)?;
@@ -414,11 +417,13 @@ impl Hub {
             }
             self.persist(&id, &mut e)?;
         }
-        let reply = e
-            .doc
-            .sync()
-            .generate_sync_message(&mut state)
-            .map(|m| m.encode());
+        // A phone that missed several colleagues' changes gets them as one bundle (wire
+        // only: what is stored above is ordinary changes; see `shared::wire`).
+        let reply = e.doc.sync().generate_sync_message(&mut state);
+        let reply = reply.map(|mut m| {
+            shared::wire::bundle_changes(&e.doc, &mut m);
+            m.encode()
+        });
         e.peers.insert(device.to_string(), state);
         Ok(reply)
     }
