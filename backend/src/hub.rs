@@ -355,7 +355,11 @@ impl Hub {
                 access == Access::Write
             }
         };
-        let msg = sync::Message::decode(msg)
+        let mut msg = sync::Message::decode(msg)
+            .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
+        // Bundles (protocol 3) are unpacked apart from the document, so Automerge's
+        // experimental bundle decoder never runs under the entry lock (see `unbundle`).
+        shared::wire::unbundle(&mut msg)
             .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
         if !writable && !msg.changes.is_empty() {
             return Err(SyncRefusal::Refused(match id {
@@ -372,10 +376,20 @@ impl Hub {
             // in flight when the last session broke off is offered again.
             state = sync::State::decode(&state.encode()).unwrap_or_default();
         }
-        // A bundle of changes (protocol 3) is unpacked here into ordinary changes: the
-        // checks below see each of them, and `persist` stores them in Automerge's stable
-        // change format, never the experimental bundle.
-        let received = e.doc.sync().receive_sync_message(&mut state, msg);
+        // The checks below see each change of a bundle, and `persist` stores them in
+        // Automerge's stable change format, never the experimental bundle.
+        // Automerge 0.12 panics on some hostile changes with a valid checksum (an actor its
+        // ops name but the document lacks: `lookup_actor(..).unwrap()` in `import_ops`;
+        // found by the fuzz test once it sealed its mutations). The document may then be
+        // half-applied: it goes back to what is on disk, like any refused change. (Catching
+        // needs `panic = "unwind"`, which the server's build profile sets.)
+        let doc = &mut e.doc;
+        let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            doc.sync()
+                .receive_sync_message(&mut state, msg)
+                .map_err(|err| err.to_string())
+        }))
+        .unwrap_or_else(|_| Err("内容无法读取".to_string()));
         if let Err(err) = received {
             self.revert(&id, &mut e)?;
             return Err(SyncRefusal::Refused(format!("同步消息无法应用：{err}")));

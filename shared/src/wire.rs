@@ -174,7 +174,7 @@ pub fn is_bundle(entry: &[u8]) -> bool {
 
 /// How many changes an entry of a sync message carries: a bundle counts the changes in
 /// it, any other chunk (a change, a whole document) one; bytes that do not split into
-/// chunks count as one, and are refused when applied.
+/// chunks, and bundles that do not decode, count as one, and are refused when applied.
 pub fn changes_in_chunk(entry: &[u8]) -> usize {
     let Some(chunks) = storage_chunks(entry) else {
         return 1;
@@ -182,10 +182,80 @@ pub fn changes_in_chunk(entry: &[u8]) -> usize {
     chunks
         .iter()
         .map(|(typ, chunk)| match *typ {
-            BUNDLE_CHUNK => Bundle::try_from(*chunk).map_or(1, |b| b.iter_changes().count()),
+            BUNDLE_CHUNK => decode_bundle(chunk).map_or(1, |c| c.len()),
             _ => 1,
         })
         .sum()
+}
+
+/// The changes of a bundle, each as a change chunk checked by Automerge's stable decoder.
+///
+/// Automerge 0.12's bundle decoder is experimental and panics on some hostile bytes (index
+/// out of range in its column decoders; found by `issue_7_fuzzed_sync_requests_…`), so it
+/// runs here on a copy, apart from any document, with the panic caught: a bad bundle is an
+/// error, never a half-applied document. (Catching needs `panic = "unwind"`, which the
+/// server's build profile sets; the phone only reads bundles its own server wrote.)
+fn decode_bundle(chunk: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if !checksum_valid(chunk) {
+        return Err("捆绑校验和不符".to_string());
+    }
+    std::panic::catch_unwind(|| -> Result<Vec<Vec<u8>>, String> {
+        let changes = Bundle::try_from(chunk)
+            .map_err(|e| e.to_string())?
+            .to_changes()
+            .map_err(|e| e.to_string())?;
+        changes
+            .iter()
+            .map(|c| {
+                let raw = c.raw_bytes().to_vec();
+                match Change::from_bytes(raw.clone()) {
+                    Ok(again) if again.hash() == c.hash() => Ok(raw),
+                    _ => Err("捆绑中的修改无法读取".to_string()),
+                }
+            })
+            .collect()
+    })
+    .unwrap_or_else(|_| Err("捆绑无法读取".to_string()))
+}
+
+/// Automerge's chunk checksum: the first 4 bytes of the SHA-256 of type, length and data.
+/// `Bundle::try_from` does not check it (loading a document does).
+fn checksum_valid(chunk: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let Some(typed) = chunk.get(8..) else {
+        return false;
+    };
+    let hash = Sha256::digest(typed);
+    chunk.get(4..8) == Some(&hash[..4])
+}
+
+/// Replaces every bundle in a received sync message by the ordinary change chunks it holds,
+/// so that applying the message never runs the experimental bundle decoder on a document;
+/// an error if a bundle does not decode (the message must then be refused unapplied).
+pub fn unbundle(msg: &mut sync::Message) -> Result<(), String> {
+    if !msg.changes.iter().any(is_bundle) {
+        return Ok(());
+    }
+    let mut entries = Vec::with_capacity(msg.changes.len());
+    for entry in msg.changes.iter() {
+        let Some(chunks) = storage_chunks(entry) else {
+            entries.push(entry.to_vec());
+            continue;
+        };
+        let mut out = Vec::with_capacity(entry.len());
+        for (typ, chunk) in chunks {
+            if typ == BUNDLE_CHUNK {
+                for change in decode_bundle(chunk)? {
+                    out.extend(change);
+                }
+            } else {
+                out.extend_from_slice(chunk);
+            }
+        }
+        entries.push(out);
+    }
+    msg.changes = sync::ChunkList::from(entries);
+    Ok(())
 }
 
 /// Replaces the change chunks of an outgoing sync message by one bundle of the same
@@ -372,7 +442,11 @@ mod tests {
         let expected: Vec<_> = {
             let mut all = phone.clone();
             all.merge(&mut server.clone()).unwrap();
-            let mut h = all.get_changes(&[]).iter().map(|c| c.hash()).collect::<Vec<_>>();
+            let mut h = all
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.hash())
+                .collect::<Vec<_>>();
             h.sort_unstable();
             h
         };
@@ -434,6 +508,34 @@ mod tests {
         assert!(is_bundle(chunk));
         assert_eq!(changes_in_chunk(chunk), BUNDLE_FROM);
         assert_eq!(changes_in_chunk(&chunk[..chunk.len() / 2]), 1);
+
+        // The receiver unpacks it into the very chunks that were bundled.
+        let mut received = msg.clone();
+        unbundle(&mut received).unwrap();
+        assert!(!received.changes.iter().any(is_bundle));
+        let expected: Vec<u8> = doc
+            .get_changes(&[])
+            .iter()
+            .skip(1)
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        assert_eq!(
+            received.changes.iter().collect::<Vec<_>>().concat(),
+            expected
+        );
+        // A bundle cut short is an error, not a panic and not a partial message.
+        let mut cut = msg.clone();
+        cut.changes = sync::ChunkList::from(chunk[..chunk.len() - 3].to_vec());
+        assert!(
+            unbundle(&mut cut).is_ok(),
+            "not a whole chunk: left for Automerge to refuse"
+        );
+        let mut bad = chunk.to_vec();
+        let last = bad.len() - 1;
+        bad[last] ^= 0xff;
+        let mut damaged = msg.clone();
+        damaged.changes = sync::ChunkList::from(bad);
+        assert!(unbundle(&mut damaged).is_err());
     }
 
     /// The bytes automerge 0.12 writes for a fixed bundle. If an automerge upgrade changes
@@ -447,7 +549,12 @@ mod tests {
         for i in 0..5 {
             put_visit(&mut doc, &visit(i), 1_770_000_000).unwrap();
         }
-        let hashes: Vec<_> = doc.get_changes(&[]).iter().skip(1).map(|c| c.hash()).collect();
+        let hashes: Vec<_> = doc
+            .get_changes(&[])
+            .iter()
+            .skip(1)
+            .map(|c| c.hash())
+            .collect();
         let bytes = doc.bundle(hashes.iter().copied()).unwrap().bytes().to_vec();
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         if std::env::var_os("SANLIAN_RENEW_FIXTURES").is_some() {
