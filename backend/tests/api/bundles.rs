@@ -307,3 +307,41 @@ async fn issue_7_an_app_of_protocol_2_is_told_to_update_and_nothing_is_stored() 
         2
     );
 }
+
+#[tokio::test]
+async fn issue_7_a_bundle_counts_its_changes_against_the_limit() {
+    use backend::limits::MAX_CHANGES_PER_REQUEST;
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let before = before(&state, &server).await;
+    // One chunk holding more changes than a request may carry: the limit must look inside.
+    let mut phone = Phone::new("bundle-flood", 68);
+    let doc = phone.doc(B1);
+    let genesis = doc.get_heads();
+    for i in 0..=MAX_CHANGES_PER_REQUEST {
+        doc.put(ROOT, "flood", i as i64).unwrap();
+        doc.commit();
+    }
+    let hashes: Vec<_> = doc.get_changes(&genesis).iter().map(|c| c.hash()).collect();
+    let bundle = doc.bundle(hashes).unwrap().bytes().to_vec();
+    let mut msg = doc
+        .sync()
+        .generate_sync_message(&mut sync::State::new())
+        .expect("a first message");
+    assert_eq!(changes_in_chunk(&bundle), MAX_CHANGES_PER_REQUEST + 1);
+    msg.changes = sync::ChunkList::from(bundle);
+    let req = SyncRequest {
+        version: PROTOCOL_VERSION,
+        device: "bundle-flood".into(),
+        reset: true,
+        report: None,
+        docs: vec![DocMessage {
+            doc: B1.into(),
+            msg: msg.encode(),
+        }],
+    };
+    let reply = phone.post(&server, &req).await;
+    assert_json_error(&reply, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.text().contains("更改过多"), "{}", reply.text());
+    assert_unchanged_and_still_syncing(&state, &server, &before).await;
+}
