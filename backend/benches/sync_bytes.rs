@@ -4,6 +4,9 @@
 //! sync handler (`Hub`), in memory, and beside it the floor: the k new records as gzip'd JSON.
 //! Also times adding one record to a document of H records, as the phone does on "save".
 //!
+//! Since protocol 3 the phone's new changes travel as one Automerge bundle (four or more);
+//! a second table compares the two forms of the k changes alone.
+//!
 //! `cargo bench -p backend --bench sync_bytes` (`-- 100 1000` for other H). The
 //! automerge-repo side of the comparison is `node xtask/side-by-side/automerge-repo.mjs`
 //! (see BENCHMARKS.md).
@@ -97,6 +100,30 @@ fn transport(hub: &Hub) -> impl FnMut(Vec<u8>) -> Result<Vec<u8>, Infallible> + 
     }
 }
 
+fn deflated(bytes: &[u8]) -> usize {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap().len()
+}
+
+/// The changes since `before`, deflated as one chunk each and as one bundle.
+fn change_sizes(
+    doc: &mut automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+) -> (usize, usize) {
+    let changes = doc.get_changes(before);
+    let chunks: Vec<u8> = changes
+        .iter()
+        .flat_map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let bundle = doc
+        .bundle(changes.iter().map(|c| c.hash()))
+        .unwrap()
+        .bytes()
+        .to_vec();
+    (deflated(&chunks), deflated(&bundle))
+}
+
 fn gzip_json(visits: &[Visit]) -> usize {
     let json = serde_json::to_vec(visits).unwrap();
     let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -114,6 +141,7 @@ fn main() {
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let branch = DocId::branch("b1").unwrap();
     let docs = [DocId::Registry, branch.clone()];
+    let mut sizes = Vec::new();
     for &history in &hs {
         let mut doc = new_document(&branch, ActorId::random());
         for i in 0..history {
@@ -158,9 +186,15 @@ fn main() {
                 reopened.insert(id.clone(), doc, state);
             }
             let fresh: Vec<Visit> = (history..history + new).map(visit).collect();
+            let before = reopened.doc(&branch).unwrap().get_heads();
             for v in &fresh {
                 put_visit(reopened.doc(&branch).unwrap(), v, 0).unwrap();
             }
+            sizes.push((
+                history,
+                new,
+                change_sizes(reopened.doc(&branch).unwrap(), &before),
+            ));
             let started = Instant::now();
             let report = reopened.session(&docs, transport(&hub)).unwrap();
             let took = started.elapsed();
@@ -185,6 +219,18 @@ fn main() {
                 gzip_json(&fresh),
             );
         }
+    }
+    println!(
+        "\nThe k new changes alone, deflated as the body is (protocol 3 bundles from {} on):\n",
+        shared::wire::BUNDLE_FROM
+    );
+    println!("| H | k | one chunk per change | one bundle | bundle ÷ chunks |");
+    println!("|---:|---:|---:|---:|---:|");
+    for (h, k, (chunks, bundle)) in sizes {
+        println!(
+            "| {h} | {k} | {chunks} | {bundle} | {:.2} |",
+            bundle as f64 / chunks as f64
+        );
     }
     // Nothing new on either side: a phone that reconnects with nothing to say.
     let hub = Hub::new(Arc::new(MemStore::default())).unwrap();

@@ -511,7 +511,11 @@ impl Hub {
             // Only committees of the registry have one (the policy says so).
             DocId::Committee(_) => access == Access::Write,
         };
-        let msg = sync::Message::decode(msg)
+        let mut msg = sync::Message::decode(msg)
+            .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
+        // Bundles (protocol 3) are unpacked apart from the document, so Automerge's
+        // experimental bundle decoder never runs under the entry lock (see `unbundle`).
+        shared::wire::unbundle(&mut msg)
             .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
         if !writable && !msg.changes.is_empty() {
             return Err(SyncRefusal::Refused(match id {
@@ -531,15 +535,30 @@ impl Hub {
         // Indexes the changes as they are applied, so the checks below read only what
         // they touched instead of scanning the whole document for the difference.
         e.doc.update_diff_cursor();
-        let received = e.doc.sync().receive_sync_message(&mut state, msg);
+        // The checks below see each change of a bundle, and `persist` stores them in
+        // Automerge's stable change format, never the experimental bundle.
+        // Automerge 0.12 panics on some hostile changes with a valid checksum (an actor its
+        // ops name but the document lacks: `lookup_actor(..).unwrap()` in `import_ops`;
+        // found by the fuzz test once it sealed its mutations). The document may then be
+        // half-applied: it goes back to what is on disk, like any refused change. (Catching
+        // needs `panic = "unwind"`, which the server's build profile sets.)
+        let doc = &mut e.doc;
+        let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            doc.sync()
+                .receive_sync_message(&mut state, msg)
+                .map_err(|err| err.to_string())
+        }))
+        .unwrap_or_else(|_| Err("内容无法读取".to_string()));
         let checked = self.check_and_persist(guard, &id, &mut e, &before, received);
         e.doc.reset_diff_cursor();
         checked?;
-        let reply = e
-            .doc
-            .sync()
-            .generate_sync_message(&mut state)
-            .map(|m| m.encode());
+        // A phone that missed several colleagues' changes gets them as one bundle (wire
+        // only: what is stored above is ordinary changes; see `shared::wire`).
+        let reply = e.doc.sync().generate_sync_message(&mut state);
+        let reply = reply.map(|mut m| {
+            shared::wire::bundle_changes(&e.doc, &mut m);
+            m.encode()
+        });
         e.peer_tick += 1;
         let tick = e.peer_tick;
         e.peers.insert(device.to_string(), (state, tick));
@@ -564,7 +583,7 @@ impl Hub {
         id: &DocId,
         e: &mut Entry,
         before: &[ChangeHash],
-        received: Result<(), automerge::AutomergeError>,
+        received: Result<(), String>,
     ) -> Result<(), SyncRefusal> {
         if let Err(err) = received {
             self.revert(id, e)?;

@@ -3,25 +3,25 @@
 //! device may sync.
 
 use automerge::sync;
-use shared::wire::SyncRequest;
+use shared::wire::{changes_in_chunk, SyncRequest};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The most change chunks one sync request may carry (a chunk is one Automerge change, or
-/// with sync message V2 one compressed bundle of them). A phone makes one change per record
-/// and a branch holds hundreds of records a year, so a phone catching up on years of offline
-/// work stays far below this, while a flood of tiny changes is stopped before any of it is
-/// applied. The body size limit bounds what a bundle may hold.
+/// The most changes one sync request may carry: a change chunk is one, a bundle (protocol
+/// 3) counts the changes inside it, and with sync message V2 a whole document is one chunk,
+/// bounded by the body size. A phone makes one change per record and a branch holds hundreds
+/// of records a year, so a phone catching up on years of offline work stays far below this,
+/// while a flood of tiny changes is stopped before any of it is applied.
 pub const MAX_CHANGES_PER_REQUEST: usize = 20_000;
 
-/// The change chunks a request carries, over all its documents. Messages that do not decode count
+/// The changes a request carries, over all its documents. Messages that do not decode count
 /// as none: the hub refuses them one by one with their own reason.
 pub fn changes_in(req: &SyncRequest) -> usize {
     req.docs
         .iter()
         .filter_map(|m| sync::Message::decode(&m.msg).ok())
-        .map(|m| m.changes.len())
+        .map(|m| m.changes.iter().map(changes_in_chunk).sum::<usize>())
         .sum()
 }
 

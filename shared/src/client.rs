@@ -80,7 +80,9 @@ impl SyncClient {
                 *state = sync::State::decode(&state.encode()).unwrap_or_default();
                 assume_server_holds_shared_heads(state);
             }
-            if let Some(msg) = doc.sync().generate_sync_message(state) {
+            let msg = doc.sync().generate_sync_message(state);
+            if let Some(mut msg) = msg {
+                crate::wire::bundle_changes(doc, &mut msg);
                 out.push(DocMessage {
                     doc: id.to_string(),
                     msg: msg.encode(),

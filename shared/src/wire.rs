@@ -10,13 +10,27 @@
 //! own chunk, and a reconnect's changes share actor, keys and wording: compressing the whole
 //! body is what makes bytes per record nearly independent of how many records there are.
 //! A version-1 body starts with the varint 1, so old apps get a clear "update the app".
+//!
+//! Since version 3 the changes inside an Automerge sync message may travel as one
+//! *bundle* ([`bundle_changes`]) instead of one chunk per change. Each change on its own
+//! repeats its header, actor and dependency hashes (32 random bytes that no compression
+//! shrinks); a bundle writes a reconnect's changes column by column with their
+//! dependencies as indices into the bundle, about half the bytes after deflate from four
+//! changes on. Automerge calls the bundle format EXPERIMENTAL (it may change between
+//! releases), so it is used on the wire only: the receiver turns it back into ordinary
+//! changes as it applies the message, and what is stored is Automerge's stable formats
+//! (`save_incremental`, `save`). Any automerge upgrade must keep
+//! `bundle_format_is_pinned` passing or bump [`PROTOCOL_VERSION`].
 
+use automerge::sync;
+use automerge::{AutoCommit, Bundle, Change};
 use serde::{Deserialize, Serialize};
 
 pub const SYNC_PATH: &str = "/api/sync";
 pub const SYNC_CONTENT_TYPE: &str = "application/x-sanlian-sync";
 /// Bumped on any incompatible change to these types; the server refuses other versions.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// 3: change bundles inside sync messages (automerge 0.12's bundle format).
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents one request may carry.
@@ -116,6 +130,184 @@ macro_rules! wire_codec {
 wire_codec!(SyncRequest, |r: &SyncRequest| r.version);
 wire_codec!(SyncResponse, |_: &SyncResponse| PROTOCOL_VERSION);
 
+/// The fewest changes sent as a bundle. Below this the bundle's own header and columns
+/// cost more than they save: measured on visits after deflate, 3 changes are 633 B as
+/// chunks and 634 B as a bundle, 4 are 728 B and 693 B, 100 are 8 975 B and 4 700 B.
+pub const BUNDLE_FROM: usize = 4;
+
+/// Automerge's storage chunk types: the byte after the magic and the checksum.
+const CHANGE_CHUNK: u8 = 1;
+const COMPRESSED_CHANGE_CHUNK: u8 = 2;
+const BUNDLE_CHUNK: u8 = 3;
+const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Splits bytes into Automerge storage chunks (magic, checksum, type, LEB128 length, data),
+/// with the type of each; `None` if they are not a whole number of chunks. An entry of a
+/// sync message is one chunk in message V1, and in V2 every change sent, back to back.
+fn storage_chunks(mut bytes: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        if !bytes.starts_with(&CHUNK_MAGIC) {
+            return None;
+        }
+        let typ = *bytes.get(8)?;
+        let (mut len, mut at) = (0u64, 9);
+        for shift in (0..64).step_by(7) {
+            let b = *bytes.get(at)?;
+            at += 1;
+            len |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = at.checked_add(usize::try_from(len).ok()?)?;
+        out.push((typ, bytes.get(..end)?));
+        bytes = &bytes[end..];
+    }
+    Some(out)
+}
+
+/// Whether an entry of a sync message carries a bundle.
+pub fn is_bundle(entry: &[u8]) -> bool {
+    storage_chunks(entry).is_some_and(|c| c.iter().any(|(t, _)| *t == BUNDLE_CHUNK))
+}
+
+/// How many changes an entry of a sync message carries: a bundle counts the changes in
+/// it, any other chunk (a change, a whole document) one; bytes that do not split into
+/// chunks, and bundles that do not decode, count as one, and are refused when applied.
+pub fn changes_in_chunk(entry: &[u8]) -> usize {
+    let Some(chunks) = storage_chunks(entry) else {
+        return 1;
+    };
+    chunks
+        .iter()
+        .map(|(typ, chunk)| match *typ {
+            BUNDLE_CHUNK => decode_bundle(chunk).map_or(1, |c| c.len()),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The changes of a bundle, each as a change chunk checked by Automerge's stable decoder.
+///
+/// Automerge 0.12's bundle decoder is experimental and panics on some hostile bytes (index
+/// out of range in its column decoders; found by `issue_7_fuzzed_sync_requests_…`), so it
+/// runs here on a copy, apart from any document, with the panic caught: a bad bundle is an
+/// error, never a half-applied document. (Catching needs `panic = "unwind"`, which the
+/// server's build profile sets; the phone only reads bundles its own server wrote.)
+fn decode_bundle(chunk: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if !checksum_valid(chunk) {
+        return Err("捆绑校验和不符".to_string());
+    }
+    std::panic::catch_unwind(|| -> Result<Vec<Vec<u8>>, String> {
+        let changes = Bundle::try_from(chunk)
+            .map_err(|e| e.to_string())?
+            .to_changes()
+            .map_err(|e| e.to_string())?;
+        changes
+            .iter()
+            .map(|c| {
+                let raw = c.raw_bytes().to_vec();
+                match Change::from_bytes(raw.clone()) {
+                    Ok(again) if again.hash() == c.hash() => Ok(raw),
+                    _ => Err("捆绑中的修改无法读取".to_string()),
+                }
+            })
+            .collect()
+    })
+    .unwrap_or_else(|_| Err("捆绑无法读取".to_string()))
+}
+
+/// Automerge's chunk checksum: the first 4 bytes of the SHA-256 of type, length and data.
+/// `Bundle::try_from` does not check it (loading a document does).
+fn checksum_valid(chunk: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let Some(typed) = chunk.get(8..) else {
+        return false;
+    };
+    let hash = Sha256::digest(typed);
+    chunk.get(4..8) == Some(&hash[..4])
+}
+
+/// Replaces every bundle in a received sync message by the ordinary change chunks it holds,
+/// so that applying the message never runs the experimental bundle decoder on a document;
+/// an error if a bundle does not decode (the message must then be refused unapplied).
+pub fn unbundle(msg: &mut sync::Message) -> Result<(), String> {
+    if !msg.changes.iter().any(is_bundle) {
+        return Ok(());
+    }
+    let mut entries = Vec::with_capacity(msg.changes.len());
+    for entry in msg.changes.iter() {
+        let Some(chunks) = storage_chunks(entry) else {
+            entries.push(entry.to_vec());
+            continue;
+        };
+        let mut out = Vec::with_capacity(entry.len());
+        for (typ, chunk) in chunks {
+            if typ == BUNDLE_CHUNK {
+                for change in decode_bundle(chunk)? {
+                    out.extend(change);
+                }
+            } else {
+                out.extend_from_slice(chunk);
+            }
+        }
+        entries.push(out);
+    }
+    msg.changes = sync::ChunkList::from(entries);
+    Ok(())
+}
+
+/// Replaces the change chunks of an outgoing sync message by one bundle of the same
+/// changes, when there are at least [`BUNDLE_FROM`]. The receiver needs nothing special:
+/// Automerge's `receive_sync_message` loads a bundle like any other chunk, so its sync state
+/// learns of the changes exactly as before. A message carrying the whole document (sync
+/// message V2) or anything that is not plain changes is left as it is, and so is a bundle
+/// that does not read back as the very same changes (the format is experimental: the sender
+/// checks it rather than the receiver finding out).
+pub fn bundle_changes(doc: &AutoCommit, msg: &mut sync::Message) {
+    let mut changes = Vec::new();
+    for entry in msg.changes.iter() {
+        let Some(chunks) = storage_chunks(entry) else {
+            return;
+        };
+        for (typ, chunk) in chunks {
+            if typ != CHANGE_CHUNK && typ != COMPRESSED_CHANGE_CHUNK {
+                return;
+            }
+            changes.push(chunk);
+        }
+    }
+    if changes.len() < BUNDLE_FROM {
+        return;
+    }
+    let Ok(hashes) = changes
+        .iter()
+        .map(|c| Change::from_bytes(c.to_vec()).map(|c| c.hash()))
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return;
+    };
+    let Ok(bundle) = doc.bundle(hashes.iter().copied()) else {
+        return;
+    };
+    let bytes = bundle.bytes().to_vec();
+    let reads_back = Bundle::try_from(bytes.as_slice())
+        .ok()
+        .and_then(|b| b.to_changes().ok())
+        .is_some_and(|changes| {
+            let mut got: Vec<_> = changes.iter().map(|c| c.hash()).collect();
+            let mut sent = hashes.clone();
+            got.sort_unstable();
+            sent.sort_unstable();
+            got == sent
+        });
+    let chunks: usize = msg.changes.iter().map(<[u8]>::len).sum();
+    if reads_back && bytes.len() < chunks {
+        msg.changes = sync::ChunkList::from(bytes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +339,244 @@ mod tests {
             SyncRequest::decode(&v1),
             Err(WireError::Version(1))
         ));
+        // An app of protocol 2 (deflated, but no bundles) is told its version too.
+        let v2 = SyncRequest { version: 2, ..req };
+        assert!(matches!(
+            SyncRequest::decode(&v2.encode()),
+            Err(WireError::Version(2))
+        ));
+    }
+
+    use crate::doc::{new_document, put_visit};
+    use crate::ids::DocId;
+    use crate::model::{Visit, VisitKind};
+    use automerge::sync::SyncDoc;
+    use automerge::ActorId;
+
+    fn visit(i: u32) -> Visit {
+        Visit {
+            id: format!("1770000000000-{i:04}"),
+            author: "p1-2".into(),
+            date: "2026-03-01".into(),
+            place: "v1".into(),
+            kind: VisitKind::Help,
+            note: format!("走访第{i}户，了解务工收入"),
+            recorded_at: 1_770_000_000_000 + i64::from(i),
+            withdrawn: false,
+        }
+    }
+
+    /// One message from `from` to `to`, bundled as `SyncClient` and the hub do and carried
+    /// inside an encoded request; `None` when `from` has nothing to say, else whether it
+    /// carried a bundle.
+    fn send(
+        from: &mut AutoCommit,
+        from_state: &mut sync::State,
+        to: &mut AutoCommit,
+        to_state: &mut sync::State,
+    ) -> Option<bool> {
+        let mut msg = from.sync().generate_sync_message(from_state)?;
+        bundle_changes(from, &mut msg);
+        let bundled = msg.changes.iter().any(is_bundle);
+        let req = SyncRequest {
+            version: PROTOCOL_VERSION,
+            device: "d".into(),
+            reset: false,
+            docs: vec![DocMessage {
+                doc: "branch/b1".into(),
+                msg: msg.encode(),
+            }],
+            report: None,
+        };
+        let got = SyncRequest::decode(&req.encode()).unwrap();
+        let msg = sync::Message::decode(&got.docs[0].msg).unwrap();
+        to.sync().receive_sync_message(to_state, msg).unwrap();
+        Some(bundled)
+    }
+
+    /// A whole sync; returns the round trips and whether a message carried a bundle up
+    /// (phone to server) and down.
+    fn sync_through_the_wire(
+        phone: &mut AutoCommit,
+        server: &mut AutoCommit,
+    ) -> (usize, bool, bool) {
+        let (mut ps, mut ss) = (sync::State::new(), sync::State::new());
+        let (mut up, mut down) = (false, false);
+        for round in 0..10 {
+            let Some(bundled) = send(phone, &mut ps, server, &mut ss) else {
+                return (round, up, down);
+            };
+            up |= bundled;
+            down |= send(server, &mut ss, phone, &mut ps).unwrap_or(false);
+        }
+        panic!("no convergence in 10 rounds");
+    }
+
+    #[test]
+    fn bundled_changes_arrive_whole_and_the_sync_state_knows_it() {
+        let b1 = DocId::branch("b1").unwrap();
+        let mut server = new_document(&b1, ActorId::from([9u8; 16]));
+        let mut phone = new_document(&b1, ActorId::from([1u8; 16]));
+        // A history long enough that a few new changes are not worth sending the whole
+        // document for (Automerge does that above a third of it).
+        for i in 0..40 {
+            put_visit(&mut phone, &visit(1000 + i), 0).unwrap();
+        }
+        sync_through_the_wire(&mut phone, &mut server);
+
+        // Offline over two app starts (a new actor each start, as the app does), so the
+        // bundle holds two actors and depends on a change outside it.
+        for i in 0..3 {
+            put_visit(&mut phone, &visit(i), 0).unwrap();
+        }
+        phone.set_actor(ActorId::from([2u8; 16]));
+        for i in 3..7 {
+            put_visit(&mut phone, &visit(i), 0).unwrap();
+        }
+        // Meanwhile a colleague's five visits reached the server.
+        let mut colleague = server.fork().with_actor(ActorId::from([3u8; 16]));
+        for i in 100..105 {
+            put_visit(&mut colleague, &visit(i), 0).unwrap();
+        }
+        server.merge(&mut colleague).unwrap();
+        let expected: Vec<_> = {
+            let mut all = phone.clone();
+            all.merge(&mut server.clone()).unwrap();
+            let mut h = all
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.hash())
+                .collect::<Vec<_>>();
+            h.sort_unstable();
+            h
+        };
+
+        let (rounds, up, down) = sync_through_the_wire(&mut phone, &mut server);
+        assert!(up, "the phone's seven new changes travel as a bundle");
+        assert!(down, "the colleague's five travel down as a bundle");
+        assert!(rounds <= 3, "bundles cost no extra round trip: {rounds}");
+        for doc in [&mut phone, &mut server] {
+            let mut got: Vec<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
+            got.sort_unstable();
+            assert_eq!(got, expected, "both sides hold every change, each once");
+        }
+        assert_eq!(phone.get_heads(), server.get_heads());
+        assert_eq!(
+            crate::doc::read_branch(&server).unwrap().visits.len(),
+            40 + 7 + 5
+        );
+        // What the server would store is ordinary changes, readable without bundle support.
+        let stored = server.save_after(&[]);
+        assert!(AutoCommit::load(&stored).is_ok());
+    }
+
+    #[test]
+    fn a_few_changes_travel_as_they_are() {
+        let b1 = DocId::branch("b1").unwrap();
+        let mut doc = new_document(&b1, ActorId::from([1u8; 16]));
+        for i in 0..(BUNDLE_FROM as u32 - 1) {
+            put_visit(&mut doc, &visit(i), 0).unwrap();
+        }
+        let mut msg = doc
+            .sync()
+            .generate_sync_message(&mut sync::State::new())
+            .unwrap();
+        // A first message carries no changes; ask for all of them.
+        msg.changes = sync::ChunkList::from(
+            doc.get_changes(&[])
+                .iter()
+                .skip(1)
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        );
+        let before = msg.clone();
+        bundle_changes(&doc, &mut msg);
+        assert_eq!(msg, before);
+        assert!(!msg.changes.iter().any(is_bundle));
+        // From BUNDLE_FROM changes on, one bundle counting all of them.
+        put_visit(&mut doc, &visit(99), 0).unwrap();
+        msg.changes = sync::ChunkList::from(
+            doc.get_changes(&[])
+                .iter()
+                .skip(1)
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        );
+        bundle_changes(&doc, &mut msg);
+        assert_eq!(msg.changes.len(), 1);
+        let chunk = msg.changes.iter().next().unwrap();
+        assert!(is_bundle(chunk));
+        assert_eq!(changes_in_chunk(chunk), BUNDLE_FROM);
+        assert_eq!(changes_in_chunk(&chunk[..chunk.len() / 2]), 1);
+
+        // The receiver unpacks it into the very chunks that were bundled.
+        let mut received = msg.clone();
+        unbundle(&mut received).unwrap();
+        assert!(!received.changes.iter().any(is_bundle));
+        let expected: Vec<u8> = doc
+            .get_changes(&[])
+            .iter()
+            .skip(1)
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        assert_eq!(
+            received.changes.iter().collect::<Vec<_>>().concat(),
+            expected
+        );
+        // A bundle cut short is an error, not a panic and not a partial message.
+        let mut cut = msg.clone();
+        cut.changes = sync::ChunkList::from(chunk[..chunk.len() - 3].to_vec());
+        assert!(
+            unbundle(&mut cut).is_ok(),
+            "not a whole chunk: left for Automerge to refuse"
+        );
+        let mut bad = chunk.to_vec();
+        let last = bad.len() - 1;
+        bad[last] ^= 0xff;
+        let mut damaged = msg.clone();
+        damaged.changes = sync::ChunkList::from(bad);
+        assert!(unbundle(&mut damaged).is_err());
+    }
+
+    /// The bytes automerge 0.12 writes for a fixed bundle. If an automerge upgrade changes
+    /// them, or can no longer read them, phones and server of different builds would not
+    /// understand each other's bundles: bump `PROTOCOL_VERSION` and renew this fixture.
+    #[test]
+    fn bundle_format_is_pinned() {
+        let fixture = include_str!("../testdata/bundle-v3.hex").trim();
+        let b1 = DocId::branch("b1").unwrap();
+        let mut doc = new_document(&b1, ActorId::from([7u8; 16]));
+        for i in 0..5 {
+            put_visit(&mut doc, &visit(i), 1_770_000_000).unwrap();
+        }
+        let hashes: Vec<_> = doc
+            .get_changes(&[])
+            .iter()
+            .skip(1)
+            .map(|c| c.hash())
+            .collect();
+        let bytes = doc.bundle(hashes.iter().copied()).unwrap().bytes().to_vec();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        if std::env::var_os("SANLIAN_RENEW_FIXTURES").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/bundle-v3.hex"),
+                &hex,
+            )
+            .unwrap();
+        }
+        assert_eq!(hex, fixture, "automerge writes bundles differently now");
+        let pinned: Vec<u8> = (0..fixture.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&fixture[i..i + 2], 16).unwrap())
+            .collect();
+        let read: Vec<_> = Bundle::try_from(pinned.as_slice())
+            .expect("automerge reads the pinned bundle")
+            .to_changes()
+            .unwrap()
+            .iter()
+            .map(|c| c.hash())
+            .collect();
+        assert_eq!(read, hashes);
     }
 
     #[test]

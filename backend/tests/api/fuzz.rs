@@ -68,13 +68,14 @@ struct Sent {
     bearer: String,
 }
 
-/// Real requests of real sessions: a phone's first sync of several visits, a later one, a
-/// second phone; the corpus the mutations start from. Each phone is signed in as b1's
-/// secretary with its actor registered, so mutated requests get past the login and reach
-/// the decoder and the hub.
+/// Real requests of real sessions: a phone's first sync of many visits (sent as the whole
+/// document), a later one of five (sent as one bundle), a second phone of one visit at a
+/// time; the corpus the mutations start from. Each phone is signed in as b1's secretary
+/// with its actor registered, so mutated requests get past the login and reach the decoder
+/// and the hub.
 fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Vec<Sent> {
     let mut seen = Vec::new();
-    for (device, n) in [("fz-a", 3usize), ("fz-b", 1)] {
+    for (device, per_round) in [("fz-a", [20usize, 5]), ("fz-b", [1, 1])] {
         let b1 = DocId::branch("b1").unwrap();
         let actor = ActorId::random();
         let token = state
@@ -96,7 +97,7 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
             None,
         );
         phone.insert(b1.clone(), new_document(&b1, actor), None);
-        for round in 0..2 {
+        for (round, n) in per_round.into_iter().enumerate() {
             for i in 0..n {
                 let v = visit(
                     &format!("1770000000000-{device}{round}{i}"),
@@ -128,7 +129,70 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
         }
     }
     assert!(seen.len() >= 4);
+    assert!(
+        !bundled(&seen).is_empty(),
+        "the corpus exercises bundles (protocol 3)"
+    );
     seen
+}
+
+/// The corpus requests that carry a bundle of changes.
+fn bundled(corpus: &[Sent]) -> Vec<usize> {
+    (0..corpus.len())
+        .filter(|&i| {
+            corpus[i].req.docs.iter().any(|m| {
+                sync::Message::decode(&m.msg)
+                    .is_ok_and(|msg| msg.changes.iter().any(shared::wire::is_bundle))
+            })
+        })
+        .collect()
+}
+
+/// Mutates the data of every bundle in a request and seals each again with a valid
+/// checksum, as a hostile client would: without that, Automerge drops the chunk on its
+/// checksum and the bundle decoder behind it is never reached.
+fn mutate_bundles(req: &mut SyncRequest, muts: &[Mutation]) {
+    use sha2::{Digest, Sha256};
+    for m in &mut req.docs {
+        let Ok(mut msg) = sync::Message::decode(&m.msg) else {
+            continue;
+        };
+        let mut entries = Vec::new();
+        for entry in msg.changes.iter() {
+            if !shared::wire::is_bundle(entry) {
+                entries.push(entry.to_vec());
+                continue;
+            }
+            // magic (4), checksum (4), type (1), LEB128 length, data
+            let mut at = 9;
+            while entry[at] & 0x80 != 0 {
+                at += 1;
+            }
+            let mut data = entry[at + 1..].to_vec();
+            mutate(&mut data, muts);
+            let mut typed = vec![entry[8]];
+            let mut len = data.len() as u64;
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                typed.push(if len == 0 { byte } else { byte | 0x80 });
+                if len == 0 {
+                    break;
+                }
+            }
+            let hash = Sha256::new()
+                .chain_update(&typed)
+                .chain_update(&data)
+                .finalize();
+            let mut sealed = entry[..4].to_vec();
+            sealed.extend_from_slice(&hash[..4]);
+            sealed.extend(typed);
+            sealed.extend(data);
+            entries.push(sealed);
+        }
+        msg.changes = sync::ChunkList::from(entries);
+        m.msg = msg.encode();
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -197,6 +261,8 @@ enum Input {
     Replay(usize, bool),
     /// A real request without a valid login: it must be refused before it is read.
     Unauthenticated(usize, BadLogin),
+    /// A real request carrying a bundle, the bundle's data mutated under a valid checksum.
+    MutatedBundle(usize, Vec<Mutation>),
 }
 
 /// What stands in for the phone's `Authorization: Bearer <token>`.
@@ -218,10 +284,12 @@ fn bad_login() -> impl Strategy<Value = BadLogin> {
     ]
 }
 
-fn input(corpus_len: usize) -> impl Strategy<Value = Input> {
+fn input(corpus_len: usize, bundled: Vec<usize>) -> impl Strategy<Value = Input> {
     let pick = 0..corpus_len;
     let muts = prop::collection::vec(mutation(), 1..6);
     prop_oneof![
+        2 => (prop::sample::select(bundled), muts.clone())
+            .prop_map(|(i, m)| Input::MutatedBundle(i, m)),
         1 => prop::collection::vec(any::<u8>(), 0..512).prop_map(Input::Random),
         1 => (pick.clone(), muts.clone()).prop_map(|(i, m)| Input::MutatedBody(i, m)),
         3 => (pick.clone(), muts, any::<bool>()).prop_map(|(i, m, all)| Input::MutatedMessage(i, m, all)),
@@ -250,6 +318,7 @@ fn request_of(corpus: &[Sent], input: &Input) -> (Option<String>, Vec<u8>) {
         // Any phone's login will do for bytes that are no request at all.
         Input::Random(_) => 0,
         Input::MutatedBody(i, _)
+        | Input::MutatedBundle(i, _)
         | Input::MutatedMessage(i, _, _)
         | Input::WrongDoc(i, _, _)
         | Input::Replay(i, _)
@@ -279,6 +348,11 @@ fn body_of(corpus: &[Sent], input: &Input) -> Vec<u8> {
                     mutate(&mut d.msg, m);
                 }
             }
+            req.encode()
+        }
+        Input::MutatedBundle(i, m) => {
+            let mut req = corpus[*i].req.clone();
+            mutate_bundles(&mut req, m);
             req.encode()
         }
         Input::WrongDoc(i, doc, device) => {
@@ -326,8 +400,9 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
     let corpus = corpus(&rt, &router, &state);
     let n = corpus.len();
     let statuses = std::sync::Mutex::new(BTreeMap::<u16, usize>::new());
+    let refusals = std::sync::Mutex::new(BTreeMap::<String, usize>::new());
     runner(cases("SANLIAN_FUZZ_SYNC_CASES", 5_000))
-        .run(&input(n), |inp| {
+        .run(&input(n, bundled(&corpus)), |inp| {
             SYNC_INPUTS.fetch_add(1, Ordering::Relaxed);
             let (authorization, body) = request_of(&corpus, &inp);
             let (status, body) = post_blocking(&rt, &router, authorization.as_deref(), body);
@@ -342,7 +417,19 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
                 prop_assert_eq!(status, StatusCode::UNAUTHORIZED);
             }
             if status == StatusCode::OK {
-                prop_assert!(SyncResponse::decode(&body).is_ok());
+                let resp = SyncResponse::decode(&body);
+                prop_assert!(resp.is_ok());
+                if matches!(inp, Input::MutatedBundle(..)) {
+                    // What became of resealed bundles, so the run shows they got past the
+                    // checksum: refused with a reason, or accepted when the mutation kept
+                    // the same changes (or only touched what Automerge ignores).
+                    let mut refusals = refusals.lock().unwrap();
+                    for r in resp.unwrap().refused {
+                        let kind = r.reason.split('：').next().unwrap_or("").to_string();
+                        *refusals.entry(kind).or_default() += 1;
+                    }
+                    *refusals.entry("bundle inputs".into()).or_default() += 1;
+                }
             } else {
                 let json: serde_json::Value = serde_json::from_slice(&body)
                     .map_err(|e| TestCaseError::fail(format!("{status} without JSON: {e}")))?;
@@ -353,8 +440,9 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
         .unwrap();
     let statuses = statuses.into_inner().unwrap();
     eprintln!(
-        "fuzzed sync: {} inputs, statuses {statuses:?}",
-        SYNC_INPUTS.load(Ordering::Relaxed)
+        "fuzzed sync: {} inputs, statuses {statuses:?}; resealed bundles answered 200: {:?}",
+        SYNC_INPUTS.load(Ordering::Relaxed),
+        refusals.into_inner().unwrap()
     );
     // Both kinds of answer were reached: the fuzzing got past the envelope.
     assert!(

@@ -37,6 +37,7 @@ mod auth;
 /// A sync session that has not converged after this many rounds is a bug.
 const MAX_ROUNDS: usize = 12;
 
+mod bundles;
 mod faults;
 mod fuzz;
 mod limits;
@@ -404,7 +405,10 @@ impl Phone {
                 continue;
             }
             let state = self.states.get_mut(id).expect("a state per document");
-            if let Some(msg) = doc.sync().generate_sync_message(state) {
+            let msg = doc.sync().generate_sync_message(state);
+            if let Some(mut msg) = msg {
+                // As the app does (`SyncClient`): several changes travel as one bundle.
+                shared::wire::bundle_changes(doc, &mut msg);
                 docs.push(DocMessage {
                     doc: id.clone(),
                     msg: msg.encode(),
