@@ -185,7 +185,6 @@ impl Drop for Inner {
     }
 }
 
-
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
