@@ -324,6 +324,18 @@ const DATA: &[(&str, &str)] = &[
     ("联点领导", "Leader"),
     ("支部书记", "Branch secretary"),
     ("党员", "Party member"),
+    // Finding tags (RuleCode) the phone shows under 还需要做的.
+    ("联系点数量不符", "Contact points"),
+    ("结对数量不符", "Pairing"),
+    ("未确定帮扶对象", "No household"),
+    ("到点次数不足", "Visits short"),
+    ("三个方案未完成", "Plans unfinished"),
+    ("三件实事未完成", "Deeds unfinished"),
+    ("未培养产业大户、技术骨干或岗位标兵", "No talent cultivated"),
+    ("未选定发展项目", "No project"),
+    ("未掌握实用技术", "No skill"),
+    ("收入增长未达10%", "Income under 10%"),
+    ("收入未核定", "Income not assessed"),
     // Messages without a value.
     (
         "请先确定帮扶对象，再记帮扶",
@@ -366,6 +378,48 @@ const PATTERNS: &[(&str, &str)] = &[
     ("{}年度{}", "{} {}"),
 ];
 
+/// Findings (还需要做的) from `shared::domain::rules`, as built there for the rules the
+/// phone judges itself (`LOCAL_RULES`); the office and the server keep them in Chinese.
+/// The names in them stay as written; `、` between names becomes a comma in `finding`.
+const FINDING_PATTERNS: &[(&str, &str)] = &[
+    ("{}尚未确定联系点", "{} has not set a contact point yet"),
+    (
+        "{}确定了 {} 个联系点（应为 1 个）：{}",
+        "{} has set {} contact points (1 is right): {}",
+    ),
+    ("{}尚未结对", "{} is not paired yet"),
+    (
+        "{}与 {} 个支部结对（应为 1 个）：{}",
+        "{} is paired with {} branches (1 is right): {}",
+    ),
+    ("{}尚未确定帮扶对象", "{} has not set a household to help yet"),
+    (
+        "已到点 {} 次，12月31日前还需到点 {} 次",
+        "Visits to the point so far: {}; {} more needed by 31 December",
+    ),
+    (
+        "全年到点 {} 次，少于 {} 次，差 {} 次",
+        "Visits to the point this year: {}, fewer than {}; {} short",
+    ),
+    ("{}尚未制定{}", "{} has no {} yet"),
+    ("{}的{}尚在草拟中", "{}: the {} is still being drafted"),
+    ("{}本年尚无实事：{}", "{} has no deed this year: {}"),
+    (
+        "{}本年尚未帮助联系点培养产业大户、技术骨干或岗位标兵",
+        "{} has not helped the contact point cultivate a large grower, skilled worker or model worker this year",
+    ),
+    ("帮扶对象{} 尚未选定发展项目", "Household {}: no project chosen yet"),
+    ("帮扶对象{} 尚未掌握实用技术", "Household {}: no skill learned yet"),
+    (
+        "帮扶对象{} 本年收入尚未核定",
+        "Household {}: income not assessed this year",
+    ),
+    (
+        "帮扶对象{} 收入增长 {}%，未达 {}%",
+        "Household {}: income up {}%, short of {}%",
+    ),
+];
+
 /// `zh` (text from `shared`) in the current language.
 pub fn tr(zh: &str) -> String {
     tr_in(lang(), zh)
@@ -380,6 +434,7 @@ fn tr_in(lang: Lang, zh: &str) -> String {
     }
     PATTERNS
         .iter()
+        .chain(FINDING_PATTERNS)
         .find_map(|(pattern, en)| {
             let values = matches(pattern, zh)?;
             let mut out = String::new();
@@ -394,6 +449,20 @@ fn tr_in(lang: Lang, zh: &str) -> String {
             Some(out)
         })
         .unwrap_or_else(|| zh.to_string())
+}
+
+/// A finding's message (built in `shared::domain::rules`) in the current language.
+pub fn finding(zh: &str) -> String {
+    finding_in(lang(), zh)
+}
+
+fn finding_in(lang: Lang, zh: &str) -> String {
+    let out = tr_in(lang, zh);
+    if lang == Lang::En {
+        out.replace('、', ", ")
+    } else {
+        out
+    }
 }
 
 /// The values that fill the `{}` of `pattern` to make `s`, if it does.
@@ -471,6 +540,92 @@ mod tests {
         let en = tr_in(Lang::En, zh);
         assert!(!chinese_left(&en), "no English for {zh:?}: {en:?}");
         en
+    }
+
+    /// Every finding the phone judges itself (rules::for_person on what the phone holds),
+    /// for every person of a county generated with one gap of each kind, mid-year and at
+    /// the year's end, reads in English but for the county's own names — and every
+    /// finding pattern is used, so a reworded message in `shared::domain::rules` fails
+    /// here instead of showing Chinese in the English app.
+    #[wasm_bindgen_test]
+    fn issue_5_every_finding_text_has_english() {
+        use shared::domain::generator::{generate, GenSpec};
+        use shared::domain::records::BranchRecords;
+        use shared::domain::rules::{self, RuleCode};
+        use std::collections::BTreeSet;
+        let spec = GenSpec::SMALL;
+        let g = generate(spec);
+        let registry = &g.data.registry;
+        let mut names: Vec<&str> = registry
+            .people
+            .values()
+            .map(|p| p.name.as_str())
+            .chain(registry.places.values().map(|p| p.name.as_str()))
+            .chain(registry.branches.values().map(|b| b.name.as_str()))
+            .chain(
+                g.data
+                    .branches
+                    .values()
+                    .flat_map(|b| b.targets.values().map(|t| t.name.as_str())),
+            )
+            .collect();
+        // Longest first, so a name that holds a shorter one goes as a whole.
+        names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+        let mid_year = chrono::NaiveDate::from_ymd_opt(spec.year, 6, 30).unwrap();
+        let empty = BranchRecords::default();
+        let mut codes = BTreeSet::new();
+        let mut used = BTreeSet::new();
+        for p in registry.people.values() {
+            let records = g.data.branches.get(&p.branch).map_or(&empty, |r| &**r);
+            for as_of in [mid_year, spec.as_of()] {
+                for f in rules::for_person(registry, records, &p.id, spec.year, as_of) {
+                    codes.insert(f.rule);
+                    english(f.rule.label());
+                    for (i, (pattern, _)) in FINDING_PATTERNS.iter().enumerate() {
+                        if matches(pattern, &f.message).is_some() {
+                            used.insert(i);
+                        }
+                    }
+                    let en = finding_in(Lang::En, &f.message);
+                    let mut bare = en.clone();
+                    for n in &names {
+                        bare = bare.replace(n, "");
+                    }
+                    assert!(
+                        !chinese_left(&bare),
+                        "no English for {:?}: {en:?}",
+                        f.message
+                    );
+                    assert_eq!(finding_in(Lang::Zh, &f.message), f.message);
+                }
+            }
+        }
+        let want = [
+            RuleCode::LeaderPoints,
+            RuleCode::BranchPairs,
+            RuleCode::MemberWithoutTarget,
+            RuleCode::LeaderVisits,
+            RuleCode::BranchPlan,
+            RuleCode::BranchDeed,
+            RuleCode::LeaderCultivation,
+            RuleCode::TargetProject,
+            RuleCode::TargetSkill,
+            RuleCode::TargetIncome,
+            RuleCode::TargetIncomeUnknown,
+        ];
+        for code in want {
+            assert!(codes.contains(&code), "no {code:?} finding on any phone");
+        }
+        for (i, (pattern, _)) in FINDING_PATTERNS.iter().enumerate() {
+            assert!(used.contains(&i), "no finding reads {pattern:?}");
+        }
+        assert_eq!(
+            finding_in(
+                Lang::En,
+                "王某确定了 2 个联系点（应为 1 个）：茶园村、柳河村"
+            ),
+            "王某 has set 2 contact points (1 is right): 茶园村, 柳河村"
+        );
     }
 
     /// Every label, hint, unit, kind and error a phone form can show, for every role, has

@@ -1,5 +1,5 @@
 use crate::clock;
-use crate::i18n::t;
+use crate::i18n::{finding, t, tr};
 use crate::repo;
 use crate::sync::SyncState;
 use chrono::Datelike;
@@ -27,8 +27,8 @@ pub fn MyFindings(me: String, branch: DocId, registry: Registry) -> impl IntoVie
                 <ul>
                     {move || findings.get().into_iter().map(|f| view! {
                         <li class="finding" data-rule=f.rule.code()>
-                            <span class="tag">{f.rule.label()}</span>
-                            <span>{f.message}</span>
+                            <span class="tag">{tr(f.rule.label())}</span>
+                            <span>{finding(&f.message)}</span>
                         </li>
                     }).collect_view()}
                 </ul>
