@@ -3,8 +3,18 @@
 //! (`GenSpec::COUNTY`: 320 branches, ~98 000 records). Each phone first sends its backlog,
 //! then logs one more visit and syncs again, `ROUNDS` times, as phones do through a day.
 //!
-//! `cargo bench -p backend --bench load` (or `-- 50 200` for other N). The county's
-//! database is written once into `target/bench-data/county/` (a minute) and copied per run.
+//! Two modes, both run by default:
+//! - **burst** (closed): all N phones start at the same instant and each runs its sessions
+//!   back to back, so the latencies measure how long the whole burst takes to drain.
+//! - **open** (open loop): the same sessions start on a fixed schedule at an offered rate
+//!   (`--rate 500` document syncs/s = 250 sessions/s, a session syncs 2 documents), session
+//!   k going to phone k mod N, so each phone's next session starts on the schedule and not
+//!   when its previous one ends. Session latency is measured from the *scheduled* start, so a
+//!   server falling behind shows up in it (no coordinated omission).
+//!
+//! `cargo bench -p backend --bench load` (= `-- 50 200 1000 --rate 500`); `--rate 500,800`
+//! for several rates, `--burst` or `--open` for one mode only. The county's database is
+//! written once into `target/bench-data/county/` (a minute) and copied per run.
 //!
 //! Reports sessions/s, document syncs/s (each session syncs `registry` and the branch),
 //! HTTP request latency p50/p99, session latency p50/p99, errors, and the server's RSS
@@ -268,6 +278,7 @@ struct Tally {
 }
 
 async fn session(
+    started: Instant,
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -275,7 +286,6 @@ async fn session(
     ids: &[DocId],
     tally: &mut Tally,
 ) -> Result<(), String> {
-    let started = Instant::now();
     let mut reset = true;
     for _ in 0..shared::client::MAX_ROUNDS {
         let Some(req) = client.next_request(ids, reset) else {
@@ -318,7 +328,9 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn run(n: usize, prepared: &Prepared, work: &Path) {
+/// Runs N phones; with `rate` (offered document syncs/s) their sessions start on an
+/// open-loop schedule, without it all at once (burst).
+fn run(n: usize, rate: Option<f64>, prepared: &Prepared, work: &Path) {
     let dir = work.join(format!("n{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -358,8 +370,20 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
                             let v = visit(i, BACKLOG + round, &author);
                             put_visit(client.doc(&id).unwrap(), &v, 0).unwrap();
                         }
+                        // Session k = round·N + i is due k / (rate / 2) s after the start;
+                        // a session that is due while this phone is still busy starts late,
+                        // and the lateness counts in its latency.
+                        let due = match rate {
+                            Some(r) => {
+                                let k = (round * n + i) as f64;
+                                let at = started + Duration::from_secs_f64(k * 2.0 / r);
+                                tokio::time::sleep_until(at.into()).await;
+                                at
+                            }
+                            None => Instant::now(),
+                        };
                         if let Err(e) =
-                            session(&http, &base, &token, &mut client, &ids, &mut tally).await
+                            session(due, &http, &base, &token, &mut client, &ids, &mut tally).await
                         {
                             tally.errors.push(e);
                         }
@@ -386,8 +410,9 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
     requests.sort();
     sessions.sort();
     let doc_syncs = sessions.len() * 2;
+    let offered = rate.map_or(String::new(), |r| format!(" {r:.0} |"));
     println!(
-        "| {n} | {} | {wall:.1} s | {:.0} | {:.0} | {} | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {} | {:.0} → {:.0} (peak {:.0}) MB | {server_cpu:.1} s / {client_cpu:.1} s |",
+        "| {n} |{offered} {} | {wall:.1} s | {:.0} | {:.0} | {} | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {} | {:.0} → {:.0} (peak {:.0}) MB | {server_cpu:.1} s / {client_cpu:.1} s |",
         sessions.len(),
         sessions.len() as f64 / wall,
         doc_syncs as f64 / wall,
@@ -407,10 +432,19 @@ fn run(n: usize, prepared: &Prepared, work: &Path) {
 }
 
 fn main() {
-    let ns: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ns: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let rates: Vec<f64> = args
+        .iter()
+        .position(|a| a == "--rate")
+        .and_then(|i| args.get(i + 1))
+        .map_or(vec![500.0], |r| {
+            r.split(',')
+                .map(|v| v.parse().expect("--rate R[,R…]"))
+                .collect()
+        });
+    let burst = !args.iter().any(|a| a == "--open");
+    let open = !args.iter().any(|a| a == "--burst");
     let ns = if ns.is_empty() {
         vec![50, 200, 1000]
     } else {
@@ -422,9 +456,23 @@ fn main() {
         "full county: {} branch documents; each phone: {BACKLOG} offline visits, then {ROUNDS} × (log one, sync)",
         prepared.branches.len()
     );
-    println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) | CPU server / phones |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for n in ns {
-        run(n, &prepared, &target.join("load"));
+    let work = target.join("load");
+    if burst {
+        println!("\nburst: all N phones at once, sessions back to back");
+        println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) | CPU server / phones |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for &n in &ns {
+            run(n, None, &prepared, &work);
+        }
+    }
+    if open {
+        println!("\nopen loop: sessions start on schedule at the offered rate; session latency from the scheduled start");
+        println!("| phones | offered doc syncs/s | sessions | wall | sessions/s | achieved doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) | CPU server / phones |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for &r in &rates {
+            for &n in &ns {
+                run(n, Some(r), &prepared, &work);
+            }
+        }
     }
 }
