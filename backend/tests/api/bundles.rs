@@ -10,23 +10,7 @@ use shared::wire::{changes_in_chunk, is_bundle};
 /// A phone of branch b1 logged in as `phone_no`, its actor `actor` bound to that account.
 async fn logged_in(server: &Server, device: &str, actor: u8, phone_no: &str) -> Phone {
     let mut phone = Phone::new(device, actor);
-    let body = serde_json::json!({
-        "phone": phone_no,
-        "password": DEMO_PASSWORD,
-        "actors": [phone.actor.to_hex_string()],
-    });
-    let reply = server
-        .request_as(
-            None,
-            Method::POST,
-            "/api/login",
-            Some("application/json"),
-            body.to_string().into_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "login: {}", reply.text());
-    let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("login JSON");
-    phone.token = Some(json["token"].as_str().expect("a token").to_string());
+    phone.login_as(server, phone_no).await;
     phone
 }
 

@@ -445,8 +445,13 @@ impl Phone {
         if let Some(t) = &self.token {
             return t.clone();
         }
+        self.login_as(server, SECRETARY_B1).await
+    }
+
+    /// Logs in as the account of `phone_no`, registering this phone's actor to it.
+    async fn login_as(&mut self, server: &Server, phone_no: &str) -> String {
         let body = serde_json::json!({
-            "phone": SECRETARY_B1,
+            "phone": phone_no,
             "password": DEMO_PASSWORD,
             "actors": [self.actor.to_hex_string()],
         });
