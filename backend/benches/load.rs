@@ -13,7 +13,9 @@
 //!   server falling behind shows up in it (no coordinated omission).
 //!
 //! `cargo bench -p backend --bench load` (= `-- 50 200 1000 --rate 500`); `--rate 500,800`
-//! for several rates, `--burst` or `--open` for one mode only. The county's database is
+//! for several rates, `--burst` or `--open` for one mode only. The clock starts once the
+//! server has started and gone idle (it loads stored documents at start); `--cold` starts
+//! it as soon as the server accepts connections. The county's database is
 //! written once into `target/bench-data/county/` (a minute) and copied per run.
 //!
 //! Reports sessions/s, document syncs/s (each session syncs `registry` and the branch),
@@ -201,6 +203,23 @@ impl Server {
         panic!("the server did not start");
     }
 
+    /// Waits until the server has finished starting: it loads the stored documents into
+    /// memory on a background thread, and a server in service has long done so. Idle =
+    /// no CPU used for 300 ms.
+    fn wait_idle(&self) -> Duration {
+        let t = Instant::now();
+        let pid = self.child.id().to_string();
+        let mut last = cpu_secs(&pid);
+        let mut still = 0;
+        while still < 3 && t.elapsed() < Duration::from_secs(120) {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = cpu_secs(&pid);
+            still = if now == last { still + 1 } else { 0 };
+            last = now;
+        }
+        t.elapsed()
+    }
+
     fn rss_kb(&self, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default()
@@ -330,7 +349,9 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 
 /// Runs N phones; with `rate` (offered document syncs/s) their sessions start on an
 /// open-loop schedule, without it all at once (burst).
-fn run(n: usize, rate: Option<f64>, prepared: &Prepared, work: &Path) {
+/// `cold`: the clock starts as soon as the server accepts connections, while it is still
+/// loading documents (phones reconnecting right after a restart).
+fn run(n: usize, rate: Option<f64>, cold: bool, prepared: &Prepared, work: &Path) {
     let dir = work.join(format!("n{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -338,6 +359,13 @@ fn run(n: usize, rate: Option<f64>, prepared: &Prepared, work: &Path) {
     let phones: Vec<_> = (0..n).map(|i| phone(i, prepared)).collect();
     let tokens = log_in(&dir.join("sanlian.sqlite3"), &phones);
     let server = Server::start(&dir);
+    if !cold {
+        let waited = server.wait_idle();
+        eprintln!(
+            "server started and idle after {:.1} s",
+            waited.as_secs_f64()
+        );
+    }
     let rss_start = server.rss_kb("VmRSS:");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -433,7 +461,13 @@ fn run(n: usize, rate: Option<f64>, prepared: &Prepared, work: &Path) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let ns: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // Numbers are phone counts, except the value of `--rate`.
+    let ns: Vec<usize> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || args[i - 1] != "--rate")
+        .filter_map(|(_, a)| a.parse().ok())
+        .collect();
     let rates: Vec<f64> = args
         .iter()
         .position(|a| a == "--rate")
@@ -445,6 +479,7 @@ fn main() {
         });
     let burst = !args.iter().any(|a| a == "--open");
     let open = !args.iter().any(|a| a == "--burst");
+    let cold = args.iter().any(|a| a == "--cold");
     let ns = if ns.is_empty() {
         vec![50, 200, 1000]
     } else {
@@ -457,12 +492,20 @@ fn main() {
         prepared.branches.len()
     );
     let work = target.join("load");
+    println!(
+        "{}",
+        if cold {
+            "cold: the clock starts when the server accepts connections, while it still loads documents"
+        } else {
+            "warm: the clock starts once the server has started and gone idle (documents loaded)"
+        }
+    );
     if burst {
         println!("\nburst: all N phones at once, sessions back to back");
         println!("| phones | sessions | wall | sessions/s | doc syncs/s | requests | request p50 / p99 | session p50 / p99 | errors | server RSS start → end (peak) | CPU server / phones |");
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for &n in &ns {
-            run(n, None, &prepared, &work);
+            run(n, None, cold, &prepared, &work);
         }
     }
     if open {
@@ -471,7 +514,7 @@ fn main() {
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for &r in &rates {
             for &n in &ns {
-                run(n, Some(r), &prepared, &work);
+                run(n, Some(r), cold, &prepared, &work);
             }
         }
     }

@@ -347,6 +347,7 @@ async fn sync(
         .map_err(AppError::RateLimited)?;
     let hub = state.hub.clone();
     let auth = state.auth.clone();
+    let arrived = std::time::Instant::now();
     let slot = state
         .sync_slots
         .clone()
@@ -356,13 +357,24 @@ async fn sync(
     // Automerge and SQLite work is blocking and CPU-bound; keep it off the async workers.
     let resp = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
         let _slot = slot;
+        let started = arrived.elapsed();
         // Sync health; now and then this writes a batch of it to the store.
         hub.note_device(&req.device, req.report.clone(), now_secs());
         if limits::changes_in(&req) > limits::MAX_CHANGES_PER_REQUEST {
             return Err(AppError::TooManyChanges(limits::MAX_CHANGES_PER_REQUEST));
         }
         let guard = auth.guard(&user, hub.shared_registry()?, now_secs())?;
-        Ok(hub.sync(req, &guard)?)
+        let guarded = arrived.elapsed();
+        let resp = hub.sync(req, &guard)?;
+        // Where a slow sync's time went: waiting for a slot and a thread, the access
+        // check, the documents (load, lock, apply, commit).
+        tracing::debug!(
+            waited_ms = started.as_secs_f64() * 1e3,
+            guard_ms = (guarded - started).as_secs_f64() * 1e3,
+            sync_ms = (arrived.elapsed() - guarded).as_secs_f64() * 1e3,
+            "sync"
+        );
+        Ok(resp)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;

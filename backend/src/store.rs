@@ -279,17 +279,16 @@ fn commit_batch(conn: &mut Connection, batch: Batch) {
     if batch.is_empty() {
         return;
     }
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         return fail_all(batch.into_iter().map(|(_, d)| d), e.into());
     }
     let mut outcomes = Vec::with_capacity(batch.len());
     for (op, done) in batch {
-        let result = conn
-            .execute_batch("SAVEPOINT op")
+        let result = exec(conn, "SAVEPOINT op")
             .map_err(StoreError::from)
             .and_then(|()| op(conn));
         let result = match result {
-            Ok(()) => conn.execute_batch("RELEASE op").map_err(StoreError::from),
+            Ok(()) => exec(conn, "RELEASE op").map_err(StoreError::from),
             Err(e) => {
                 if conn.is_autocommit() {
                     // SQLite rolled the whole transaction back (disk full, I/O error): the
@@ -305,7 +304,7 @@ fn commit_batch(conn: &mut Connection, batch: Batch) {
         };
         outcomes.push((done, result));
     }
-    match conn.execute_batch("COMMIT") {
+    match exec(conn, "COMMIT") {
         Ok(()) => {
             for (done, result) in outcomes {
                 let _ = done.send(result);
@@ -318,6 +317,12 @@ fn commit_batch(conn: &mut Connection, batch: Batch) {
             fail_all(outcomes.into_iter().map(|(d, _)| d), e.into());
         }
     }
+}
+
+/// Runs one statement of the batch's frame, prepared once: a sync's write is small, and
+/// parsing these statements anew for each was a good part of it.
+fn exec(conn: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Answers every caller of a batch that did not commit; the first gets the cause itself.

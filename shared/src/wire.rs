@@ -24,7 +24,9 @@
 
 use automerge::sync;
 use automerge::{AutoCommit, Bundle, Change};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 pub const SYNC_PATH: &str = "/api/sync";
 pub const SYNC_CONTENT_TYPE: &str = "application/x-sanlian-sync";
@@ -84,24 +86,59 @@ pub enum WireError {
     Version(u16),
 }
 
+thread_local! {
+    // A deflate state is a few hundred KB to allocate and zero, far more work than
+    // compressing a small sync message; each thread keeps one and resets it.
+    static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::best(), false));
+    static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+}
+
 fn deflate(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("writing to a Vec cannot fail");
-    enc.finish().expect("writing to a Vec cannot fail")
+    DEFLATE.with_borrow_mut(|c| {
+        c.reset();
+        let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+        loop {
+            let read = c.total_in() as usize;
+            let status = c
+                .compress_vec(&bytes[read..], &mut out, FlushCompress::Finish)
+                .expect("deflating from memory into a Vec cannot fail");
+            if status == Status::StreamEnd {
+                return out;
+            }
+            // Only the Vec's spare capacity is written: make more and go on.
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }
 
 /// Inflates at most [`MAX_BODY_BYTES`], so a small body cannot expand into a huge one.
 fn inflate(bytes: &[u8]) -> Result<Vec<u8>, WireError> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::DeflateDecoder::new(bytes)
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut out)?;
-    if out.len() > MAX_BODY_BYTES {
-        return Err(WireError::TooLarge);
-    }
-    Ok(out)
+    INFLATE.with_borrow_mut(|d| {
+        d.reset(false);
+        let mut out = Vec::with_capacity((bytes.len() * 4).min(MAX_BODY_BYTES + 1));
+        loop {
+            let (read, written) = (d.total_in(), d.total_out());
+            let status = d
+                .decompress_vec(&bytes[read as usize..], &mut out, FlushDecompress::Finish)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            if out.len() > MAX_BODY_BYTES {
+                return Err(WireError::TooLarge);
+            }
+            if status == Status::StreamEnd {
+                return Ok(out);
+            }
+            if out.len() == out.capacity() {
+                let room = out.capacity().max(64).min(MAX_BODY_BYTES + 1 - out.len());
+                out.reserve(room.max(1));
+            } else if d.total_in() == read && d.total_out() == written {
+                // Room to write, yet nothing read or written: the input ended early.
+                return Err(WireError::Compression(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "deflate stream ends early",
+                )));
+            }
+        }
+    })
 }
 
 macro_rules! wire_codec {
@@ -332,6 +369,16 @@ mod tests {
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         let bytes = req.encode();
         assert!(SyncRequest::decode(&bytes[..bytes.len() - 2]).is_err());
+        // The thread's deflate state is reused: a failed decode leaves nothing behind, and
+        // encoding the same value again gives the same bytes.
+        for cut in 3..bytes.len() {
+            assert!(
+                SyncRequest::decode(&bytes[..cut]).is_err(),
+                "cut at {cut} decoded"
+            );
+        }
+        assert_eq!(SyncRequest::decode(&bytes).unwrap(), req);
+        assert_eq!(req.encode(), bytes);
         assert!(SyncRequest::decode(&[0xff; 3]).is_err());
         let mut v1 = vec![1u8];
         v1.extend(postcard::to_stdvec(&req).unwrap());

@@ -303,13 +303,14 @@ impl AccountStore for SqliteAccounts {
     }
 
     fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        // Cached statements: every request authenticates, and preparing the SQL each time
+        // was most of that work.
         Ok(self
             .conn()
-            .query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
-                params![id],
-                account_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
+            ))?
+            .query_row(params![id], account_row)
             .optional()?
             .map(|(a, _)| a))
     }
@@ -336,17 +337,14 @@ impl AccountStore for SqliteAccounts {
     fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT user, expires_at, revoked FROM sessions WHERE token_hash = ?1",
-                params![token_hash],
-                |r| {
-                    Ok(Session {
-                        user: r.get(0)?,
-                        expires_at: r.get(1)?,
-                        revoked: r.get(2)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT user, expires_at, revoked FROM sessions WHERE token_hash = ?1")?
+            .query_row(params![token_hash], |r| {
+                Ok(Session {
+                    user: r.get(0)?,
+                    expires_at: r.get(1)?,
+                    revoked: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
@@ -388,11 +386,8 @@ impl AccountStore for SqliteAccounts {
     fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT user FROM actors WHERE actor = ?1",
-                params![actor],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT user FROM actors WHERE actor = ?1")?
+            .query_row(params![actor], |r| r.get(0))
             .optional()?)
     }
 }

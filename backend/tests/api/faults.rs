@@ -930,3 +930,57 @@ async fn issue_7_an_evicted_document_syncs_correctly_afterwards() {
         "every branch's entries, after reloading dropped ones"
     );
 }
+
+/// After a restart the server loads what is stored into memory on a background thread
+/// (`Hub::warm`), so phones reconnecting together do not each wait for their document to
+/// load. What it loads is the stored document itself: a colleague syncing afterwards gets
+/// every entry, once, and the cap on documents in memory holds.
+#[tokio::test]
+async fn issue_7_stored_documents_are_loaded_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut phones: Vec<FieldPhone> = (1..=4)
+        .map(|b| FieldPhone::new(&format!("warm-{b}"), &format!("b{b}"), &format!("p{b}-2")))
+        .collect();
+    {
+        let state = open(Some(dir.path()));
+        let link = Link::Router(app(state));
+        for phone in &mut phones {
+            phone.log(1);
+            phone.log(2);
+            assert!(matches!(phone.session(&link).await, Ended::InSync));
+        }
+    }
+    let state = open(Some(dir.path()));
+    let before = state.hub().open_docs();
+    let loaded = state.hub().warm().expect("the stored documents load");
+    // At least the four branch documents the phones wrote (the demo county stores more).
+    assert!(loaded >= 4, "{loaded} loaded, {before} open before");
+    assert_eq!(state.hub().open_docs(), before + loaded);
+    assert_eq!(state.hub().warm().unwrap(), 0, "nothing is loaded twice");
+
+    let link = Link::Router(app(state.clone()));
+    for (b, phone) in phones.iter_mut().enumerate() {
+        let mut colleague = FieldPhone::new(
+            &format!("warm-{}b", b + 1),
+            &format!("b{}", b + 1),
+            &format!("p{}-3", b + 1),
+        );
+        assert!(matches!(colleague.session(&link).await, Ended::InSync));
+        let expected: BTreeMap<String, Visit> = phone
+            .logged
+            .iter()
+            .map(|v| (v.id.clone(), v.clone()))
+            .collect();
+        assert_eq!(colleague.visits(), expected, "{}", phone.client.device);
+        phone.log(3);
+        assert!(matches!(phone.session(&link).await, Ended::InSync));
+    }
+
+    // With room for fewer documents than are stored, loading stops at the cap.
+    drop(link);
+    drop(state);
+    let state = open(Some(dir.path()));
+    state.hub().set_max_open_docs(3);
+    state.hub().warm().unwrap();
+    assert_eq!(state.hub().open_docs(), 3);
+}
