@@ -495,13 +495,15 @@ fn asset_refs(html: &str, suffix: &str) -> Vec<String> {
     refs
 }
 
-/// Trunk's file hash: `name-<16 hex>` before the extension (and `_bg`).
+/// Trunk's file hash: `name-<hex>` before the extension (and `_bg`). Trunk prints its 64-bit
+/// hash without leading zeros, so one build in 16 has 15 digits (as the server allows too).
 fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = file.split('.').next().unwrap_or(file);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 fn max_age(cache_control: &str) -> Option<u64> {
@@ -686,6 +688,8 @@ fn asset_refs_finds_trunk_output() {
     assert_eq!(asset_refs(html, ".css"), ["/style-123.css"]);
     assert!(is_hashed("/frontend-f6543171302307c0_bg.wasm"));
     assert!(is_hashed("/style-e03ad14ae2c4adf0.css"));
+    // A hash with a leading zero, as Trunk printed it in a real build.
+    assert!(is_hashed("/frontend-3db6f13ddc458d4_bg.wasm"));
     assert!(!is_hashed("/sw.js"));
     assert!(!is_hashed("/style-123.css"));
 }
