@@ -128,8 +128,9 @@ fn inflate(bytes: &[u8]) -> Result<Vec<u8>, WireError> {
                 return Ok(out);
             }
             if out.len() == out.capacity() {
+                // Exact, so the output never grows past the limit by more than a byte.
                 let room = out.capacity().max(64).min(MAX_BODY_BYTES + 1 - out.len());
-                out.reserve(room.max(1));
+                out.reserve_exact(room);
             } else if d.total_in() == read && d.total_out() == written {
                 // Room to write, yet nothing read or written: the input ended early.
                 return Err(WireError::Compression(std::io::Error::new(
