@@ -518,6 +518,15 @@ mod tests {
         assert!(AutoCommit::load(&stored).is_ok());
     }
 
+    /// Every change but the document's genesis (which every phone already has), as bytes.
+    fn changes_after_genesis(doc: &mut AutoCommit) -> Vec<Vec<u8>> {
+        doc.get_changes(&[])
+            .iter()
+            .skip(1)
+            .map(|c| c.raw_bytes().to_vec())
+            .collect()
+    }
+
     #[test]
     fn a_few_changes_travel_as_they_are() {
         let b1 = DocId::branch("b1").unwrap();
@@ -530,26 +539,14 @@ mod tests {
             .generate_sync_message(&mut sync::State::new())
             .unwrap();
         // A first message carries no changes; ask for all of them.
-        msg.changes = sync::ChunkList::from(
-            doc.get_changes(&[])
-                .iter()
-                .skip(1)
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        );
+        msg.changes = sync::ChunkList::from(changes_after_genesis(&mut doc));
         let before = msg.clone();
         bundle_changes(&doc, &mut msg);
         assert_eq!(msg, before);
         assert!(!msg.changes.iter().any(is_bundle));
         // From BUNDLE_FROM changes on, one bundle counting all of them.
         put_visit(&mut doc, &visit(99), 0).unwrap();
-        msg.changes = sync::ChunkList::from(
-            doc.get_changes(&[])
-                .iter()
-                .skip(1)
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        );
+        msg.changes = sync::ChunkList::from(changes_after_genesis(&mut doc));
         bundle_changes(&doc, &mut msg);
         assert_eq!(msg.changes.len(), 1);
         let chunk = msg.changes.iter().next().unwrap();
@@ -561,12 +558,7 @@ mod tests {
         let mut received = msg.clone();
         unbundle(&mut received).unwrap();
         assert!(!received.changes.iter().any(is_bundle));
-        let expected: Vec<u8> = doc
-            .get_changes(&[])
-            .iter()
-            .skip(1)
-            .flat_map(|c| c.raw_bytes().to_vec())
-            .collect();
+        let expected = changes_after_genesis(&mut doc).concat();
         assert_eq!(
             received.changes.iter().collect::<Vec<_>>().concat(),
             expected

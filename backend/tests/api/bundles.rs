@@ -150,16 +150,7 @@ async fn issue_7_a_bundle_with_a_record_under_another_name_is_refused_and_nothin
     let (out, bundled) = sync_counting_bundles(&mut honest, &server).await;
     assert!(out.refused.is_empty(), "{:?}", out.refused);
     assert_eq!(bundled, 4);
-    assert_eq!(
-        server
-            .county()
-            .await
-            .entries
-            .iter()
-            .filter(|e| e.id.contains("named-ok"))
-            .count(),
-        4
-    );
+    assert_eq!(entries_named(&server, "named-ok").await, 4);
 }
 
 #[tokio::test]
@@ -192,12 +183,7 @@ async fn issue_7_a_bundle_with_a_schema_breaking_change_is_refused_and_nothing_s
     // Nor is any of it on disk.
     let state = open(Some(dir.path()));
     let server = Server::in_process(&state);
-    assert!(server
-        .county()
-        .await
-        .entries
-        .iter()
-        .all(|e| !e.id.contains("broken")));
+    assert_eq!(entries_named(&server, "broken").await, 0);
 }
 
 #[tokio::test]
@@ -280,16 +266,7 @@ async fn issue_7_an_app_of_protocol_2_is_told_to_update_and_nothing_is_stored() 
     // The phone still has its entries; once updated, they sync.
     assert_eq!(phone.visits().len(), 2);
     assert!(phone.sync(&server).await.refused.is_empty());
-    assert_eq!(
-        server
-            .county()
-            .await
-            .entries
-            .iter()
-            .filter(|e| e.id.contains("outdated"))
-            .count(),
-        2
-    );
+    assert_eq!(entries_named(&server, "outdated").await, 2);
 }
 
 #[tokio::test]
@@ -328,4 +305,15 @@ async fn issue_7_a_bundle_counts_its_changes_against_the_limit() {
     assert_json_error(&reply, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.text().contains("更改过多"), "{}", reply.text());
     assert_unchanged_and_still_syncing(&state, &server, &before).await;
+}
+
+/// How many of the county's entries have `part` in their id.
+async fn entries_named(server: &Server, part: &str) -> usize {
+    server
+        .county()
+        .await
+        .entries
+        .iter()
+        .filter(|e| e.id.contains(part))
+        .count()
 }
