@@ -96,3 +96,51 @@ impl IntoResponse for AppError {
         resp
     }
 }
+
+/// The parameter or field a refused query string or JSON body got wrong, as axum's
+/// extractors found it (they deserialize through `serde_path_to_error`): read from the
+/// error's structure, never from its English text. `None` when the whole input was bad.
+fn bad_path(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let path = e
+            .downcast_ref::<serde_path_to_error::Error<serde_urlencoded::de::Error>>()
+            .map(|e| e.path().to_string())
+            .or_else(|| {
+                e.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>()
+                    .map(|e| e.path().to_string())
+            });
+        if let Some(path) = path {
+            return (!path.is_empty() && path != ".").then_some(path);
+        }
+        next = e.source();
+    }
+    None
+}
+
+impl AppError {
+    /// A query string that does not read, in Chinese: which parameter, never the parser's text.
+    pub fn query(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest(match bad_path(&rejection) {
+            Some(name) => format!("查询参数 {name} 的值有误"),
+            None => "查询参数有误".into(),
+        })
+    }
+
+    /// A JSON body that does not read, in Chinese, starting with what the body is
+    /// (e.g. 「登录信息」): which field, or that it is no JSON at all.
+    pub fn json(what: &str, rejection: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection as R;
+        AppError::BadRequest(match &rejection {
+            R::MissingJsonContentType(_) => {
+                format!("{what}无法读取：Content-Type 应为 application/json")
+            }
+            R::JsonSyntaxError(_) => format!("{what}无法读取：不是有效的 JSON"),
+            R::BytesRejection(_) => format!("{what}无法读取：请求不完整或过大"),
+            _ => match bad_path(&rejection) {
+                Some(field) => format!("{what}无法读取：字段 {field} 缺失或格式不对"),
+                None => format!("{what}无法读取：缺少必填字段或格式不对"),
+            },
+        })
+    }
+}

@@ -536,12 +536,10 @@ impl Hub {
             // Only committees of the registry have one (the policy says so).
             DocId::Committee(_) => access == Access::Write,
         };
-        let mut msg = sync::Message::decode(msg)
-            .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
+        let mut msg = sync::Message::decode(msg).map_err(|e| unreadable_message(&id, &e))?;
         // Bundles (protocol 3) are unpacked apart from the document, so Automerge's
         // experimental bundle decoder never runs under the entry lock (see `unbundle`).
-        shared::wire::unbundle(&mut msg)
-            .map_err(|e| SyncRefusal::Refused(format!("同步消息无法解析：{e}")))?;
+        shared::wire::unbundle(&mut msg).map_err(|e| unreadable_message(&id, &e))?;
         if !writable && !msg.changes.is_empty() {
             return Err(SyncRefusal::Refused(match id {
                 DocId::Branch(_) | DocId::Committee(_) => format!("无权修改 {id}，修改未保存"),
@@ -834,4 +832,11 @@ impl From<HubError> for SyncRefusal {
             e => SyncRefusal::Failed(e),
         }
     }
+}
+
+/// A sync message that does not decode: the decoder's own text goes to the log, the phone
+/// gets a sentence it can show (its entries stay on it).
+fn unreadable_message(id: &DocId, error: &dyn std::fmt::Display) -> SyncRefusal {
+    tracing::warn!(doc = %id, %error, "sync message does not decode");
+    SyncRefusal::Refused(format!("{id} 的同步消息无法解析，数据仍保存在手机上"))
 }

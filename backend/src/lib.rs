@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backup;
 pub mod error;
+pub mod headers;
 pub mod hub;
 pub mod limits;
 pub mod office;
@@ -215,7 +216,8 @@ pub fn app(state: AppState) -> Router {
             "/api/{*rest}",
             any(|| async { AppError::NotFound("没有这个接口".into()) }),
         );
-    let router = Router::new().merge(api).merge(auth::routes::routes());
+    let router = headers::no_store(Router::new().merge(api).merge(auth::routes::routes()));
+    let csp = headers::content_security_policy(state.assets_dir.as_deref());
     let router = match &state.assets_dir {
         Some(dir) => {
             let index = ServeFile::new(dir.join("index.html"))
@@ -234,7 +236,7 @@ pub fn app(state: AppState) -> Router {
         }
         None => router,
     };
-    router
+    headers::secure(router, &csp)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -314,7 +316,10 @@ async fn sync(
 ) -> Result<Response, AppError> {
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(MAX_BODY_BYTES),
-        _ => AppError::BadRequest(format!("请求无法读取：{e}")),
+        _ => {
+            tracing::warn!(error = %e, "sync body unreadable");
+            AppError::BadRequest("请求无法读取，请检查网络后重试".into())
+        }
     })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -397,7 +402,7 @@ async fn county(
     if !user.reads_county() {
         return Err(AppError::Forbidden("全县汇总仅供县委组织部查看".into()));
     }
-    let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
+    let Query(q) = q.map_err(AppError::query)?;
     let limit = q.limit.unwrap_or(200).min(MAX_COUNTY_ENTRIES);
     let s = tokio::task::spawn_blocking(move || state.county())
         .await
@@ -460,7 +465,7 @@ async fn findings(
     user: User,
     q: Result<Query<FindingsQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(q) = q.map_err(|e| AppError::BadRequest(format!("查询参数有误：{e}")))?;
+    let Query(q) = q.map_err(AppError::query)?;
     // Everyone sees the findings about themselves and their own branch; the county all.
     let own = q
         .about

@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for CountyReader {
 
 fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
-        .map_err(|e| AppError::BadRequest(format!("请求内容有误：{}", e.body_text())))
+        .map_err(|e| AppError::json("请求内容", e))
 }
 
 /// The client's address: the connection's, or behind a trusted proxy the one it appended.

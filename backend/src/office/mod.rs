@@ -101,8 +101,7 @@ struct YearQuery {
 }
 
 fn parse<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
-    q.map(|Query(q)| q)
-        .map_err(|e| AppError::BadRequest(format!("查询参数有误：{}", e.body_text())))
+    q.map(|Query(q)| q).map_err(AppError::query)
 }
 
 /// Runs view work off the async workers: hydrating the county is CPU-bound.
@@ -494,8 +493,7 @@ async fn add_inspection(
     State(state): State<AppState>,
     body: Result<Json<InspectionForm>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let Json(form) =
-        body.map_err(|e| AppError::BadRequest(format!("检查记录无法读取：{}", e.body_text())))?;
+    let Json(form) = body.map_err(|e| AppError::json("检查记录", e))?;
     let out = blocking(move || {
         let registry = state.hub().registry()?;
         let (date, kind, inspectors, findings) =

@@ -44,6 +44,9 @@ where
     if result.is_ok() {
         result = body(&browsers).await;
     }
+    if result.is_ok() {
+        result = no_policy_violations(&browsers).await;
+    }
     if let Err(e) = &result {
         let dir = artifacts_dir(test);
         let mut saved = Vec::new();
@@ -62,6 +65,21 @@ where
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// Issue 15: every story runs under the server's Content-Security-Policy, and a story
+/// that passed must not have had anything blocked by it (Chromium reports each blocked
+/// script, style or connection in the console).
+async fn no_policy_violations(browsers: &[Browser]) -> E2eResult {
+    for b in browsers {
+        let log = b.console_log().await.unwrap_or_default();
+        if let Some(line) = log.lines().find(|l| {
+            l.contains("Content Security Policy") || l.contains("Content-Security-Policy")
+        }) {
+            return Err(format!("[{}] the page broke its CSP: {line}", b.name));
+        }
+    }
+    Ok(())
 }
 
 fn person_name(id: &str) -> String {

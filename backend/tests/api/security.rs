@@ -1,0 +1,210 @@
+//! Issue 15: the web surface. Every response carries the security headers, the API's
+//! replies are never cached, and refusals never pass parser text to the user.
+
+use super::*;
+
+/// A dist with the shapes Trunk writes: an inline module loader, a hashed asset.
+fn dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dist");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<html><head><script type=\"module\">import init from '/frontend-0123456789abcdef.js';await init();</script>\
+         <script src=\"/other.js\"></script></head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sw.js"),
+        "self.addEventListener('fetch', () => {});",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("frontend-0123456789abcdef.js"),
+        "export default 1;",
+    )
+    .unwrap();
+    dir
+}
+
+async fn get(router: &Router, path: &str, token: Option<&str>) -> axum::response::Response {
+    let mut req = Request::builder().method(Method::GET).uri(path);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    router
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .expect("a response")
+}
+
+fn has(resp: &axum::response::Response, name: header::HeaderName, value: &str) -> bool {
+    resp.headers().get(&name).and_then(|v| v.to_str().ok()) == Some(value)
+}
+
+#[tokio::test]
+async fn issue_15_every_response_carries_the_security_headers() {
+    let dist = dist();
+    let state = AppState::open(Config {
+        data_dir: None,
+        assets_dir: Some(dist.path().to_path_buf()),
+        demo: true,
+    })
+    .expect("state");
+    let token = login_token(&state, OFFICE);
+    let router = app(state);
+    let loader = "import init from '/frontend-0123456789abcdef.js';await init();";
+    let loader_hash = {
+        use sha2::Digest;
+        base64_sha256(&sha2::Sha256::digest(loader.as_bytes()))
+    };
+    for (path, token) in [
+        ("/", None),
+        ("/frontend-0123456789abcdef.js", None),
+        ("/office", None),
+        ("/api/health", None),
+        ("/api/office/overview", Some(token.as_str())),
+        ("/api/no-such-route", None),
+    ] {
+        let resp = get(&router, path, token).await;
+        assert!(
+            resp.status().is_success() || path == "/api/no-such-route",
+            "{path}: {}",
+            resp.status()
+        );
+        let csp = resp
+            .headers()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
+        for part in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: CSP {csp:?} lacks {part}");
+        }
+        assert!(
+            csp.contains(&format!("'sha256-{loader_hash}'")),
+            "{path}: the inline loader is allowed by its hash: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            has(&resp, header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            "{path}"
+        );
+        assert!(has(&resp, header::REFERRER_POLICY, "no-referrer"), "{path}");
+        assert!(has(&resp, header::X_FRAME_OPTIONS, "DENY"), "{path}");
+        if path.starts_with("/api/") {
+            assert!(has(&resp, header::CACHE_CONTROL, "no-store"), "{path}");
+        }
+    }
+    // Assets keep their own caching: hashed files for good, the page revalidated.
+    let asset = get(&router, "/frontend-0123456789abcdef.js", None).await;
+    assert!(has(
+        &asset,
+        header::CACHE_CONTROL,
+        "public, max-age=31536000, immutable"
+    ));
+    let page = get(&router, "/", None).await;
+    assert!(has(&page, header::CACHE_CONTROL, "no-cache"));
+}
+
+#[tokio::test]
+async fn issue_15_the_login_reply_with_its_token_is_never_cached() {
+    let state = open(None);
+    let router = app(state);
+    let body = serde_json::json!({"phone": OFFICE, "password": DEMO_PASSWORD, "actors": []});
+    let resp = router
+        .oneshot(
+            Request::post("/api/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(has(&resp, header::CACHE_CONTROL, "no-store"));
+}
+
+fn base64_sha256(digest: &[u8]) -> String {
+    // Test-side encoder, so the test does not share the server's code for what it checks.
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in digest.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn issue_15_refusals_name_the_field_in_chinese_never_the_parsers_text() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    for (method, path, body, expected) in [
+        (
+            Method::GET,
+            "/api/findings?year=20x6",
+            None,
+            "查询参数 year 的值有误",
+        ),
+        (
+            Method::GET,
+            "/api/office/overview?as_of=2026-13-01",
+            None,
+            "查询参数 as_of 的值有误",
+        ),
+        (
+            Method::GET,
+            "/api/county?limit=abc",
+            None,
+            "查询参数 limit 的值有误",
+        ),
+        (
+            Method::POST,
+            "/api/login",
+            Some("{\"phone\": 13800000101}"),
+            "请求内容无法读取：字段 phone 缺失或格式不对",
+        ),
+        (
+            Method::POST,
+            "/api/login",
+            Some("{not json"),
+            "请求内容无法读取：不是有效的 JSON",
+        ),
+        (
+            Method::POST,
+            "/api/office/inspections",
+            Some("{\"date\": 5}"),
+            "检查记录无法读取：字段 date 缺失或格式不对",
+        ),
+    ] {
+        let reply = server
+            .request(
+                method,
+                path,
+                body.map(|_| "application/json"),
+                body.unwrap_or_default().as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            reply.text()
+        );
+        let error: serde_json::Value = serde_json::from_slice(&reply.body).expect("a JSON error");
+        let message = error["error"].as_str().unwrap_or_default();
+        assert_eq!(message, expected, "{path}");
+    }
+}
