@@ -46,6 +46,7 @@
 //! retired the person since they last saw it.
 
 use crate::model::{labelled_enum, BranchKind, CommitteeKind, PlaceKind, Registry};
+use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -165,6 +166,9 @@ pub struct Saved {
     pub kind: ItemKind,
     pub id: String,
     pub changed: bool,
+    /// Said, not refused: e.g. the person moved still has unsynced entries on a phone.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The registry for the office pages: the document itself (with statuses), plus the
