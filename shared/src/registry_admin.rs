@@ -99,6 +99,8 @@ impl ItemKind {
 /// A committee (乡镇党委, 工委, 部门党委) to add or edit. `id` is its 编码.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: CommitteeKind,
@@ -107,6 +109,8 @@ pub struct CommitteeEdit {
 /// A branch: under one committee; a 农村/社区/企业 branch names its place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BranchEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: BranchKind,
@@ -119,6 +123,8 @@ pub struct BranchEdit {
 /// [`crate::domain::records::TieIn`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: PlaceKind,
@@ -131,6 +137,8 @@ pub struct PlaceEdit {
 /// 党（工）委工作人员, empty for 组织部工作人员. `phone` may be empty (no account then).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]
