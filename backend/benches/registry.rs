@@ -36,7 +36,10 @@ fn main() {
         r.people.len()
     );
     let (xlsx, write_ms) = time(|| sheet::write(Some(&book)).expect("the workbook writes"));
-    println!("workbook: {} KiB, written in {write_ms:.0} ms", xlsx.len() / 1024);
+    println!(
+        "workbook: {} KiB, written in {write_ms:.0} ms",
+        xlsx.len() / 1024
+    );
 
     let dir = tempfile::tempdir().expect("a temporary directory");
     let state = AppState::open(Config {
@@ -50,7 +53,11 @@ fn main() {
 
     let current = load_book(&state).expect("book");
     let (dry, dry_ms) = time(|| sheet::import(&xlsx, &current, &unsynced, true));
-    assert!(dry.report.ok, "{:?}", &dry.report.errors[..dry.report.errors.len().min(5)]);
+    assert!(
+        dry.report.ok,
+        "{:?}",
+        &dry.report.errors[..dry.report.errors.len().min(5)]
+    );
     println!("import dry run: {dry_ms:.0} ms ({:?})", dry.report.summary);
 
     let (_, real_ms) = time(|| {
@@ -65,7 +72,10 @@ fn main() {
         let b = load_book(&state).expect("book");
         sheet::write(Some(&b)).expect("export")
     });
-    println!("export (load + write): {export_ms:.0} ms, {} KiB", export.len() / 1024);
+    println!(
+        "export (load + write): {export_ms:.0} ms, {} KiB",
+        export.len() / 1024
+    );
 
     let (again, again_ms) = time(|| {
         let current = load_book(&state).expect("book");

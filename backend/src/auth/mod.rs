@@ -404,10 +404,7 @@ impl Auth {
         let mut bytes = user.as_bytes().to_vec();
         bytes.extend_from_slice(b"\0office");
         let actor = ActorId::from(bytes);
-        let owner = self
-            .inner
-            .store
-            .bind_actor(&actor.to_hex_string(), user)?;
+        let owner = self.inner.store.bind_actor(&actor.to_hex_string(), user)?;
         if owner != user {
             return Err(AppError::Conflict(
                 "该账号的修改编号已登记给其他用户，无法记录修改人".into(),

@@ -150,7 +150,14 @@ async fn activate(
     let ip = client_ip(&state, &headers, peer);
     let auth = state.auth().clone();
     let ok = tokio::task::spawn_blocking(move || {
-        auth.activate(&body.phone, &code, &body.password, ip, &body.actors, now_secs())
+        auth.activate(
+            &body.phone,
+            &code,
+            &body.password,
+            ip,
+            &body.actors,
+            now_secs(),
+        )
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;

@@ -77,8 +77,7 @@ pub trait AccountStore: Send + Sync + 'static {
     fn set_extra(&self, id: &str, extra: &AccountExtra) -> Result<(), StoreError>;
     fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError>;
     /// The one live activation code of an account (hashed), replacing any earlier one.
-    fn set_activation(&self, id: &str, code_hash: &str, expires_at: i64)
-        -> Result<(), StoreError>;
+    fn set_activation(&self, id: &str, code_hash: &str, expires_at: i64) -> Result<(), StoreError>;
     fn activation(&self, id: &str) -> Result<Option<(String, i64)>, StoreError>;
     /// Account id → expiry of its live code.
     fn all_activations(&self) -> Result<BTreeMap<String, i64>, StoreError>;
@@ -189,7 +188,12 @@ impl AccountStore for MemAccounts {
         Ok(self.lock().actors.get(actor).cloned())
     }
     fn list(&self) -> Result<Vec<Account>, StoreError> {
-        Ok(self.lock().accounts.values().map(|(a, _)| a.clone()).collect())
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .map(|(a, _)| a.clone())
+            .collect())
     }
     fn extra(&self, id: &str) -> Result<AccountExtra, StoreError> {
         Ok(self.lock().extras.get(id).cloned().unwrap_or_default())
@@ -482,9 +486,7 @@ impl AccountStore for SqliteAccounts {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))?;
         let rows = stmt.query_map([], account_row)?;
-        Ok(rows
-            .map(|r| r.map(|(a, _)| a))
-            .collect::<Result<_, _>>()?)
+        Ok(rows.map(|r| r.map(|(a, _)| a)).collect::<Result<_, _>>()?)
     }
 
     fn extra(&self, id: &str) -> Result<AccountExtra, StoreError> {
@@ -500,9 +502,8 @@ impl AccountStore for SqliteAccounts {
 
     fn all_extras(&self) -> Result<BTreeMap<String, AccountExtra>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT disabled, last_login, notice, notice_until, id FROM account_extra",
-        )?;
+        let mut stmt = conn
+            .prepare("SELECT disabled, last_login, notice, notice_until, id FROM account_extra")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(4)?, extra_row(r)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

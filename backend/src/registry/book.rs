@@ -286,10 +286,7 @@ impl Book {
                     kind,
                     &b.id,
                     Field::Parent,
-                    format!(
-                        "{} 是支部，不是乡镇党委、工委或部门党委",
-                        b.committee
-                    ),
+                    format!("{} 是支部，不是乡镇党委、工委或部门党委", b.committee),
                 ),
                 None => problem(
                     kind,
@@ -316,7 +313,10 @@ impl Book {
                     kind,
                     &b.id,
                     Field::Place,
-                    format!("{}不联系村社区企业，联建对象编码应留空（现为 {p}）", b.kind.label()),
+                    format!(
+                        "{}不联系村社区企业，联建对象编码应留空（现为 {p}）",
+                        b.kind.label()
+                    ),
                 ),
                 (Some(_), None) => problem(
                     kind,
@@ -413,12 +413,7 @@ impl Book {
                 problem(kind, &m.id, Field::Name, "请填写姓名（最多 64 字）".into());
             }
             if r.people.contains_key(&m.id) && r.staff.contains_key(&m.id) {
-                problem(
-                    kind,
-                    &m.id,
-                    Field::Code,
-                    format!("编码 {} 重复", m.id),
-                );
+                problem(kind, &m.id, Field::Code, format!("编码 {} 重复", m.id));
             }
             if let Some(old) = before.member(&m.id) {
                 if is_field(old.identity) != is_field(m.identity) {
@@ -586,7 +581,13 @@ pub fn committee(id: &str, name: &str, kind: CommitteeKind) -> Committee {
     }
 }
 
-pub fn branch(id: &str, name: &str, kind: BranchKind, committee: &str, place: Option<&str>) -> Branch {
+pub fn branch(
+    id: &str,
+    name: &str,
+    kind: BranchKind,
+    committee: &str,
+    place: Option<&str>,
+) -> Branch {
     Branch {
         id: id.into(),
         name: name.into(),

@@ -183,9 +183,7 @@ pub fn store_book(state: &AppState, user: &str, old: &Book, new: &Book) -> Resul
             if new.phones != old.phones {
                 autosurgeon::reconcile_prop(doc, ROOT, "contacts", &new.phones)
                     .map_err(|e| shared::doc::DocError::Reconcile(Box::new(e)))?;
-                doc.commit_with(
-                    automerge::transaction::CommitOptions::default().with_time(now),
-                );
+                doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now));
             }
             if !records.is_empty() {
                 shared::domain::docs::put_many(doc, &records, now)?;
@@ -374,10 +372,7 @@ async fn listing(
             .phones
             .iter()
             .filter(|(id, _)| {
-                access::may_edit_registry(
-                    &pos,
-                    book.committee_of(ItemKind::Person, id).as_deref(),
-                )
+                access::may_edit_registry(&pos, book.committee_of(ItemKind::Person, id).as_deref())
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -448,9 +443,11 @@ async fn edit_committee(
             ItemKind::Committee,
             id,
             move |b| {
-                let c = b.registry.committees.get_mut(&key).ok_or_else(|| {
-                    AppError::NotFound(format!("没有编码为 {key} 的党组织"))
-                })?;
+                let c = b
+                    .registry
+                    .committees
+                    .get_mut(&key)
+                    .ok_or_else(|| AppError::NotFound(format!("没有编码为 {key} 的党组织")))?;
                 c.name = e.name.trim().to_string();
                 c.kind = e.kind;
                 Ok(())
@@ -801,7 +798,10 @@ fn warn_if_unsynced(state: &AppState, mut saved: Saved, before: Option<Member>) 
     let Some(before) = before else {
         return saved;
     };
-    let pending = unsynced_by_person(state).get(&before.id).copied().unwrap_or(0);
+    let pending = unsynced_by_person(state)
+        .get(&before.id)
+        .copied()
+        .unwrap_or(0);
     let moved = load_book(state)
         .ok()
         .and_then(|b| b.member(&before.id))
@@ -850,8 +850,7 @@ async fn move_person(
 // ---- retire, restore, history ----
 
 fn kind_of(segment: &str) -> Result<ItemKind, AppError> {
-    ItemKind::from_segment(segment)
-        .ok_or_else(|| AppError::NotFound("没有这个接口".into()))
+    ItemKind::from_segment(segment).ok_or_else(|| AppError::NotFound("没有这个接口".into()))
 }
 
 fn item_scope(kind: ItemKind, id: String) -> impl Fn(&User, &Book) -> Result<(), AppError> {
@@ -1099,10 +1098,9 @@ fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
 }
 
 async fn template(Manager(_user): Manager) -> Result<Response, AppError> {
-    let bytes = blocking(|| {
-        sheet::write(None).map_err(|e| AppError::Internal(format!("xlsx: {e}")))
-    })
-    .await?;
+    let bytes =
+        blocking(|| sheet::write(None).map_err(|e| AppError::Internal(format!("xlsx: {e}"))))
+            .await?;
     Ok(xlsx(bytes, "registry-template.xlsx"))
 }
 
@@ -1210,8 +1208,11 @@ async fn accounts(
     let out = blocking(move || {
         let book = load_book(&state)?;
         let store = state.auth().store();
-        let accounts: BTreeMap<String, Account> =
-            store.list()?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let accounts: BTreeMap<String, Account> = store
+            .list()?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
         let extras = store.all_extras()?;
         let codes = store.all_activations()?;
         let syncs = last_sync_by_person(&state);
@@ -1225,9 +1226,10 @@ async fn accounts(
             if q.branch.as_ref().is_some_and(|b| *b != m.org) {
                 continue;
             }
-            if q.committee.as_ref().is_some_and(|c| {
-                access::committee_of(&book.registry, &m.org) != Some(c.as_str())
-            }) {
+            if q.committee
+                .as_ref()
+                .is_some_and(|c| access::committee_of(&book.registry, &m.org) != Some(c.as_str()))
+            {
                 continue;
             }
             listed.insert(m.id.clone());
@@ -1517,7 +1519,12 @@ async fn enable(
 /// `backend create-admin`: the first county administrator of a data directory, in the
 /// registry as 组织部工作人员 (so the account list and history name them like anyone
 /// else). Refused if an administrator with that phone exists. Returns the account id.
-pub fn create_admin(state: &AppState, phone: &str, name: &str, password: &str) -> Result<String, AppError> {
+pub fn create_admin(
+    state: &AppState,
+    phone: &str,
+    name: &str,
+    password: &str,
+) -> Result<String, AppError> {
     if !valid_phone(phone) {
         return Err(AppError::BadRequest("手机号应为 1 开头的 11 位数字".into()));
     }

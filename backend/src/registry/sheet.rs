@@ -58,14 +58,26 @@ pub fn write(book: Option<&Book>) -> Result<Vec<u8>, XlsxError> {
     let text = Format::new().set_num_format("@");
     let sheets: [(&str, &[&str], Vec<Vec<String>>); 3] = [
         (ORGS, ORG_HEADERS, book.map(org_rows).unwrap_or_default()),
-        (PLACES, PLACE_HEADERS, book.map(place_rows).unwrap_or_default()),
-        (PEOPLE, PEOPLE_HEADERS, book.map(people_rows).unwrap_or_default()),
+        (
+            PLACES,
+            PLACE_HEADERS,
+            book.map(place_rows).unwrap_or_default(),
+        ),
+        (
+            PEOPLE,
+            PEOPLE_HEADERS,
+            book.map(people_rows).unwrap_or_default(),
+        ),
     ];
     for (name, headers, rows) in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
         for (c, h) in headers.iter().enumerate() {
-            let width = if *h == "名称" || *h == "单位及职务" { 30 } else { 14 };
+            let width = if *h == "名称" || *h == "单位及职务" {
+                30
+            } else {
+                14
+            };
             ws.set_column_width(c as u16, width)?;
             ws.set_column_format(c as u16, &text)?;
             ws.write_string_with_format(0, c as u16, *h, &header)?;
@@ -306,7 +318,10 @@ fn read_sheet(
         let mut cells = HashMap::new();
         for (col, h) in &columns {
             let idx = col.checked_sub(c0 as usize);
-            let v = idx.and_then(|i| r.get(i)).map(cell_text).unwrap_or_default();
+            let v = idx
+                .and_then(|i| r.get(i))
+                .map(cell_text)
+                .unwrap_or_default();
             cells.insert(*h, v);
         }
         if cells.values().all(String::is_empty) {
@@ -431,19 +446,20 @@ pub fn import(
         Some(code.to_string())
     };
     let mut seen: HashMap<(&str, String), u32> = HashMap::new();
-    let mut dup = |sheet: &'static str, code: &str, n: u32, errors: &mut Vec<ImportIssue>| -> bool {
-        if let Some(first) = seen.insert((sheet, code.to_string()), n) {
-            errors.push(issue(
-                sheet,
-                n,
-                "编码",
-                format!("编码 {code} 重复（第 {first} 行已有）"),
-            ));
-            seen.insert((sheet, code.to_string()), first);
-            return true;
-        }
-        false
-    };
+    let mut dup =
+        |sheet: &'static str, code: &str, n: u32, errors: &mut Vec<ImportIssue>| -> bool {
+            if let Some(first) = seen.insert((sheet, code.to_string()), n) {
+                errors.push(issue(
+                    sheet,
+                    n,
+                    "编码",
+                    format!("编码 {code} 重复（第 {first} 行已有）"),
+                ));
+                seen.insert((sheet, code.to_string()), first);
+                return true;
+            }
+            false
+        };
 
     for row in &orgs {
         let Some(code) = bad_code(ORGS, row, &mut errors) else {
@@ -587,7 +603,11 @@ pub fn import(
                         "五个结合",
                         format!(
                             "没有“{t}”这个标签；应为 {}",
-                            TieIn::ALL.iter().map(|k| k.label()).collect::<Vec<_>>().join("、")
+                            TieIn::ALL
+                                .iter()
+                                .map(|k| k.label())
+                                .collect::<Vec<_>>()
+                                .join("、")
                         ),
                     ));
                 }
@@ -637,7 +657,11 @@ pub fn import(
                 "身份",
                 format!(
                     "没有“{id_text}”这个身份；应为 {}",
-                    Identity::ALL.iter().map(|k| k.label()).collect::<Vec<_>>().join("、")
+                    Identity::ALL
+                        .iter()
+                        .map(|k| k.label())
+                        .collect::<Vec<_>>()
+                        .join("、")
                 ),
             ));
             continue;
@@ -734,10 +758,7 @@ pub fn import(
 }
 
 /// What `new` adds, changes and retires compared with `old`, per sheet.
-pub fn differences(
-    old: &Book,
-    new: &Book,
-) -> (BTreeMap<String, SheetSummary>, Vec<ImportChange>) {
+pub fn differences(old: &Book, new: &Book) -> (BTreeMap<String, SheetSummary>, Vec<ImportChange>) {
     let mut summary: BTreeMap<String, SheetSummary> = [ORGS, PLACES, PEOPLE]
         .iter()
         .map(|s| (s.to_string(), SheetSummary::default()))
@@ -779,11 +800,23 @@ pub fn differences(
     let (o, n) = (&old.registry, &new.registry);
     for c in n.committees.values() {
         let prev = o.committees.get(&c.id);
-        note(ORGS, &c.id, &c.name, compare(prev, c, prev.map(|p| p.status), c.status), false);
+        note(
+            ORGS,
+            &c.id,
+            &c.name,
+            compare(prev, c, prev.map(|p| p.status), c.status),
+            false,
+        );
     }
     for b in n.branches.values() {
         let prev = o.branches.get(&b.id);
-        note(ORGS, &b.id, &b.name, compare(prev, b, prev.map(|p| p.status), b.status), false);
+        note(
+            ORGS,
+            &b.id,
+            &b.name,
+            compare(prev, b, prev.map(|p| p.status), b.status),
+            false,
+        );
     }
     for p in n.places.values() {
         let prev = o.places.get(&p.id);

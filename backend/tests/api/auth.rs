@@ -143,7 +143,12 @@ async fn seeded() -> (AppState, Server) {
 async fn issue_4_role_by_document_read_write_matrix() {
     let (state, server) = seeded().await;
     // A township committee's staff, made by the administrator through the API.
-    in_registry(&state, "t1-staff", shared::registry_admin::Identity::CommitteeStaff, "t1");
+    in_registry(
+        &state,
+        "t1-staff",
+        shared::registry_admin::Identity::CommitteeStaff,
+        "t1",
+    );
     let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
     let reply = server
         .request_as(
@@ -1294,7 +1299,12 @@ async fn issue_4_relayed_colleague_changes_sync() {
 async fn issue_4_a_committee_writes_its_own_plans() {
     use shared::domain::docs::{put, read_committee};
     let (state, server) = seeded().await;
-    in_registry(&state, "t1-staff", shared::registry_admin::Identity::CommitteeStaff, "t1");
+    in_registry(
+        &state,
+        "t1-staff",
+        shared::registry_admin::Identity::CommitteeStaff,
+        "t1",
+    );
     let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
     let reply = server
         .request_as(

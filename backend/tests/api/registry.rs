@@ -153,9 +153,9 @@ fn bad_workbook() -> Vec<u8> {
                 vec!["B01", "县财政局机关党支部", "机关支部", "W01", "", ""], // 4
                 vec!["VB01", "东坡村党支部", "农村支部", "T01", "V01", ""], // 5
                 vec!["B02", "县税务局机关党支部", "机关支部", "B01", "", ""], // 6: parent is a branch
-                vec!["B03", "县水利局党支部", "机关党组", "W01", "", ""], // 7: unknown 类别
-                vec!["B01", "重复", "机关支部", "W01", "", ""],            // 8: duplicate code
-                vec!["VB02", "西坡村党支部", "农村支部", "T01", "V99", ""], // 9: unknown place
+                vec!["B03", "县水利局党支部", "机关党组", "W01", "", ""],     // 7: unknown 类别
+                vec!["B01", "重复", "机关支部", "W01", "", ""],               // 8: duplicate code
+                vec!["VB02", "西坡村党支部", "农村支部", "T01", "V99", ""],   // 9: unknown place
             ],
         ),
         (
@@ -215,13 +215,21 @@ async fn issue_13_import_lists_every_bad_row_with_sheet_row_column_and_message()
         "{messages:#?}"
     );
     assert!(messages.contains(&"党组织 第 6 行 上级编码：B01 是支部，不是乡镇党委、工委或部门党委"));
-    assert!(messages.iter().any(|m| m.starts_with("人员 第 13 行 手机号：手机号 13900000001 与")));
-    assert!(messages.iter().all(|m| !m.contains("Error") && !m.contains("{")));
+    assert!(messages
+        .iter()
+        .any(|m| m.starts_with("人员 第 13 行 手机号：手机号 13900000001 与")));
+    assert!(messages
+        .iter()
+        .all(|m| !m.contains("Error") && !m.contains("{")));
     // Not stored, dry run or not: all or nothing.
     assert_eq!(heads(&state, &DocId::Registry), before);
     let report = import(&server, &office, bad_workbook(), false).await;
     assert!(!report.ok && !report.errors.is_empty());
-    assert_eq!(heads(&state, &DocId::Registry), before, "a bad file stores nothing");
+    assert_eq!(
+        heads(&state, &DocId::Registry),
+        before,
+        "a bad file stores nothing"
+    );
 }
 
 fn good_workbook() -> Vec<u8> {
@@ -247,9 +255,33 @@ fn good_workbook() -> Vec<u8> {
             "人员",
             vec![
                 PEOPLE_H.to_vec(),
-                vec!["P01", "张三", "13900000001", "B01", "支部书记", "县一中教师", ""],
-                vec!["P02", "李四", "13900000002", "B01", "党员", "县一中教师", ""],
-                vec!["S01", "王五", "13900000003", "T01", "党（工）委工作人员", "城关镇组织委员", ""],
+                vec![
+                    "P01",
+                    "张三",
+                    "13900000001",
+                    "B01",
+                    "支部书记",
+                    "县一中教师",
+                    "",
+                ],
+                vec![
+                    "P02",
+                    "李四",
+                    "13900000002",
+                    "B01",
+                    "党员",
+                    "县一中教师",
+                    "",
+                ],
+                vec![
+                    "S01",
+                    "王五",
+                    "13900000003",
+                    "T01",
+                    "党（工）委工作人员",
+                    "城关镇组织委员",
+                    "",
+                ],
             ],
         ),
     ])
@@ -260,7 +292,10 @@ async fn issue_13_dry_run_stores_nothing_then_the_import_adds_everything_once() 
     let state = open(None);
     let server = Server::in_process(&state);
     let office = token(&state, OFFICE);
-    let before = (heads(&state, &DocId::Registry), heads(&state, &DocId::Office));
+    let before = (
+        heads(&state, &DocId::Registry),
+        heads(&state, &DocId::Office),
+    );
     let dry = import(&server, &office, good_workbook(), true).await;
     assert!(dry.ok, "{:#?}", dry.errors);
     assert!(dry.dry_run);
@@ -268,7 +303,10 @@ async fn issue_13_dry_run_stores_nothing_then_the_import_adds_everything_once() 
     assert_eq!(dry.summary["村社区企业"].added, 1);
     assert_eq!(dry.summary["人员"].added, 3);
     assert_eq!(
-        (heads(&state, &DocId::Registry), heads(&state, &DocId::Office)),
+        (
+            heads(&state, &DocId::Registry),
+            heads(&state, &DocId::Office)
+        ),
         before,
         "a dry run writes nothing"
     );
@@ -276,7 +314,10 @@ async fn issue_13_dry_run_stores_nothing_then_the_import_adds_everything_once() 
     assert!(real.ok && !real.dry_run);
     assert_eq!(real.summary, dry.summary);
     let reg = state.hub().registry().unwrap();
-    assert_eq!(reg.committees["D01"].kind, shared::model::CommitteeKind::Department);
+    assert_eq!(
+        reg.committees["D01"].kind,
+        shared::model::CommitteeKind::Department
+    );
     assert_eq!(reg.people["P01"].branch, "B01");
     assert_eq!(reg.staff["S01"].org, "T01");
     let listing: RegistryListing = ok(
@@ -290,7 +331,10 @@ async fn issue_13_dry_run_stores_nothing_then_the_import_adds_everything_once() 
     let after = heads(&state, &DocId::Registry);
     let again = import(&server, &office, good_workbook(), false).await;
     assert!(again.ok);
-    assert!(again.summary.values().all(|s| s.added + s.changed + s.retired == 0));
+    assert!(again
+        .summary
+        .values()
+        .all(|s| s.added + s.changed + s.retired == 0));
     assert_eq!(heads(&state, &DocId::Registry), after);
 }
 
@@ -305,27 +349,48 @@ async fn issue_13_export_then_import_changes_nothing_and_the_template_has_its_sh
     use calamine::Reader;
     assert_eq!(wb.sheet_names(), ["党组织", "村社区企业", "人员", "说明"]);
     let people = wb.worksheet_range("人员").unwrap();
-    let header: Vec<String> = people.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = people
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(header, PEOPLE_H);
     // The demo county, exported and imported back.
     let export = download(&server, &office, "/api/office/registry/export.xlsx").await;
-    let before = (heads(&state, &DocId::Registry), heads(&state, &DocId::Office));
+    let before = (
+        heads(&state, &DocId::Registry),
+        heads(&state, &DocId::Office),
+    );
     let report = import(&server, &office, export.clone(), false).await;
     assert!(report.ok, "{:#?}", report.errors);
     assert!(
-        report.summary.values().all(|s| s.added + s.changed + s.retired == 0),
+        report
+            .summary
+            .values()
+            .all(|s| s.added + s.changed + s.retired == 0),
         "{:#?}",
         report.summary
     );
     assert!(report.summary["人员"].unchanged > 0);
     assert_eq!(
-        (heads(&state, &DocId::Registry), heads(&state, &DocId::Office)),
+        (
+            heads(&state, &DocId::Registry),
+            heads(&state, &DocId::Office)
+        ),
         before
     );
     // Committee staff may not import or export.
     let c1 = token(&state, COMMITTEE_C1);
     let reply = server
-        .request_as(Some(&c1), Method::POST, "/api/office/registry/import?dry_run=true", Some(XLSX), export)
+        .request_as(
+            Some(&c1),
+            Method::POST,
+            "/api/office/registry/import?dry_run=true",
+            Some(XLSX),
+            export,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
@@ -335,19 +400,36 @@ async fn issue_13_bad_files_get_a_clear_chinese_error() {
     let state = open(None);
     let server = Server::in_process(&state);
     let office = token(&state, OFFICE);
-    let first = |r: &ImportReport| r.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+    let first = |r: &ImportReport| {
+        r.errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    };
     let r = import(&server, &office, b"name,phone\n".to_vec(), true).await;
     assert!(!r.ok && first(&r).contains("不是 Excel 工作簿"), "{r:?}");
-    let r = import(&server, &office, b"PK\x03\x04 but not really a zip".to_vec(), true).await;
+    let r = import(
+        &server,
+        &office,
+        b"PK\x03\x04 but not really a zip".to_vec(),
+        true,
+    )
+    .await;
     assert!(!r.ok && first(&r).contains("无法读取"), "{r:?}");
     let r = import(
         &server,
         &office,
-        workbook(&[("党组织", vec![ORG_H.to_vec()]), ("人员", vec![PEOPLE_H.to_vec()])]),
+        workbook(&[
+            ("党组织", vec![ORG_H.to_vec()]),
+            ("人员", vec![PEOPLE_H.to_vec()]),
+        ]),
         true,
     )
     .await;
-    assert_eq!(first(&r), "村社区企业：缺少工作表“村社区企业”（可下载模板对照）");
+    assert_eq!(
+        first(&r),
+        "村社区企业：缺少工作表“村社区企业”（可下载模板对照）"
+    );
     let r = import(
         &server,
         &office,
@@ -360,11 +442,22 @@ async fn issue_13_bad_files_get_a_clear_chinese_error() {
     )
     .await;
     assert_eq!(r.errors.len(), 1);
-    assert_eq!((r.errors[0].row, r.errors[0].column.as_str()), (1, "手机号"));
-    assert!(r.errors[0].message.starts_with("人员 第 1 行 手机号：缺少表头"));
+    assert_eq!(
+        (r.errors[0].row, r.errors[0].column.as_str()),
+        (1, "手机号")
+    );
+    assert!(r.errors[0]
+        .message
+        .starts_with("人员 第 1 行 手机号：缺少表头"));
     let junk = vec![b'x'; 10 * 1024 * 1024];
     let reply = server
-        .request_as(Some(&office), Method::POST, "/api/office/registry/import?dry_run=true", Some(XLSX), junk)
+        .request_as(
+            Some(&office),
+            Method::POST,
+            "/api/office/registry/import?dry_run=true",
+            Some(XLSX),
+            junk,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(error_of(&reply).contains("请求过大"));
@@ -380,60 +473,164 @@ async fn issue_13_each_role_manages_only_its_part_of_the_tree_and_history_names_
     let committee = serde_json::json!({"id": "D01", "name": "县卫健局党委", "kind": "Department"});
     // A member manages nothing; committee staff no committees; the office does.
     for t in [&member, &c1] {
-        let r = call(&server, t, Method::POST, "/api/office/registry/committees", Some(committee.clone())).await;
+        let r = call(
+            &server,
+            t,
+            Method::POST,
+            "/api/office/registry/committees",
+            Some(committee.clone()),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     }
     let saved: Saved = ok(
-        call(&server, &office, Method::POST, "/api/office/registry/committees", Some(committee)).await,
+        call(
+            &server,
+            &office,
+            Method::POST,
+            "/api/office/registry/committees",
+            Some(committee),
+        )
+        .await,
         "add committee",
     )
     .await;
     assert!(saved.changed);
     // Committee staff: branches and people of their own committee only.
-    let branch = |id: &str, committee: &str| {
-        serde_json::json!({"id": id, "name": format!("{id} 机关党支部"), "kind": "Office", "committee": committee})
-    };
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/branches", Some(branch("b90", "c1"))).await;
+    let branch = |id: &str, committee: &str| serde_json::json!({"id": id, "name": format!("{id} 机关党支部"), "kind": "Office", "committee": committee});
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/branches",
+        Some(branch("b90", "c1")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/branches", Some(branch("b91", "t1"))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/branches",
+        Some(branch("b91", "t1")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/branches", Some(branch("b92", "nowhere"))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/branches",
+        Some(branch("b92", "nowhere")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let person = serde_json::json!({
         "id": "p90-1", "name": "新党员", "phone": "13900000090", "org": "b90",
         "identity": "Member", "position": "干部"
     });
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/people", Some(person)).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/people",
+        Some(person),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     // Moving inside c1 is theirs; moving a branch between committees is the office's.
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/people/p90-1/move", Some(serde_json::json!({"org": "b2"}))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/people/p90-1/move",
+        Some(serde_json::json!({"org": "b2"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/people/p90-1/move", Some(serde_json::json!({"org": "vb1"}))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/people/p90-1/move",
+        Some(serde_json::json!({"org": "vb1"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/branches/b90/move", Some(serde_json::json!({"committee": "D01"}))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/branches/b90/move",
+        Some(serde_json::json!({"committee": "D01"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = call(&server, &office, Method::POST, "/api/office/registry/branches/b90/move", Some(serde_json::json!({"committee": "D01"}))).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/branches/b90/move",
+        Some(serde_json::json!({"committee": "D01"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     // A bad edit says what is wrong.
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people/p90-1/move", Some(serde_json::json!({"org": "t1"}))).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people/p90-1/move",
+        Some(serde_json::json!({"org": "t1"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(error_of(&r).contains("应属于支部"), "{}", error_of(&r));
     // Retire: the person stays, with their name.
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/people/p90-1/retire", None).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/people/p90-1/retire",
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let reg = state.hub().registry().unwrap();
     assert_eq!(reg.people["p90-1"].name, "新党员");
     assert!(!reg.people["p90-1"].status.is_active());
     // 修改历史 names who did what.
     let history: Vec<HistoryEntry> = ok(
-        call(&server, &office, Method::GET, "/api/office/registry/people/p90-1/history", None).await,
+        call(
+            &server,
+            &office,
+            Method::GET,
+            "/api/office/registry/people/p90-1/history",
+            None,
+        )
+        .await,
         "history",
     )
     .await;
     assert!(history.len() >= 3, "{history:#?}");
-    assert!(history.iter().all(|h| h.by == "c1-staff" && h.by_name == "工委干事"), "{history:#?}");
-    assert!(history.iter().any(|h| h.what.iter().any(|w| w == "所在党组织：b2")), "{history:#?}");
-    assert!(history.iter().any(|h| h.what.iter().any(|w| w.starts_with("手机号"))), "{history:#?}");
+    assert!(
+        history
+            .iter()
+            .all(|h| h.by == "c1-staff" && h.by_name == "工委干事"),
+        "{history:#?}"
+    );
+    assert!(
+        history
+            .iter()
+            .any(|h| h.what.iter().any(|w| w == "所在党组织：b2")),
+        "{history:#?}"
+    );
+    assert!(
+        history
+            .iter()
+            .any(|h| h.what.iter().any(|w| w.starts_with("手机号"))),
+        "{history:#?}"
+    );
     // Phones receive the change through their normal sync.
     let mut phone = Phone::new("issue-13-phone", 71);
     phone.sync(&server).await;
@@ -446,28 +643,76 @@ async fn issue_13_a_merged_village_shows_under_its_successor() {
     let server = Server::in_process(&state);
     let office = token(&state, OFFICE);
     let c1 = token(&state, COMMITTEE_C1);
-    let r = call(&server, &c1, Method::POST, "/api/office/registry/places/v2/merge", Some(serde_json::json!({"into": "v1"}))).await;
+    let r = call(
+        &server,
+        &c1,
+        Method::POST,
+        "/api/office/registry/places/v2/merge",
+        Some(serde_json::json!({"into": "v1"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = call(&server, &office, Method::POST, "/api/office/registry/places/v2/merge", Some(serde_json::json!({"into": "v1"}))).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/places/v2/merge",
+        Some(serde_json::json!({"into": "v1"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let reg = state.hub().registry().unwrap();
     assert_eq!(reg.resolve_place("v2"), "v1");
-    assert_eq!(reg.places["v2"].name.is_empty(), false, "the merged village keeps its name");
+    assert_eq!(
+        reg.places["v2"].name.is_empty(),
+        false,
+        "the merged village keeps its name"
+    );
     let detail: serde_json::Value = ok(
-        call(&server, &office, Method::GET, "/api/office/committees/t1", None).await,
+        call(
+            &server,
+            &office,
+            Method::GET,
+            "/api/office/committees/t1",
+            None,
+        )
+        .await,
         "committee",
     )
     .await;
-    let ids: Vec<&str> = detail["places"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = detail["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"v1") && !ids.contains(&"v2"), "{ids:?}");
-    let r = call(&server, &office, Method::POST, "/api/office/registry/places/v1/merge", Some(serde_json::json!({"into": "v2"}))).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no merging into oneself through a chain");
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/places/v1/merge",
+        Some(serde_json::json!({"into": "v2"})),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "no merging into oneself through a chain"
+    );
 }
 
 async fn activate(server: &Server, phone: &str, code: &str, password: &str) -> super::Reply {
-    let body = serde_json::json!({"phone": phone, "code": code, "password": password, "actors": []});
+    let body =
+        serde_json::json!({"phone": phone, "code": code, "password": password, "actors": []});
     server
-        .request_as(None, Method::POST, "/api/activate", Some("application/json"), body.to_string().into_bytes())
+        .request_as(
+            None,
+            Method::POST,
+            "/api/activate",
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
         .await
 }
 
@@ -480,17 +725,41 @@ async fn issue_13_activation_codes_are_single_use_and_expire() {
     let person = serde_json::json!({
         "id": "p1-90", "name": "新同志", "phone": "13900000190", "org": "b1", "identity": "Member"
     });
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people", Some(person)).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people",
+        Some(person),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let slip: LoginSlip = ok(
-        call(&server, &office, Method::POST, "/api/office/accounts/p1-90/activation", None).await,
+        call(
+            &server,
+            &office,
+            Method::POST,
+            "/api/office/accounts/p1-90/activation",
+            None,
+        )
+        .await,
         "slip",
     )
     .await;
-    assert_eq!((slip.phone.as_str(), slip.org.as_str()), ("13900000190", "b1"));
+    assert_eq!(
+        (slip.phone.as_str(), slip.org.as_str()),
+        ("13900000190", "b1")
+    );
     assert_eq!(slip.code.len(), 8);
     let rows: Vec<AccountRow> = ok(
-        call(&server, &office, Method::GET, "/api/office/accounts?branch=b1", None).await,
+        call(
+            &server,
+            &office,
+            Method::GET,
+            "/api/office/accounts?branch=b1",
+            None,
+        )
+        .await,
         "accounts",
     )
     .await;
@@ -511,22 +780,69 @@ async fn issue_13_activation_codes_are_single_use_and_expire() {
         .login("13900000190", "新密码12345", None, &[], super::now_secs())
         .expect("the password the person set works");
     // An expired code (issued 8 days ago) does not.
-    let (code, _) = state.auth().issue_code("p1-90", super::now_secs() - 8 * 24 * 3600).unwrap();
+    let (code, _) = state
+        .auth()
+        .issue_code("p1-90", super::now_secs() - 8 * 24 * 3600)
+        .unwrap();
     let r = activate(&server, "13900000190", &code, "新密码99999").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // No account for someone not in the registry, retired, or without a phone.
-    let r = call(&server, &office, Method::POST, "/api/office/accounts/nobody/activation", None).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/accounts/nobody/activation",
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let person = serde_json::json!({"id": "p1-91", "name": "无手机", "org": "b1", "identity": "Member"});
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people", Some(person)).await;
+    let person =
+        serde_json::json!({"id": "p1-91", "name": "无手机", "org": "b1", "identity": "Member"});
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people",
+        Some(person),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let r = call(&server, &office, Method::POST, "/api/office/accounts/p1-91/activation", None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no phone number, no slip");
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/accounts/p1-91/activation",
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "no phone number, no slip"
+    );
     assert!(error_of(&r).contains("没有手机号"));
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people/p1-90/retire", None).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people/p1-90/retire",
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = call(&server, &office, Method::POST, "/api/office/accounts/p1-90/activation", None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no slip for someone 停用");
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/accounts/p1-90/activation",
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "no slip for someone 停用"
+    );
     let body = serde_json::json!({
         "id": "ghost", "name": "不在名册", "phone": "13900000999", "role": "Member",
         "org": "b1", "password": "12345678abc"
@@ -548,19 +864,36 @@ async fn issue_13_activation_codes_are_single_use_and_expire() {
     }
     let c1 = token(&state, COMMITTEE_C1);
     let slips: Vec<LoginSlip> = ok(
-        call(&server, &c1, Method::POST, "/api/office/accounts/activation", Some(serde_json::json!({"branch": "b2", "only_new": false}))).await,
+        call(
+            &server,
+            &c1,
+            Method::POST,
+            "/api/office/accounts/activation",
+            Some(serde_json::json!({"branch": "b2", "only_new": false})),
+        )
+        .await,
         "bulk slips",
     )
     .await;
     let got: std::collections::BTreeSet<&str> = slips.iter().map(|s| s.person.as_str()).collect();
     assert_eq!(got, ["l2", "p2-1", "p2-2", "p2-3", "p2-4"].into());
     let p22 = slips.iter().find(|s| s.person == "p2-2").unwrap();
-    assert_eq!(p22.phone, "13900000202", "the registry's phone number, which the account follows");
+    assert_eq!(
+        p22.phone, "13900000202",
+        "the registry's phone number, which the account follows"
+    );
     assert!(slips.iter().all(|s| s.org == "b2" && s.code.len() == 8));
     // By default a bulk print leaves out those who already log in.
     token(&state, "13800000204");
     let slips: Vec<LoginSlip> = ok(
-        call(&server, &c1, Method::POST, "/api/office/accounts/activation", Some(serde_json::json!({"branch": "b2"}))).await,
+        call(
+            &server,
+            &c1,
+            Method::POST,
+            "/api/office/accounts/activation",
+            Some(serde_json::json!({"branch": "b2"})),
+        )
+        .await,
         "bulk slips",
     )
     .await;
@@ -576,7 +909,14 @@ async fn issue_13_a_disabled_account_is_refused_at_login_and_sync_and_told_why()
     phone.login_as(&server, MEMBER_B1).await;
     phone.sync(&server).await;
     let row: AccountRow = ok(
-        call(&server, &office, Method::POST, "/api/office/accounts/p1-2/disable", None).await,
+        call(
+            &server,
+            &office,
+            Method::POST,
+            "/api/office/accounts/p1-2/disable",
+            None,
+        )
+        .await,
         "disable",
     )
     .await;
@@ -593,11 +933,25 @@ async fn issue_13_a_disabled_account_is_refused_at_login_and_sync_and_told_why()
         .unwrap_err();
     assert!(matches!(err, backend::AppError::Disabled));
     // Enabled again: the person logs in as before.
-    let r = call(&server, &office, Method::POST, "/api/office/accounts/p1-2/enable", None).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/accounts/p1-2/enable",
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     token(&state, MEMBER_B1);
     // Retiring the person in the registry disables the account too.
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people/p1-2/retire", None).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people/p1-2/retire",
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(state.auth().store().extra("p1-2").unwrap().disabled);
 }
@@ -610,7 +964,14 @@ async fn issue_13_a_moved_member_is_told_at_the_next_sync_and_keeps_handing_in()
     let mut phone = Phone::new("issue-13-moved", 73);
     phone.login_as(&server, MEMBER_B1).await;
     phone.sync(&server).await;
-    let r = call(&server, &office, Method::POST, "/api/office/registry/people/p1-2/move", Some(serde_json::json!({"org": "b2"}))).await;
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people/p1-2/move",
+        Some(serde_json::json!({"org": "b2"})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let branch_name = state.hub().registry().unwrap().branches["b2"].name.clone();
     // The old login has ended; the phone is told why.
@@ -622,7 +983,13 @@ async fn issue_13_a_moved_member_is_told_at_the_next_sync_and_keeps_handing_in()
     phone.token = None;
     let body = serde_json::json!({"phone": MEMBER_B1, "password": DEMO_PASSWORD, "actors": [phone.actor.to_hex_string()]});
     let r = server
-        .request_as(None, Method::POST, "/api/login", Some("application/json"), body.to_string().into_bytes())
+        .request_as(
+            None,
+            Method::POST,
+            "/api/login",
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
         .await;
     let login: serde_json::Value = ok(r, "login").await;
     assert_eq!(login["notice"], format!("您已调至 {branch_name}"));
@@ -639,7 +1006,12 @@ async fn issue_13_a_moved_member_is_told_at_the_next_sync_and_keeps_handing_in()
     phone.add_visit(&v);
     let out = phone.sync(&server).await;
     assert!(out.refused.is_empty(), "{:?}", out.refused);
-    let stored = state.hub().read(&DocId::branch("b1").unwrap(), |d| shared::doc::read_branch(d).unwrap().visits).unwrap();
+    let stored = state
+        .hub()
+        .read(&DocId::branch("b1").unwrap(), |d| {
+            shared::doc::read_branch(d).unwrap().visits
+        })
+        .unwrap();
     assert!(stored.contains_key("issue13-after-move"));
     let _ = SECRETARY_B1;
 }
@@ -668,11 +1040,19 @@ fn issue_13_create_admin_on_a_fresh_data_dir_reads_the_password_from_stdin() {
         child.wait_with_output().unwrap()
     };
     let out = run("管理员的密码123");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("已创建县级管理员"));
     let again = run("另一个密码1234");
     assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("已是管理员"), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("已是管理员"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     // The data dir starts as a real county: no demo, one administrator, in the registry.
     let state = AppState::open(backend::Config {
         data_dir: Some(dir.path().to_path_buf()),
@@ -682,7 +1062,13 @@ fn issue_13_create_admin_on_a_fresh_data_dir_reads_the_password_from_stdin() {
     .unwrap();
     let ok = state
         .auth()
-        .login("13800009999", "管理员的密码123", None, &[], super::now_secs())
+        .login(
+            "13800009999",
+            "管理员的密码123",
+            None,
+            &[],
+            super::now_secs(),
+        )
         .expect("the administrator logs in");
     assert_eq!(ok.account.role, shared::access::AccountRole::Admin);
     let reg = state.hub().registry().unwrap();
