@@ -41,6 +41,7 @@ mod bundles;
 mod faults;
 mod fuzz;
 mod limits;
+mod registry;
 mod security;
 
 const REGISTRY: &str = "registry";
