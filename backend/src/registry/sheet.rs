@@ -50,13 +50,16 @@ fn sheet_of(kind: ItemKind) -> &'static str {
     }
 }
 
+/// A sheet's data rows, as text.
+type Rows = Vec<Vec<String>>;
+
 /// The workbook: the template (`book` = None) or the export.
 pub fn write(book: Option<&Book>) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let header = Format::new().set_bold().set_background_color("#DDEBF7");
     // Codes and phone numbers are text: Excel would otherwise turn 13800009999 into 1.38E+10.
     let text = Format::new().set_num_format("@");
-    let sheets: [(&str, &[&str], Vec<Vec<String>>); 3] = [
+    let sheets: [(&str, &[&str], Rows); 3] = [
         (ORGS, ORG_HEADERS, book.map(org_rows).unwrap_or_default()),
         (
             PLACES,
