@@ -23,7 +23,7 @@ pub enum AppError {
     #[error("{}", shared::registry_admin::ACCOUNT_DISABLED_MESSAGE)]
     Disabled,
     /// Too many logins; the seconds until the next one may succeed.
-    #[error("登录尝试过于频繁，请 {} 分钟后再试", (.0 + 59) / 60)]
+    #[error("登录尝试过于频繁，请 {}后再试", wait_text(*.0))]
     TooManyRequests(i64),
     #[error("请求过大：最多 {0} 字节")]
     TooLarge(usize),
@@ -157,5 +157,14 @@ impl AppError {
                 None => format!("{what}无法读取：缺少必填字段或格式不对"),
             },
         })
+    }
+}
+
+/// 「N 秒」 under a minute, else 「N 分钟」 rounded up.
+fn wait_text(secs: i64) -> String {
+    if secs < 60 {
+        format!("{} 秒", secs.max(1))
+    } else {
+        format!("{} 分钟", (secs + 59) / 60)
     }
 }

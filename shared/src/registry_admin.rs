@@ -319,4 +319,7 @@ pub struct ActivateRequest {
     /// The device's Automerge actors, as at login.
     #[serde(default)]
     pub actors: Vec<String>,
+    /// The device id, as at login (login rate limits know the owner's own phone).
+    #[serde(default)]
+    pub device: Option<String>,
 }

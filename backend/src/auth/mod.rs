@@ -21,7 +21,6 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use limit::Limiter;
 use sha2::{Digest, Sha256};
 use shared::access::{self, parse_actor, Access, AccountRole, Position};
 use shared::ids::DocId;
@@ -154,7 +153,6 @@ pub struct Auth {
 struct Inner {
     store: Arc<dyn AccountStore>,
     config: AuthConfig,
-    limiter: Mutex<Limiter>,
     /// Verified against when the phone number is unknown, so a wrong number takes as long
     /// as a wrong password and does not reveal which numbers have accounts.
     dummy_hash: String,
@@ -198,7 +196,6 @@ impl Auth {
         let dummy_hash = hash_password("no account has this password")?;
         Ok(Auth {
             inner: Arc::new(Inner {
-                limiter: Mutex::new(Limiter::new(config.limits.clone())),
                 store,
                 config,
                 dummy_hash,
@@ -235,13 +232,23 @@ impl Auth {
         actors: &[String],
         now: i64,
     ) -> Result<LoginOk, AppError> {
-        let phone_key = format!("phone:{phone}");
-        let ip_key = format!("ip:{}", ip.map_or("unknown".into(), |i| i.to_string()));
-        {
-            let mut limiter = self.inner.limiter.lock().unwrap_or_else(|e| e.into_inner());
-            limiter.check_ip(&ip_key, now)?;
-            limiter.check_phone(&phone_key, now)?;
-        }
+        self.login_from(phone, password, ip, None, actors, now)
+    }
+
+    /// A login from a phone that names its device id: a device that has logged in to this
+    /// account before is never slowed by failures typed elsewhere (`limit`).
+    pub fn login_from(
+        &self,
+        phone: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+        device: Option<&str>,
+        actors: &[String],
+        now: i64,
+    ) -> Result<LoginOk, AppError> {
+        let attempt = limit::Attempt { phone, device, ip };
+        let (limits, store) = (&self.inner.config.limits, &*self.inner.store);
+        limit::check(limits, store, &attempt, now)?;
         let found = self.inner.store.by_phone(phone)?;
         let ok = match &found {
             Some((_, phc)) => verify_password(password, phc),
@@ -251,19 +258,11 @@ impl Auth {
             }
         };
         let Some((account, _)) = found.filter(|_| ok) else {
-            self.inner
-                .limiter
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .failed(&phone_key, now);
-            tracing::warn!(%phone, ip = %ip_key, "login refused: wrong phone number or password");
+            limit::failed(limits, store, &attempt, now)?;
+            tracing::warn!(%phone, ip = %attempt.address(), "login refused: wrong phone number or password");
             return Err(AppError::Unauthorized("手机号或密码不正确".into()));
         };
-        self.inner
-            .limiter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .succeeded(&phone_key);
+        limit::succeeded(limits, store, &attempt, now)?;
         self.start_session(account, actors, now)
     }
 
@@ -312,16 +311,13 @@ impl Auth {
         code: &str,
         password: &str,
         ip: Option<IpAddr>,
+        device: Option<&str>,
         actors: &[String],
         now: i64,
     ) -> Result<LoginOk, AppError> {
-        let phone_key = format!("phone:{phone}");
-        let ip_key = format!("ip:{}", ip.map_or("unknown".into(), |i| i.to_string()));
-        {
-            let mut limiter = self.inner.limiter.lock().unwrap_or_else(|e| e.into_inner());
-            limiter.check_ip(&ip_key, now)?;
-            limiter.check_phone(&phone_key, now)?;
-        }
+        let attempt = limit::Attempt { phone, device, ip };
+        let (limits, store) = (&self.inner.config.limits, &*self.inner.store);
+        limit::check(limits, store, &attempt, now)?;
         let found = self.inner.store.by_phone(phone)?;
         let live = match &found {
             Some((a, _)) => self.inner.store.activation(&a.id)?,
@@ -335,12 +331,8 @@ impl Auth {
             }
         };
         let Some((account, _)) = found.filter(|_| ok) else {
-            self.inner
-                .limiter
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .failed(&phone_key, now);
-            tracing::warn!(%phone, ip = %ip_key, "activation refused");
+            limit::failed(limits, store, &attempt, now)?;
+            tracing::warn!(%phone, ip = %attempt.address(), "activation refused");
             return Err(AppError::Unauthorized(
                 "激活码不正确、已用过或已过期，请向管理员索取新的登录凭条".into(),
             ));
@@ -351,11 +343,7 @@ impl Auth {
         let hash = hash_password(password)?;
         self.inner.store.set_password(&account.id, &hash)?;
         self.inner.store.clear_activation(&account.id)?;
-        self.inner
-            .limiter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .succeeded(&phone_key);
+        limit::succeeded(limits, store, &attempt, now)?;
         tracing::info!(user = %account.id, "account activated");
         self.start_session(account, actors, now)
     }

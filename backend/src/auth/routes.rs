@@ -100,6 +100,10 @@ struct LoginBody {
     /// The Automerge actor ids this device writes with (hex).
     #[serde(default)]
     actors: Vec<String>,
+    /// The phone's device id (as in its syncs): a device that logged in before is not
+    /// slowed by failures from elsewhere (issue 15).
+    #[serde(default)]
+    device: Option<String>,
 }
 
 async fn login(
@@ -119,7 +123,14 @@ async fn login(
     let ip = client_ip(&state, &headers, peer);
     let auth = state.auth().clone();
     let ok = tokio::task::spawn_blocking(move || {
-        auth.login(&body.phone, &body.password, ip, &body.actors, now_secs())
+        auth.login_from(
+            &body.phone,
+            &body.password,
+            ip,
+            body.device.as_deref(),
+            &body.actors,
+            now_secs(),
+        )
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -155,6 +166,7 @@ async fn activate(
             &code,
             &body.password,
             ip,
+            body.device.as_deref(),
             &body.actors,
             now_secs(),
         )

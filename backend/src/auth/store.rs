@@ -82,6 +82,12 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Account id → expiry of its live code.
     fn all_activations(&self) -> Result<BTreeMap<String, i64>, StoreError>;
     fn clear_activation(&self, id: &str) -> Result<(), StoreError>;
+    /// A login-limit counter (`auth::limit`): its count and when it last changed; (0, 0)
+    /// when there is none.
+    fn counter(&self, key: &str) -> Result<(u32, i64), StoreError>;
+    fn set_counter(&self, key: &str, count: u32, at: i64) -> Result<(), StoreError>;
+    /// Every counter whose key starts with `prefix`: key, count, when.
+    fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u32, i64)>, StoreError>;
 }
 
 #[derive(Default)]
@@ -91,6 +97,7 @@ struct Mem {
     accounts: BTreeMap<String, (Account, String)>,
     sessions: BTreeMap<String, Session>,
     actors: BTreeMap<String, String>,
+    counters: BTreeMap<String, (u32, i64)>,
 }
 
 /// For tests and throw-away servers.
@@ -232,6 +239,22 @@ impl AccountStore for MemAccounts {
         self.lock().activations.remove(id);
         Ok(())
     }
+    fn counter(&self, key: &str) -> Result<(u32, i64), StoreError> {
+        Ok(self.lock().counters.get(key).copied().unwrap_or((0, 0)))
+    }
+    fn set_counter(&self, key: &str, count: u32, at: i64) -> Result<(), StoreError> {
+        self.lock().counters.insert(key.to_string(), (count, at));
+        Ok(())
+    }
+    fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u32, i64)>, StoreError> {
+        Ok(self
+            .lock()
+            .counters
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, (n, at))| (k.clone(), *n, *at))
+            .collect())
+    }
 }
 
 /// The accounts tables in the server's SQLite file (WAL, `synchronous=FULL`, like the documents).
@@ -281,6 +304,11 @@ impl SqliteAccounts {
                  id         TEXT PRIMARY KEY,
                  code_hash  TEXT NOT NULL,
                  expires_at INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS login_counters (
+                 key   TEXT PRIMARY KEY,
+                 count INTEGER NOT NULL,
+                 at    INTEGER NOT NULL
              );",
         )?;
         Ok(SqliteAccounts(Mutex::new(conn)))
@@ -557,5 +585,34 @@ impl AccountStore for SqliteAccounts {
         self.conn()
             .execute("DELETE FROM activations WHERE id = ?1", params![id])?;
         Ok(())
+    }
+    fn counter(&self, key: &str) -> Result<(u32, i64), StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT count, at FROM login_counters WHERE key = ?1")?
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, 0)))
+    }
+    fn set_counter(&self, key: &str, count: u32, at: i64) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO login_counters (key, count, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET count = excluded.count, at = excluded.at",
+            )?
+            .execute(params![key, count, at])?;
+        Ok(())
+    }
+    fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u32, i64)>, StoreError> {
+        let conn = self.conn();
+        // `substr` rather than LIKE: phone numbers and addresses hold no wildcards, but
+        // nothing here should depend on that.
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, count, at FROM login_counters WHERE substr(key, 1, length(?1)) = ?1",
+        )?;
+        let rows = stmt
+            .query_map(params![prefix], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }

@@ -208,3 +208,94 @@ async fn issue_15_refusals_name_the_field_in_chinese_never_the_parsers_text() {
         assert_eq!(message, expected, "{path}");
     }
 }
+
+async fn login_from(server: &Server, phone: &str, password: &str, device: Option<&str>) -> Reply {
+    let body =
+        serde_json::json!({ "phone": phone, "password": password, "actors": [], "device": device });
+    server
+        .request_as(
+            None,
+            Method::POST,
+            "/api/login",
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn issue_15_failures_elsewhere_never_lock_the_owner_out_and_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let open = || {
+        AppState::open_with(
+            Config {
+                data_dir: Some(dir.path().to_path_buf()),
+                assets_dir: None,
+                demo: true,
+            },
+            backend::auth::AuthConfig {
+                limits: backend::auth::LoginLimits {
+                    // A wait no test run can outlast between two requests.
+                    first_wait_secs: 600,
+                    ..backend::auth::LoginLimits::default()
+                },
+                ..backend::auth::AuthConfig::default()
+            },
+        )
+        .expect("state")
+    };
+    let state = open();
+    let server = Server::in_process(&state);
+    // The member's own phone has logged in before.
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, Some("dev-owner-phone")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+
+    // Someone else types wrong passwords for the member's number until they must wait.
+    let mut refused = 0;
+    for _ in 0..8 {
+        let reply = login_from(&server, MEMBER_B1, "guess-123", None).await;
+        match reply.status {
+            StatusCode::UNAUTHORIZED => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(
+                    reply.text().contains("登录尝试过于频繁，请 10 分钟后再试"),
+                    "{}",
+                    reply.text()
+                );
+            }
+            other => panic!("{other}: {}", reply.text()),
+        }
+    }
+    assert_eq!(refused, 5, "five free failures, then the guesser waits");
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, None).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser's client waits even with the password"
+    );
+
+    // The owner's own phone logs in as always, and so does it after a restart.
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, Some("dev-owner-phone")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    drop(server);
+    drop(state);
+    let state = open();
+    let server = Server::in_process(&state);
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, None).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a restart keeps the counts: {}",
+        reply.text()
+    );
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, Some("dev-owner-phone")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    // A made-up device id is just another client.
+    let reply = login_from(&server, MEMBER_B1, DEMO_PASSWORD, Some("dev-made-up")).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.text()
+    );
+}
