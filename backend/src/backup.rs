@@ -21,9 +21,9 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 pub enum OpsError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("sqlite: {0}")]
+    #[error("数据库出错：{0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("io: {0}")]
+    #[error("文件读写出错：{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Invalid(String),
@@ -44,13 +44,13 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<Summary, OpsError> {
     let src_path = db_path(data_dir);
     if !src_path.exists() {
         return Err(OpsError::Invalid(format!(
-            "no database at {}",
+            "{} 处没有数据库",
             src_path.display()
         )));
     }
     if to.exists() {
         return Err(OpsError::Invalid(format!(
-            "{} exists; refusing to overwrite a backup",
+            "{} 已存在，不会覆盖已有的备份",
             to.display()
         )));
     }
@@ -75,7 +75,7 @@ pub fn verify(file: &Path) -> Result<Summary, OpsError> {
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(OpsError::Invalid(format!(
-                "{} fails the integrity check: {check}",
+                "{} 未通过完整性检查：{check}",
                 file.display()
             )));
         }
@@ -121,10 +121,7 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Summary, OpsError> {
 pub fn export(data_dir: &Path, out: &Path) -> Result<Summary, OpsError> {
     let src = db_path(data_dir);
     if !src.exists() {
-        return Err(OpsError::Invalid(format!(
-            "no database at {}",
-            src.display()
-        )));
+        return Err(OpsError::Invalid(format!("{} 处没有数据库", src.display())));
     }
     let store = SqliteStore::open(&src)?;
     let mut summary = Summary::default();
@@ -133,7 +130,9 @@ pub fn export(data_dir: &Path, out: &Path) -> Result<Summary, OpsError> {
             .split('/')
             .any(|p| p.is_empty() || p == "." || p == "..")
         {
-            return Err(OpsError::Invalid(format!("unexpected document id {doc:?}")));
+            return Err(OpsError::Invalid(format!(
+                "文档编号 {doc} 不合规，已停止导出"
+            )));
         }
         let raw = store.load(&doc)?.concat();
         let (bytes, ext) = match AutoCommit::load(&raw) {

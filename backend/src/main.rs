@@ -163,33 +163,53 @@ fn run_command(
             }
         }
         Command::Backup { to } => (
-            format!("backup to {}", to.display()),
+            format!("已备份到 {}", to.display()),
             backup::backup(data_dir, &to)?,
         ),
         Command::Restore { from } => (
-            format!("restore from {}", from.display()),
+            format!("已从 {} 恢复", from.display()),
             backup::restore(&from, data_dir)?,
         ),
         Command::Export { dir } => (
-            format!("export to {}", dir.display()),
+            format!("已导出到 {}", dir.display()),
             backup::export(data_dir, &dir)?,
         ),
     };
+    // The counts stay in ASCII digits with their English unit too: scripts read them.
     println!(
-        "{what}: {} documents, {} bytes{}",
+        "{what}：{} 个文档（{} documents），{} 字节{}",
+        summary.documents,
         summary.documents,
         summary.bytes,
         if summary.unreadable.is_empty() {
             String::new()
         } else {
-            format!(", UNREADABLE: {}", summary.unreadable.join(" "))
+            format!("；无法读取：{}", summary.unreadable.join(" "))
         }
     );
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Errors end the process with a Chinese sentence on stderr and exit code 1, never a
+/// Rust Debug dump (which `main() -> Result` would print).
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动：{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -219,7 +239,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.device_rate,
         args.device_burst,
     ));
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("无法监听 {}：{e}", args.addr))?;
     tracing::info!(
         "三联共建 listening on http://{}  (data: {})",
         listener.local_addr()?,

@@ -299,3 +299,25 @@ async fn issue_15_failures_elsewhere_never_lock_the_owner_out_and_survive_a_rest
         reply.text()
     );
 }
+
+/// Issue 15: the operator's commands answer in Chinese with an exit code, never Rust's
+/// Debug dump of an error.
+#[test]
+fn issue_15_a_refused_backup_says_why_in_chinese() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .arg("--data-dir")
+        .arg(dir.path().join("nothing-here"))
+        .args(["backup", "--to"])
+        .arg(dir.path().join("copy.sqlite3"))
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("错误："), "{err}");
+    assert!(err.contains("处没有数据库"), "{err}");
+    assert!(
+        !err.contains("Error:") && !err.contains("Invalid("),
+        "no Debug text: {err}"
+    );
+}
