@@ -1,6 +1,7 @@
 //! The 三联共建 server: syncs the phones' Automerge documents, keeps them durably, and
 //! computes the county's merged views. `main.rs` only parses arguments and binds.
 
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod error;
@@ -207,6 +208,7 @@ pub fn app(state: AppState) -> Router {
             office::routes()
                 // Which documents failed to load is the county's business too.
                 .route("/api/admin/quarantine", get(backup::quarantine_listing))
+                .route("/api/admin/audit", get(audit::listing))
                 .route_layer(middleware::from_extractor_with_state::<
                     auth::routes::CountyReader,
                     AppState,
@@ -220,6 +222,7 @@ pub fn app(state: AppState) -> Router {
             any(|| async { AppError::NotFound("没有这个接口".into()) }),
         );
     let router = headers::no_store(Router::new().merge(api).merge(auth::routes::routes()));
+    let router = router.layer(middleware::from_fn_with_state(state.clone(), audit::record));
     let csp = headers::content_security_policy(state.assets_dir.as_deref());
     let router = match &state.assets_dir {
         Some(dir) => {

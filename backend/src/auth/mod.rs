@@ -27,7 +27,7 @@ use shared::ids::DocId;
 use shared::model::Registry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use store::{Account, AccountExtra, AccountStore, Session, Taken};
 
 pub use limit::LoginLimits;

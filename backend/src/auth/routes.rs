@@ -76,7 +76,11 @@ fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
 }
 
 /// The client's address: the connection's, or behind a trusted proxy the one it appended.
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+pub(crate) fn client_ip(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<IpAddr> {
     if state.auth().config().trust_proxy {
         // Only the entry the proxy appended can be trusted; earlier ones came from the client.
         let forwarded = headers

@@ -1,6 +1,7 @@
 //! Accounts, sessions and device actors, behind a small trait like [`crate::store::DocStore`]:
 //! in memory for tests, SQLite (its own table set in the server's database file) for real.
 
+use crate::audit::AuditEntry;
 use crate::store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
 use shared::access::AccountRole;
@@ -88,6 +89,10 @@ pub trait AccountStore: Send + Sync + 'static {
     fn set_counter(&self, key: &str, count: u32, at: i64) -> Result<(), StoreError>;
     /// Every counter whose key starts with `prefix`: key, count, when.
     fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u32, i64)>, StoreError>;
+    /// Appends to the audit log of office actions (`crate::audit`); nothing edits it.
+    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The newest `limit` audit entries, newest first.
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 #[derive(Default)]
@@ -98,6 +103,7 @@ struct Mem {
     sessions: BTreeMap<String, Session>,
     actors: BTreeMap<String, String>,
     counters: BTreeMap<String, (u32, i64)>,
+    audit: Vec<AuditEntry>,
 }
 
 /// For tests and throw-away servers.
@@ -255,6 +261,20 @@ impl AccountStore for MemAccounts {
             .map(|(k, (n, at))| (k.clone(), *n, *at))
             .collect())
     }
+    fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.lock().audit.push(entry.clone());
+        Ok(())
+    }
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
+    }
 }
 
 /// The accounts tables in the server's SQLite file (WAL, `synchronous=FULL`, like the documents).
@@ -304,6 +324,15 @@ impl SqliteAccounts {
                  id         TEXT PRIMARY KEY,
                  code_hash  TEXT NOT NULL,
                  expires_at INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS audit (
+                 seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+                 at     INTEGER NOT NULL,
+                 user   TEXT NOT NULL,
+                 name   TEXT NOT NULL,
+                 action TEXT NOT NULL,
+                 status INTEGER NOT NULL,
+                 client TEXT NOT NULL
              );
              CREATE TABLE IF NOT EXISTS login_counters (
                  key   TEXT PRIMARY KEY,
@@ -612,6 +641,34 @@ impl AccountStore for SqliteAccounts {
         )?;
         let rows = stmt
             .query_map(params![prefix], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+    fn append_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO audit (at, user, name, action, status, client)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![e.at, e.user, e.name, e.action, e.status, e.client])?;
+        Ok(())
+    }
+    fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, user, name, action, status, client FROM audit ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map(params![limit as i64], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    name: r.get(2)?,
+                    action: r.get(3)?,
+                    status: r.get(4)?,
+                    client: r.get(5)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }

@@ -321,3 +321,92 @@ fn issue_15_a_refused_backup_says_why_in_chinese() {
         "no Debug text: {err}"
     );
 }
+
+/// Issue 15: every office action is in the audit log — who, when, what, from where —
+/// kept across a restart, readable by administrators only, and not editable.
+#[tokio::test]
+async fn issue_15_office_actions_are_audited_and_kept_across_restarts() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    // The county office downloads the roster and records an inspection; a view is no action.
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/forms/roster?year=2026",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = server
+        .request(Method::GET, "/api/office/overview", None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = server
+        .request(
+            Method::POST,
+            "/api/office/inspections",
+            Some("application/json"),
+            b"{\"date\": 5}".to_vec(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    drop(server);
+    drop(state);
+
+    let state = open(Some(dir.path()));
+    let server = Server::in_process(&state);
+    let office_only = server
+        .request(Method::GET, "/api/admin/audit", None, Vec::new())
+        .await;
+    assert_eq!(
+        office_only.status,
+        StatusCode::FORBIDDEN,
+        "administrators only"
+    );
+    let admin = login_token(&state, "13800009999");
+    let reply = server
+        .request_as(
+            Some(&admin),
+            Method::GET,
+            "/api/admin/audit",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&reply.body).unwrap();
+    let actions: Vec<(&str, &str, u64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["user"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("office", "POST /api/office/inspections", 400),
+            ("office", "GET /api/office/forms/roster?year=2026", 200),
+        ],
+        "newest first, the refused attempt too, the view not at all"
+    );
+    assert!(entries.iter().all(|e| e["at"].as_i64().unwrap() > 0));
+    // Nothing edits it: no route but the listing.
+    for method in [Method::POST, Method::DELETE, Method::PUT] {
+        let reply = server
+            .request_as(
+                Some(&admin),
+                method.clone(),
+                "/api/admin/audit",
+                None,
+                Vec::new(),
+            )
+            .await;
+        assert!(reply.status.is_client_error(), "{method}: {}", reply.status);
+    }
+}
