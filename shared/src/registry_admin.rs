@@ -274,6 +274,10 @@ pub struct AccountRow {
     pub last_sync: i64,
     /// 在用 in the registry.
     pub in_registry: bool,
+    /// Failed logins for this phone number in the last day, from every client (issue 15):
+    /// a manager sees someone guessing, or a person who forgot their password.
+    #[serde(default)]
+    pub failed_logins: u32,
 }
 
 /// Whom to print login slips for: the listed people, or everyone of a branch or

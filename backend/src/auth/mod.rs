@@ -348,6 +348,11 @@ impl Auth {
         self.start_session(account, actors, now)
     }
 
+    /// Failed logins for a phone number in the last day (the account page shows them).
+    pub fn recent_login_failures(&self, phone: &str, now: i64) -> Result<u32, AppError> {
+        limit::recent_failures(&self.inner.config.limits, &*self.inner.store, phone, now)
+    }
+
     /// A new one-time code for an account (first slip or password reset); the earlier
     /// code stops working. The current password keeps working until the code is used.
     pub fn issue_code(&self, id: &str, now: i64) -> Result<(String, i64), AppError> {

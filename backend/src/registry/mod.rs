@@ -107,7 +107,7 @@ impl FromRequestParts<AppState> for Manager {
 
 fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
-        .map_err(|e| AppError::BadRequest(format!("请求内容有误：{}", e.body_text())))
+        .map_err(|e| AppError::json("请求内容", e))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -1140,11 +1140,7 @@ async fn import(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ImportReport>, AppError> {
     may(&user, None)?;
-    let dry_run = q
-        .map_err(|e| AppError::BadRequest(format!("查询参数有误：{}", e.body_text())))?
-        .0
-        .dry_run
-        .unwrap_or(true);
+    let dry_run = q.map_err(AppError::query)?.0.dry_run.unwrap_or(true);
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge(shared::wire::MAX_BODY_BYTES)
@@ -1202,9 +1198,7 @@ async fn accounts(
     Manager(user): Manager,
     q: Result<Query<AccountQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AccountRow>>, AppError> {
-    let q = q
-        .map_err(|e| AppError::BadRequest(format!("查询参数有误：{}", e.body_text())))?
-        .0;
+    let q = q.map_err(AppError::query)?.0;
     let out = blocking(move || {
         let book = load_book(&state)?;
         let store = state.auth().store();
@@ -1260,6 +1254,7 @@ async fn accounts(
                 last_login: extra.last_login,
                 last_sync: syncs.get(&m.id).copied().unwrap_or(0),
                 in_registry: m.status.is_active(),
+                failed_logins: 0,
             });
         }
         // County accounts not (yet) in the registry: administrators made before it.
@@ -1281,9 +1276,13 @@ async fn accounts(
                         last_login: extra.last_login,
                         last_sync: syncs.get(&a.id).copied().unwrap_or(0),
                         in_registry: false,
+                        failed_logins: 0,
                     });
                 }
             }
+        }
+        for row in rows.iter_mut().filter(|r| !r.phone.is_empty()) {
+            row.failed_logins = state.auth().recent_login_failures(&row.phone, now)?;
         }
         Ok(rows)
     })
@@ -1461,6 +1460,7 @@ fn account_row(state: &AppState, book: &Book, id: &str) -> Result<AccountRow, Ap
         last_login: extra.last_login,
         last_sync: last_sync_by_person(state).get(id).copied().unwrap_or(0),
         in_registry: book.member(id).is_some_and(|m| m.status.is_active()),
+        failed_logins: state.auth().recent_login_failures(&a.phone, now_secs())?,
     })
 }
 

@@ -298,6 +298,20 @@ async fn issue_15_failures_elsewhere_never_lock_the_owner_out_and_survive_a_rest
         "{}",
         reply.text()
     );
+
+    // The county office sees the failures on the account page.
+    let reply = server
+        .request(Method::GET, "/api/office/accounts", None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&reply.body).unwrap();
+    let member = rows
+        .iter()
+        .find(|r| r["phone"] == MEMBER_B1)
+        .expect("the member is listed");
+    assert_eq!(member["failed_logins"], 5, "{member}");
+    let colleague = rows.iter().find(|r| r["phone"] == SECRETARY_B1).unwrap();
+    assert_eq!(colleague["failed_logins"], 0);
 }
 
 /// Issue 15: the operator's commands answer in Chinese with an exit code, never Rust's
