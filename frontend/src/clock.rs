@@ -141,7 +141,11 @@ mod tests {
         assert_eq!(skew(-6 * 60_000), Some((6, "clock.minutes")));
         assert_eq!(skew(3 * 3_600_000 + 5), Some((3, "clock.hours")));
         assert_eq!(skew(-365 * 86_400_000), Some((365, "clock.days")));
-        assert_eq!(skew(366 * 86_400_000 - 900), Some((366, "clock.days")), "rounded");
+        assert_eq!(
+            skew(366 * 86_400_000 - 900),
+            Some((366, "clock.days")),
+            "rounded"
+        );
         assert_eq!(offset_from(10_000, 9_000), 1_500);
     }
 }

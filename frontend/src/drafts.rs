@@ -80,9 +80,15 @@ mod tests {
         .collect();
         let restored = restore(defaults.clone(), load("p1-2", "visit").as_ref());
         assert_eq!(restored["note"], "走访了三户");
-        assert_eq!(restored["date"], "2026-12-01", "untouched fields keep defaults");
+        assert_eq!(
+            restored["date"], "2026-12-01",
+            "untouched fields keep defaults"
+        );
         discard("p1-2", "visit");
-        assert_eq!(restore(defaults.clone(), load("p1-2", "visit").as_ref()), defaults);
+        assert_eq!(
+            restore(defaults.clone(), load("p1-2", "visit").as_ref()),
+            defaults
+        );
         LocalStorage::clear();
     }
 }

@@ -196,9 +196,9 @@ impl Repo {
         }
     }
 
-    /// The person whose documents these are.
-    pub fn person(&self) -> Option<&str> {
-        self.person.as_deref()
+    /// This tab's name in storage (its chunks, the sync lease).
+    pub fn writer(&self) -> &str {
+        &self.writer
     }
 
     /// This person's storage namespace (`u.<person>.`).
@@ -314,8 +314,8 @@ impl Repo {
     /// Takes the sync state another tab wrote after its session (the tabs share the
     /// server's view of what it holds, so pending counts agree).
     pub fn reload_state(&mut self, id: &DocId) {
-        let Some(state) = storage::get_packed(&self.state_key(id))
-            .and_then(|b| am_sync::State::decode(&b).ok())
+        let Some(state) =
+            storage::get_packed(&self.state_key(id)).and_then(|b| am_sync::State::decode(&b).ok())
         else {
             return;
         };
@@ -340,12 +340,19 @@ impl Repo {
     /// the next save writes the same changes again.
     fn save_doc(&mut self, id: &DocId) {
         self.doc(id);
-        let piled_up = self.stored.get(id).is_some_and(|s| s.keys.len() >= MAX_CHUNKS);
+        let piled_up = self
+            .stored
+            .get(id)
+            .is_some_and(|s| s.keys.len() >= MAX_CHUNKS);
         if piled_up && self.compact(id) {
             return;
         }
         let name = id.to_string();
-        let old_heads = self.stored.get(id).map(|s| s.heads.clone()).unwrap_or_default();
+        let old_heads = self
+            .stored
+            .get(id)
+            .map(|s| s.heads.clone())
+            .unwrap_or_default();
         let doc = self.client.doc(id).expect("loaded above");
         let heads = doc.get_heads();
         if same_heads(&heads, &old_heads) {
@@ -666,6 +673,8 @@ impl Repo {
 
     /// The export file: magic header, then a postcard list of (document id, full save).
     pub fn export_bundle(&mut self) -> Vec<u8> {
+        // Everything any tab stored, not just what this one made.
+        self.merge_all_stored();
         let mut docs = Vec::new();
         for id in self.known_docs() {
             let bytes = self.doc(&id).save();
@@ -975,17 +984,31 @@ mod tests {
         let mut repo = tab("p1-2");
         assert_eq!(visit_ids(&mut repo), ["old1", "old2"]);
         // Pending is read from the document now: neither was ever confirmed by the server.
-        assert_eq!(repo.pending_count(), 2, "pending entries survive the update");
+        assert_eq!(
+            repo.pending_count(),
+            2,
+            "pending entries survive the update"
+        );
         assert_eq!(repo.client.device, "dev1");
         let raw = LocalStorage::raw();
-        for old in ["sanlian.doc.branch/b1", "sanlian.sync.branch/b1", "sanlian.pending"] {
+        for old in [
+            "sanlian.doc.branch/b1",
+            "sanlian.sync.branch/b1",
+            "sanlian.pending",
+        ] {
             assert!(raw.get_item(old).unwrap().is_none(), "{old} removed");
         }
-        assert!(raw.get_item("sanlian.u.p1-2.s3.branch/b1").unwrap().is_some());
+        assert!(raw
+            .get_item("sanlian.u.p1-2.s3.branch/b1")
+            .unwrap()
+            .is_some());
         assert_eq!(storage::get::<u32>("format"), Some(storage::FORMAT));
         let keys = storage::doc_chunk_keys("u.p1-2.", "branch/b1");
         assert_eq!(keys.len(), 1);
-        let packed = raw.get_item(&format!("sanlian.{}", keys[0])).unwrap().unwrap();
+        let packed = raw
+            .get_item(&format!("sanlian.{}", keys[0]))
+            .unwrap()
+            .unwrap();
         assert!(
             packed.encode_utf16().count() * 2 < b64.len(),
             "packed is far smaller than base64"
@@ -1105,10 +1128,15 @@ mod tests {
         let more = doc.save_after(&heads);
         let write_v2 = || {
             let raw = LocalStorage::raw();
-            raw.set_item("sanlian.d2.branch/b1", r#"{"chunks":2,"base_bytes":1,"incremental_bytes":1}"#)
+            raw.set_item(
+                "sanlian.d2.branch/b1",
+                r#"{"chunks":2,"base_bytes":1,"incremental_bytes":1}"#,
+            )
+            .unwrap();
+            raw.set_item("sanlian.d2.branch/b1.0", &storage::pack(&base))
                 .unwrap();
-            raw.set_item("sanlian.d2.branch/b1.0", &storage::pack(&base)).unwrap();
-            raw.set_item("sanlian.d2.branch/b1.1", &storage::pack(&more)).unwrap();
+            raw.set_item("sanlian.d2.branch/b1.1", &storage::pack(&more))
+                .unwrap();
             // p1-2's actor and p1-3's, left by the old app in one list.
             raw.set_item(
                 "sanlian.actors.unregistered",
@@ -1122,7 +1150,10 @@ mod tests {
         // The second tab read the old keys before the first removed them.
         write_v2();
         storage::migrate("tabtwo");
-        assert!(LocalStorage::raw().get_item("sanlian.d2.branch/b1.0").unwrap().is_none());
+        assert!(LocalStorage::raw()
+            .get_item("sanlian.d2.branch/b1.0")
+            .unwrap()
+            .is_none());
         assert_eq!(
             storage::get::<Vec<String>>("u.p1-2.actors"),
             Some(vec!["70312d320001".to_string()]),
@@ -1146,7 +1177,11 @@ mod tests {
         let mut b = tab("p1-3");
         assert_eq!(visit_ids(&mut b), Vec::<String>::new(), "not p1-3's to see");
         assert_eq!(b.pending_count(), 0);
-        assert_eq!(b.pending_docs(), Vec::<DocId>::new(), "nothing of p1-2's is synced");
+        assert_eq!(
+            b.pending_docs(),
+            Vec::<DocId>::new(),
+            "nothing of p1-2's is synced"
+        );
         assert_eq!(
             storage::actor_hex_person(&b.actor_hex()).as_deref(),
             Some("p1-3")

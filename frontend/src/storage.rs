@@ -262,7 +262,10 @@ pub fn migrate(writer: &str) {
 pub fn actor_hex_person(hex: &str) -> Option<String> {
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
         .collect();
     let bytes = bytes?;
     let end = bytes.iter().position(|b| *b == 0)?;

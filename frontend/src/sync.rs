@@ -115,6 +115,8 @@ impl SyncState {
         // Other tabs of this profile (issue 17): the browser tells every other tab of a
         // key written, so their entries show here within a moment.
         let _ = window_event_listener(leptos::ev::storage, move |ev| s.other_tab_wrote(&ev));
+        // A tab closed or reloaded mid-session does not keep the others waiting.
+        let _ = window_event_listener(leptos::ev::pagehide, |_| lease::release());
         s
     }
 
@@ -299,6 +301,12 @@ impl SyncState {
             self.again.set_value(true);
             return;
         }
+        // One tab of the profile syncs at a time (they share the device's sync state on
+        // the server); another tab's session hands in this tab's entries too, as every
+        // session first merges what all tabs stored.
+        if !lease::take() {
+            return;
+        }
         self.running.set_value(true);
         self.status.set(Status::Syncing {
             round: 1,
@@ -311,6 +319,7 @@ impl SyncState {
                     s.status.set(Status::Never);
                     break;
                 };
+                lease::take();
                 // What other tabs stored since is handed in too (and never written over).
                 repo::with(|r| r.merge_all_stored());
                 let docs = s.docs();
@@ -337,7 +346,55 @@ impl SyncState {
                 s.again.set_value(false);
             }
             s.running.set_value(false);
+            lease::release();
         });
+    }
+}
+
+/// Which tab syncs now: `sanlian.sync.lease` names it until a time (by the phone's own
+/// clock, which every tab reads alike). A tab that dies mid-session blocks the others
+/// only until its lease runs out.
+mod lease {
+    use serde::{Deserialize, Serialize};
+
+    const KEY: &str = "sync.lease";
+    /// Longer than a round normally takes; renewed at every round.
+    const HOLD_MS: i64 = 15_000;
+
+    #[derive(Serialize, Deserialize)]
+    struct Lease {
+        tab: String,
+        until_ms: i64,
+    }
+
+    fn me() -> String {
+        crate::repo::with(|r| r.writer().to_string())
+    }
+
+    /// Takes (or renews) the lease unless another tab holds it.
+    pub fn take() -> bool {
+        let me = me();
+        let now = crate::clock::phone_ms();
+        if let Some(l) = crate::storage::get::<Lease>(KEY) {
+            if l.tab != me && l.until_ms > now {
+                return false;
+            }
+        }
+        let _ = crate::storage::set(
+            KEY,
+            &Lease {
+                tab: me.clone(),
+                until_ms: now + HOLD_MS,
+            },
+        );
+        // Two tabs taking it at the same moment: the last write wins, the other yields.
+        crate::storage::get::<Lease>(KEY).is_none_or(|l| l.tab == me)
+    }
+
+    pub fn release() {
+        if crate::storage::get::<Lease>(KEY).is_some_and(|l| l.tab == me()) {
+            crate::storage::remove(KEY);
+        }
     }
 }
 
@@ -356,6 +413,7 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         };
         req.report = Some(repo::with(|r| device_report(r)));
         reset = false;
+        lease::take();
         s.status.set(Status::Syncing {
             round,
             of: MAX_ROUNDS,

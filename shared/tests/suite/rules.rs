@@ -855,19 +855,22 @@ fn county_office_documents_made_apart_merge() {
 fn issue_17_records_dated_after_tomorrow_are_to_verify() {
     let mut d = clean();
     let today = day(12, 30);
-    assert_eq!(rules::impossible_dates(&d, year_end()), vec![], "the clean county");
+    assert_eq!(
+        rules::impossible_dates(&d, year_end()),
+        vec![],
+        "the clean county"
+    );
     let tomorrow = "2008-12-31";
-    b1(&mut d).visits.insert(
-        "soon".into(),
-        visit("soon", "p1-1", "v1", tomorrow),
-    );
-    b1(&mut d).visits.insert(
-        "fast".into(),
-        visit("fast", "p1-1", "v1", "2009-12-30"),
-    );
     b1(&mut d)
-        .deeds
-        .insert("late".into(), deed("late", DeedKind::Difficulty, "2009-01-02"));
+        .visits
+        .insert("soon".into(), visit("soon", "p1-1", "v1", tomorrow));
+    b1(&mut d)
+        .visits
+        .insert("fast".into(), visit("fast", "p1-1", "v1", "2009-12-30"));
+    b1(&mut d).deeds.insert(
+        "late".into(),
+        deed("late", DeedKind::Difficulty, "2009-01-02"),
+    );
     let mut gone = visit("gone", "p1-1", "v1", "2010-01-01");
     gone.withdrawn = true;
     b1(&mut d).visits.insert("gone".into(), gone);
@@ -885,7 +888,11 @@ fn issue_17_records_dated_after_tomorrow_are_to_verify() {
     assert!(found.iter().all(|f| f.rule == RuleCode::DateToVerify
         && f.concerns("b1")
         && f.message.contains("需核实")));
-    assert!(found[0].message.contains("2009-12-30"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("2009-12-30"),
+        "{}",
+        found[0].message
+    );
     // The records are still there and counted as usual once their day comes.
     assert_eq!(d.branches["b1"].visits.len(), 4);
     assert_eq!(
