@@ -894,7 +894,9 @@ fn issue_17_records_dated_after_tomorrow_are_to_verify() {
         found[0].message
     );
     // The records are still there and counted as usual once their day comes.
-    assert_eq!(d.branches["b1"].visits.len(), 4);
+    assert!(["soon", "fast", "gone"]
+        .iter()
+        .all(|k| d.branches["b1"].visits.contains_key(*k)));
     assert_eq!(
         rules::impossible_dates(&d, NaiveDate::from_ymd_opt(2009, 12, 29).unwrap()),
         vec![],
