@@ -166,7 +166,13 @@ impl AppState {
             }
         }
         let data = self.hub.county_data()?;
-        let findings = Arc::new(evaluate(&data, year, as_of));
+        let mut findings = evaluate(&data, year, as_of);
+        // Dates after the server's real today are 需核实 whatever day is asked for.
+        findings.extend(shared::domain::rules::impossible_dates(
+            &data,
+            county_today(),
+        ));
+        let findings = Arc::new(findings);
         *self
             .findings_cache
             .lock()

@@ -34,38 +34,58 @@ impl Session {
     }
 }
 
-const SESSION: &str = "session";
-/// Actors this phone wrote with that the server has not confirmed yet.
-const UNREGISTERED: &str = "actors.unregistered";
+pub const SESSION: &str = "session";
 
-/// The saved login, if it has not expired.
+/// A saved login stays usable on the phone this long after it expired: the phone's own
+/// clock may run fast, and a user in a village must never be locked out of entering
+/// offline because of it. The server still refuses the token when the phone next syncs,
+/// and the login form then appears (entries stay on the phone, see `storage`).
+pub const OFFLINE_GRACE_SECS: i64 = 14 * 86_400;
+
+/// The saved login, unless it expired more than the grace ago (`now_secs` is the
+/// corrected time, `clock::now_secs`).
 pub fn load(now_secs: i64) -> Option<Session> {
-    storage::get::<Session>(SESSION).filter(|s| s.expires_at > now_secs)
+    storage::get::<Session>(SESSION).filter(|s| s.expires_at + OFFLINE_GRACE_SECS > now_secs)
 }
 
 /// `Authorization` header value of the saved login, for the server's JSON APIs.
 pub fn bearer() -> String {
-    let now = js_sys::Date::now() as i64 / 1000;
-    load(now).map_or_else(String::new, |s| format!("Bearer {}", s.token))
+    load(crate::clock::now_secs()).map_or_else(String::new, |s| format!("Bearer {}", s.token))
 }
 
+/// Ends the session on the phone: the next person to log in starts from their own
+/// storage, and nothing of this person's (documents, drafts, actors to register) is
+/// removed: it is handed in at their next login.
 pub fn forget() {
-    use gloo_storage::{LocalStorage, Storage};
-    // `storage` prefixes every key with "sanlian.".
-    LocalStorage::delete(format!("sanlian.{SESSION}"));
+    storage::remove(SESSION);
+    storage::remove("me");
 }
 
-/// Remembers that this phone writes with `actor` until the server has registered it.
-pub fn note_actor(actor: String) {
-    let mut list: Vec<String> = storage::get(UNREGISTERED).unwrap_or_default();
+/// Where a person's actors not yet registered are kept: in their own namespace, so a
+/// login only ever sends the person's own (issue 17: another's made the server refuse).
+fn unregistered_key(person: &str) -> String {
+    format!("{}actors", storage::ns(person))
+}
+
+/// Remembers that `person` writes with `actor` on this phone until the server has
+/// registered it.
+pub fn note_actor(person: &str, actor: String) {
+    let key = unregistered_key(person);
+    let mut list: Vec<String> = storage::get(&key).unwrap_or_default();
     if !list.contains(&actor) {
         list.push(actor);
-        let _ = storage::set(UNREGISTERED, &list);
+        let _ = storage::set(&key, &list);
     }
 }
 
-fn unregistered() -> Vec<String> {
-    storage::get(UNREGISTERED).unwrap_or_default()
+/// The person's actors still to register; only those that name them (a list can never
+/// carry another person's actor to the server).
+fn unregistered(person: &str) -> Vec<String> {
+    storage::get::<Vec<String>>(&unregistered_key(person))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| storage::actor_hex_person(a).as_deref() == Some(person))
+        .collect()
 }
 
 /// The server's error for the user: its JSON `error` (Chinese), else the status.
@@ -77,22 +97,23 @@ pub async fn error_text(resp: &Response) -> String {
         .unwrap_or_else(|| format!("服务器返回 {}", resp.status()))
 }
 
-/// Logs in, registering every actor this phone wrote with.
+/// Logs in. The phone does not know whose number it is before the server answers, so it
+/// sends no actors here: the person's own are registered before their first sync
+/// ([`register_actors`]), and nobody else's are ever sent.
 pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
-    let actors = unregistered();
-    let body = serde_json::json!({ "phone": phone, "password": password, "actors": actors });
+    let body = serde_json::json!({ "phone": phone, "password": password, "actors": [] });
     let resp = Request::post("/api/login")
         .json(&body)
         .map_err(|e| e.to_string())?
         .send()
         .await
         .map_err(|_| "无法连接服务器：首次登录需要联网".to_string())?;
+    crate::clock::learn(&resp);
     if !resp.ok() {
         return Err(error_text(&resp).await);
     }
     let session: Session = resp.json().await.map_err(|e| e.to_string())?;
     let _ = storage::set(SESSION, &session);
-    let _ = storage::set(UNREGISTERED, &Vec::<String>::new());
     Ok(session)
 }
 
@@ -114,7 +135,8 @@ pub enum RegisterError {
 
 /// Registers the actors written with since the last registration; a no-op when there are none.
 pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
-    let actors = unregistered();
+    let person = &session.account.id;
+    let actors = unregistered(person);
     if actors.is_empty() {
         return Ok(());
     }
@@ -127,11 +149,11 @@ pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
         .map_err(|_| RegisterError::Offline)?;
     match resp.status() {
         204 => {
-            let left: Vec<String> = unregistered()
+            let left: Vec<String> = unregistered(person)
                 .into_iter()
                 .filter(|a| !actors.contains(a))
                 .collect();
-            let _ = storage::set(UNREGISTERED, &left);
+            let _ = storage::set(&unregistered_key(person), &left);
             Ok(())
         }
         401 => Err(RegisterError::Unauthorized(error_text(&resp).await)),

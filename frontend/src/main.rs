@@ -4,6 +4,7 @@ mod app;
 mod auth;
 mod clock;
 mod components;
+mod drafts;
 mod i18n;
 mod pages;
 mod repo;

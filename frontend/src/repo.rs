@@ -2,10 +2,13 @@
 //! change (incrementally: one entry costs one small chunk, not a rewrite of the whole
 //! document), and synced with the server by [`crate::sync`].
 //!
+//! Everything is the logged-in person's (`storage::ns`); any number of tabs may hold the
+//! same documents at once (write-once chunks, see `storage` and ARCHITECTURE.md).
+//!
 //! Lives in a thread-local: the app is single-threaded wasm, and Automerge documents are
 //! not something the reactive system should clone or track.
 
-use crate::storage::{self, DocMeta, StorageFull};
+use crate::storage::{self, StorageFull};
 use automerge::sync as am_sync;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
@@ -29,31 +32,62 @@ pub fn with<R>(f: impl FnOnce(&mut Repo) -> R) -> R {
     REPO.with(|r| f(&mut r.borrow_mut()))
 }
 
-/// Compaction rewrites a document as one full save once its incremental chunks would
-/// cost more to load than the rewrite costs to write.
-const MAX_CHUNKS: u32 = 32;
+/// Opens the storage of whoever is logged in now (`me`): after a login, on a shared phone
+/// the next person's documents, never the previous one's.
+pub fn reopen() {
+    REPO.with(|r| *r.borrow_mut() = Repo::load());
+}
 
-/// What has been written to storage of one document.
-struct Saved {
-    meta: DocMeta,
+/// Compaction rewrites a document as one full save once this many chunks (of every tab)
+/// are stored: more would cost more to load than the rewrite costs to write.
+const MAX_CHUNKS: usize = 32;
+
+/// What storage holds of one document, as far as this tab knows.
+struct Stored {
+    /// The chunk keys read into the document or written by this tab.
+    keys: BTreeSet<String>,
+    /// Heads whose changes are all in storage; later ones are still to be written.
     heads: Vec<ChangeHash>,
 }
 
+/// A record with changes the server does not hold yet.
+#[derive(Debug, Clone)]
+struct PendingRecord {
+    record: String,
+    /// Who made the change (from its actor), `None` for nobody's.
+    person: Option<String>,
+    at_secs: i64,
+}
+
 pub struct Repo {
+    /// The person whose storage this is (`me`), `None` when nobody is logged in.
+    person: Option<String>,
+    /// Their storage namespace (`storage::ns`).
+    ns: String,
+    /// Random per tab and start: the chunks this tab writes are named after it, so no two
+    /// tabs ever write the same key.
+    writer: String,
+    next_chunk: u32,
     actor_suffix: Vec<u8>,
     client: SyncClient,
-    saved: BTreeMap<DocId, Saved>,
+    stored: BTreeMap<DocId, Stored>,
     loaded: BTreeSet<DocId>,
-    /// Records saved here and not yet known to be on the server, per document.
-    pending: BTreeMap<DocId, BTreeSet<String>>,
-    /// When the oldest of them was saved (ms), for "最早 X 天前".
-    pending_since: Option<i64>,
     /// The last storage failure, shown until a save succeeds again.
     pub storage_error: Option<StorageFull>,
     /// Hydrated branch records by the heads they were read at: the entry list, the
     /// findings and the forms all read them after every change, and hydrating a thousand
     /// records on a cheap phone takes longer than drawing them.
     records_cache: BTreeMap<DocId, (Vec<automerge::ChangeHash>, std::rc::Rc<BranchRecords>)>,
+    /// Pending records per document, by (heads, heads shared with the server).
+    pending_cache: BTreeMap<DocId, (Vec<ChangeHash>, Vec<ChangeHash>, Vec<PendingRecord>)>,
+}
+
+/// Heads as sets: Automerge returns them sorted, but a decoded sync state need not be.
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort();
+    b.sort();
+    a == b
 }
 
 pub fn random_hex(bytes: usize) -> String {
@@ -61,10 +95,6 @@ pub fn random_hex(bytes: usize) -> String {
     // Without randomness ids could collide across phones; failing loudly is better.
     getrandom::fill(&mut buf).expect("the browser provides crypto.getRandomValues");
     buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn state_key(id: &DocId) -> String {
-    format!("s2.{id}")
 }
 
 /// Actor ids carry the person who writes: `person id`, a zero byte, then random bytes.
@@ -139,7 +169,8 @@ fn record_maps(doc: &AutoCommit) -> Vec<(String, automerge::ObjId)> {
 
 impl Repo {
     fn load() -> Self {
-        storage::migrate();
+        let writer = random_hex(4);
+        storage::migrate(&writer);
         let device = storage::get::<String>("device")
             .filter(|d| shared::ids::is_plain_id(d))
             .unwrap_or_else(|| {
@@ -147,54 +178,75 @@ impl Repo {
                 let _ = storage::set("device", &d);
                 d
             });
-        let pending: BTreeMap<String, BTreeSet<String>> =
-            storage::get("pending").unwrap_or_default();
-        let pending = pending
-            .into_iter()
-            .filter_map(|(k, v)| DocId::parse(&k).ok().map(|id| (id, v)))
-            .collect();
+        let person = storage::get::<String>("me").filter(|p| shared::ids::is_plain_id(p));
         let mut suffix = vec![0u8; 12];
         getrandom::fill(&mut suffix).expect("the browser provides crypto.getRandomValues");
         Repo {
+            ns: storage::ns(person.as_deref().unwrap_or("")),
+            person,
+            writer,
+            next_chunk: 0,
             actor_suffix: suffix,
             client: SyncClient::new(device),
-            saved: BTreeMap::new(),
+            stored: BTreeMap::new(),
             loaded: BTreeSet::new(),
-            pending,
-            pending_since: storage::get("pending_since"),
             storage_error: None,
             records_cache: BTreeMap::new(),
+            pending_cache: BTreeMap::new(),
         }
     }
 
-    fn actor(&self) -> ActorId {
-        actor_for(storage::get::<String>("me").as_deref(), &self.actor_suffix)
+    /// This tab's name in storage (its chunks, the sync lease).
+    pub fn writer(&self) -> &str {
+        &self.writer
     }
 
-    /// The document, loaded from storage on first use.
+    /// This person's storage namespace (`u.<person>.`).
+    pub fn namespace(&self) -> &str {
+        &self.ns
+    }
+
+    fn actor(&self) -> ActorId {
+        actor_for(self.person.as_deref(), &self.actor_suffix)
+    }
+
+    fn state_key(&self, id: &DocId) -> String {
+        format!("{}s3.{id}", self.ns)
+    }
+
+    /// The document, loaded from storage on first use: every chunk any tab wrote.
     fn doc(&mut self, id: &DocId) -> &mut AutoCommit {
         if !self.client.contains(id) {
             let name = id.to_string();
             let actor = self.actor();
-            let mut stored = None;
-            if let Some((meta, chunks)) = storage::load_doc_chunks(&name) {
-                if let Ok(mut d) = AutoCommit::load(&chunks[0]) {
-                    for chunk in &chunks[1..] {
-                        // A damaged chunk loses only its own changes, which the server
-                        // still has or the next sync resends.
-                        let _ = d.load_incremental(chunk);
+            let mut chunks: Vec<(String, Vec<u8>)> = storage::doc_chunk_keys(&self.ns, &name)
+                .into_iter()
+                .filter_map(|k| storage::get_packed(&k).map(|b| (k, b)))
+                .collect();
+            // The largest chunk is the last compaction's full save: loading it whole is
+            // much faster than applying its changes one by one.
+            chunks.sort_by_key(|(_, b)| std::cmp::Reverse(b.len()));
+            let mut keys = BTreeSet::new();
+            let mut doc = None;
+            for (k, bytes) in &chunks {
+                match doc.as_mut() {
+                    None => {
+                        if let Ok(d) = AutoCommit::load(bytes) {
+                            doc = Some(d);
+                            keys.insert(k.clone());
+                        }
                     }
-                    let heads = d.get_heads();
-                    self.saved.insert(id.clone(), Saved { meta, heads });
-                    stored = Some(d);
+                    // A damaged chunk loses only its own changes, which the server
+                    // still has or the next sync resends.
+                    Some(d) => {
+                        if d.load_incremental(bytes).is_ok() {
+                            keys.insert(k.clone());
+                        }
+                    }
                 }
             }
-            if stored.is_none() {
-                // A version 1 copy that could not be migrated for lack of space: the
-                // next save writes it in the new format (no `saved` entry = full save).
-                stored = storage::legacy_doc(&name).and_then(|b| AutoCommit::load(&b).ok());
-            }
-            let doc = match (stored, id) {
+            let heads = doc.as_mut().map(|d| d.get_heads()).unwrap_or_default();
+            let doc = match (doc, id) {
                 (Some(d), _) => d.with_actor(actor),
                 // The registry comes from the server; an empty document asks for all of it.
                 (None, DocId::Registry) => AutoCommit::new().with_actor(actor),
@@ -202,81 +254,155 @@ impl Repo {
                     new_document(id, actor)
                 }
             };
-            let state =
-                storage::get_packed(&state_key(id)).and_then(|b| am_sync::State::decode(&b).ok());
+            self.stored.insert(id.clone(), Stored { keys, heads });
+            let state = storage::get_packed(&self.state_key(id))
+                .and_then(|b| am_sync::State::decode(&b).ok());
             self.client.insert(id.clone(), doc, state);
             self.loaded.insert(id.clone());
         }
         self.client.doc(id).expect("inserted above")
     }
 
-    /// The person writing from now on: changes carry their id (see [`actor_for`]).
-    pub fn set_person(&mut self, person: &str) {
-        let actor = actor_for(Some(person), &self.actor_suffix);
-        for id in &self.loaded {
-            if let Some(doc) = self.client.doc(id) {
-                doc.set_actor(actor.clone());
+    /// Reads the chunks other tabs wrote since this one last looked, into the document
+    /// in memory (nothing is written). Returns whether the document changed.
+    pub fn merge_stored(&mut self, id: &DocId) -> bool {
+        if !self.client.contains(id) {
+            // Not open here: it is read whole when first needed.
+            return false;
+        }
+        let current: BTreeSet<String> = storage::doc_chunk_keys(&self.ns, &id.to_string())
+            .into_iter()
+            .collect();
+        let stored = self.stored.entry(id.clone()).or_insert_with(|| Stored {
+            keys: BTreeSet::new(),
+            heads: Vec::new(),
+        });
+        // Chunks another tab compacted away: their changes are in its new chunk.
+        stored.keys.retain(|k| current.contains(k));
+        let new: Vec<String> = current.difference(&stored.keys).cloned().collect();
+        if new.is_empty() {
+            return false;
+        }
+        let doc = self.client.doc(id).expect("contains");
+        let before = doc.get_heads();
+        let written = same_heads(&before, &stored.heads);
+        for k in new {
+            if let Some(bytes) = storage::get_packed(&k) {
+                if doc.load_incremental(&bytes).is_ok() {
+                    stored.keys.insert(k);
+                }
             }
+        }
+        let after = doc.get_heads();
+        if written {
+            // Everything here is in storage: what was just read is, by definition.
+            stored.heads = after.clone();
+        }
+        !same_heads(&before, &after)
+    }
+
+    /// [`Repo::merge_stored`] for every open document; whether any changed.
+    pub fn merge_all_stored(&mut self) -> bool {
+        let ids: Vec<DocId> = self.loaded.iter().cloned().collect();
+        let mut changed = false;
+        for id in ids {
+            changed |= self.merge_stored(&id);
+        }
+        changed
+    }
+
+    /// Takes the sync state another tab wrote after its session (the tabs share the
+    /// server's view of what it holds, so pending counts agree).
+    pub fn reload_state(&mut self, id: &DocId) {
+        let Some(state) =
+            storage::get_packed(&self.state_key(id)).and_then(|b| am_sync::State::decode(&b).ok())
+        else {
+            return;
+        };
+        // Its tab wrote its chunks before syncing: read them first. A state naming
+        // changes still unknown here is left for the next session to rebuild.
+        self.merge_stored(id);
+        if let Some(doc) = self.client.doc(id) {
+            if state
+                .shared_heads
+                .iter()
+                .any(|h| doc.get_change_by_hash(h).is_none())
+            {
+                return;
+            }
+            let doc = std::mem::take(doc);
+            self.client.insert(id.clone(), doc, Some(state));
         }
     }
 
-    /// Writes what changed since the last save: one appended chunk, or a full rewrite when
-    /// the chunks have piled up or nothing is stored yet. On failure nothing is marked
-    /// saved, so the next save writes the same changes again.
+    /// Writes what changed since the last save as a new chunk of this tab's, or compacts
+    /// once the document's chunks have piled up. On failure nothing is marked saved, so
+    /// the next save writes the same changes again.
     fn save_doc(&mut self, id: &DocId) {
-        let name = id.to_string();
-        let saved = self
-            .saved
+        self.doc(id);
+        let piled_up = self
+            .stored
             .get(id)
-            .map(|s| (s.meta.clone(), s.heads.clone()));
-        let doc = self.doc(id);
+            .is_some_and(|s| s.keys.len() >= MAX_CHUNKS);
+        if piled_up && self.compact(id) {
+            return;
+        }
+        let name = id.to_string();
+        let old_heads = self
+            .stored
+            .get(id)
+            .map(|s| s.heads.clone())
+            .unwrap_or_default();
+        let doc = self.client.doc(id).expect("loaded above");
         let heads = doc.get_heads();
-        let result = match saved {
-            Some((meta, old_heads))
-                if meta.chunks < MAX_CHUNKS
-                    && meta.incremental_bytes <= meta.base_bytes.max(4096) =>
-            {
-                if old_heads == heads {
-                    return;
-                }
-                let bytes = doc.save_after(&old_heads);
-                storage::append_doc_chunk(&name, &bytes, &meta)
-            }
-            old => {
-                let bytes = doc.save();
-                let r = storage::write_doc_base(&name, &bytes, old.as_ref().map(|(m, _)| m));
-                if r.is_ok() {
-                    storage::drop_legacy_doc(&name);
-                }
-                r
-            }
+        if same_heads(&heads, &old_heads) {
+            return;
+        }
+        let bytes = if old_heads.is_empty() {
+            doc.save()
+        } else {
+            doc.save_after(&old_heads)
         };
-        let result = result.map(|meta| {
-            self.saved.insert(id.clone(), Saved { meta, heads });
-        });
+        self.next_chunk += 1;
+        let result = storage::write_chunk(&self.ns, &name, &self.writer, self.next_chunk, &bytes)
+            .map(|key| {
+                let stored = self.stored.get_mut(id).expect("loaded above");
+                stored.keys.insert(key);
+                stored.heads = heads;
+            });
         self.note_storage(result);
+    }
+
+    /// One full save replaces the chunks: first everything any tab stored is merged in,
+    /// then the save is written as a new chunk, and only then are the chunks it holds
+    /// removed. A chunk another tab writes in between is not among them and stays.
+    /// Whether it was done (for lack of space it is not, and nothing is removed).
+    fn compact(&mut self, id: &DocId) -> bool {
+        self.merge_stored(id);
+        let name = id.to_string();
+        let doc = self.client.doc(id).expect("loaded");
+        let bytes = doc.save();
+        let heads = doc.get_heads();
+        self.next_chunk += 1;
+        match storage::write_chunk(&self.ns, &name, &self.writer, self.next_chunk, &bytes) {
+            Ok(key) => {
+                let stored = self.stored.get_mut(id).expect("loaded");
+                for old in std::mem::take(&mut stored.keys) {
+                    storage::remove(&old);
+                }
+                stored.keys.insert(key);
+                stored.heads = heads;
+                self.storage_error = None;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn note_storage(&mut self, result: Result<(), StorageFull>) {
         match result {
             Ok(()) => self.storage_error = None,
             Err(e) => self.storage_error = Some(e),
-        }
-    }
-
-    fn save_pending(&mut self) {
-        let plain: BTreeMap<String, &BTreeSet<String>> = self
-            .pending
-            .iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        let result = storage::set("pending", &plain);
-        self.note_storage(result);
-        if self.pending_count() == 0 {
-            self.pending_since = None;
-            storage::remove("pending_since");
-        } else if let Some(since) = self.pending_since {
-            let _ = storage::set("pending_since", &since);
         }
     }
 
@@ -294,11 +420,6 @@ impl Repo {
             .unwrap_or_default()
     }
 
-    fn mark_pending(&mut self, doc: &DocId, record: String, now_ms: i64) {
-        self.pending.entry(doc.clone()).or_default().insert(record);
-        self.pending_since.get_or_insert(now_ms);
-    }
-
     #[cfg(test)]
     /// Saves a visit: in memory at once, then to browser storage. A storage failure keeps
     /// the visit in memory (and it still syncs); the caller shows the warning.
@@ -309,9 +430,7 @@ impl Repo {
         now_secs: i64,
     ) -> Result<(), String> {
         shared::doc::put_visit(self.doc(branch), visit, now_secs).map_err(|e| e.to_string())?;
-        self.mark_pending(branch, visit.id.clone(), now_secs * 1000);
         self.save_doc(branch);
-        self.save_pending();
         Ok(())
     }
 
@@ -320,13 +439,142 @@ impl Repo {
         self.actor().to_hex_string()
     }
 
+    /// Documents stored for this person or open here (never another person's).
+    fn known_docs(&mut self) -> Vec<DocId> {
+        let mut ids: BTreeSet<DocId> = self.loaded.clone();
+        ids.extend(
+            storage::stored_doc_names(&self.ns)
+                .iter()
+                .filter_map(|n| DocId::parse(n).ok()),
+        );
+        ids.into_iter().collect()
+    }
+
+    /// The heads the server is known to hold of a document (from the sync state).
+    fn shared_heads(&self, id: &DocId) -> Vec<ChangeHash> {
+        self.client
+            .encoded_state(id)
+            .and_then(|b| am_sync::State::decode(&b).ok())
+            .map(|s| s.shared_heads)
+            .unwrap_or_default()
+    }
+
+    /// The records touched by changes the server does not hold yet. Read from the
+    /// document and the sync state themselves, so every tab (and every start) counts the
+    /// same, with no list of its own that two tabs could overwrite.
+    fn pending_records(&mut self, id: &DocId) -> Vec<PendingRecord> {
+        if matches!(id, DocId::Registry | DocId::Office) {
+            // Written by the server only.
+            return Vec::new();
+        }
+        self.doc(id);
+        let shared = self.shared_heads(id);
+        let doc = self.client.doc(id).expect("loaded above");
+        // Heads another tab's sync state names may not be merged here yet: only those
+        // this document holds count (unknown ones would mean nothing to `get_changes`).
+        let shared: Vec<ChangeHash> = shared
+            .into_iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .collect();
+        let heads = doc.get_heads();
+        if let Some((h, s, found)) = self.pending_cache.get(id) {
+            if same_heads(h, &heads) && same_heads(s, &shared) {
+                return found.clone();
+            }
+        }
+        let doc = self.client.doc(id).expect("loaded");
+        let changes: Vec<(ChangeHash, Vec<ChangeHash>, i64, ActorId)> = doc
+            .get_changes(&shared)
+            .into_iter()
+            .map(|c| {
+                (
+                    c.hash(),
+                    c.deps().to_vec(),
+                    c.timestamp(),
+                    c.actor_id().clone(),
+                )
+            })
+            .collect();
+        let maps: BTreeSet<String> = record_maps(doc).into_iter().map(|(m, _)| m).collect();
+        let mut found = Vec::new();
+        for (hash, deps, at_secs, actor) in changes {
+            // The genesis and extension changes every device makes are nobody's.
+            let Some(person) = person_of_actor(&actor) else {
+                continue;
+            };
+            let mut records = BTreeSet::new();
+            for patch in doc.diff(&deps, &[hash]) {
+                // Root-level patches make the record maps themselves: no record.
+                let Some((_, Prop::Map(map))) = patch.path.first() else {
+                    continue;
+                };
+                if !maps.contains(map.as_str()) {
+                    continue;
+                }
+                match (patch.path.get(1), &patch.action) {
+                    (Some((_, Prop::Map(record))), _) => {
+                        records.insert(record.clone());
+                    }
+                    (None, PatchAction::PutMap { key, .. }) => {
+                        records.insert(key.clone());
+                    }
+                    _ => {}
+                }
+            }
+            found.extend(records.into_iter().map(|record| PendingRecord {
+                record,
+                person: Some(person.clone()),
+                at_secs,
+            }));
+        }
+        self.pending_cache
+            .insert(id.clone(), (heads, shared, found.clone()));
+        found
+    }
+
+    /// (document, record) pairs waiting for the server, of everyone or of one person.
+    fn pending_set(&mut self, person: Option<&str>) -> BTreeSet<(DocId, String)> {
+        let mut out = BTreeSet::new();
+        for id in self.known_docs() {
+            for p in self.pending_records(&id) {
+                if person.is_none() || p.person.as_deref() == person {
+                    out.insert((id.clone(), p.record));
+                }
+            }
+        }
+        out
+    }
+
     /// The documents holding records not yet on the server.
-    pub fn pending_docs(&self) -> Vec<DocId> {
-        self.pending
-            .iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(id, _)| id.clone())
-            .collect()
+    pub fn pending_docs(&mut self) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = self.pending_set(None).into_iter().map(|(d, _)| d).collect();
+        docs.dedup();
+        docs
+    }
+
+    /// Records on this phone (of this person's storage) not yet on the server.
+    pub fn pending_count(&mut self) -> usize {
+        self.pending_set(None).len()
+    }
+
+    /// The logged-in person's own records among them (the logout warning counts these).
+    pub fn my_pending_count(&mut self) -> usize {
+        let me = self.person.clone();
+        match me {
+            Some(me) => self.pending_set(Some(&me)).len(),
+            None => 0,
+        }
+    }
+
+    /// When the oldest change still waiting for the server was made (ms).
+    pub fn pending_since_ms(&mut self) -> Option<i64> {
+        let mut oldest = None::<i64>;
+        for id in self.known_docs() {
+            for p in self.pending_records(&id) {
+                oldest = Some(oldest.map_or(p.at_secs, |o| o.min(p.at_secs)));
+            }
+        }
+        oldest.map(|s| s * 1000)
     }
 
     /// Every record of a branch document, as this phone holds it.
@@ -355,9 +603,7 @@ impl Repo {
         entry
             .put(self.doc(branch), now_secs)
             .map_err(|e| e.to_string())?;
-        self.mark_pending(branch, entry.id().to_string(), now_secs * 1000);
         self.save_doc(branch);
-        self.save_pending();
         Ok(())
     }
 
@@ -378,9 +624,7 @@ impl Repo {
     ) -> Result<(), String> {
         shared::domain::docs::put(self.doc(committee), plan, now_secs)
             .map_err(|e| e.to_string())?;
-        self.mark_pending(committee, plan.id.clone(), now_secs * 1000);
         self.save_doc(committee);
-        self.save_pending();
         Ok(())
     }
 
@@ -395,20 +639,9 @@ impl Repo {
         let changed = shared::forms::withdraw(self.doc(branch), kind, id, now_secs)
             .map_err(|e| e.to_string())?;
         if changed {
-            self.mark_pending(branch, format!("{id}/withdrawn"), now_secs * 1000);
             self.save_doc(branch);
-            self.save_pending();
         }
         Ok(())
-    }
-
-    pub fn pending_count(&self) -> usize {
-        self.pending.values().map(BTreeSet::len).sum()
-    }
-
-    /// When the oldest entry still waiting for the server was saved.
-    pub fn pending_since_ms(&self) -> Option<i64> {
-        self.pending_since
     }
 
     pub fn next_request(&mut self, docs: &[DocId], reset: bool) -> Option<SyncRequest> {
@@ -427,35 +660,21 @@ impl Repo {
         applied.problems
     }
 
-    /// After a session: records of documents the server holds in full are no longer
-    /// pending, and the sync states are kept for the next session.
+    /// After a session: the sync states are kept for the next session (and tell every
+    /// tab what the server holds).
     pub fn settle(&mut self, docs: &[DocId]) {
         for id in docs {
-            if self.client.in_sync(id) {
-                self.pending.remove(id);
-            }
             if let Some(encoded) = self.client.encoded_state(id) {
-                let result = storage::set_packed(&state_key(id), &encoded);
+                let result = storage::set_packed(&self.state_key(id), &encoded);
                 self.note_storage(result);
             }
         }
-        self.save_pending();
-    }
-
-    /// Every document this phone holds, stored or loaded.
-    fn known_docs(&mut self) -> Vec<DocId> {
-        let mut ids: BTreeSet<DocId> = self.loaded.clone();
-        ids.extend(self.pending.keys().cloned());
-        ids.extend(
-            storage::stored_doc_names()
-                .iter()
-                .filter_map(|n| DocId::parse(n).ok()),
-        );
-        ids.into_iter().collect()
     }
 
     /// The export file: magic header, then a postcard list of (document id, full save).
     pub fn export_bundle(&mut self) -> Vec<u8> {
+        // Everything any tab stored, not just what this one made.
+        self.merge_all_stored();
         let mut docs = Vec::new();
         for id in self.known_docs() {
             let bytes = self.doc(&id).save();
@@ -470,7 +689,7 @@ impl Repo {
     /// same file twice, or older files after newer ones, changes nothing more. Everything
     /// is checked before anything is merged: a bad file changes nothing.
     /// Returns how many records were new here.
-    pub fn import_bundle(&mut self, bytes: &[u8], now_ms: i64) -> Result<usize, String> {
+    pub fn import_bundle(&mut self, bytes: &[u8], _now_ms: i64) -> Result<usize, String> {
         let body = bytes
             .strip_prefix(BUNDLE_MAGIC.as_slice())
             .ok_or("这不是三联共建导出的文件")?;
@@ -490,17 +709,11 @@ impl Repo {
                 .merge(&mut other)
                 .map_err(|e| format!("合并 {id} 失败：{e}"))?;
             let after = self.record_ids(&id);
-            for record in after.difference(&before) {
-                new_records += 1;
-                // The server may not have them yet: they count as waiting until a sync
-                // confirms it holds the whole document.
-                if matches!(id, DocId::Branch(_)) {
-                    self.mark_pending(&id, record.clone(), now_ms);
-                }
-            }
+            // They count as waiting (pending is read from the document) until a sync
+            // confirms the server holds them.
+            new_records += after.difference(&before).count();
             self.save_doc(&id);
         }
-        self.save_pending();
         Ok(new_records)
     }
 
@@ -582,9 +795,7 @@ impl Repo {
         doc.put(&rec, c.field.as_str(), chosen.clone())
             .map_err(|e| e.to_string())?;
         doc.commit_with(CommitOptions::default().with_time(now_secs));
-        self.mark_pending(&c.doc, c.record.clone(), now_secs * 1000);
         self.save_doc(&c.doc);
-        self.save_pending();
         Ok(())
     }
 
@@ -678,18 +889,29 @@ mod tests {
         DocId::branch("b1").unwrap()
     }
 
+    /// A start of the app (a tab) with `person` logged in.
+    fn tab(person: &str) -> Repo {
+        storage::set("me", person).unwrap();
+        Repo::load()
+    }
+
+    fn chunks(person: &str) -> usize {
+        storage::doc_chunk_keys(&storage::ns(person), "branch/b1").len()
+    }
+
     #[wasm_bindgen_test]
     fn a_saved_visit_survives_a_reload_and_stays_pending() {
         LocalStorage::clear();
-        let mut repo = Repo::load();
+        let mut repo = tab("p1-2");
         repo.save_visit(&b1(), &visit("a1"), 1).unwrap();
         assert!(repo.storage_error.is_none());
 
         // A reload: a new Repo reads everything back from browser storage.
-        let mut reloaded = Repo::load();
+        let mut reloaded = tab("p1-2");
         let ids: Vec<String> = reloaded.visits(&b1()).into_iter().map(|v| v.id).collect();
         assert_eq!(ids, ["a1"]);
         assert_eq!(reloaded.pending_count(), 1);
+        assert_eq!(reloaded.pending_since_ms(), Some(1000));
         assert_eq!(
             reloaded.client.device, repo.client.device,
             "the device id is kept"
@@ -699,7 +921,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_full_storage_quota_keeps_the_visit_in_memory_and_warns() {
         LocalStorage::clear();
-        let mut repo = Repo::load();
+        let mut repo = tab("p1-2");
         repo.save_visit(&b1(), &visit("before"), 1).unwrap();
         // Fill the origin's quota completely: halve the filler each time the browser
         // refuses, down to a single character, so not even a small save fits.
@@ -759,24 +981,32 @@ mod tests {
         .unwrap();
         LocalStorage::set("sanlian.device", "dev1").unwrap();
 
-        let mut repo = Repo::load();
+        let mut repo = tab("p1-2");
         assert_eq!(visit_ids(&mut repo), ["old1", "old2"]);
+        // Pending is read from the document now: neither was ever confirmed by the server.
         assert_eq!(
             repo.pending_count(),
-            1,
+            2,
             "pending entries survive the update"
         );
         assert_eq!(repo.client.device, "dev1");
-        assert!(
-            LocalStorage::raw()
-                .get_item("sanlian.doc.branch/b1")
-                .unwrap()
-                .is_none(),
-            "old copy removed"
-        );
+        let raw = LocalStorage::raw();
+        for old in [
+            "sanlian.doc.branch/b1",
+            "sanlian.sync.branch/b1",
+            "sanlian.pending",
+        ] {
+            assert!(raw.get_item(old).unwrap().is_none(), "{old} removed");
+        }
+        assert!(raw
+            .get_item("sanlian.u.p1-2.s3.branch/b1")
+            .unwrap()
+            .is_some());
         assert_eq!(storage::get::<u32>("format"), Some(storage::FORMAT));
-        let packed = LocalStorage::raw()
-            .get_item("sanlian.d2.branch/b1.0")
+        let keys = storage::doc_chunk_keys("u.p1-2.", "branch/b1");
+        assert_eq!(keys.len(), 1);
+        let packed = raw
+            .get_item(&format!("sanlian.{}", keys[0]))
             .unwrap()
             .unwrap();
         assert!(
@@ -786,7 +1016,7 @@ mod tests {
 
         // New entries after the migration, then another start: everything is there.
         repo.save_visit(&b1(), &visit("new1"), 9).unwrap();
-        let mut again = Repo::load();
+        let mut again = tab("p1-2");
         assert_eq!(visit_ids(&mut again), ["new1", "old1", "old2"]);
         LocalStorage::clear();
     }
@@ -794,46 +1024,184 @@ mod tests {
     #[wasm_bindgen_test]
     fn issue_5_saves_are_incremental_and_compacted() {
         LocalStorage::clear();
-        let mut repo = Repo::load();
+        let mut repo = tab("p1-2");
         repo.save_visit(&b1(), &visit("v0"), 1).unwrap();
-        let base = storage::doc_meta("branch/b1").unwrap();
-        assert_eq!(base.chunks, 1);
-        let base_chunk = LocalStorage::raw()
-            .get_item("sanlian.d2.branch/b1.0")
-            .unwrap();
+        assert_eq!(chunks("p1-2"), 1);
+        let first = storage::doc_chunk_keys("u.p1-2.", "branch/b1");
+        let base_chunk = storage::get_packed(&first[0]);
         for i in 1..10 {
             repo.save_visit(&b1(), &visit(&format!("v{i}")), 1 + i)
                 .unwrap();
         }
-        let meta = storage::doc_meta("branch/b1").unwrap();
-        assert_eq!(meta.chunks, 10, "one appended chunk per entry");
+        assert_eq!(chunks("p1-2"), 10, "one new chunk per entry");
         assert_eq!(
-            LocalStorage::raw()
-                .get_item("sanlian.d2.branch/b1.0")
-                .unwrap(),
+            storage::get_packed(&first[0]),
             base_chunk,
-            "the base is not rewritten for each entry"
+            "a chunk is never rewritten"
         );
         for i in 10..60 {
             repo.save_visit(&b1(), &visit(&format!("v{i:02}")), 1 + i)
                 .unwrap();
         }
-        let meta = storage::doc_meta("branch/b1").unwrap();
-        assert!(meta.chunks < MAX_CHUNKS, "compacted: {meta:?}");
-        let mut reloaded = Repo::load();
+        assert!(chunks("p1-2") < MAX_CHUNKS, "compacted: {}", chunks("p1-2"));
+        let mut reloaded = tab("p1-2");
         assert_eq!(reloaded.visits(&b1()).len(), 60);
+        LocalStorage::clear();
+    }
+
+    /// Issue 17: two tabs of one profile, offline, entries alternating. Before, each tab
+    /// rewrote the same chunk keys and one tab's entries were gone after a reload.
+    #[wasm_bindgen_test]
+    fn issue_17_two_tabs_keep_every_entry() {
+        LocalStorage::clear();
+        let mut one = tab("p1-2");
+        let mut two = tab("p1-2");
+        for i in 0..3 {
+            one.save_visit(&b1(), &visit(&format!("one{i}")), 10 + i)
+                .unwrap();
+            two.save_visit(&b1(), &visit(&format!("two{i}")), 20 + i)
+                .unwrap();
+        }
+        // What the `storage` event makes a tab do: read the other's chunks, write nothing.
+        assert!(one.merge_all_stored());
+        assert!(two.merge_all_stored());
+        let all = ["one0", "one1", "one2", "two0", "two1", "two2"];
+        assert_eq!(visit_ids(&mut one), all);
+        assert_eq!(visit_ids(&mut two), all);
+        assert_eq!(one.pending_count(), 6, "the counts agree");
+        assert_eq!(two.pending_count(), 6);
+        // A merge does not count as unsaved: the next entry writes only itself.
+        let before = chunks("p1-2");
+        one.save_visit(&b1(), &visit("one3"), 30).unwrap();
+        assert_eq!(chunks("p1-2"), before + 1);
+        let small = storage::doc_chunk_keys("u.p1-2.", "branch/b1")
+            .into_iter()
+            .filter_map(|k| storage::get_packed(&k))
+            .map(|b| b.len())
+            .min()
+            .unwrap();
+        assert!(small < 400, "the new chunk holds one change: {small} bytes");
+        // Both reloaded: everything in each.
+        for _ in 0..2 {
+            let mut reloaded = tab("p1-2");
+            assert_eq!(visit_ids(&mut reloaded).len(), 7);
+        }
+        LocalStorage::clear();
+    }
+
+    /// Issue 17: one tab compacts again and again while the other keeps writing; no entry
+    /// of either is lost, and the chunks stay few.
+    #[wasm_bindgen_test]
+    fn issue_17_compaction_while_another_tab_writes() {
+        LocalStorage::clear();
+        let mut one = tab("p1-2");
+        let mut two = tab("p1-2");
+        for i in 0..80 {
+            one.save_visit(&b1(), &visit(&format!("one{i:02}")), 10 + i)
+                .unwrap();
+            if i % 3 == 0 {
+                two.save_visit(&b1(), &visit(&format!("two{i:02}")), 10 + i)
+                    .unwrap();
+            }
+            if i % 10 == 0 {
+                // The second tab sees the first's compactions (and keeps its own writes).
+                two.merge_all_stored();
+            }
+        }
+        assert!(chunks("p1-2") <= MAX_CHUNKS + 1, "{}", chunks("p1-2"));
+        let mut reloaded = tab("p1-2");
+        assert_eq!(reloaded.visits(&b1()).len(), 80 + 27);
+        two.merge_all_stored();
+        assert_eq!(two.visits(&b1()).len(), 80 + 27, "the other tab sees all");
+        LocalStorage::clear();
+    }
+
+    /// Issue 17: version 2 storage converted by two tabs started at once (each read the
+    /// old keys before the other removed them): every entry once, nothing lost.
+    #[wasm_bindgen_test]
+    fn issue_17_a_migration_started_by_two_tabs() {
+        LocalStorage::clear();
+        let mut doc = branch_doc_with(&[visit("old1")], "p1-2");
+        let base = doc.save();
+        let heads = doc.get_heads();
+        put_visit(&mut doc, &visit("old2"), 6).unwrap();
+        let more = doc.save_after(&heads);
+        let write_v2 = || {
+            let raw = LocalStorage::raw();
+            raw.set_item(
+                "sanlian.d2.branch/b1",
+                r#"{"chunks":2,"base_bytes":1,"incremental_bytes":1}"#,
+            )
+            .unwrap();
+            raw.set_item("sanlian.d2.branch/b1.0", &storage::pack(&base))
+                .unwrap();
+            raw.set_item("sanlian.d2.branch/b1.1", &storage::pack(&more))
+                .unwrap();
+            // p1-2's actor and p1-3's, left by the old app in one list.
+            raw.set_item(
+                "sanlian.actors.unregistered",
+                r#"["70312d320001","70312d330001"]"#,
+            )
+            .unwrap();
+        };
+        write_v2();
+        storage::set("me", "p1-2").unwrap();
+        storage::migrate("tabone");
+        // The second tab read the old keys before the first removed them.
+        write_v2();
+        storage::migrate("tabtwo");
+        assert!(LocalStorage::raw()
+            .get_item("sanlian.d2.branch/b1.0")
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            storage::get::<Vec<String>>("u.p1-2.actors"),
+            Some(vec!["70312d320001".to_string()]),
+            "only p1-2's own actor is theirs to register"
+        );
+        let mut repo = tab("p1-2");
+        assert_eq!(visit_ids(&mut repo), ["old1", "old2"]);
+        assert_eq!(repo.pending_count(), 2);
+        LocalStorage::clear();
+    }
+
+    /// Issue 17: a shared phone. Each person's entries stay in their own storage: the
+    /// next person neither sees nor counts nor sends them, and they are there again when
+    /// their author logs in.
+    #[wasm_bindgen_test]
+    fn issue_17_each_person_keeps_their_own_storage() {
+        LocalStorage::clear();
+        let mut a = tab("p1-2");
+        a.save_visit(&b1(), &visit("mine"), 1).unwrap();
+        assert_eq!(a.my_pending_count(), 1);
+        let mut b = tab("p1-3");
+        assert_eq!(visit_ids(&mut b), Vec::<String>::new(), "not p1-3's to see");
+        assert_eq!(b.pending_count(), 0);
+        assert_eq!(
+            b.pending_docs(),
+            Vec::<DocId>::new(),
+            "nothing of p1-2's is synced"
+        );
+        assert_eq!(
+            storage::actor_hex_person(&b.actor_hex()).as_deref(),
+            Some("p1-3")
+        );
+        let mut back = tab("p1-2");
+        assert_eq!(visit_ids(&mut back), ["mine"]);
+        assert_eq!(back.my_pending_count(), 1);
+        assert_eq!(back.pending_docs(), [b1()]);
         LocalStorage::clear();
     }
 
     #[wasm_bindgen_test]
     fn issue_5_export_import_merges_and_repeats_are_harmless() {
         LocalStorage::clear();
-        let mut a = Repo::load();
+        let mut a = tab("p1-2");
         a.save_visit(&b1(), &visit("from-a"), 1).unwrap();
         let file = a.export_bundle();
         LocalStorage::clear();
 
-        let mut b = Repo::load();
+        let mut b = tab("p1-2");
         b.save_visit(&b1(), &visit("from-b"), 2).unwrap();
         assert_eq!(b.import_bundle(&file, 0), Ok(1));
         assert_eq!(
@@ -853,7 +1221,7 @@ mod tests {
         let mut cut = file.clone();
         cut.truncate(file.len() - 10);
         assert!(b.import_bundle(&cut, 0).is_err());
-        let reloaded_ids = visit_ids(&mut Repo::load());
+        let reloaded_ids = visit_ids(&mut tab("p1-2"));
         assert_eq!(reloaded_ids, ["from-a", "from-b"], "the merge was saved");
         LocalStorage::clear();
     }
@@ -861,7 +1229,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn issue_5_concurrent_edits_show_as_conflict_until_one_is_chosen() {
         LocalStorage::clear();
-        let mut repo = Repo::load();
+        let mut repo = tab("p1-2");
         let original = visit("v1");
         repo.save_visit(&b1(), &original, 1).unwrap();
         let mut other = AutoCommit::load(&repo.doc(&b1()).save())
@@ -872,7 +1240,6 @@ mod tests {
         put_visit(&mut other, &theirs, 3).unwrap();
         let mut mine = original.clone();
         mine.note = "我的备注".into();
-        repo.set_person("p1-2");
         repo.save_visit(&b1(), &mine, 4).unwrap();
         let mut bundle = BUNDLE_MAGIC.to_vec();
         bundle.extend(

@@ -1,26 +1,38 @@
 //! Browser storage: the documents and sync states survive reloads and cold starts with no
-//! network.
+//! network, with any number of tabs of one profile open at once, and with several people
+//! using one phone.
 //!
 //! localStorage counts its quota in UTF-16 code units, so binary data is packed 15 bits
 //! per code unit ([`pack`]) instead of base64's 6: a document takes 2.5× less of the quota.
 //! The code units used (U+1000..=U+8FFF) are all plain BMP characters, never surrogates,
 //! so they survive the round trip through Rust `String`s and every browser's storage.
 //!
-//! Stored format versions (key `sanlian.format`):
-//! - 1 (walking skeleton, no key): `sanlian.doc.<id>` and `sanlian.sync.<id>` hold a JSON
-//!   string of base64; every save rewrote the whole document.
-//! - 2: a document is `sanlian.d2.<id>` (JSON [`DocMeta`]) plus chunks `sanlian.d2.<id>.<k>`
-//!   (packed): chunk 0 a full save, the rest incremental saves appended after it. Sync
-//!   states are packed under `sanlian.s2.<id>`. Version 1 keys are converted by
-//!   [`migrate`] at start and only removed once their version 2 copy is written.
+//! Stored formats (every key starts with `sanlian.`):
+//! - 1 (walking skeleton): `doc.<id>` and `sync.<id>` hold a JSON string of base64.
+//! - 2: `d2.<id>` (a JSON chunk count) plus chunks `d2.<id>.<k>`, `s2.<id>` sync states,
+//!   `pending`, `actors.unregistered`. Every tab wrote the same keys, so two tabs
+//!   overwrote each other's chunks (issue 17).
+//! - 3 (now): everything of one person lives under their own namespace `u.<person>.`
+//!   (documents, sync states, actors not yet registered, drafts), so a shared phone keeps
+//!   each person's unsynced entries apart. A document is any number of **write-once
+//!   chunks** `u.<person>.d3.<doc>.<writer>.<n>`, where `<writer>` is random per tab and
+//!   start: no two tabs ever write the same key, a chunk is never rewritten, and loading
+//!   a document is loading every chunk found under its prefix (Automerge merges them in
+//!   any order). Compaction writes one full save as a new chunk, then removes only the
+//!   chunks it read and merged into it, so a chunk another tab writes meanwhile is kept.
+//!   Whatever is interrupted where, every change is still in some chunk.
+//!
+//! Versions 1 and 2 are converted by [`migrate`] at every start (an old tab still open
+//! during an update may write them again): into the namespace of the person last logged
+//! in, each old key removed only once its copy is written.
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use gloo_storage::{LocalStorage, Storage};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 
 const PREFIX: &str = "sanlian.";
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Chromium, Firefox and Safari all give an origin about 5 M UTF-16 code units of
 /// localStorage (10 MiB as Chromium counts it); the browser does not report it.
@@ -117,136 +129,148 @@ pub fn unpack(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// What is stored of one document: how many chunks, and their size, to decide when to
-/// compact.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct DocMeta {
-    pub chunks: u32,
-    pub base_bytes: u64,
-    pub incremental_bytes: u64,
+/// The namespace of one person: `u.<person>.`. Person ids are plain ids (no dots).
+pub fn ns(person: &str) -> String {
+    format!("u.{person}.")
 }
 
-fn doc_meta_key(doc: &str) -> String {
-    format!("d2.{doc}")
+fn chunk_prefix(ns: &str, doc: &str) -> String {
+    format!("{ns}d3.{doc}.")
 }
 
-fn chunk_key(doc: &str, k: u32) -> String {
-    format!("d2.{doc}.{k}")
+/// Keys (without `sanlian.`) of every stored chunk of `doc` in namespace `ns`.
+pub fn doc_chunk_keys(ns: &str, doc: &str) -> Vec<String> {
+    keys_with_prefix(&chunk_prefix(ns, doc))
 }
 
-pub fn doc_meta(doc: &str) -> Option<DocMeta> {
-    get(&doc_meta_key(doc))
-}
-
-/// The stored chunks of a document in order: the base, then the incremental saves.
-/// `None` if there is no version 2 copy (or its base is unreadable).
-pub fn load_doc_chunks(doc: &str) -> Option<(DocMeta, Vec<Vec<u8>>)> {
-    let meta = doc_meta(doc)?;
-    let mut chunks = Vec::with_capacity(meta.chunks as usize);
-    for k in 0..meta.chunks {
-        match get_packed(&chunk_key(doc, k)) {
-            Some(c) => chunks.push(c),
-            None if k == 0 => return None,
-            // A later chunk can only be missing if it was being written; the sync with
-            // the server recovers its changes, so the rest of the document still loads.
-            None => break,
-        }
-    }
-    Some((meta, chunks))
-}
-
-/// Writes a full save as the only chunk. Crash-safe in any order of interruption: the base
-/// is overwritten first, and stale incremental chunks a crash might leave behind hold
-/// only changes the base already has, which Automerge ignores on load.
-pub fn write_doc_base(
+/// Writes a new chunk of `doc`; `writer` is unique to this tab and start, `n` counts up,
+/// so the key has never been written before. Returns the key.
+pub fn write_chunk(
+    ns: &str,
     doc: &str,
+    writer: &str,
+    n: u32,
     bytes: &[u8],
-    old: Option<&DocMeta>,
-) -> Result<DocMeta, StorageFull> {
-    set_packed(&chunk_key(doc, 0), bytes)?;
-    let meta = DocMeta {
-        chunks: 1,
-        base_bytes: bytes.len() as u64,
-        incremental_bytes: 0,
-    };
-    set(&doc_meta_key(doc), &meta)?;
-    for k in 1..old.map_or(0, |m| m.chunks) {
-        remove(&chunk_key(doc, k));
-    }
-    Ok(meta)
+) -> Result<String, StorageFull> {
+    let name = format!("{}{writer}.{n}", chunk_prefix(ns, doc));
+    set_packed(&name, bytes)?;
+    Ok(name)
 }
 
-/// Appends an incremental save. The chunk is written before the count that makes it
-/// visible, so an interrupted append leaves the document as it was.
-pub fn append_doc_chunk(doc: &str, bytes: &[u8], meta: &DocMeta) -> Result<DocMeta, StorageFull> {
-    set_packed(&chunk_key(doc, meta.chunks), bytes)?;
-    let next = DocMeta {
-        chunks: meta.chunks + 1,
-        base_bytes: meta.base_bytes,
-        incremental_bytes: meta.incremental_bytes + bytes.len() as u64,
-    };
-    set(&doc_meta_key(doc), &next)?;
-    Ok(next)
+/// The document a chunk key (with or without `sanlian.`) of namespace `ns` belongs to.
+pub fn chunk_doc(ns: &str, key: &str) -> Option<String> {
+    let rest = key.strip_prefix(PREFIX).unwrap_or(key);
+    let rest = rest.strip_prefix(ns)?.strip_prefix("d3.")?;
+    // `<doc>.<writer>.<n>`: document ids hold no dots.
+    let mut parts = rest.rsplitn(3, '.');
+    let (_n, _writer, doc) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(doc.to_string())
 }
 
-/// Converts version 1 storage to version 2. A key is removed only after its new copy is
-/// written; one that cannot be converted for lack of space stays and is still read by
-/// [`legacy_doc`], so no user's data is ever dropped by an update.
-pub fn migrate() {
-    if get::<u32>("format") == Some(FORMAT) {
+/// Ids of the documents stored in namespace `ns`.
+pub fn stored_doc_names(ns: &str) -> Vec<String> {
+    let mut docs: Vec<String> = keys_with_prefix(&format!("{ns}d3."))
+        .iter()
+        .filter_map(|k| chunk_doc(ns, k))
+        .collect();
+    docs.sort();
+    docs.dedup();
+    docs
+}
+
+fn legacy_person() -> Option<String> {
+    get::<String>("me").filter(|p| shared::ids::is_plain_id(p))
+}
+
+/// Converts version 1 and 2 storage into version 3 chunks in the namespace of the person
+/// last logged in (`me`; the app before issue 17 kept it after logging out). A key is
+/// removed only after its copy is written; one that cannot be copied for lack of space
+/// stays and is converted at a later start, so no user's data is ever dropped by an
+/// update. Two tabs converting at once each write their own copies: duplicates of the
+/// same changes, which Automerge merges away.
+pub fn migrate(writer: &str) {
+    let Some(person) = legacy_person() else {
         return;
-    }
-    let mut complete = true;
+    };
+    let ns = ns(&person);
+    let mut n = 0u32;
+    let mut copy = |doc: &str, bytes: &[u8]| {
+        n += 1;
+        write_chunk(&ns, doc, &format!("{writer}m"), n, bytes).is_ok()
+    };
     for name in keys_with_prefix("doc.") {
-        let Some(bytes) = get_base64(&name) else {
-            continue;
-        };
-        let doc = &name["doc.".len()..];
-        // A version 2 copy can only exist if an earlier migration was cut short; its
-        // chunks may hold newer changes, so the old save is added, never written over.
-        let written = match doc_meta(doc) {
-            Some(meta) => append_doc_chunk(doc, &bytes, &meta).map(drop),
-            None => write_doc_base(doc, &bytes, None).map(drop),
-        };
-        if written.is_ok() {
-            remove(&name);
-        } else {
-            complete = false;
+        let doc = name["doc.".len()..].to_string();
+        match get_base64(&name) {
+            Some(bytes) if !copy(&doc, &bytes) => continue,
+            _ => remove(&name),
         }
+    }
+    for name in keys_with_prefix("d2.") {
+        let rest = &name["d2.".len()..];
+        // The meta key `d2.<doc>` holds only a count; chunks are `d2.<doc>.<k>`.
+        if let Some((doc, _k)) = rest.rsplit_once('.') {
+            match get_packed(&name) {
+                Some(bytes) if !copy(doc, &bytes) => continue,
+                _ => {}
+            }
+        }
+        remove(&name);
     }
     for name in keys_with_prefix("sync.") {
+        let doc = &name["sync.".len()..];
         if let Some(bytes) = get_base64(&name) {
-            if set_packed(&format!("s2.{}", &name["sync.".len()..]), &bytes).is_err() {
-                complete = false;
+            if set_packed(&format!("{ns}s3.{doc}"), &bytes).is_err() {
                 continue;
             }
         }
         remove(&name);
     }
-    if complete {
-        let _ = set("format", &FORMAT);
+    for name in keys_with_prefix("s2.") {
+        let doc = &name["s2.".len()..];
+        if let Some(bytes) = get_packed(&name) {
+            if set_packed(&format!("{ns}s3.{doc}"), &bytes).is_err() {
+                continue;
+            }
+        }
+        remove(&name);
     }
+    // Actors not yet registered: only this person's go into their list (an actor names
+    // its person); another person's would make this person's login fail (issue 17).
+    if let Some(list) = get::<Vec<String>>("actors.unregistered") {
+        let mine: Vec<String> = list
+            .into_iter()
+            .filter(|a| actor_hex_person(a).as_deref() == Some(person.as_str()))
+            .collect();
+        let key = format!("{ns}actors");
+        let mut all: Vec<String> = get(&key).unwrap_or_default();
+        for a in mine {
+            if !all.contains(&a) {
+                all.push(a);
+            }
+        }
+        if set(&key, &all).is_ok() {
+            remove("actors.unregistered");
+        }
+    }
+    // Pending records are now read from the documents themselves.
+    remove("pending");
+    remove("pending_since");
+    let _ = set("format", &FORMAT);
 }
 
-/// A version 1 document that [`migrate`] could not convert yet.
-pub fn legacy_doc(doc: &str) -> Option<Vec<u8>> {
-    get_base64(&format!("doc.{doc}"))
-}
-
-/// Removes a version 1 copy once a version 2 one is written.
-pub fn drop_legacy_doc(doc: &str) {
-    remove(&format!("doc.{doc}"));
-}
-
-/// Ids of the documents stored in version 2.
-pub fn stored_doc_names() -> Vec<String> {
-    keys_with_prefix("d2.")
-        .into_iter()
-        .filter_map(|k| {
-            let rest = &k["d2.".len()..];
-            (!rest.contains('.')).then(|| rest.to_string())
+/// The person named in a hex actor id (`<person>\0<random>`), if any.
+pub fn actor_hex_person(hex: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
         })
-        .collect()
+        .collect();
+    let bytes = bytes?;
+    let end = bytes.iter().position(|b| *b == 0)?;
+    let person = std::str::from_utf8(&bytes[..end]).ok()?;
+    shared::ids::is_plain_id(person).then(|| person.to_string())
 }
 
 /// Names (without the prefix) of the app's keys starting with `prefix`.

@@ -48,6 +48,10 @@ pub struct SyncState {
     pub storage_warning: RwSignal<Option<String>>,
     /// When the oldest entry waiting for the server was saved (ms).
     pub pending_since: RwSignal<Option<i64>>,
+    /// The logged-in person's own entries among the pending ones (the logout warning).
+    pub my_pending: RwSignal<usize>,
+    /// Server time minus phone time (ms), as last learned (`clock`).
+    pub clock_offset: RwSignal<i64>,
     /// A new version of the app is in the phone's cache; the next start opens it.
     pub new_version: RwSignal<bool>,
     running: StoredValue<bool>,
@@ -66,10 +70,16 @@ enum SyncError {
 
 impl SyncState {
     pub fn start() -> Self {
-        // This start's actor must be registered to the user before its changes can sync.
-        auth::note_actor(repo::with(|r| r.actor_hex()));
-        let session = auth::load(clock::now_ms() / 1000);
+        let session = auth::load(clock::now_secs());
         let me = session.as_ref().map(|s| s.account.id.clone());
+        if let Some(person) = &me {
+            if crate::storage::get::<String>("me").as_ref() != Some(person) {
+                let _ = crate::storage::set("me", person);
+                repo::reopen();
+            }
+            // This start's actor must be registered to the person before its changes sync.
+            auth::note_actor(person, repo::with(|r| r.actor_hex()));
+        }
         let s = SyncState {
             status: RwSignal::new(Status::Never),
             pending: RwSignal::new(0),
@@ -79,6 +89,8 @@ impl SyncState {
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
             pending_since: RwSignal::new(None),
+            my_pending: RwSignal::new(0),
+            clock_offset: RwSignal::new(clock::offset_ms()),
             new_version: RwSignal::new(false),
             running: StoredValue::new(false),
             again: StoredValue::new(false),
@@ -100,7 +112,56 @@ impl SyncState {
             s.failures.set_value(0);
             s.sync_now();
         });
+        // Other tabs of this profile (issue 17): the browser tells every other tab of a
+        // key written, so their entries show here within a moment.
+        let _ = window_event_listener(leptos::ev::storage, move |ev| s.other_tab_wrote(&ev));
+        // A tab closed or reloaded mid-session does not keep the others waiting.
+        let _ = window_event_listener(leptos::ev::pagehide, |_| lease::release());
         s
+    }
+
+    /// Another tab (or window, or the installed app) wrote `ev.key()`.
+    fn other_tab_wrote(&self, ev: &web_sys::StorageEvent) {
+        let Some(key) = ev.key() else {
+            // storage.clear(): nothing the app does; start from what is left.
+            let _ = window().location().reload();
+            return;
+        };
+        let Some(name) = key.strip_prefix("sanlian.") else {
+            return;
+        };
+        if name == auth::SESSION {
+            // Another tab logged in or out: who this tab writes for is no longer sure.
+            // Reloading opens the right person's storage; typed text is kept as drafts.
+            let now = auth::load(clock::now_secs()).map(|s| s.account.id);
+            if now != self.me.get_untracked() {
+                let _ = window().location().reload();
+            }
+            return;
+        }
+        if name == "clock.offset" {
+            clock::reread();
+            self.clock_offset.set(clock::offset_ms());
+            return;
+        }
+        let ns = repo::with(|r| r.namespace().to_string());
+        let Some(rest) = name.strip_prefix(&ns) else {
+            return;
+        };
+        if let Some(doc) = crate::storage::chunk_doc(&ns, name) {
+            let Ok(id) = DocId::parse(&doc) else { return };
+            if repo::with(|r| r.merge_stored(&id)) {
+                self.refresh();
+            }
+        } else if let Some(doc) = rest.strip_prefix("s3.") {
+            // Its sync state after a session: the server holds what it says.
+            if let Ok(id) = DocId::parse(doc) {
+                if !self.running.get_value() {
+                    repo::with(|r| r.reload_state(&id));
+                    self.refresh();
+                }
+            }
+        }
     }
 
     fn note_outcome(&self, ok: bool) {
@@ -190,9 +251,11 @@ impl SyncState {
     pub fn logged_in(&self, session: Session) {
         let person = session.account.id.clone();
         let _ = crate::storage::set("me", &person);
-        repo::with(|r| r.set_person(&person));
+        // Their own storage: documents, sync states, actors and drafts of this person
+        // only; whatever the previous user left unsynced stays in theirs.
+        repo::reopen();
         // Changes from now on carry the person in their actor; the server must know it.
-        auth::note_actor(repo::with(|r| r.actor_hex()));
+        auth::note_actor(&person, repo::with(|r| r.actor_hex()));
         self.me.set(Some(person));
         self.session.set(Some(session));
         self.refresh();
@@ -207,15 +270,18 @@ impl SyncState {
 
     /// Re-reads what the views show from the repo.
     pub fn refresh(&self) {
-        let (registry, pending, since, warning) = repo::with(|r| {
+        let (registry, pending, mine, since, warning) = repo::with(|r| {
             (
                 r.registry(),
                 r.pending_count(),
+                r.my_pending_count(),
                 r.pending_since_ms(),
                 r.storage_error.clone(),
             )
         });
         self.pending_since.set(since);
+        self.my_pending.set(mine);
+        self.clock_offset.set(clock::offset_ms());
         if self.registry.get_untracked() != registry {
             self.registry.set(registry);
         }
@@ -235,6 +301,12 @@ impl SyncState {
             self.again.set_value(true);
             return;
         }
+        // One tab of the profile syncs at a time (they share the device's sync state on
+        // the server); another tab's session hands in this tab's entries too, as every
+        // session first merges what all tabs stored.
+        if !lease::take() {
+            return;
+        }
         self.running.set_value(true);
         self.status.set(Status::Syncing {
             round: 1,
@@ -247,6 +319,9 @@ impl SyncState {
                     s.status.set(Status::Never);
                     break;
                 };
+                lease::take();
+                // What other tabs stored since is handed in too (and never written over).
+                repo::with(|r| r.merge_all_stored());
                 let docs = s.docs();
                 let status = match session(s, &docs, &login).await {
                     Ok(problems) if problems.is_empty() => Status::Synced {
@@ -271,7 +346,55 @@ impl SyncState {
                 s.again.set_value(false);
             }
             s.running.set_value(false);
+            lease::release();
         });
+    }
+}
+
+/// Which tab syncs now: `sanlian.sync.lease` names it until a time (by the phone's own
+/// clock, which every tab reads alike). A tab that dies mid-session blocks the others
+/// only until its lease runs out.
+mod lease {
+    use serde::{Deserialize, Serialize};
+
+    const KEY: &str = "sync.lease";
+    /// Longer than a round normally takes; renewed at every round.
+    const HOLD_MS: i64 = 15_000;
+
+    #[derive(Serialize, Deserialize)]
+    struct Lease {
+        tab: String,
+        until_ms: i64,
+    }
+
+    fn me() -> String {
+        crate::repo::with(|r| r.writer().to_string())
+    }
+
+    /// Takes (or renews) the lease unless another tab holds it.
+    pub fn take() -> bool {
+        let me = me();
+        let now = crate::clock::phone_ms();
+        if let Some(l) = crate::storage::get::<Lease>(KEY) {
+            if l.tab != me && l.until_ms > now {
+                return false;
+            }
+        }
+        let _ = crate::storage::set(
+            KEY,
+            &Lease {
+                tab: me.clone(),
+                until_ms: now + HOLD_MS,
+            },
+        );
+        // Two tabs taking it at the same moment: the last write wins, the other yields.
+        crate::storage::get::<Lease>(KEY).is_none_or(|l| l.tab == me)
+    }
+
+    pub fn release() {
+        if crate::storage::get::<Lease>(KEY).is_some_and(|l| l.tab == me()) {
+            crate::storage::remove(KEY);
+        }
     }
 }
 
@@ -290,6 +413,7 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         };
         req.report = Some(repo::with(|r| device_report(r)));
         reset = false;
+        lease::take();
         s.status.set(Status::Syncing {
             round,
             of: MAX_ROUNDS,
@@ -318,6 +442,7 @@ async fn post(body: Vec<u8>, token: &str) -> Result<(SyncResponse, Option<String
         .map_err(|e| SyncError::Failed(e.to_string()))?;
     // A fetch that fails outright means no network or no server: the phone is offline.
     let resp = request.send().await.map_err(|_| SyncError::Offline)?;
+    clock::learn(&resp);
     if !resp.ok() {
         let reason = crate::auth::error_text(&resp).await;
         if resp.status() == 401 {
@@ -333,7 +458,7 @@ async fn post(body: Vec<u8>, token: &str) -> Result<(SyncResponse, Option<String
 }
 
 /// What the phone tells the county office about itself with every sync (sync health).
-fn device_report(r: &repo::Repo) -> shared::office::DeviceReport {
+fn device_report(r: &mut repo::Repo) -> shared::office::DeviceReport {
     shared::office::DeviceReport {
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         user: crate::storage::get::<String>("me"),

@@ -65,31 +65,9 @@ pub fn seen(sync: SyncState, server: Option<String>) {
     });
 }
 
-/// Whether a form on the page holds typed text that a reload would lose.
-fn typed_text() -> bool {
-    let Ok(fields) = document()
-        .query_selector_all(".record-form textarea, .record-form input[type=text], #login input")
-    else {
-        return false;
-    };
-    (0..fields.length()).filter_map(|i| fields.get(i)).any(|f| {
-        Reflect::get(&f, &"value".into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .is_some_and(|v| !v.trim().is_empty())
-    })
-}
-
-/// Opens the new version: after the sync under way (if any) has ended, and only with
-/// the user's yes when a form holds typed text.
+/// Opens the new version after the sync under way (if any) has ended. What a form holds
+/// is kept as a draft (`crate::drafts`) and is there again in the new version.
 pub fn apply(sync: SyncState, waiting: RwSignal<bool>) {
-    if typed_text()
-        && !window()
-            .confirm_with_message(crate::i18n::t("update.typed"))
-            .unwrap_or(false)
-    {
-        return;
-    }
     waiting.set(true);
     spawn_local(async move {
         while sync.busy() {

@@ -225,7 +225,12 @@ impl View {
         as_of: NaiveDate,
         previous: Option<&View>,
     ) -> View {
-        let findings = evaluate(&data, year, as_of);
+        let mut findings = evaluate(&data, year, as_of);
+        // Issue 17: records dated after the server's real today are 需核实 for the office.
+        findings.extend(shared::domain::rules::impossible_dates(
+            &data,
+            crate::county_now().date(),
+        ));
         let mut concerns: HashMap<String, Vec<usize>> = HashMap::new();
         let mut about: HashMap<String, Vec<usize>> = HashMap::new();
         let mut off_track = HashSet::new();

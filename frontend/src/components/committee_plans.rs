@@ -1,5 +1,5 @@
 use crate::clock;
-use crate::components::record_form::{error_for, field_view};
+use crate::components::record_form::{draft_note, error_for, field_view};
 use crate::i18n::{t, tr};
 use crate::repo;
 use crate::sync::SyncState;
@@ -25,9 +25,28 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
             .map(|f| (f.name.to_string(), f.default.clone()))
             .collect()
     };
-    let values = RwSignal::new(defaults(&form));
+    let draft = crate::drafts::load(&me, slug);
+    let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
+    let values = RwSignal::new(crate::drafts::restore(defaults(&form), draft.as_ref()));
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
+    let typed = {
+        let me = me.clone();
+        move || {
+            let d = crate::drafts::keep(&me, slug, &values.get_untracked(), clock::now_ms());
+            edited.set(Some(d.edited_ms));
+        }
+    };
+    let (typed_input, typed_change) = (typed.clone(), typed);
+    let discard = {
+        let (me, blank) = (me.clone(), defaults(&form));
+        move || {
+            crate::drafts::discard(&me, slug);
+            edited.set(None);
+            errors.set(Vec::new());
+            values.set(blank.clone());
+        }
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -36,6 +55,8 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
             Ok(plan) => {
                 match repo::with(|r| r.save_committee_plan(&committee, &plan, clock::now_secs())) {
                     Ok(()) => {
+                        crate::drafts::discard(&me, slug);
+                        edited.set(None);
                         errors.set(Vec::new());
                         saved.set(true);
                         sync.refresh();
@@ -67,8 +88,10 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
     };
 
     view! {
-        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
+        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate
+            on:input=move |_| typed_input() on:change=move |_| typed_change()>
             <h2>{tr(kind.action())}</h2>
+            {draft_note(slug, edited, discard)}
             {form.fields.into_iter().map(|f| field_view(slug, f, values, errors, saved)).collect_view()}
             {error_for(errors, "form")}
             <p class="hint">{t("committee.one_a_year")}</p>

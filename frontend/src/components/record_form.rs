@@ -31,8 +31,30 @@ fn defaults(form: &forms::Form) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// 草稿 · 最后编辑 …, with 丢弃草稿, while the form holds a draft (`crate::drafts`).
+pub(crate) fn draft_note(
+    slug: &'static str,
+    edited: RwSignal<Option<i64>>,
+    discard: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        edited.get().map(|at| {
+            let discard = discard.clone();
+            view! {
+                <p class="draft" id=format!("{slug}-draft") role="status">
+                    <strong>{t("draft.label")}</strong>
+                    " · " {t("draft.edited")} " " {clock::format_ms(at)} " "
+                    <button type="button" class="link" id=format!("{slug}-discard")
+                        on:click=move |_| discard()>{t("draft.discard")}</button>
+                </p>
+            }
+        })
+    }
+}
+
 /// Any record a field user makes, rendered from its description in `shared::forms`.
-/// Saving is local and immediate; syncing follows in the background.
+/// Saving is local and immediate; syncing follows in the background. What is typed is
+/// kept as a draft from the first keystroke until it is saved or discarded.
 #[component]
 pub fn RecordForm(
     kind: FormKind,
@@ -51,9 +73,33 @@ pub fn RecordForm(
             describe(kind, &person, &branch, &registry)
         })
     };
-    let values = RwSignal::new(defaults(&form.get_untracked()));
+    let me = person.id.clone();
+    let draft = crate::drafts::load(&me, slug);
+    let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
+    let values = RwSignal::new(crate::drafts::restore(
+        defaults(&form.get_untracked()),
+        draft.as_ref(),
+    ));
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
+    // Every input and change bubbles up to the form, after the field has stored it.
+    let typed = {
+        let me = me.clone();
+        move || {
+            let d = crate::drafts::keep(&me, slug, &values.get_untracked(), clock::now_ms());
+            edited.set(Some(d.edited_ms));
+        }
+    };
+    let (typed_input, typed_change) = (typed.clone(), typed);
+    let discard = {
+        let me = me.clone();
+        move || {
+            crate::drafts::discard(&me, slug);
+            edited.set(None);
+            errors.set(Vec::new());
+            values.set(defaults(&form.get_untracked()));
+        }
+    };
 
     let on_submit = {
         let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
@@ -76,6 +122,8 @@ pub fn RecordForm(
                         if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
                             let _ = crate::storage::set("last-place", place);
                         }
+                        crate::drafts::discard(&me, slug);
+                        edited.set(None);
                         errors.set(Vec::new());
                         saved.set(true);
                         sync.refresh();
@@ -110,8 +158,10 @@ pub fn RecordForm(
     let field_view = move |f: Field| field_view(slug, f, values, errors, saved);
 
     view! {
-        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate>
+        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate
+            on:input=move |_| typed_input() on:change=move |_| typed_change()>
             <h2>{tr(kind.action())}</h2>
+            {draft_note(slug, edited, discard)}
             {move || match form.get() {
                 forms::Form { blocked: Some(why), .. } => {
                     view! { <p class="empty" id=format!("{slug}-blocked")>{tr(&why)}</p> }.into_any()
@@ -228,7 +278,7 @@ pub(crate) fn field_view(
                 })
                 .collect_view();
             view! {
-                <select id=id on:change=move |ev| set(event_target_value(&ev))>
+                <select id=id prop:value=value on:change=move |ev| set(event_target_value(&ev))>
                     {optional.then(|| view! { <option value="">{t("form.none")}</option> })}
                     {body}
                 </select>

@@ -18,14 +18,17 @@ pub fn HomePage() -> impl IntoView {
     let sync = expect_context::<SyncState>();
     let log_out = move |_| {
         if let Some(session) = sync.session.get_untracked() {
-            let pending = sync.pending.get_untracked();
+            // Only the person's own entries: whatever else this phone holds is not
+            // theirs to worry about (and stays in its owner's storage).
+            sync.refresh();
+            let pending = sync.my_pending.get_untracked();
             let warning = t("home.logout_pending").replace("{}", &pending.to_string());
             if pending > 0 && !window().confirm_with_message(&warning).unwrap_or(false) {
                 return;
             }
             spawn_local(async move {
                 crate::auth::logout(&session).await;
-                // A fresh start gives the next user a fresh actor: an actor belongs to one user.
+                // A fresh start gives the next user a fresh actor and their own storage.
                 let _ = window().location().reload();
             });
         }
@@ -139,6 +142,24 @@ pub fn HomePage() -> impl IntoView {
     };
     view! {
         <SyncBar />
+        <ClockWarning />
         {body}
+    }
+}
+
+/// 手机时间不准: the phone's clock is more than five minutes off the server's, as learned
+/// at the last login or sync. Entries are dated by the corrected time anyway.
+#[component]
+pub fn ClockWarning() -> impl IntoView {
+    let sync = expect_context::<SyncState>();
+    move || {
+        crate::clock::skew(sync.clock_offset.get()).map(|(n, unit)| {
+            let by = format!("{n}{}", t(unit));
+            view! {
+                <p class="banner warning" id="clock-warning" role="alert">
+                    {t("clock.wrong").replace("{}", &by)}
+                </p>
+            }
+        })
     }
 }

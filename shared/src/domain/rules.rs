@@ -45,6 +45,7 @@ labelled_enum!(
         FilingLate => "报送迟于期限",
         FilingMissing => "逾期未报送",
         QuarterlyInspection => "季度检查未开展",
+        DateToVerify => "日期需核实",
     }
 );
 
@@ -881,4 +882,105 @@ pub fn for_person(
         .collect();
     out.sort();
     out
+}
+
+// ---------------------------------------------------------------- impossible dates
+
+/// Days after `today` a record may be dated before it is impossible: a day covers the
+/// time zones and midnight.
+pub const FUTURE_SLACK_DAYS: i64 = 1;
+
+/// 需核实: records dated more than a day after `today` (issue 17: a phone clock a year
+/// fast dated a visit 2027). They are kept and shown as entered — nothing is refused or
+/// lost — and, like every dated record, count for no rule before their date; this finding
+/// asks their author (and, naming the branch, its secretary and the county office) to
+/// check them. `today` is the judge's real day: the server's for the county, the phone's
+/// corrected day (`clock`) on a phone. Unlike the rules of [`RULES`] it does not depend on
+/// the year or day a view is "as of": a date is impossible only against the real today.
+pub fn impossible_dates(data: &CountyData, today: NaiveDate) -> Vec<Finding> {
+    let latest = today + chrono::Duration::days(FUTURE_SLACK_DAYS);
+    let r = &data.registry;
+    let mut out = Vec::new();
+    for (branch_id, b) in &data.branches {
+        let dated = b
+            .visits
+            .values()
+            .map(|v| ("到点记录", &v.id, &v.date, &v.author, v.withdrawn))
+            .chain(
+                b.plans
+                    .values()
+                    .map(|x| ("三个方案", &x.id, &x.date, &x.author, x.withdrawn)),
+            )
+            .chain(
+                b.activities
+                    .values()
+                    .map(|x| ("三个活动", &x.id, &x.date, &x.author, x.withdrawn)),
+            )
+            .chain(
+                b.deeds
+                    .values()
+                    .map(|x| ("三件实事", &x.id, &x.date, &x.author, x.withdrawn)),
+            )
+            .chain(
+                b.cultivations
+                    .values()
+                    .map(|x| ("培养人才", &x.id, &x.date, &x.leader, x.withdrawn)),
+            )
+            .chain(
+                b.help
+                    .values()
+                    .map(|x| ("帮扶记录", &x.id, &x.date, &x.member, x.withdrawn)),
+            )
+            .chain(
+                b.trainings
+                    .values()
+                    .map(|x| ("双向培养", &x.id, &x.date, &x.member, x.withdrawn)),
+            );
+        for (kind, id, d, author, withdrawn) in dated {
+            let Some(d) = date(d).filter(|d| !withdrawn && *d > latest) else {
+                continue;
+            };
+            let ahead = (d - today).num_days();
+            out.push(finding(
+                RuleCode::DateToVerify,
+                person(r, author),
+                id,
+                vec![branch(r, branch_id)],
+                0,
+                ahead,
+                format!(
+                    "{}的{}日期为 {d}，晚于今天（{today}），需核实：手机时间可能不准或输入有误",
+                    r.person_name(author),
+                    kind
+                ),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// [`impossible_dates`] on a phone: of the records of the person's branch document, those
+/// of the person (a secretary: of the whole branch), against the phone's corrected day.
+pub fn impossible_dates_for(
+    registry: &Registry,
+    records: &BranchRecords,
+    me: &str,
+    today: NaiveDate,
+) -> Vec<Finding> {
+    let Some(person) = registry.people.get(me) else {
+        return Vec::new();
+    };
+    let mut branches = BTreeMap::new();
+    branches.insert(person.branch.clone(), records.clone().into());
+    let data = CountyData {
+        registry: registry.clone(),
+        branches,
+        office: OfficeRecords::default(),
+    };
+    let secretary = person.role == Role::Secretary;
+    impossible_dates(&data, today)
+        .into_iter()
+        .filter(|f| f.subject.id == me || (secretary && f.concerns(&person.branch)))
+        .collect()
 }

@@ -849,3 +849,59 @@ fn county_office_documents_made_apart_merge() {
     assert_eq!((o.filings.len(), o.inspections.len()), (1, 1));
     assert_eq!(o.inspections["i1"].findings["t1"], "台帐齐全");
 }
+
+/// Issue 17: a phone clock a year fast dated a visit a year ahead and nobody noticed.
+/// Records dated more than a day after the real today are 需核实 for their author and
+/// branch — kept, never refused — whatever day a view is "as of".
+#[test]
+fn issue_17_records_dated_after_tomorrow_are_to_verify() {
+    let mut d = clean();
+    let today = day(12, 30);
+    assert_eq!(
+        rules::impossible_dates(&d, year_end()),
+        vec![],
+        "the clean county"
+    );
+    let tomorrow = "2008-12-31";
+    b1(&mut d)
+        .visits
+        .insert("soon".into(), visit("soon", "p1-1", "v1", tomorrow));
+    b1(&mut d)
+        .visits
+        .insert("fast".into(), visit("fast", "p1-1", "v1", "2009-12-30"));
+    b1(&mut d).deeds.insert(
+        "late".into(),
+        deed("late", DeedKind::Difficulty, "2009-01-02"),
+    );
+    let mut gone = visit("gone", "p1-1", "v1", "2010-01-01");
+    gone.withdrawn = true;
+    b1(&mut d).visits.insert("gone".into(), gone);
+
+    let found = rules::impossible_dates(&d, today);
+    let ids: Vec<(&str, &str, i64)> = found
+        .iter()
+        .map(|f| (f.item.as_str(), f.subject.id.as_str(), f.actual))
+        .collect();
+    assert_eq!(
+        ids,
+        [("fast", "p1-1", 365), ("late", "p1-1", 3)],
+        "tomorrow is within the slack, a withdrawn record is no one's concern"
+    );
+    assert!(found.iter().all(|f| f.rule == RuleCode::DateToVerify
+        && f.concerns("b1")
+        && f.message.contains("需核实")));
+    assert!(
+        found[0].message.contains("2009-12-30"),
+        "{}",
+        found[0].message
+    );
+    // The records are still there and counted as usual once their day comes.
+    assert!(["soon", "fast", "gone"]
+        .iter()
+        .all(|k| d.branches["b1"].visits.contains_key(*k)));
+    assert_eq!(
+        rules::impossible_dates(&d, NaiveDate::from_ymd_opt(2009, 12, 29).unwrap()),
+        vec![],
+        "judged against the real today only"
+    );
+}

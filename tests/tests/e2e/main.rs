@@ -3,6 +3,7 @@
 
 mod field;
 mod forms;
+mod issue_17;
 mod office;
 
 use std::cell::Cell;
