@@ -5,7 +5,7 @@
 
 use crate::i18n::t;
 use leptos::prelude::*;
-use shared::office::IssuedCode;
+use shared::registry_admin::LoginSlip;
 
 /// The app's address as the person types it into their phone's browser.
 fn app_address() -> String {
@@ -15,13 +15,13 @@ fn app_address() -> String {
 }
 
 #[component]
-pub fn LoginSlips(codes: Vec<IssuedCode>) -> impl IntoView {
+pub fn LoginSlips(slips: Vec<LoginSlip>) -> impl IntoView {
     let address = app_address();
-    let mut groups: Vec<(String, Vec<IssuedCode>)> = Vec::new();
-    for c in codes {
-        match groups.iter_mut().find(|(b, _)| *b == c.branch_name) {
+    let mut groups: Vec<(String, Vec<LoginSlip>)> = Vec::new();
+    for c in slips {
+        match groups.iter_mut().find(|(b, _)| *b == c.org_name) {
             Some((_, list)) => list.push(c),
-            None => groups.push((c.branch_name.clone(), vec![c])),
+            None => groups.push((c.org_name.clone(), vec![c])),
         }
     }
     let print = |_| {
@@ -40,11 +40,11 @@ pub fn LoginSlips(codes: Vec<IssuedCode>) -> impl IntoView {
                     view! {
                         <article class="slip" data-person=c.person.clone()>
                             <h3>{t("slip.title")}</h3>
-                            <p class="slip-who"><strong>{c.name.clone()}</strong>" · "{c.branch_name.clone()}</p>
+                            <p class="slip-who"><strong>{c.name.clone()}</strong>" · "{c.org_name.clone()}</p>
                             <dl>
                                 <dt>{t("slip.phone")}</dt><dd class="slip-phone">{c.phone.clone()}</dd>
                                 <dt>{t("slip.code")}</dt><dd class="slip-code">{c.code.clone()}</dd>
-                                <dt>{t("slip.valid")}</dt><dd class="slip-valid">{c.valid_until.clone()}</dd>
+                                <dt>{t("slip.valid")}</dt><dd class="slip-valid">{c.expires.clone()}</dd>
                             </dl>
                             <ol class="slip-how">
                                 <li>{t("slip.step1")}" "<strong class="slip-address">{address}</strong></li>

@@ -1,4 +1,4 @@
-//! The county office's writes: JSON or a file as the body of a POST under `/api/office/`,
+//! The county office's writes: JSON or a file as the body of a POST (or PUT) under `/api/office/`,
 //! with the login token, answered by JSON. Errors are the server's Chinese message.
 
 use gloo_net::http::{Request, RequestBuilder};
@@ -37,6 +37,11 @@ enum Body<'a> {
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, String> {
     let v = serde_json::to_value(body).map_err(|e| e.to_string())?;
     answer(Request::post(url), Body::Json(v)).await
+}
+
+pub async fn put_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, String> {
+    let v = serde_json::to_value(body).map_err(|e| e.to_string())?;
+    answer(Request::put(url), Body::Json(v)).await
 }
 
 pub async fn post_empty<T: DeserializeOwned>(url: &str) -> Result<T, String> {

@@ -1,53 +1,85 @@
-//! 账号 (issue 13): every account the manager may manage — name, role, branch, last login,
-//! last sync, enabled — and what they do with them: issue one-time activation codes (to one
-//! person, or to everyone of a branch without a login yet), issue a new code as a password
-//! reset, disable and enable. Issued codes come back once and are printed as 登录凭条.
+//! 账号 (issue 13): every person the manager may manage, with or without an account —
+//! name, role, branch, last login, last sync, enabled — and what is done with them: issue
+//! one-time activation codes (to one person, or to everyone of a branch who has not logged
+//! in yet), issue a new code as a password reset, disable and enable. Codes come back
+//! once and are printed as 登录凭条 from this page.
 
 use crate::components::login_slips::LoginSlips;
 use crate::components::office_api::{enc, fetch_json};
-use crate::components::office_post::post_json;
+use crate::components::office_post::{post_empty, post_json};
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::office::{AccountList, AccountRow, IssueCodes, IssuedCodes, SetEnabled};
+use shared::registry_admin::{AccountRow, LoginSlip, SlipRequest};
+
+/// Seconds since the epoch as the browser's local `YYYY-MM-DD HH:MM`; 0 is never.
+fn when(secs: i64) -> String {
+    if secs <= 0 {
+        return "—".into();
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(secs as f64 * 1000.0));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
 
 #[component]
 pub fn OfficeAccountsPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         reload.track();
-        fetch_json::<AccountList>("/api/office/accounts".to_string())
+        fetch_json::<Vec<AccountRow>>("/api/office/accounts".to_string())
     });
     let filter = RwSignal::new(String::new());
     let branch = RwSignal::new(String::new());
-    let issued = RwSignal::new(Vec::<shared::office::IssuedCode>::new());
+    let issued = RwSignal::new(Vec::<LoginSlip>::new());
     let message = RwSignal::new(None::<Result<String, String>>);
 
-    let issue = move |req: IssueCodes| {
+    let add_slips = move |slips: Vec<LoginSlip>| {
+        let n = slips.len();
+        issued.update(|v| {
+            // A newer code replaces the earlier slip of the same person.
+            v.retain(|c| !slips.iter().any(|s| s.person == c.person));
+            v.extend(slips);
+        });
+        message.set(Some(Ok(t("accounts.issued").replace("{}", &n.to_string()))));
+        reload.update(|n| *n += 1);
+    };
+    let issue_one = move |person: String| {
         message.set(None);
         spawn_local(async move {
-            match post_json::<_, IssuedCodes>("/api/office/accounts/codes", &req).await {
-                Ok(r) => {
-                    let n = r.codes.len();
-                    issued.update(|v| {
-                        // A newer code replaces the earlier slip of the same person.
-                        v.retain(|c| !r.codes.iter().any(|n| n.person == c.person));
-                        v.extend(r.codes);
-                    });
-                    message.set(Some(Ok(t("accounts.issued").replace("{}", &n.to_string()))));
-                    reload.update(|n| *n += 1);
-                }
+            let url = format!("/api/office/accounts/{}/activation", enc(&person));
+            match post_empty::<LoginSlip>(&url).await {
+                Ok(s) => add_slips(vec![s]),
                 Err(e) => message.set(Some(Err(e))),
             }
         });
     };
-    let set_enabled = move |id: String, enabled: bool| {
+    let issue_branch = move |_| {
+        let b = branch.get_untracked();
         message.set(None);
         spawn_local(async move {
-            let url = format!("/api/office/accounts/{}/enabled", enc(&id));
-            match post_json::<_, serde_json::Value>(&url, &SetEnabled { enabled }).await {
+            let req = SlipRequest { branch: Some(b), only_new: true, ..Default::default() };
+            match post_json::<_, Vec<LoginSlip>>("/api/office/accounts/activation", &req).await {
+                Ok(s) if s.is_empty() => message.set(Some(Ok(t("accounts.none_new").to_string()))),
+                Ok(s) => add_slips(s),
+                Err(e) => message.set(Some(Err(e))),
+            }
+        });
+    };
+    let set_enabled = move |person: String, enable: bool| {
+        message.set(None);
+        spawn_local(async move {
+            let verb = if enable { "enable" } else { "disable" };
+            let url = format!("/api/office/accounts/{}/{verb}", enc(&person));
+            match post_empty::<AccountRow>(&url).await {
                 Ok(_) => {
-                    let done = if enabled { t("accounts.enabled_done") } else { t("accounts.disabled_done") };
+                    let done = if enable { t("accounts.enabled_done") } else { t("accounts.disabled_done") };
                     message.set(Some(Ok(done.to_string())));
                     reload.update(|n| *n += 1);
                 }
@@ -58,22 +90,21 @@ pub fn OfficeAccountsPage() -> impl IntoView {
 
     let body = move || match list.get() {
         None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning">{e}</p> }.into_any(),
-        Some(Ok(list)) => {
-            let branches = list.branches.clone();
+        Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
+        Some(Ok(all)) => {
+            let mut orgs: Vec<(String, String)> = all.iter().filter(|a| !a.org.is_empty()).map(|a| (a.org.clone(), a.org_name.clone())).collect();
+            orgs.sort();
+            orgs.dedup();
             let f = filter.get();
+            let f = f.trim();
             let b = branch.get();
-            let rows: Vec<AccountRow> = list
-                .accounts
+            let rows: Vec<AccountRow> = all
                 .into_iter()
-                .filter(|a| b.is_empty() || a.branch == b)
-                .filter(|a| f.is_empty() || a.name.contains(&f) || a.phone.contains(&f))
+                .filter(|a| b.is_empty() || a.org == b)
+                .filter(|a| f.is_empty() || a.name.contains(f) || a.phone.contains(f))
                 .collect();
             let n = rows.len();
-            let rows = rows
-                .into_iter()
-                .map(|a| account_row(a, issue, set_enabled))
-                .collect_view();
+            let rows = rows.into_iter().map(|a| account_row(a, issue_one, set_enabled)).collect_view();
             view! {
                 <div class="filters">
                     <label>{t("accounts.search")}
@@ -81,12 +112,13 @@ pub fn OfficeAccountsPage() -> impl IntoView {
                     <label>{t("accounts.branch")}
                         <select id="accounts-branch" on:change=move |ev| branch.set(event_target_value(&ev))>
                             <option value="">{t("accounts.all")}</option>
-                            {branches.into_iter().map(|b| view! { <option value=b.id.clone()>{b.name.clone()}</option> }).collect_view()}
+                            {orgs.into_iter().map(|(id, name)| {
+                                let id2 = id.clone();
+                                view! { <option value=id selected=move || branch.get() == id2>{name}</option> }
+                            }).collect_view()}
                         </select></label>
                     {move || (!branch.get().is_empty()).then(|| view! {
-                        <button type="button" id="issue-branch" on:click=move |_| issue(IssueCodes {
-                            people: Vec::new(), branch: Some(branch.get_untracked()),
-                        })>{t("accounts.issue_branch")}</button>
+                        <button type="button" id="issue-branch" on:click=issue_branch>{t("accounts.issue_branch")}</button>
                     })}
                 </div>
                 <p class="stamp">{t("accounts.count").replace("{}", &n.to_string())}</p>
@@ -106,8 +138,8 @@ pub fn OfficeAccountsPage() -> impl IntoView {
     };
     view! {
         <section class="card office wide-page no-print" id="office-accounts">
-            <p><a href="/office/registry">{t("registry.back")}</a></p>
             <h2>{t("accounts.title")}</h2>
+            <crate::components::office_nav::OfficeNav />
             <p class="hint">{t("accounts.how")}</p>
             {move || message.get().map(|m| match m {
                 Ok(s) => view! { <p id="accounts-message" class="stamp" role="status">{s}</p> }.into_any(),
@@ -116,53 +148,52 @@ pub fn OfficeAccountsPage() -> impl IntoView {
             {body}
         </section>
         {move || {
-            let codes = issued.get();
-            (!codes.is_empty()).then(|| view! { <LoginSlips codes=codes /> })
+            let slips = issued.get();
+            (!slips.is_empty()).then(|| view! { <LoginSlips slips=slips /> })
         }}
     }
 }
 
 fn account_row(
     a: AccountRow,
-    issue: impl Fn(IssueCodes) + Copy + 'static,
+    issue: impl Fn(String) + Copy + 'static,
     set_enabled: impl Fn(String, bool) + Copy + 'static,
 ) -> impl IntoView {
-    let person = a.person.clone();
-    let id = a.id.clone();
-    let state = if !a.enabled {
+    let state = if !a.in_registry {
+        t("accounts.not_in_registry")
+    } else if a.has_account && !a.enabled {
         t("accounts.disabled")
-    } else if a.activated {
-        t("accounts.active")
-    } else if a.code_pending {
+    } else if a.activation_pending {
         t("accounts.code_pending")
+    } else if a.last_login > 0 || a.has_account {
+        t("accounts.active")
     } else {
         t("accounts.no_login")
     };
-    let code_label = if a.activated { t("accounts.reset") } else { t("accounts.issue") };
-    let can_code = a.enabled && !a.person.is_empty();
-    let toggle = {
-        let id = id.clone();
-        let enabled = a.enabled;
-        move |_| set_enabled(id.clone(), !enabled)
+    let code_label = if a.has_account && !a.activation_pending && a.last_login > 0 {
+        t("accounts.reset")
+    } else {
+        t("accounts.issue")
     };
+    let can_code = a.in_registry && !a.phone.is_empty() && (!a.has_account || a.enabled);
+    let (p1, p2, enabled) = (a.person.clone(), a.person.clone(), a.enabled);
+    let off = a.has_account && !a.enabled;
     view! {
-        <tr data-id=a.id.clone() data-person=a.person.clone() class:retired=!a.enabled>
-            <td>{a.name.clone()}</td>
+        <tr data-person=a.person.clone() class:retired=off || !a.in_registry>
+            <td class="name">{a.name.clone()}</td>
             <td>{a.phone.clone()}</td>
             <td>{a.role_label.clone()}</td>
-            <td>{a.branch_name.clone()}</td>
-            <td>{a.last_login.clone().unwrap_or_else(|| "—".into())}</td>
-            <td>{a.last_sync.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>{a.org_name.clone()}</td>
+            <td class="last-login">{when(a.last_login)}</td>
+            <td class="last-sync">{when(a.last_sync)}</td>
             <td class="account-state">{state}</td>
             <td class="actions">
                 {can_code.then(|| view! {
-                    <button type="button" class="issue-code" on:click=move |_| issue(IssueCodes {
-                        people: vec![person.clone()], branch: None,
-                    })>{code_label}</button>
+                    <button type="button" class="issue-code" on:click=move |_| issue(p1.clone())>{code_label}</button>
                 })}
-                {(!a.id.is_empty()).then(|| view! {
-                    <button type="button" class="toggle-enabled" on:click=toggle>
-                        {if a.enabled { t("accounts.disable") } else { t("accounts.enable") }}
+                {a.has_account.then(|| view! {
+                    <button type="button" class="toggle-enabled" on:click=move |_| set_enabled(p2.clone(), !enabled)>
+                        {if enabled { t("accounts.disable") } else { t("accounts.enable") }}
                     </button>
                 })}
             </td>

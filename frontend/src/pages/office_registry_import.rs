@@ -9,7 +9,7 @@ use crate::components::office_post::{post_bytes, XLSX};
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::office::ImportReport;
+use shared::registry_admin::ImportReport;
 
 #[component]
 pub fn OfficeRegistryImportPage() -> impl IntoView {
@@ -65,25 +65,25 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
     };
     view! {
         <section class="card office wide-page" id="registry-import">
-            <p class="no-print"><a href="/office/registry">{t("registry.back")}</a></p>
-            <h2>{t("import.title")}</h2>
-            <p class="hint">{t("import.how")}</p>
+            <crate::components::office_nav::OfficeNav />
+            <h2>{t("rimport.title")}</h2>
+            <p class="hint">{t("rimport.how")}</p>
             <ul class="forms">
                 <li><a id="registry-template" href="/api/office/registry/template.xlsx"
                     on:click=move |ev| { ev.prevent_default(); fetch_file("/api/office/registry/template.xlsx") }>
-                    {t("import.template")}</a></li>
+                    {t("rimport.template")}</a></li>
                 <li><a id="registry-export" href="/api/office/registry/export.xlsx"
                     on:click=move |ev| { ev.prevent_default(); fetch_file("/api/office/registry/export.xlsx") }>
-                    {t("import.export")}</a></li>
+                    {t("rimport.export")}</a></li>
             </ul>
             {move || status.get().map(|s| match s {
                 Ok(m) => view! { <p id="registry-download" class="stamp" role="status">{m}</p> }.into_any(),
                 Err(e) => view! { <p id="registry-download" class="warning" role="alert">{e}</p> }.into_any(),
             })}
-            <h3>{t("import.upload")}</h3>
+            <h3>{t("rimport.upload")}</h3>
             <FilePick id="registry-file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 on_pick=check />
-            {move || busy.get().then(|| view! { <p class="stamp" role="status">{t("import.checking")}</p> })}
+            {move || busy.get().then(|| view! { <p class="stamp" role="status">{t("rimport.checking")}</p> })}
             {move || report.get().map(|r| match r {
                 Err(e) => view! { <p id="import-check" class="warning" role="alert">{e}</p> }.into_any(),
                 Ok(rep) => view! { <Report rep=rep dry=true /> }.into_any(),
@@ -92,14 +92,14 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
                 let ready = matches!(report.get(), Some(Ok(ref r)) if r.ok);
                 ready.then(|| view! {
                     <button type="button" class="primary" id="import-confirm"
-                        disabled=move || busy.get() on:click=confirm>{t("import.confirm")}</button>
+                        disabled=move || busy.get() on:click=confirm>{t("rimport.confirm")}</button>
                 })
             }}
             {move || done.get().map(|r| match r {
                 Err(e) => view! { <p id="import-done" class="warning" role="alert">{e}</p> }.into_any(),
                 Ok(rep) if rep.ok => view! {
                     <div id="import-done" role="status">
-                        <p class="ok">{t("import.done")}</p>
+                        <p class="ok">{t("rimport.done")}</p>
                         <Report rep=rep dry=false />
                     </div>
                 }.into_any(),
@@ -109,16 +109,18 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
     }
 }
 
-/// Counts per sheet, then every bad row as 「人员 第 12 行 所在党组织编码：…」.
+/// Counts per sheet, every bad row as the server words it (「人员 第 12 行 所在党组织编码：
+/// …」, complete on its own), warnings, and the items that change.
 #[component]
 fn Report(rep: ImportReport, dry: bool) -> impl IntoView {
     let counts = rep
         .summary
         .iter()
-        .map(|s| {
+        .map(|(sheet, s)| {
             view! {
-                <tr data-sheet=s.sheet.clone()>
-                    <td>{s.sheet.clone()}</td><td>{s.added}</td><td>{s.changed}</td><td>{s.retired}</td>
+                <tr data-sheet=sheet.clone()>
+                    <td>{sheet.clone()}</td><td class="added">{s.added}</td><td class="changed">{s.changed}</td>
+                    <td class="retired-count">{s.retired}</td><td>{s.unchanged}</td>
                 </tr>
             }
         })
@@ -127,43 +129,55 @@ fn Report(rep: ImportReport, dry: bool) -> impl IntoView {
     let errors = rep
         .errors
         .iter()
-        .map(|e| {
-            let line = if e.row == 0 {
-                format!("{} {}：{}", e.sheet, e.column, e.message)
-            } else if e.column.is_empty() {
-                format!("{} 第 {} 行：{}", e.sheet, e.row, e.message)
-            } else {
-                format!("{} 第 {} 行 {}：{}", e.sheet, e.row, e.column, e.message)
-            };
-            view! { <li class="import-error">{line}</li> }
-        })
+        .map(|e| view! { <li class="import-error" data-row=e.row>{e.message.clone()}</li> })
         .collect_view();
     let warnings = rep
         .warnings
         .iter()
-        .map(|e| {
-            view! { <li class="import-warning">{format!("{} 第 {} 行 {}：{}", e.sheet, e.row, e.column, e.message)}</li> }
+        .map(|e| view! { <li class="import-warning">{e.message.clone()}</li> })
+        .collect_view();
+    let changes = rep
+        .changes
+        .iter()
+        .map(|c| {
+            view! { <tr><td>{c.action.clone()}</td><td>{c.sheet.clone()}</td><td>{c.code.clone()}</td><td>{c.name.clone()}</td></tr> }
         })
         .collect_view();
+    let has_changes = !rep.changes.is_empty();
     let heading = if !rep.ok {
-        t("import.has_errors").replace("{}", &n_errors.to_string())
+        t("rimport.has_errors").replace("{}", &n_errors.to_string())
     } else if dry {
-        t("import.would").to_string()
+        t("rimport.would").to_string()
     } else {
-        t("import.did").to_string()
+        t("rimport.did").to_string()
     };
     view! {
         <div class="import-report" id=if dry { "import-check" } else { "import-result-table" }>
             <p class:warning=!rep.ok><strong>{heading}</strong></p>
-            <div class="scroll">
-                <table class="office-table import-counts">
-                    <thead><tr><th>{t("import.sheet")}</th><th>{t("import.added")}</th>
-                        <th>{t("import.changed")}</th><th>{t("import.retired")}</th></tr></thead>
-                    <tbody>{counts}</tbody>
-                </table>
-            </div>
-            <ul class="import-errors" id="import-errors">{errors}</ul>
-            <ul class="import-warnings">{warnings}</ul>
+            <ul class="import-errors" id=if dry { "import-errors" } else { "import-errors-real" }>{errors}</ul>
+            {rep.ok.then(|| view! {
+                <div class="scroll">
+                    <table class="office-table import-counts">
+                        <thead><tr><th>{t("rimport.sheet")}</th><th>{t("rimport.added")}</th>
+                            <th>{t("rimport.changed")}</th><th>{t("rimport.retired")}</th><th>{t("rimport.unchanged")}</th></tr></thead>
+                        <tbody>{counts}</tbody>
+                    </table>
+                </div>
+            })}
+            {(!rep.warnings.is_empty()).then(|| view! {
+                <h4>{t("rimport.warnings")}</h4>
+                <ul class="import-warnings">{warnings}</ul>
+            })}
+            {(rep.ok && has_changes).then(|| view! {
+                <details class="import-changes">
+                    <summary>{t("rimport.list")}</summary>
+                    <div class="scroll">
+                        <table class="office-table">
+                            <tbody>{changes}</tbody>
+                        </table>
+                    </div>
+                </details>
+            })}
         </div>
     }
 }

@@ -4,6 +4,7 @@
 mod field;
 mod forms;
 mod office;
+mod registry;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};

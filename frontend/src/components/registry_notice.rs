@@ -1,0 +1,59 @@
+//! What the registry changed about the person on this phone (issue 13): moved to another
+//! branch (「您已调至 县财政局机关党支部」) or retired. The server says so in `notice` of
+//! `GET /api/me` once the registry changed since the person last saw it; the phone asks
+//! after each sync that reached the server, so the notice comes with the sync that
+//! brought the change. Everything logged before stays and is handed in (the old branch
+//! stays writable during the handover), so the notice only informs.
+
+use crate::sync::{Status, SyncState};
+use gloo_net::http::Request;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+async fn notice(token: &str) -> Option<String> {
+    let resp = Request::get("/api/me")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    let me: serde_json::Value = resp.json().await.ok()?;
+    me.get("notice")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[component]
+pub fn RegistryNotice() -> impl IntoView {
+    let sync = expect_context::<SyncState>();
+    let shown = RwSignal::new(crate::storage::get::<String>("registry.notice"));
+    Effect::new(move |_| {
+        let synced = matches!(sync.status.get(), Status::Synced { .. });
+        let Some(session) = sync.session.get_untracked() else { return };
+        if !synced {
+            return;
+        }
+        spawn_local(async move {
+            if let Some(n) = notice(&session.token).await {
+                // Kept until dismissed: a notice must not vanish with a reload.
+                let _ = crate::storage::set("registry.notice", &n);
+                shown.set(Some(n));
+            }
+        });
+    });
+    let dismiss = move |_| {
+        let _ = crate::storage::set("registry.notice", &None::<String>);
+        shown.set(None);
+    };
+    move || {
+        shown.get().map(|n| {
+            view! {
+                <section class="card notice" id="registry-notice" role="status">
+                    <p><strong>{n}</strong></p>
+                    <p class="hint">{crate::i18n::t("notice.kept")}</p>
+                    <button type="button" class="link" id="notice-ok" on:click=dismiss>{crate::i18n::t("notice.ok")}</button>
+                </section>
+            }
+        })
+    }
+}
