@@ -157,6 +157,28 @@ pub fn may_manage(manager: &Position, target: &Position, registry: &Registry) ->
     }
 }
 
+/// Whether `manager` may change a registry item (issue 13) that belongs to `committee`:
+/// a branch's or place's committee (township), a person's branch's committee, or the
+/// committee itself for its staff. `None` is a county-wide change (committees, moving a
+/// branch between committees, 撤并, imports): the county office's alone. County office
+/// staff and administrators change anything; committee staff only their own committee's
+/// branches, places and people; field roles nothing.
+pub fn may_edit_registry(manager: &Position, committee: Option<&str>) -> bool {
+    match manager.role {
+        AccountRole::Admin | AccountRole::OfficeStaff => true,
+        AccountRole::CommitteeStaff => committee == Some(manager.org.as_str()),
+        _ => false,
+    }
+}
+
+/// The committee an org id (branch or committee) belongs to, if it is in the registry.
+pub fn committee_of<'a>(registry: &'a Registry, org: &'a str) -> Option<&'a str> {
+    if registry.committees.contains_key(org) {
+        return Some(org);
+    }
+    registry.branches.get(org).map(|b| b.committee.as_str())
+}
+
 /// The deterministic changes every device makes alike (genesis, branch extension), by
 /// the genesis actor: the only changes a phone may send that no user authored. (The
 /// actor passed in is set after them, so its value does not matter.)
@@ -416,6 +438,17 @@ mod tests {
                 "visits/theirs"
             ]
         );
+    }
+
+    #[test]
+    fn issue_13_committee_staff_edit_only_their_own_committee() {
+        let reg = registry(DemoSpec::SMALL);
+        let c1 = at(AccountRole::CommitteeStaff, "c1");
+        assert!(may_edit_registry(&c1, committee_of(&reg, "b1")));
+        assert!(!may_edit_registry(&c1, committee_of(&reg, "vb1")));
+        assert!(!may_edit_registry(&c1, None), "county-wide changes are the office's");
+        assert!(may_edit_registry(&at(AccountRole::OfficeStaff, ""), None));
+        assert!(!may_edit_registry(&at(AccountRole::Secretary, "b1"), Some("c1")));
     }
 
     #[test]

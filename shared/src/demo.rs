@@ -109,6 +109,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
                 id: tid.clone(),
                 name: format!("{tname}党委"),
                 kind: CommitteeKind::Township,
+                status: Default::default(),
             },
         );
         for k in 0..spec.places_per_township {
@@ -133,6 +134,8 @@ pub fn registry(spec: DemoSpec) -> Registry {
                     name: name.clone(),
                     kind,
                     township: tid.clone(),
+                    status: Default::default(),
+                    merged_into: None,
                 },
             );
             let bid = format!("vb{place_no}");
@@ -149,6 +152,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
                     kind: bkind,
                     committee: tid.clone(),
                     place: Some(pid),
+                    status: Default::default(),
                 },
             );
         }
@@ -159,6 +163,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
             id: "c1".into(),
             name: "县直机关工委".into(),
             kind: CommitteeKind::Working,
+            status: Default::default(),
         },
     );
     for b in 1..=spec.office_branches {
@@ -176,6 +181,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
                 kind: BranchKind::Office,
                 committee: "c1".into(),
                 place: None,
+                status: Default::default(),
             },
         );
         let lid = format!("l{b}");
@@ -187,6 +193,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
                 branch: bid.clone(),
                 role: Role::Leader,
                 position: format!("{office}局长"),
+                status: Default::default(),
             },
         );
         for k in 1..=spec.members_per_branch {

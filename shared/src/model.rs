@@ -73,6 +73,42 @@ labelled_enum!(
     CommitteeKind {
         Township => "乡镇党委",
         Working => "工委",
+        // Issue 13: the county's 部门党委 (e.g. of the county's departments).
+        Department => "部门党委",
+    }
+);
+
+labelled_enum!(
+    /// Whether an item of the registry is in use. Nothing is hard-deleted (issue 13): a
+    /// retired committee, branch or place (撤销) or person (停用) stays, with its name, so
+    /// the records naming it still read; it is no longer offered for new records.
+    Status {
+        Active => "在用",
+        Retired => "撤销",
+    }
+);
+
+// The enum macro cannot carry `#[default]` on a variant.
+#[allow(clippy::derivable_impls)]
+impl Default for Status {
+    fn default() -> Self {
+        Status::Active
+    }
+}
+
+impl Status {
+    pub fn is_active(self) -> bool {
+        self == Status::Active
+    }
+}
+
+labelled_enum!(
+    /// The registry's people who are not field people: they log no records and need no
+    /// branch document, so they sit in their own map (older apps, which read only
+    /// `people`, keep working).
+    StaffRole {
+        CommitteeStaff => "党（工）委工作人员",
+        OfficeStaff => "组织部工作人员",
     }
 );
 
@@ -89,6 +125,10 @@ pub struct Committee {
     pub id: String,
     pub name: String,
     pub kind: CommitteeKind,
+    /// 在用 or retired; documents written before issue 13 have none and read as 在用.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -99,6 +139,10 @@ pub struct Branch {
     pub committee: String,
     /// For village, community and enterprise branches: the place they belong to.
     pub place: Option<String>,
+    /// 在用 or retired; documents written before issue 13 have none and read as 在用.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -108,6 +152,14 @@ pub struct Place {
     pub kind: PlaceKind,
     /// The township committee the place belongs to.
     pub township: String,
+    /// 在用 or retired; documents written before issue 13 have none and read as 在用.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Status,
+    /// 撤并: the place this one was merged into; its records show under that one.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
@@ -119,6 +171,24 @@ pub struct Person {
     pub role: Role,
     /// Position or unit, e.g. "县农业局局长".
     pub position: String,
+    /// 在用 or retired; documents written before issue 13 have none and read as 在用.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Status,
+}
+
+/// A committee's or the county office's staff member (issue 13).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
+    /// The committee of committee staff; empty for the county office.
+    pub org: String,
+    pub position: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Status,
 }
 
 /// The org tree, places and people of the county: the `registry` document.
@@ -129,6 +199,10 @@ pub struct Registry {
     pub branches: BTreeMap<String, Branch>,
     pub places: BTreeMap<String, Place>,
     pub people: BTreeMap<String, Person>,
+    /// Committee and county office staff (issue 13); absent in older documents.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub staff: BTreeMap<String, Staff>,
 }
 
 /// A visit to a contact point or a helped household: 到点记录 / 帮扶走访.
@@ -171,6 +245,19 @@ impl Registry {
 
     pub fn person_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.people.get(id).map_or(id, |p| p.name.as_str())
+    }
+
+    /// The place whose records a place's records show under: itself, or after 撤并 the
+    /// place it was merged into (following chains; a cycle stops at the first repeat).
+    pub fn resolve_place<'a>(&'a self, id: &'a str) -> &'a str {
+        let mut cur = id;
+        for _ in 0..16 {
+            match self.places.get(cur).and_then(|p| p.merged_into.as_deref()) {
+                Some(next) if next != cur && self.places.contains_key(next) => cur = next,
+                _ => break,
+            }
+        }
+        cur
     }
 
     /// The 机关/事业 branches, whose documents hold the field records.

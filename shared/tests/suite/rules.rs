@@ -365,6 +365,7 @@ fn add_person(d: &mut CountyData, id: &str, name: &str, role: Role) {
             branch: "b1".into(),
             role,
             position: String::new(),
+            status: Default::default(),
         },
     );
 }
@@ -476,6 +477,7 @@ fn a_place_branch_paired_twice_and_a_household_helped_twice_are_repeats() {
             branch: "b2".into(),
             role: Role::Member,
             position: String::new(),
+            status: Default::default(),
         },
     );
     recs.targets
