@@ -26,20 +26,22 @@ pub enum Editing {
 /// The form's values, by field, from the item as it stands (or empty for a new one).
 fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
     let r = &l.registry;
-    let v = |pairs: &[(&'static str, &str)]| pairs.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    let v = |pairs: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    };
     match e {
         Editing::Merge { .. } => v(&[("into", "")]),
         Editing::Item { kind, id } => match kind {
             ItemKind::Committee => match r.committees.get(id) {
-                Some(c) => v(&[("id", &c.id), ("name", &c.name), ("kind", c.kind.code())]),
+                Some(c) => v(&[("id", c.id.as_str()), ("name", c.name.as_str()), ("kind", c.kind.code())]),
                 None => v(&[("id", ""), ("name", ""), ("kind", "")]),
             },
             ItemKind::Branch => match r.branches.get(id) {
                 Some(b) => v(&[
-                    ("id", &b.id),
-                    ("name", &b.name),
+                    ("id", b.id.as_str()),
+                    ("name", b.name.as_str()),
                     ("kind", b.kind.code()),
-                    ("committee", &b.committee),
+                    ("committee", b.committee.as_str()),
                     ("place", b.place.as_deref().unwrap_or("")),
                 ]),
                 None => v(&[("id", ""), ("name", ""), ("kind", ""), ("committee", ""), ("place", "")]),
@@ -48,11 +50,11 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                 Some(p) => {
                     let tags = l.tags.get(id).cloned().unwrap_or_default().join(",");
                     v(&[
-                        ("id", &p.id),
-                        ("name", &p.name),
+                        ("id", p.id.as_str()),
+                        ("name", p.name.as_str()),
                         ("kind", p.kind.code()),
-                        ("township", &p.township),
-                        ("tags", &tags),
+                        ("township", p.township.as_str()),
+                        ("tags", tags.as_str()),
                     ])
                 }
                 None => v(&[("id", ""), ("name", ""), ("kind", ""), ("township", ""), ("tags", "")]),
@@ -61,12 +63,12 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                 let phone = l.phones.get(id).cloned().unwrap_or_default();
                 if let Some(p) = r.people.get(id) {
                     v(&[
-                        ("id", &p.id),
-                        ("name", &p.name),
-                        ("phone", &phone),
-                        ("org", &p.branch),
+                        ("id", p.id.as_str()),
+                        ("name", p.name.as_str()),
+                        ("phone", phone.as_str()),
+                        ("org", p.branch.as_str()),
                         ("identity", identity_of_role(p.role).code()),
-                        ("position", &p.position),
+                        ("position", p.position.as_str()),
                     ])
                 } else if let Some(s) = r.staff.get(id) {
                     let identity = match s.role {
@@ -74,12 +76,12 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                         StaffRole::OfficeStaff => Identity::OfficeStaff,
                     };
                     v(&[
-                        ("id", &s.id),
-                        ("name", &s.name),
-                        ("phone", &phone),
-                        ("org", &s.org),
+                        ("id", s.id.as_str()),
+                        ("name", s.name.as_str()),
+                        ("phone", phone.as_str()),
+                        ("org", s.org.as_str()),
                         ("identity", identity.code()),
-                        ("position", &s.position),
+                        ("position", s.position.as_str()),
                     ])
                 } else {
                     v(&[("id", ""), ("name", ""), ("phone", ""), ("org", ""), ("identity", Identity::Member.code()), ("position", "")])

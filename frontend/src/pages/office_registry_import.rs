@@ -129,7 +129,7 @@ fn Report(rep: ImportReport, dry: bool) -> impl IntoView {
     let errors = rep
         .errors
         .iter()
-        .map(|e| view! { <li class="import-error" data-row=e.row>{e.message.clone()}</li> })
+        .map(|e| view! { <li class="import-error" data-row=e.row.to_string()>{e.message.clone()}</li> })
         .collect_view();
     let warnings = rep
         .warnings
