@@ -18,6 +18,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// The account was disabled by a manager (issue 13): login, activation and sync are
+    /// refused with a message and code the phone shows as such.
+    #[error("{}", shared::registry_admin::ACCOUNT_DISABLED_MESSAGE)]
+    Disabled,
     /// Too many logins; the seconds until the next one may succeed.
     #[error("登录尝试过于频繁，请 {} 分钟后再试", (.0 + 59) / 60)]
     TooManyRequests(i64),
@@ -59,6 +63,17 @@ impl IntoResponse for AppError {
                 return resp;
             }
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, self.to_string()),
+            AppError::Disabled => {
+                tracing::warn!("disabled account refused");
+                return (
+                    StatusCode::FORBIDDEN,
+                    Json(serde_json::json!({
+                        "error": self.to_string(),
+                        "code": shared::registry_admin::ACCOUNT_DISABLED_CODE,
+                    })),
+                )
+                    .into_response();
+            }
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, self.to_string()),
             AppError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, self.to_string()),

@@ -441,6 +441,52 @@ impl Hub {
         self.refresh_branches()
     }
 
+    /// Applies a change made by an office user (issue 13): under `actor`, bound to them,
+    /// so the document's history names who made it. The document keeps the server's actor
+    /// for its own changes afterwards. A registry change refreshes the set of branches.
+    pub fn modify_as(
+        &self,
+        id: &DocId,
+        actor: &ActorId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(), DocError>,
+    ) -> Result<(), HubError> {
+        {
+            let entry = self.entry(id)?;
+            let mut e = lock(&entry);
+            let corrupt = |err: DocError| HubError::Corrupt {
+                doc: id.to_string(),
+                reason: err.to_string(),
+            };
+            e.doc.set_actor(actor.clone());
+            let done = f(&mut e.doc);
+            e.doc.set_actor(server_actor());
+            if let Err(err) = done {
+                // Nothing half-made stays in memory: back to what is on disk.
+                let _ = self.revert(id, &mut e);
+                return Err(corrupt(err));
+            }
+            self.persist(id, &mut e)?;
+        }
+        if *id == DocId::Registry {
+            self.refresh_branches()?;
+        }
+        Ok(())
+    }
+
+    /// Reads a document under its lock.
+    pub fn read<T>(&self, id: &DocId, f: impl FnOnce(&AutoCommit) -> T) -> Result<T, HubError> {
+        let entry = self.entry(id)?;
+        let e = lock(&entry);
+        Ok(f(&e.doc))
+    }
+
+    /// Reads a document (a clone of it, so the caller may walk its history at leisure).
+    pub fn snapshot(&self, id: &DocId) -> Result<AutoCommit, HubError> {
+        let entry = self.entry(id)?;
+        let mut e = lock(&entry);
+        Ok(e.doc.fork())
+    }
+
     /// Applies a local change to a document and stores it before returning.
     pub fn modify(
         &self,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod hub;
 pub mod limits;
 pub mod office;
+pub mod registry;
 pub mod store;
 
 use auth::store::{AccountStore, MemAccounts, SqliteAccounts};
@@ -210,6 +211,8 @@ pub fn app(state: AppState) -> Router {
                     AppState,
                 >(state.clone())),
         )
+        // The county's 信息库 (issue 13): its own guard, committee staff included.
+        .merge(registry::routes())
         // Unknown API paths get a JSON error, never the app's index.html.
         .route(
             "/api/{*rest}",

@@ -55,6 +55,80 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Create the first county administrator (a real county: start with --no-demo). The
+    /// password is read from standard input, without echo on a terminal.
+    CreateAdmin {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Reads the new password: from a terminal twice without echo, else one line of stdin.
+fn read_password() -> std::io::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let line = |prompt: &str| -> std::io::Result<String> {
+        let tty = stdin.is_terminal();
+        if tty {
+            eprint!("{prompt}");
+            std::io::stderr().flush()?;
+        }
+        let _echo = tty.then(NoEcho::new).flatten();
+        let mut s = String::new();
+        stdin.lock().read_line(&mut s)?;
+        if tty {
+            eprintln!();
+        }
+        Ok(s.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let first = line("新密码（至少 8 位）：")?;
+    if stdin.is_terminal() && line("再输入一次：")? != first {
+        return Err(std::io::Error::other("两次输入的密码不一致"));
+    }
+    Ok(first)
+}
+
+/// Turns the terminal's echo off while alive (termios through libc, already a dependency
+/// on Linux; elsewhere the password is echoed).
+struct NoEcho {
+    #[cfg(target_os = "linux")]
+    saved: libc::termios,
+}
+
+impl NoEcho {
+    #[cfg(target_os = "linux")]
+    fn new() -> Option<NoEcho> {
+        // SAFETY: tcgetattr/tcsetattr on stdin with a termios we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            t.c_lflag |= libc::ECHONL;
+            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t) != 0 {
+                return None;
+            }
+            Some(NoEcho { saved })
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    fn new() -> Option<NoEcho> {
+        None
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        // SAFETY: restores the settings read in `new`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
 }
 
 fn run_command(
@@ -63,6 +137,31 @@ fn run_command(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use backend::backup;
     let (what, summary) = match command {
+        Command::CreateAdmin { phone, name } => {
+            let password = match read_password() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("未创建管理员：{e}");
+                    std::process::exit(1);
+                }
+            };
+            let state = AppState::open(Config {
+                data_dir: Some(data_dir.to_path_buf()),
+                assets_dir: None,
+                demo: false,
+            })?;
+            // Errors are for the person at the terminal: the message, not a Debug dump.
+            match backend::registry::create_admin(&state, &phone, &name, &password) {
+                Ok(id) => {
+                    println!("已创建县级管理员 {name}（{phone}，编号 {id}）");
+                    return Ok(());
+                }
+                Err(e) => {
+                    eprintln!("未创建管理员：{e}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Backup { to } => (
             format!("backup to {}", to.display()),
             backup::backup(data_dir, &to)?,

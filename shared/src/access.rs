@@ -446,9 +446,15 @@ mod tests {
         let c1 = at(AccountRole::CommitteeStaff, "c1");
         assert!(may_edit_registry(&c1, committee_of(&reg, "b1")));
         assert!(!may_edit_registry(&c1, committee_of(&reg, "vb1")));
-        assert!(!may_edit_registry(&c1, None), "county-wide changes are the office's");
+        assert!(
+            !may_edit_registry(&c1, None),
+            "county-wide changes are the office's"
+        );
         assert!(may_edit_registry(&at(AccountRole::OfficeStaff, ""), None));
-        assert!(!may_edit_registry(&at(AccountRole::Secretary, "b1"), Some("c1")));
+        assert!(!may_edit_registry(
+            &at(AccountRole::Secretary, "b1"),
+            Some("c1")
+        ));
     }
 
     #[test]

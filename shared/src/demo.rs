@@ -211,6 +211,7 @@ pub fn registry(spec: DemoSpec) -> Registry {
                     branch: bid.clone(),
                     role,
                     position,
+                    status: Default::default(),
                 },
             );
         }

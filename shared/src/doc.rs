@@ -163,6 +163,11 @@ impl autosurgeon::Reconcile for RegistryRoot<'_> {
         m.put("branches", &self.registry.branches)?;
         m.put("places", &self.registry.places)?;
         m.put("people", &self.registry.people)?;
+        // Issue 13: written once there is staff, so a registry without any stays
+        // byte-for-byte what older servers wrote.
+        if !self.registry.staff.is_empty() {
+            m.put("staff", &self.registry.staff)?;
+        }
         Ok(())
     }
 }

@@ -46,6 +46,7 @@
 //! retired the person since they last saw it.
 
 use crate::model::{labelled_enum, BranchKind, CommitteeKind, PlaceKind, Registry};
+use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -98,6 +99,8 @@ impl ItemKind {
 /// A committee (乡镇党委, 工委, 部门党委) to add or edit. `id` is its 编码.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: CommitteeKind,
@@ -106,6 +109,8 @@ pub struct CommitteeEdit {
 /// A branch: under one committee; a 农村/社区/企业 branch names its place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BranchEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: BranchKind,
@@ -118,6 +123,8 @@ pub struct BranchEdit {
 /// [`crate::domain::records::TieIn`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     pub kind: PlaceKind,
@@ -130,6 +137,8 @@ pub struct PlaceEdit {
 /// 党（工）委工作人员, empty for 组织部工作人员. `phone` may be empty (no account then).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonEdit {
+    /// Ignored by `PUT` (the path names the item); may be left out there.
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -165,6 +174,9 @@ pub struct Saved {
     pub kind: ItemKind,
     pub id: String,
     pub changed: bool,
+    /// Said, not refused: e.g. the person moved still has unsynced entries on a phone.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The registry for the office pages: the document itself (with statuses), plus the

@@ -29,7 +29,7 @@ use shared::model::Registry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use store::{Account, AccountStore, Session, Taken};
+use store::{Account, AccountExtra, AccountStore, Session, Taken};
 
 pub use limit::LoginLimits;
 
@@ -112,6 +112,38 @@ pub struct LoginOk {
     pub token: String,
     pub expires_at: i64,
     pub account: Account,
+    /// What the registry changed about this person since (issue 13), e.g.
+    /// 「您已调至 县财政局机关党支部」; absent when there is nothing to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+/// Activation codes: 8 digits (typed on a cheap phone from a printed slip), one-time,
+/// valid [`shared::registry_admin::ACTIVATION_DAYS`] days, stored as an argon2id hash with
+/// light parameters — a code lives a week and guessing is rate-limited like logins, and a
+/// branch's slips are hashed in one request.
+fn code_hasher() -> Argon2<'static> {
+    let params = argon2::Params::new(4096, 1, 1, None).unwrap_or_default();
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+fn hash_code(code: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    code_hasher()
+        .hash_password(code.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_code(code: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| code_hasher().verify_password(code.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// The notice an account carries now, if any.
+pub fn live_notice(extra: &AccountExtra, now: i64) -> Option<String> {
+    (!extra.notice.is_empty() && now < extra.notice_until).then(|| extra.notice.clone())
 }
 
 #[derive(Clone)]
@@ -232,7 +264,25 @@ impl Auth {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .succeeded(&phone_key);
+        self.start_session(account, actors, now)
+    }
+
+    /// A new session for a checked account: refused if it is disabled.
+    fn start_session(
+        &self,
+        account: Account,
+        actors: &[String],
+        now: i64,
+    ) -> Result<LoginOk, AppError> {
+        let mut extra = self.inner.store.extra(&account.id)?;
+        if extra.disabled {
+            tracing::warn!(user = %account.id, "login refused: account disabled");
+            return Err(AppError::Disabled);
+        }
         self.bind_actors(&account.id, actors)?;
+        extra.last_login = now;
+        self.inner.store.set_extra(&account.id, &extra)?;
+        let notice = live_notice(&extra, now);
         let mut raw = [0u8; 32];
         OsRng.fill_bytes(&mut raw);
         let token = hex(&raw);
@@ -250,7 +300,117 @@ impl Auth {
             token,
             expires_at,
             account,
+            notice,
         })
+    }
+
+    /// First login with an activation code (issue 13): checks the code (rate-limited like
+    /// a password), sets the person's own password, uses the code up, starts a session.
+    pub fn activate(
+        &self,
+        phone: &str,
+        code: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+        actors: &[String],
+        now: i64,
+    ) -> Result<LoginOk, AppError> {
+        let phone_key = format!("phone:{phone}");
+        let ip_key = format!("ip:{}", ip.map_or("unknown".into(), |i| i.to_string()));
+        {
+            let mut limiter = self.inner.limiter.lock().unwrap_or_else(|e| e.into_inner());
+            limiter.check_ip(&ip_key, now)?;
+            limiter.check_phone(&phone_key, now)?;
+        }
+        let found = self.inner.store.by_phone(phone)?;
+        let live = match &found {
+            Some((a, _)) => self.inner.store.activation(&a.id)?,
+            None => None,
+        };
+        let ok = match &live {
+            Some((hash, expires)) => verify_code(code, hash) && now < *expires,
+            None => {
+                let _ = verify_code(code, &self.inner.dummy_hash);
+                false
+            }
+        };
+        let Some((account, _)) = found.filter(|_| ok) else {
+            self.inner
+                .limiter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .failed(&phone_key, now);
+            tracing::warn!(%phone, ip = %ip_key, "activation refused");
+            return Err(AppError::Unauthorized(
+                "激活码不正确、已用过或已过期，请向管理员索取新的登录凭条".into(),
+            ));
+        };
+        if self.inner.store.extra(&account.id)?.disabled {
+            return Err(AppError::Disabled);
+        }
+        let hash = hash_password(password)?;
+        self.inner.store.set_password(&account.id, &hash)?;
+        self.inner.store.clear_activation(&account.id)?;
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .succeeded(&phone_key);
+        tracing::info!(user = %account.id, "account activated");
+        self.start_session(account, actors, now)
+    }
+
+    /// A new one-time code for an account (first slip or password reset); the earlier
+    /// code stops working. The current password keeps working until the code is used.
+    pub fn issue_code(&self, id: &str, now: i64) -> Result<(String, i64), AppError> {
+        let mut raw = [0u8; 8];
+        OsRng.fill_bytes(&mut raw);
+        let code = format!("{:08}", u64::from_le_bytes(raw) % 100_000_000);
+        let expires_at = now + shared::registry_admin::ACTIVATION_DAYS * 24 * 3600;
+        self.inner
+            .store
+            .set_activation(id, &hash_code(&code)?, expires_at)?;
+        Ok((code, expires_at))
+    }
+
+    /// Disables or enables an account; disabling ends its sessions (its phone is told
+    /// why at its next request: [`AppError::Disabled`]).
+    pub fn set_disabled(&self, id: &str, disabled: bool) -> Result<(), AppError> {
+        let mut extra = self.inner.store.extra(id)?;
+        extra.disabled = disabled;
+        self.inner.store.set_extra(id, &extra)?;
+        if disabled {
+            self.inner.store.revoke_all(id)?;
+            self.inner.store.clear_activation(id)?;
+        }
+        tracing::info!(user = %id, disabled, "account enabled/disabled");
+        Ok(())
+    }
+
+    /// Leaves a notice for the person's phone until `until`.
+    pub fn set_notice(&self, id: &str, notice: &str, until: i64) -> Result<(), AppError> {
+        let mut extra = self.inner.store.extra(id)?;
+        extra.notice = notice.to_string();
+        extra.notice_until = until;
+        self.inner.store.set_extra(id, &extra)?;
+        Ok(())
+    }
+
+    /// The Automerge actor an office user writes the registry and `county-office` with:
+    /// `<account id>\0office`, bound to them, so the documents' history names them
+    /// (the phone's history reads the name from the bytes before the zero, as for its own
+    /// actors).
+    pub fn office_actor(&self, user: &str) -> Result<ActorId, AppError> {
+        let mut bytes = user.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\0office");
+        let actor = ActorId::from(bytes);
+        let owner = self.inner.store.bind_actor(&actor.to_hex_string(), user)?;
+        if owner != user {
+            return Err(AppError::Conflict(
+                "该账号的修改编号已登记给其他用户，无法记录修改人".into(),
+            ));
+        }
+        Ok(actor)
     }
 
     /// The user of a bearer token, if it is live.
@@ -265,6 +425,16 @@ impl Auth {
             return refuse("unknown", "登录无效，请重新登录");
         };
         if session.revoked {
+            // Why it ended, when the phone can be told (issue 13): disabled, or moved.
+            let extra = self.inner.store.extra(&session.user)?;
+            if extra.disabled {
+                tracing::warn!(user = %session.user, "disabled account refused");
+                return Err(AppError::Disabled);
+            }
+            if let Some(n) = live_notice(&extra, now) {
+                tracing::warn!(reason = "revoked", "bearer token refused");
+                return Err(AppError::Unauthorized(format!("{n}，请重新登录")));
+            }
             return refuse("revoked", "登录已被注销，请重新登录");
         }
         if now >= session.expires_at {

@@ -19,6 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/login", post(login))
+        .route("/api/activate", post(activate))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me))
         .route("/api/actors", post(register_actors))
@@ -125,6 +126,44 @@ async fn login(
     Ok(Json(ok))
 }
 
+/// First login with the code of a login slip (issue 13): sets the person's password.
+async fn activate(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    body: Result<Json<shared::registry_admin::ActivateRequest>, JsonRejection>,
+) -> Result<Json<LoginOk>, AppError> {
+    let body = json(body)?;
+    if !valid_phone(&body.phone) {
+        return Err(AppError::BadRequest("手机号应为 11 位数字".into()));
+    }
+    let code: String = body.code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.is_empty() || code.len() > 32 {
+        return Err(AppError::BadRequest("请输入登录凭条上的激活码".into()));
+    }
+    if body.password.chars().count() < MIN_PASSWORD_CHARS || body.password.len() > 256 {
+        return Err(AppError::BadRequest(format!(
+            "新密码至少 {MIN_PASSWORD_CHARS} 位"
+        )));
+    }
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let ip = client_ip(&state, &headers, peer);
+    let auth = state.auth().clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        auth.activate(
+            &body.phone,
+            &code,
+            &body.password,
+            ip,
+            &body.actors,
+            now_secs(),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Json(ok))
+}
+
 async fn logout(State(state): State<AppState>, user: User) -> Result<StatusCode, AppError> {
     state.auth().logout(&user)?;
     Ok(StatusCode::NO_CONTENT)
@@ -135,6 +174,9 @@ struct Me {
     account: Account,
     /// The documents this user's phone should hold.
     docs: Vec<String>,
+    /// What the registry changed about this person (issue 13), e.g. 「您已调至 …」.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<String>,
 }
 
 async fn me(State(state): State<AppState>, user: User) -> Result<Json<Me>, AppError> {
@@ -143,7 +185,9 @@ async fn me(State(state): State<AppState>, user: User) -> Result<Json<Me>, AppEr
         .iter()
         .map(ToString::to_string)
         .collect();
+    let extra = state.auth().store().extra(&user.account.id)?;
     Ok(Json(Me {
+        notice: super::live_notice(&extra, now_secs()),
         account: user.account,
         docs,
     }))
@@ -221,6 +265,30 @@ async fn create_account(
         org: body.org.clone(),
     };
     authorise(&state, &user, &target)?;
+    // Issue 13: accounts are for the people of the registry (field roles: the person
+    // whose id is the author of their records), so nobody is left at 「名册中还没有您的信息」.
+    let registry = state.hub().registry()?;
+    let in_use = registry
+        .people
+        .get(&body.id)
+        .map(|p| p.status)
+        .or_else(|| registry.staff.get(&body.id).map(|s| s.status));
+    match in_use {
+        Some(s) if s.is_active() => {}
+        Some(_) => {
+            return Err(AppError::BadRequest(format!(
+                "编码为 {} 的人员已停用，不能办理账号",
+                body.id
+            )))
+        }
+        None if !target.role.is_field() && target.role != AccountRole::CommitteeStaff => {}
+        None => {
+            return Err(AppError::BadRequest(format!(
+                "名册中没有编码为 {} 的人员：请先在信息库中添加",
+                body.id
+            )))
+        }
+    }
     let account = Account {
         id: body.id,
         name: name.to_string(),

@@ -22,6 +22,17 @@ pub struct Account {
     pub handover_until: i64,
 }
 
+/// What issue 13 keeps beside an account (its own table, so older databases need no
+/// migration): disabled by a manager, the last login, and a notice for the phone
+/// (「您已调至 …」) shown until `notice_until`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountExtra {
+    pub disabled: bool,
+    pub last_login: i64,
+    pub notice: String,
+    pub notice_until: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user: String,
@@ -59,10 +70,24 @@ pub trait AccountStore: Send + Sync + 'static {
     fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
     /// The user an actor is bound to, if any.
     fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError>;
+    /// Every account (the office's account list).
+    fn list(&self) -> Result<Vec<Account>, StoreError>;
+    fn extra(&self, id: &str) -> Result<AccountExtra, StoreError>;
+    fn all_extras(&self) -> Result<BTreeMap<String, AccountExtra>, StoreError>;
+    fn set_extra(&self, id: &str, extra: &AccountExtra) -> Result<(), StoreError>;
+    fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError>;
+    /// The one live activation code of an account (hashed), replacing any earlier one.
+    fn set_activation(&self, id: &str, code_hash: &str, expires_at: i64) -> Result<(), StoreError>;
+    fn activation(&self, id: &str) -> Result<Option<(String, i64)>, StoreError>;
+    /// Account id → expiry of its live code.
+    fn all_activations(&self) -> Result<BTreeMap<String, i64>, StoreError>;
+    fn clear_activation(&self, id: &str) -> Result<(), StoreError>;
 }
 
 #[derive(Default)]
 struct Mem {
+    extras: BTreeMap<String, AccountExtra>,
+    activations: BTreeMap<String, (String, i64)>,
     accounts: BTreeMap<String, (Account, String)>,
     sessions: BTreeMap<String, Session>,
     actors: BTreeMap<String, String>,
@@ -162,6 +187,51 @@ impl AccountStore for MemAccounts {
     fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().actors.get(actor).cloned())
     }
+    fn list(&self) -> Result<Vec<Account>, StoreError> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .map(|(a, _)| a.clone())
+            .collect())
+    }
+    fn extra(&self, id: &str) -> Result<AccountExtra, StoreError> {
+        Ok(self.lock().extras.get(id).cloned().unwrap_or_default())
+    }
+    fn all_extras(&self) -> Result<BTreeMap<String, AccountExtra>, StoreError> {
+        Ok(self.lock().extras.clone())
+    }
+    fn set_extra(&self, id: &str, extra: &AccountExtra) -> Result<(), StoreError> {
+        self.lock().extras.insert(id.to_string(), extra.clone());
+        Ok(())
+    }
+    fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+        if let Some((_, p)) = self.lock().accounts.get_mut(id) {
+            *p = password_hash.to_string();
+        }
+        Ok(())
+    }
+    fn set_activation(&self, id: &str, code_hash: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.lock()
+            .activations
+            .insert(id.to_string(), (code_hash.to_string(), expires_at));
+        Ok(())
+    }
+    fn activation(&self, id: &str) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self.lock().activations.get(id).cloned())
+    }
+    fn all_activations(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        Ok(self
+            .lock()
+            .activations
+            .iter()
+            .map(|(k, (_, e))| (k.clone(), *e))
+            .collect())
+    }
+    fn clear_activation(&self, id: &str) -> Result<(), StoreError> {
+        self.lock().activations.remove(id);
+        Ok(())
+    }
 }
 
 /// The accounts tables in the server's SQLite file (WAL, `synchronous=FULL`, like the documents).
@@ -199,7 +269,19 @@ impl SqliteAccounts {
                  actor TEXT PRIMARY KEY,
                  user  TEXT NOT NULL
              );
-             CREATE INDEX IF NOT EXISTS actors_user ON actors(user);",
+             CREATE INDEX IF NOT EXISTS actors_user ON actors(user);
+             CREATE TABLE IF NOT EXISTS account_extra (
+                 id           TEXT PRIMARY KEY,
+                 disabled     INTEGER NOT NULL DEFAULT 0,
+                 last_login   INTEGER NOT NULL DEFAULT 0,
+                 notice       TEXT NOT NULL DEFAULT '',
+                 notice_until INTEGER NOT NULL DEFAULT 0
+             );
+             CREATE TABLE IF NOT EXISTS activations (
+                 id         TEXT PRIMARY KEY,
+                 code_hash  TEXT NOT NULL,
+                 expires_at INTEGER NOT NULL
+             );",
         )?;
         Ok(SqliteAccounts(Mutex::new(conn)))
     }
@@ -242,6 +324,15 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Account, String)> {
         },
         r.get(8)?,
     ))
+}
+
+fn extra_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountExtra> {
+    Ok(AccountExtra {
+        disabled: r.get(0)?,
+        last_login: r.get(1)?,
+        notice: r.get(2)?,
+        notice_until: r.get(3)?,
+    })
 }
 
 impl AccountStore for SqliteAccounts {
@@ -389,5 +480,82 @@ impl AccountStore for SqliteAccounts {
             .prepare_cached("SELECT user FROM actors WHERE actor = ?1")?
             .query_row(params![actor], |r| r.get(0))
             .optional()?)
+    }
+
+    fn list(&self) -> Result<Vec<Account>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))?;
+        let rows = stmt.query_map([], account_row)?;
+        Ok(rows.map(|r| r.map(|(a, _)| a)).collect::<Result<_, _>>()?)
+    }
+
+    fn extra(&self, id: &str) -> Result<AccountExtra, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT disabled, last_login, notice, notice_until FROM account_extra WHERE id = ?1",
+            )?
+            .query_row(params![id], extra_row)
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    fn all_extras(&self) -> Result<BTreeMap<String, AccountExtra>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT disabled, last_login, notice, notice_until, id FROM account_extra")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(4)?, extra_row(r)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_extra(&self, id: &str, e: &AccountExtra) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO account_extra (id, disabled, last_login, notice, notice_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET disabled = ?2, last_login = ?3, notice = ?4,
+                 notice_until = ?5",
+            params![id, e.disabled, e.last_login, e.notice, e.notice_until],
+        )?;
+        Ok(())
+    }
+
+    fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE accounts SET password = ?2 WHERE id = ?1",
+            params![id, password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn set_activation(&self, id: &str, code_hash: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO activations (id, code_hash, expires_at) VALUES (?1, ?2, ?3)",
+            params![id, code_hash, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn activation(&self, id: &str) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT code_hash, expires_at FROM activations WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    fn all_activations(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, expires_at FROM activations")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn clear_activation(&self, id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM activations WHERE id = ?1", params![id])?;
+        Ok(())
     }
 }

@@ -253,8 +253,9 @@ impl View {
                     .entry(p.leader.clone())
                     .or_default()
                     .insert(p.place.clone());
+                // A merged village's (撤并) links and visits show under its successor.
                 place_leaders
-                    .entry(p.place.clone())
+                    .entry(data.registry.resolve_place(&p.place).to_string())
                     .or_default()
                     .insert(p.leader.clone());
             }
@@ -270,7 +271,7 @@ impl View {
                     .and_then(|vb| vb.place.clone())
                 {
                     place_partners
-                        .entry(place)
+                        .entry(data.registry.resolve_place(&place).to_string())
                         .or_default()
                         .insert(p.branch.clone());
                 }
@@ -302,7 +303,9 @@ impl View {
                 continue;
             }
             point_by_month[m] += 1;
-            *place_visits.entry(v.place.clone()).or_default() += 1;
+            *place_visits
+                .entry(data.registry.resolve_place(&v.place).to_string())
+                .or_default() += 1;
             // The leader rule's reading: visits to their point, or anywhere while none.
             let to_point = points.get(&v.author).is_none_or(|ps| ps.contains(&v.place));
             if to_point {
@@ -465,7 +468,7 @@ impl View {
         self.reg()
             .places
             .values()
-            .filter(move |p| p.township == c)
+            .filter(move |p| p.township == c && p.status.is_active())
             .map(|p| p.id.as_str())
     }
 
@@ -531,7 +534,10 @@ impl View {
         };
         let r = self.reg();
         let mut totals = self.totals(
-            r.places.keys().map(String::as_str),
+            r.places
+                .values()
+                .filter(|p| p.status.is_active())
+                .map(|p| p.id.as_str()),
             r.writing_branches().map(|b| b.id.as_str()),
         );
         totals.target_repeats = self
@@ -617,7 +623,7 @@ impl View {
         let places = r
             .places
             .values()
-            .filter(|p| p.township == id)
+            .filter(|p| p.township == id && p.merged_into.is_none())
             .map(|p| PlaceRow {
                 id: p.id.clone(),
                 name: p.name.clone(),

@@ -41,6 +41,22 @@ async fn login_reply(server: &Server, phone: &str, password: &str, actors: &[&Ac
         .await
 }
 
+/// Issue 13: accounts are only for people of the registry, so the people these tests make
+/// accounts for are put there first (by the county office).
+fn in_registry(state: &AppState, id: &str, identity: shared::registry_admin::Identity, org: &str) {
+    let old = backend::registry::load_book(state).expect("the registry reads");
+    let mut new = old.clone();
+    new.put_member(&backend::registry::book::Member {
+        id: id.into(),
+        name: "新人".into(),
+        org: org.into(),
+        identity,
+        position: String::new(),
+        status: shared::model::Status::Active,
+    });
+    backend::registry::store_book(state, "office", &old, &new).expect("the registry is written");
+}
+
 /// Logs in with the demo password, binding `actor`; returns the token.
 async fn login(server: &Server, phone: &str, actor: &ActorId) -> String {
     let reply = login_reply(server, phone, DEMO_PASSWORD, &[actor]).await;
@@ -127,6 +143,12 @@ async fn seeded() -> (AppState, Server) {
 async fn issue_4_role_by_document_read_write_matrix() {
     let (state, server) = seeded().await;
     // A township committee's staff, made by the administrator through the API.
+    in_registry(
+        &state,
+        "t1-staff",
+        shared::registry_admin::Identity::CommitteeStaff,
+        "t1",
+    );
     let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
     let reply = server
         .request_as(
@@ -601,7 +623,11 @@ async fn issue_4_logins_are_rate_limited_per_phone_and_per_address_with_a_chines
 
 #[tokio::test]
 async fn issue_4_accounts_are_made_by_the_county_office_and_by_committees_for_their_branches() {
-    let (_state, server) = seeded().await;
+    let (state, server) = seeded().await;
+    use shared::registry_admin::Identity;
+    in_registry(&state, "n1", Identity::Member, "b2");
+    in_registry(&state, "n4", Identity::Member, "b1");
+    in_registry(&state, "t1-staff", Identity::CommitteeStaff, "t1");
     let new_member = |id: &str, phone: &str, org: &str| {
         json_body(serde_json::json!({
             "id": id, "name": "新党员", "phone": phone, "role": "Member", "org": org,
@@ -1273,6 +1299,12 @@ async fn issue_4_relayed_colleague_changes_sync() {
 async fn issue_4_a_committee_writes_its_own_plans() {
     use shared::domain::docs::{put, read_committee};
     let (state, server) = seeded().await;
+    in_registry(
+        &state,
+        "t1-staff",
+        shared::registry_admin::Identity::CommitteeStaff,
+        "t1",
+    );
     let admin = login(&server, ADMIN, &ActorId::from([90u8; 16])).await;
     let reply = server
         .request_as(

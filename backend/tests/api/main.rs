@@ -41,6 +41,7 @@ mod bundles;
 mod faults;
 mod fuzz;
 mod limits;
+mod registry;
 
 const REGISTRY: &str = "registry";
 const B1: &str = "branch/b1";

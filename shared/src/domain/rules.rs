@@ -244,7 +244,10 @@ fn points_by_leader(data: &CountyData, year: i32) -> BTreeMap<&str, BTreeSet<&st
 }
 
 fn leaders(r: &Registry) -> impl Iterator<Item = &crate::model::Person> {
-    r.people.values().filter(|p| p.role == Role::Leader)
+    // Issue 13: people 停用 in the registry are no longer judged.
+    r.people
+        .values()
+        .filter(|p| p.role == Role::Leader && p.status.is_active())
 }
 
 // ---------------------------------------------------------------- the rules
@@ -252,12 +255,16 @@ fn leaders(r: &Registry) -> impl Iterator<Item = &crate::model::Person> {
 /// 覆盖到每个村、社区或企业: every place has a leader's point and a paired branch.
 pub fn coverage(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding> {
     let r = &data.registry;
-    let pointed: BTreeSet<&str> = points(data, year).map(|p| p.place.as_str()).collect();
+    // A merged village's (撤并) links count for the place it was merged into.
+    let pointed: BTreeSet<&str> = points(data, year)
+        .map(|p| r.resolve_place(&p.place))
+        .collect();
     let paired: BTreeSet<&str> = pairs(data, year)
         .filter_map(|p| r.branches.get(&p.partner)?.place.as_deref())
+        .map(|p| r.resolve_place(p))
         .collect();
     let mut out = Vec::new();
-    for p in r.places.values() {
+    for p in r.places.values().filter(|p| p.status.is_active()) {
         if !pointed.contains(p.id.as_str()) {
             out.push(finding(
                 RuleCode::PlaceWithoutPoint,
@@ -413,7 +420,7 @@ pub fn branch_pairs(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
         by_branch.entry(&p.branch).or_default().insert(&p.partner);
     }
     let mut out = Vec::new();
-    for b in r.writing_branches() {
+    for b in r.writing_branches().filter(|b| b.status.is_active()) {
         let partners = by_branch.get(b.id.as_str());
         let n = partners.map_or(0, BTreeSet::len);
         if n == 1 {
@@ -456,7 +463,9 @@ pub fn member_targets(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Fi
     let writing: BTreeSet<&str> = r.writing_branches().map(|b| b.id.as_str()).collect();
     r.people
         .values()
-        .filter(|p| p.role != Role::Leader && writing.contains(p.branch.as_str()))
+        .filter(|p| {
+            p.role != Role::Leader && p.status.is_active() && writing.contains(p.branch.as_str())
+        })
         .filter(|p| !with_target.contains(p.id.as_str()))
         .map(|p| {
             finding(
@@ -520,7 +529,7 @@ pub fn branch_plans(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
     let r = &data.registry;
     let empty = BranchRecords::default();
     let mut out = Vec::new();
-    for b in r.writing_branches() {
+    for b in r.writing_branches().filter(|b| b.status.is_active()) {
         let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
         for kind in PlanKind::ALL {
             let of_kind: Vec<&Plan> = recs
@@ -555,7 +564,7 @@ pub fn branch_deeds(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findi
     let r = &data.registry;
     let empty = BranchRecords::default();
     let mut out = Vec::new();
-    for b in r.writing_branches() {
+    for b in r.writing_branches().filter(|b| b.status.is_active()) {
         let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
         let done: BTreeSet<DeedKind> = recs
             .deeds
