@@ -1,14 +1,14 @@
 use crate::i18n::t;
 use crate::pages::{county::CountyPage, home::HomePage};
 use crate::pages::{
+    office_accounts::OfficeAccountsPage, office_registry::OfficeRegistryPage,
+    office_registry_import::OfficeRegistryImportPage,
+};
+use crate::pages::{
     office_branch::OfficeBranchPage, office_committee::OfficeCommitteePage,
     office_inspection::OfficeInspectionPage, office_overview::OfficePage,
     office_person::OfficePersonPage, office_print::OfficePrintPage,
     office_search::OfficeSearchPage,
-};
-use crate::pages::{
-    office_accounts::OfficeAccountsPage, office_registry::OfficeRegistryPage,
-    office_registry_import::OfficeRegistryImportPage,
 };
 use crate::sync::SyncState;
 use leptos::prelude::*;

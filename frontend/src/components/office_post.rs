@@ -24,7 +24,11 @@ async fn answer<T: DeserializeOwned>(req: RequestBuilder, body: Body<'_>) -> Res
     }
     let text = resp.text().await.unwrap_or_default();
     // A 204 or an empty body is a plain "done".
-    let text = if text.trim().is_empty() { "null" } else { &text };
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
     serde_json::from_str(text).map_err(|_| crate::i18n::t("office.bad_reply").to_string())
 }
 
@@ -34,7 +38,10 @@ enum Body<'a> {
     None,
 }
 
-pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, String> {
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, String> {
     let v = serde_json::to_value(body).map_err(|e| e.to_string())?;
     answer(Request::post(url), Body::Json(v)).await
 }

@@ -33,7 +33,11 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
         Editing::Merge { .. } => v(&[("into", "")]),
         Editing::Item { kind, id } => match kind {
             ItemKind::Committee => match r.committees.get(id) {
-                Some(c) => v(&[("id", c.id.as_str()), ("name", c.name.as_str()), ("kind", c.kind.code())]),
+                Some(c) => v(&[
+                    ("id", c.id.as_str()),
+                    ("name", c.name.as_str()),
+                    ("kind", c.kind.code()),
+                ]),
                 None => v(&[("id", ""), ("name", ""), ("kind", "")]),
             },
             ItemKind::Branch => match r.branches.get(id) {
@@ -44,7 +48,13 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                     ("committee", b.committee.as_str()),
                     ("place", b.place.as_deref().unwrap_or("")),
                 ]),
-                None => v(&[("id", ""), ("name", ""), ("kind", ""), ("committee", ""), ("place", "")]),
+                None => v(&[
+                    ("id", ""),
+                    ("name", ""),
+                    ("kind", ""),
+                    ("committee", ""),
+                    ("place", ""),
+                ]),
             },
             ItemKind::Place => match r.places.get(id) {
                 Some(p) => {
@@ -57,7 +67,13 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                         ("tags", tags.as_str()),
                     ])
                 }
-                None => v(&[("id", ""), ("name", ""), ("kind", ""), ("township", ""), ("tags", "")]),
+                None => v(&[
+                    ("id", ""),
+                    ("name", ""),
+                    ("kind", ""),
+                    ("township", ""),
+                    ("tags", ""),
+                ]),
             },
             ItemKind::Person => {
                 let phone = l.phones.get(id).cloned().unwrap_or_default();
@@ -84,7 +100,14 @@ fn initial(e: &Editing, l: &RegistryListing) -> Vec<(&'static str, String)> {
                         ("position", s.position.as_str()),
                     ])
                 } else {
-                    v(&[("id", ""), ("name", ""), ("phone", ""), ("org", ""), ("identity", Identity::Member.code()), ("position", "")])
+                    v(&[
+                        ("id", ""),
+                        ("name", ""),
+                        ("phone", ""),
+                        ("org", ""),
+                        ("identity", Identity::Member.code()),
+                        ("position", ""),
+                    ])
                 }
             }
         },
@@ -117,7 +140,11 @@ fn kind_word(k: ItemKind) -> &'static str {
 }
 
 /// Saves what the form holds; the message to show on success.
-async fn save(e: Editing, vals: Vec<(&'static str, String)>, listing: RegistryListing) -> Result<String, String> {
+async fn save(
+    e: Editing,
+    vals: Vec<(&'static str, String)>,
+    listing: RegistryListing,
+) -> Result<String, String> {
     let get = |k: &str| {
         vals.iter()
             .find(|(f, _)| *f == k)
@@ -143,9 +170,14 @@ async fn save(e: Editing, vals: Vec<(&'static str, String)>, listing: RegistryLi
         Editing::Item { kind, id } => {
             let new = id.is_empty();
             let base = format!("/api/office/registry/{}", kind.segment());
-            let code = if new { need("id", "registry.need_code")? } else { id.clone() };
+            let code = if new {
+                need("id", "registry.need_code")?
+            } else {
+                id.clone()
+            };
             let url = format!("{base}/{}", enc(&code));
             let name = need("name", "registry.need_name")?;
+            let mut warnings = Vec::new();
             macro_rules! send {
                 ($body:expr) => {
                     if new {
@@ -157,38 +189,92 @@ async fn save(e: Editing, vals: Vec<(&'static str, String)>, listing: RegistryLi
             }
             let saved = match kind {
                 ItemKind::Committee => {
-                    let kind = CommitteeKind::from_code(&get("kind")).ok_or_else(|| t("registry.need_kind").to_string())?;
-                    send!(CommitteeEdit { id: code, name, kind })
+                    let kind = CommitteeKind::from_code(&get("kind"))
+                        .ok_or_else(|| t("registry.need_kind").to_string())?;
+                    send!(CommitteeEdit {
+                        id: code,
+                        name,
+                        kind
+                    })
                 }
                 ItemKind::Branch => {
-                    let kind = BranchKind::from_code(&get("kind")).ok_or_else(|| t("registry.need_kind").to_string())?;
+                    let kind = BranchKind::from_code(&get("kind"))
+                        .ok_or_else(|| t("registry.need_kind").to_string())?;
                     let committee = need("committee", "registry.need_parent")?;
                     let place = Some(get("place")).filter(|p| !p.is_empty());
-                    if !new && r.branches.get(&code).is_some_and(|b| b.committee != committee) {
-                        post_json::<_, Saved>(&format!("{url}/move"), &MoveBranch { committee: committee.clone() }).await?;
+                    if !new
+                        && r.branches
+                            .get(&code)
+                            .is_some_and(|b| b.committee != committee)
+                    {
+                        let m = post_json::<_, Saved>(
+                            &format!("{url}/move"),
+                            &MoveBranch {
+                                committee: committee.clone(),
+                            },
+                        )
+                        .await?;
+                        warnings.extend(m.warnings);
                     }
-                    send!(BranchEdit { id: code, name, kind, committee, place })
+                    send!(BranchEdit {
+                        id: code,
+                        name,
+                        kind,
+                        committee,
+                        place
+                    })
                 }
                 ItemKind::Place => {
-                    let kind = PlaceKind::from_code(&get("kind")).ok_or_else(|| t("registry.need_kind").to_string())?;
+                    let kind = PlaceKind::from_code(&get("kind"))
+                        .ok_or_else(|| t("registry.need_kind").to_string())?;
                     let township = need("township", "registry.need_township")?;
-                    let tags = get("tags").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-                    send!(PlaceEdit { id: code, name, kind, township, tags })
+                    let tags = get("tags")
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    send!(PlaceEdit {
+                        id: code,
+                        name,
+                        kind,
+                        township,
+                        tags
+                    })
                 }
                 ItemKind::Person => {
-                    let identity = Identity::from_code(&get("identity")).ok_or_else(|| t("registry.need_identity").to_string())?;
+                    let identity = Identity::from_code(&get("identity"))
+                        .ok_or_else(|| t("registry.need_identity").to_string())?;
                     let org = get("org");
                     if org.is_empty() && identity != Identity::OfficeStaff {
                         return Err(t("registry.need_org").to_string());
                     }
                     if !new && current_org(r, &code).is_some_and(|o| o != org) {
-                        post_json::<_, Saved>(&format!("{url}/move"), &MovePerson { org: org.clone() }).await?;
+                        let m = post_json::<_, Saved>(
+                            &format!("{url}/move"),
+                            &MovePerson { org: org.clone() },
+                        )
+                        .await?;
+                        warnings.extend(m.warnings);
                     }
-                    send!(PersonEdit { id: code, name, phone: get("phone"), org, identity, position: get("position") })
+                    send!(PersonEdit {
+                        id: code,
+                        name,
+                        phone: get("phone"),
+                        org,
+                        identity,
+                        position: get("position")
+                    })
                 }
             };
-            let _ = saved;
-            Ok(t("registry.saved").to_string())
+            // Warnings are not errors (e.g. a person moved whose phone still holds unsynced
+            // entries): the change is saved and the office is told.
+            warnings.extend(saved.warnings);
+            let mut message = t("registry.saved").to_string();
+            for w in warnings {
+                message.push('；');
+                message.push_str(&w);
+            }
+            Ok(message)
         }
     }
 }
@@ -213,10 +299,16 @@ pub fn EditForm(
     let r = listing.registry.clone();
     let (title, item_kind, new) = match &editing {
         Editing::Merge { .. } => (t("registry.merge_title").to_string(), None, false),
-        Editing::Item { kind, id } if id.is_empty() => {
-            (format!("{}{}", t("registry.add"), kind_word(*kind)), Some(*kind), true)
-        }
-        Editing::Item { kind, id } => (format!("{}{}：{id}", t("registry.edit_title"), kind_word(*kind)), Some(*kind), false),
+        Editing::Item { kind, id } if id.is_empty() => (
+            format!("{}{}", t("registry.add"), kind_word(*kind)),
+            Some(*kind),
+            true,
+        ),
+        Editing::Item { kind, id } => (
+            format!("{}{}：{id}", t("registry.edit_title"), kind_word(*kind)),
+            Some(*kind),
+            false,
+        ),
     };
 
     let submit = {
@@ -225,7 +317,10 @@ pub fn EditForm(
         let listing = listing.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let vals: Vec<(&'static str, String)> = fields.iter().map(|(k, s)| (*k, s.get_untracked())).collect();
+            let vals: Vec<(&'static str, String)> = fields
+                .iter()
+                .map(|(k, s)| (*k, s.get_untracked()))
+                .collect();
             busy.set(true);
             error.set(None);
             let (e, l) = (editing.clone(), listing.clone());
@@ -239,7 +334,10 @@ pub fn EditForm(
         }
     };
 
-    let text = |f: &'static str, label: &'static str, hint: Option<&'static str>, disabled: bool| {
+    let text = |f: &'static str,
+                label: &'static str,
+                hint: Option<&'static str>,
+                disabled: bool| {
         value(f).map(|s| {
             view! {
                 <label>{t(label)}
@@ -268,13 +366,21 @@ pub fn EditForm(
             }
         })
     };
-    fn labels<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(String, String)> {
-        all.iter().map(|k| (code(*k).to_string(), label(*k).to_string())).collect()
+    fn labels<T: Copy>(
+        all: &[T],
+        code: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<(String, String)> {
+        all.iter()
+            .map(|k| (code(*k).to_string(), label(*k).to_string()))
+            .collect()
     }
     let active_committees = |township_only: bool| -> Vec<(String, String)> {
         r.committees
             .values()
-            .filter(|c| c.status.is_active() && (!township_only || c.kind == CommitteeKind::Township))
+            .filter(|c| {
+                c.status.is_active() && (!township_only || c.kind == CommitteeKind::Township)
+            })
             .map(|c| (c.id.clone(), c.name.clone()))
             .collect()
     };
@@ -299,10 +405,17 @@ pub fn EditForm(
         .values()
         .filter(|b| b.status.is_active())
         .map(|b| {
-            let c = r.committees.get(&b.committee).map_or("", |c| c.name.as_str());
+            let c = r
+                .committees
+                .get(&b.committee)
+                .map_or("", |c| c.name.as_str());
             (b.id.clone(), format!("{} · {c}", b.name))
         })
-        .chain(active_committees(false).into_iter().map(|(id, n)| (id, format!("{n}（{}）", t("registry.committee_staff_only")))))
+        .chain(
+            active_committees(false)
+                .into_iter()
+                .map(|(id, n)| (id, format!("{n}（{}）", t("registry.committee_staff_only")))),
+        )
         .collect();
 
     let inputs = match item_kind {
@@ -365,7 +478,10 @@ fn TagChoice(tags: RwSignal<String>) -> impl IntoView {
     let has = move |code: &str| tags.with(|t| t.split(',').any(|c| c == code));
     let toggle = move |code: &'static str| {
         tags.update(|t| {
-            let mut list: Vec<&str> = t.split(',').filter(|c| !c.is_empty() && *c != code).collect();
+            let mut list: Vec<&str> = t
+                .split(',')
+                .filter(|c| !c.is_empty() && *c != code)
+                .collect();
             if !t.split(',').any(|c| c == code) {
                 list.push(code);
             }

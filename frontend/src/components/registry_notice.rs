@@ -20,7 +20,10 @@ async fn notice(token: &str) -> Option<String> {
         return None;
     }
     let me: serde_json::Value = resp.json().await.ok()?;
-    me.get("notice")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+    me.get("notice")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 #[component]
@@ -28,20 +31,29 @@ pub fn RegistryNotice() -> impl IntoView {
     let sync = expect_context::<SyncState>();
     // Per person: another login on the same phone must not inherit the notice.
     let key = move || {
-        let me = sync.session.get_untracked().map(|s| s.account.id).unwrap_or_default();
+        let me = sync
+            .session
+            .get_untracked()
+            .map(|s| s.account.id)
+            .unwrap_or_default();
         format!("registry.notice.{me}")
     };
     let shown = RwSignal::new(crate::storage::get::<String>(&key()));
     Effect::new(move |_| {
         let synced = matches!(sync.status.get(), Status::Synced { .. });
-        let Some(session) = sync.session.get_untracked() else { return };
+        let Some(session) = sync.session.get_untracked() else {
+            return;
+        };
         if !synced {
             return;
         }
         spawn_local(async move {
             // The server repeats the notice for a while; one dismissed stays dismissed.
             let dismissed = crate::storage::get::<String>(&format!("{}.seen", key()));
-            if let Some(n) = notice(&session.token).await.filter(|n| Some(n) != dismissed.as_ref()) {
+            if let Some(n) = notice(&session.token)
+                .await
+                .filter(|n| Some(n) != dismissed.as_ref())
+            {
                 // Kept until dismissed: a notice must not vanish with a reload.
                 let _ = crate::storage::set(&key(), &n);
                 shown.set(Some(n));

@@ -64,7 +64,11 @@ pub fn OfficeAccountsPage() -> impl IntoView {
         let b = branch.get_untracked();
         message.set(None);
         spawn_local(async move {
-            let req = SlipRequest { branch: Some(b), only_new: true, ..Default::default() };
+            let req = SlipRequest {
+                branch: Some(b),
+                only_new: true,
+                ..Default::default()
+            };
             match post_json::<_, Vec<LoginSlip>>("/api/office/accounts/activation", &req).await {
                 Ok(s) if s.is_empty() => message.set(Some(Ok(t("accounts.none_new").to_string()))),
                 Ok(s) => add_slips(s),
@@ -79,7 +83,11 @@ pub fn OfficeAccountsPage() -> impl IntoView {
             let url = format!("/api/office/accounts/{}/{verb}", enc(&person));
             match post_empty::<AccountRow>(&url).await {
                 Ok(_) => {
-                    let done = if enable { t("accounts.enabled_done") } else { t("accounts.disabled_done") };
+                    let done = if enable {
+                        t("accounts.enabled_done")
+                    } else {
+                        t("accounts.disabled_done")
+                    };
                     message.set(Some(Ok(done.to_string())));
                     reload.update(|n| *n += 1);
                 }
@@ -92,7 +100,11 @@ pub fn OfficeAccountsPage() -> impl IntoView {
         None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
         Some(Ok(all)) => {
-            let mut orgs: Vec<(String, String)> = all.iter().filter(|a| !a.org.is_empty()).map(|a| (a.org.clone(), a.org_name.clone())).collect();
+            let mut orgs: Vec<(String, String)> = all
+                .iter()
+                .filter(|a| !a.org.is_empty())
+                .map(|a| (a.org.clone(), a.org_name.clone()))
+                .collect();
             orgs.sort();
             orgs.dedup();
             let f = filter.get();
@@ -104,7 +116,10 @@ pub fn OfficeAccountsPage() -> impl IntoView {
                 .filter(|a| f.is_empty() || a.name.contains(f) || a.phone.contains(f))
                 .collect();
             let n = rows.len();
-            let rows = rows.into_iter().map(|a| account_row(a, issue_one, set_enabled)).collect_view();
+            let rows = rows
+                .into_iter()
+                .map(|a| account_row(a, issue_one, set_enabled))
+                .collect_view();
             view! {
                 <div class="filters">
                     <label>{t("accounts.search")}

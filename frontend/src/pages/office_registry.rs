@@ -46,7 +46,11 @@ pub fn OfficeRegistryPage() -> impl IntoView {
         history: Callback::new(move |(kind, id, label): (ItemKind, String, String)| {
             history.set(Some((label.clone(), Err(t("office.loading").to_string()))));
             spawn_local(async move {
-                let url = format!("/api/office/registry/{}/{}/history", kind.segment(), enc(&id));
+                let url = format!(
+                    "/api/office/registry/{}/{}/history",
+                    kind.segment(),
+                    enc(&id)
+                );
                 history.set(Some((label, fetch_json::<Vec<HistoryEntry>>(url).await)));
             });
         }),
@@ -54,10 +58,19 @@ pub fn OfficeRegistryPage() -> impl IntoView {
             message.set(None);
             spawn_local(async move {
                 let verb = if retire { "retire" } else { "restore" };
-                let url = format!("/api/office/registry/{}/{}/{verb}", kind.segment(), enc(&id));
+                let url = format!(
+                    "/api/office/registry/{}/{}/{verb}",
+                    kind.segment(),
+                    enc(&id)
+                );
                 match post_empty::<Saved>(&url).await {
                     Ok(_) => saved.run(
-                        if retire { t("registry.retired_done") } else { t("registry.restored_done") }.to_string(),
+                        if retire {
+                            t("registry.retired_done")
+                        } else {
+                            t("registry.restored_done")
+                        }
+                        .to_string(),
                     ),
                     Err(e) => message.set(Some(Err(e))),
                 }
@@ -140,8 +153,17 @@ fn hit(f: &str, texts: &[&str]) -> bool {
 
 /// 修改, 停用/撤销 (or 恢复), 修改历史 of one item.
 fn buttons(a: Actions, kind: ItemKind, id: &str, label: &str, retired: bool) -> impl IntoView {
-    let (i1, i2, i3, l) = (id.to_string(), id.to_string(), id.to_string(), label.to_string());
-    let retire_word = if kind == ItemKind::Person { t("registry.retire") } else { t("registry.revoke") };
+    let (i1, i2, i3, l) = (
+        id.to_string(),
+        id.to_string(),
+        id.to_string(),
+        label.to_string(),
+    );
+    let retire_word = if kind == ItemKind::Person {
+        t("registry.retire")
+    } else {
+        t("registry.revoke")
+    };
     view! {
         <span class="row-actions">
             <button type="button" class="link edit" on:click=move |_| a.edit.run(Editing::Item { kind, id: i1.clone() })>
@@ -159,12 +181,22 @@ fn retired_tag(retired: bool, word: &'static str) -> impl IntoView {
 }
 
 fn person_matches(l: &RegistryListing, p: &Person, f: &str) -> bool {
-    hit(f, &[&p.name, &p.id, l.phones.get(&p.id).map_or("", String::as_str)])
+    hit(
+        f,
+        &[
+            &p.name,
+            &p.id,
+            l.phones.get(&p.id).map_or("", String::as_str),
+        ],
+    )
 }
 
 fn branch_matches(l: &RegistryListing, b: &Branch, f: &str) -> bool {
     hit(f, &[&b.name, &b.id])
-        || l.registry.people.values().any(|p| p.branch == b.id && person_matches(l, p, f))
+        || l.registry
+            .people
+            .values()
+            .any(|p| p.branch == b.id && person_matches(l, p, f))
 }
 
 fn tree(l: &RegistryListing, f: &str, all: bool, a: Actions) -> impl IntoView {
@@ -188,21 +220,31 @@ fn tree(l: &RegistryListing, f: &str, all: bool, a: Actions) -> impl IntoView {
         .filter(|c| all || c.status.is_active())
         .filter(|c| {
             hit(f, &[&c.name, &c.id])
-                || r.branches.values().any(|b| b.committee == c.id && branch_matches(l, b, f))
+                || r.branches
+                    .values()
+                    .any(|b| b.committee == c.id && branch_matches(l, b, f))
         })
         .map(|c| committee_block(l, c, f, all, a))
         .collect_view();
     view! { <div class="registry-tree" id="registry-tree">{office}{committees}</div> }
 }
 
-fn committee_block(l: &RegistryListing, c: &Committee, f: &str, all: bool, a: Actions) -> impl IntoView {
+fn committee_block(
+    l: &RegistryListing,
+    c: &Committee,
+    f: &str,
+    all: bool,
+    a: Actions,
+) -> impl IntoView {
     let r = &l.registry;
     let whole = hit(f, &[&c.name, &c.id]);
     let retired = !c.status.is_active();
     let staff: Vec<&Staff> = r
         .staff
         .values()
-        .filter(|s| s.org == c.id && (all || s.status.is_active()) && (whole || hit(f, &[&s.name, &s.id])))
+        .filter(|s| {
+            s.org == c.id && (all || s.status.is_active()) && (whole || hit(f, &[&s.name, &s.id]))
+        })
         .collect();
     let branches = r
         .branches
@@ -308,7 +350,7 @@ fn tag_labels(l: &RegistryListing, id: &str) -> String {
         .get(id)
         .map(|tags| {
             tags.iter()
-                .map(|c| TieIn::from_code(c).map_or(c.as_str(), TieIn::label))
+                .map(|c| TieIn::from_code(c).map_or_else(|| c.clone(), |k| k.label().to_string()))
                 .collect::<Vec<_>>()
                 .join("、")
         })
@@ -338,9 +380,15 @@ fn places(l: &RegistryListing, f: &str, all: bool, a: Actions) -> impl IntoView 
 fn place_row(l: &RegistryListing, p: &Place, a: Actions) -> impl IntoView {
     let r = &l.registry;
     let retired = !p.status.is_active();
-    let township = r.committees.get(&p.township).map_or_else(|| p.township.clone(), |c| c.name.clone());
+    let township = r
+        .committees
+        .get(&p.township)
+        .map_or_else(|| p.township.clone(), |c| c.name.clone());
     let merged = p.merged_into.as_ref().map(|m| {
-        let name = r.places.get(m).map_or_else(|| m.clone(), |q| q.name.clone());
+        let name = r
+            .places
+            .get(m)
+            .map_or_else(|| m.clone(), |q| q.name.clone());
         format!("{} {name}", t("registry.merged_into"))
     });
     let id = p.id.clone();
@@ -366,10 +414,16 @@ fn place_row(l: &RegistryListing, p: &Place, a: Actions) -> impl IntoView {
 }
 
 #[component]
-fn History(label: String, h: Result<Vec<HistoryEntry>, String>, on_close: Callback<()>) -> impl IntoView {
+fn History(
+    label: String,
+    h: Result<Vec<HistoryEntry>, String>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let body = match h {
         Err(e) => view! { <p class="stamp">{e}</p> }.into_any(),
-        Ok(h) if h.is_empty() => view! { <p class="empty">{t("registry.no_history")}</p> }.into_any(),
+        Ok(h) if h.is_empty() => {
+            view! { <p class="empty">{t("registry.no_history")}</p> }.into_any()
+        }
         Ok(h) => {
             // Newest first: the last change is what people look for.
             let rows = h

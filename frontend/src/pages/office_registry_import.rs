@@ -46,7 +46,9 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
         });
     };
     let confirm = move |_| {
-        let Some(p) = file.get_untracked() else { return };
+        let Some(p) = file.get_untracked() else {
+            return;
+        };
         busy.set(true);
         spawn_local(async move {
             let r = post_bytes::<ImportReport>(

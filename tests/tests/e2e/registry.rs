@@ -22,7 +22,15 @@ const MEMBER_PASSWORD: &str = "张三自己的密码";
 
 const ORGS: [&str; 6] = ["编码", "名称", "类别", "上级编码", "联建对象编码", "状态"];
 const PLACES: [&str; 6] = ["编码", "名称", "类型", "所属乡镇", "五个结合", "状态"];
-const PEOPLE: [&str; 7] = ["编码", "姓名", "手机号", "所在党组织编码", "身份", "单位及职务", "状态"];
+const PEOPLE: [&str; 7] = [
+    "编码",
+    "姓名",
+    "手机号",
+    "所在党组织编码",
+    "身份",
+    "单位及职务",
+    "状态",
+];
 
 /// The county's lists as a clerk types them into the template. `mistakes` puts two
 /// errors into 人员: row 12 names a branch B017 that does not exist, row 13 a phone
@@ -36,14 +44,45 @@ fn county_workbook(mistakes: bool) -> Vec<u8> {
         ["B003", "新村村党支部", "农村支部", "C01", "P001", ""],
     ];
     let places: Vec<[&str; 6]> = vec![
-        ["P001", "新村村", "村", "C01", "扶贫开发重点村、无活动场所村", ""],
+        [
+            "P001",
+            "新村村",
+            "村",
+            "C01",
+            "扶贫开发重点村、无活动场所村",
+            "",
+        ],
         ["P002", "河东村", "村", "C01", "", ""],
         ["P003", "城南社区", "社区", "C01", "", ""],
     ];
     let mut people: Vec<[String; 7]> = vec![
-        row7(["R001", "张三", MEMBER_PHONE, "B001", "党员", "县财政局科员", ""]),
-        row7(["R002", "李四", "13900000002", "B001", "联点领导", "县财政局局长", ""]),
-        row7(["R003", "王五", "13900000003", "B001", "支部书记", "县财政局办公室主任", ""]),
+        row7([
+            "R001",
+            "张三",
+            MEMBER_PHONE,
+            "B001",
+            "党员",
+            "县财政局科员",
+            "",
+        ]),
+        row7([
+            "R002",
+            "李四",
+            "13900000002",
+            "B001",
+            "联点领导",
+            "县财政局局长",
+            "",
+        ]),
+        row7([
+            "R003",
+            "王五",
+            "13900000003",
+            "B001",
+            "支部书记",
+            "县财政局办公室主任",
+            "",
+        ]),
     ];
     // Rows 5–11: members of B002; then row 12 and 13, where the mistakes go.
     for i in 4..=10 {
@@ -62,14 +101,39 @@ fn county_workbook(mistakes: bool) -> Vec<u8> {
     } else {
         ("B002", "13900000012")
     };
-    people.push(row7(["R011", "赵六", "13900000011", branch, "党员", "", ""]));
+    people.push(row7([
+        "R011",
+        "赵六",
+        "13900000011",
+        branch,
+        "党员",
+        "",
+        "",
+    ]));
     people.push(row7(["R012", "钱七", phone, "B002", "党员", "", ""]));
 
     let mut wb = Workbook::new();
     let sheets: [(&str, &[&str], Vec<Vec<String>>); 3] = [
-        ("党组织", &ORGS, orgs.iter().map(|r| r.map(str::to_string).to_vec()).collect()),
-        ("村社区企业", &PLACES, places.iter().map(|r| r.map(str::to_string).to_vec()).collect()),
-        ("人员", &PEOPLE, people.into_iter().map(|r| r.to_vec()).collect()),
+        (
+            "党组织",
+            &ORGS,
+            orgs.iter()
+                .map(|r| r.map(str::to_string).to_vec())
+                .collect(),
+        ),
+        (
+            "村社区企业",
+            &PLACES,
+            places
+                .iter()
+                .map(|r| r.map(str::to_string).to_vec())
+                .collect(),
+        ),
+        (
+            "人员",
+            &PEOPLE,
+            people.into_iter().map(|r| r.to_vec()).collect(),
+        ),
     ];
     for (name, header, rows) in sheets {
         let ws = wb.add_worksheet();
@@ -111,7 +175,10 @@ async fn shot(b: &Browser, name: &str, width: u32) -> E2eResult {
         .execute("return document.documentElement.scrollWidth;", vec![])
         .await?;
     if scroll.as_u64().is_none_or(|w| w > u64::from(width)) {
-        return Err(format!("[{}] {name}: page is {scroll} px wide at {width} px", b.name));
+        return Err(format!(
+            "[{}] {name}: page is {scroll} px wide at {width} px",
+            b.name
+        ));
     }
     let png = b.client.screenshot().await.context("taking a screenshot")?;
     let mut dirs = vec![artifacts_dir("issue_13")];
@@ -133,7 +200,9 @@ async fn tap(b: &Browser, css: &str) -> E2eResult {
         vec![serde_json::to_value(&el).context("element as JSON")?],
     )
     .await?;
-    el.click().await.context(format!("[{}] tapping {css}", b.name))
+    el.click()
+        .await
+        .context(format!("[{}] tapping {css}", b.name))
 }
 
 /// Chooses `bytes` as the workbook in the page's file picker.
@@ -197,16 +266,22 @@ async fn visit(b: &Browser, note: &str) -> E2eResult {
         tap(b, "#tab-visit").await?;
     }
     for select in ["select#visit-place", "select#visit-kind"] {
-        let value = poll(format!("[{}] an option in {select}", b.name), LONG, || async {
-            let v = b
-                .execute(
-                    "const o = [...document.querySelectorAll(arguments[0] + ' option')] \
+        let value = poll(
+            format!("[{}] an option in {select}", b.name),
+            LONG,
+            || async {
+                let v = b
+                    .execute(
+                        "const o = [...document.querySelectorAll(arguments[0] + ' option')] \
                      .find((o) => o.value); return o ? o.value : null;",
-                    vec![json!(select)],
-                )
-                .await?;
-            v.as_str().map(str::to_string).ok_or_else(|| "none yet".to_string())
-        })
+                        vec![json!(select)],
+                    )
+                    .await?;
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| "none yet".to_string())
+            },
+        )
         .await?;
         b.select(select, &value, SHORT).await?;
     }
@@ -227,9 +302,16 @@ async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
     .map(drop)
 }
 
-/// Creates the first administrator as `backend --data-dir DIR create-admin` does.
+/// Creates the first administrator as `backend --data-dir DIR create-admin` does: the
+/// state opened without the demo, then the command's own function.
 fn create_admin(dir: &Path) -> E2eResult {
-    backend::admin::create_admin(dir, ADMIN_PHONE, ADMIN_NAME, ADMIN_PASSWORD)
+    let state = backend::AppState::open(backend::Config {
+        data_dir: Some(dir.to_path_buf()),
+        assets_dir: None,
+        demo: false,
+    })
+    .map_err(|e| format!("opening the data dir: {e}"))?;
+    backend::registry::create_admin(&state, ADMIN_PHONE, ADMIN_NAME, ADMIN_PASSWORD)
         .map(drop)
         .map_err(|e| format!("create-admin: {e}"))
 }
