@@ -424,7 +424,7 @@ async fn issue_13_a_county_from_nothing_import_slips_activation_and_a_move() {
         let counts = office.texts("#import-check .import-counts tbody tr").await?;
         for (sheet, added) in [("党组织", 5), ("村社区企业", 3), ("人员", 12)] {
             let line = counts.iter().find(|r| r.starts_with(sheet));
-            if !line.is_some_and(|l| l.split_whitespace().nth(1) == Some(&added.to_string())) {
+            if !line.is_some_and(|l| l.split_whitespace().nth(1) == Some(added.to_string().as_str())) {
                 return Err(format!("dry run counts {counts:?}; expected {added} added in {sheet}"));
             }
         }
