@@ -87,10 +87,28 @@ impl Server {
 
     /// Starts on `addr`; used to come back on the port the browsers know.
     pub async fn start_on(addr: SocketAddr, data_dir: &Path, assets: &Path) -> E2eResult<Server> {
+        Self::start_as(addr, data_dir, assets, true).await
+    }
+
+    /// A real county's server (`--no-demo`): an empty store stays empty.
+    pub async fn start_no_demo(
+        addr: SocketAddr,
+        data_dir: &Path,
+        assets: &Path,
+    ) -> E2eResult<Server> {
+        Self::start_as(addr, data_dir, assets, false).await
+    }
+
+    async fn start_as(
+        addr: SocketAddr,
+        data_dir: &Path,
+        assets: &Path,
+        demo: bool,
+    ) -> E2eResult<Server> {
         let config = backend::Config {
             data_dir: Some(data_dir.to_path_buf()),
             assets_dir: Some(assets.to_path_buf()),
-            demo: true,
+            demo,
         };
         let (stop, stop_rx) = watch::channel(false);
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();

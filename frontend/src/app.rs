@@ -1,6 +1,10 @@
 use crate::i18n::t;
 use crate::pages::{county::CountyPage, home::HomePage};
 use crate::pages::{
+    office_accounts::OfficeAccountsPage, office_registry::OfficeRegistryPage,
+    office_registry_import::OfficeRegistryImportPage,
+};
+use crate::pages::{
     office_branch::OfficeBranchPage, office_committee::OfficeCommitteePage,
     office_inspection::OfficeInspectionPage, office_overview::OfficePage,
     office_person::OfficePersonPage, office_print::OfficePrintPage,
@@ -30,11 +34,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/office/print/:form") view=OfficePrintPage />
                     <Route path=path!("/office/search") view=OfficeSearchPage />
                     <Route path=path!("/office/inspection") view=OfficeInspectionPage />
+                    <Route path=path!("/office/registry") view=OfficeRegistryPage />
+                    <Route path=path!("/office/registry/import") view=OfficeRegistryImportPage />
+                    <Route path=path!("/office/accounts") view=OfficeAccountsPage />
                 </Routes>
             </main>
             <nav class="tabs">
                 <A href="/">{t("tabs.mine")}</A>
                 <A href="/county">{t("tabs.county")}</A>
+                // The county office and committee staff keep the 信息库 (issue 13).
+                {move || sync.session.get().is_some_and(|s| !s.is_field()).then(|| view! {
+                    <A href="/office/registry">{t("tabs.registry")}</A>
+                })}
             </nav>
         </Router>
     }

@@ -36,6 +36,8 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
     view! {
+        // Issue 13: why the server ended a login, and the way out for unsynced entries.
+        <crate::components::unsynced_rescue::UnsyncedRescue />
         <form class="card" id="login" on:submit=on_submit novalidate>
             <h2>{t("login.title")}</h2>
             <label for="login-phone">{t("login.phone")}</label>
@@ -52,5 +54,7 @@ pub fn LoginPage() -> impl IntoView {
             </button>
             <p class="hint">{t("login.hint")}</p>
         </form>
+        // Issue 13: a first login with the activation code of a 登录凭条.
+        <crate::components::first_login::FirstLogin />
     }
 }

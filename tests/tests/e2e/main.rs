@@ -5,6 +5,7 @@ mod field;
 mod forms;
 mod issue_17;
 mod office;
+mod registry;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
