@@ -101,7 +101,9 @@ pub async fn error_text(resp: &Response) -> String {
 /// sends no actors here: the person's own are registered before their first sync
 /// ([`register_actors`]), and nobody else's are ever sent.
 pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
-    let body = serde_json::json!({ "phone": phone, "password": password, "actors": [] });
+    let body = serde_json::json!({
+        "phone": phone, "password": password, "actors": [], "device": device_id(),
+    });
     let resp = Request::post("/api/login")
         .json(&body)
         .map_err(|e| e.to_string())?
@@ -115,6 +117,13 @@ pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
     let session: Session = resp.json().await.map_err(|e| e.to_string())?;
     let _ = storage::set(SESSION, &session);
     Ok(session)
+}
+
+/// This phone's device id (made by the repo at its first start, kept for good): the server
+/// never slows a login from a device that has logged in to the account before, whatever
+/// others typed for the number (issue 15).
+pub fn device_id() -> Option<String> {
+    storage::get::<String>("device")
 }
 
 /// Ends the session on the server if it can be reached, and on the phone in any case.

@@ -314,6 +314,9 @@ pub struct LoginSlip {
     pub expires: String,
 }
 
+/// The shortest password a person may choose (server and phone check the same rule).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
 /// First login (or after a reset) with the activation code; sets the person's password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivateRequest {

@@ -189,7 +189,8 @@ pub fn valid_phone(phone: &str) -> bool {
     phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The password rule lives in `shared`, so the phone checks the same one before asking.
+pub use shared::registry_admin::MIN_PASSWORD_CHARS;
 
 impl Auth {
     pub fn new(store: Arc<dyn AccountStore>, config: AuthConfig) -> Result<Self, AppError> {
