@@ -131,9 +131,10 @@ fn prepare(dir: &Path) -> Prepared {
 fn bench_auth(db: &Path) -> Auth {
     let config = AuthConfig {
         limits: LoginLimits {
-            window_secs: 1,
-            per_phone: usize::MAX,
-            per_ip: usize::MAX,
+            free_per_client: u32::MAX,
+            free_per_phone: u32::MAX,
+            free_per_address: u32::MAX,
+            ..LoginLimits::default()
         },
         ..AuthConfig::default()
     };

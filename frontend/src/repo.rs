@@ -79,8 +79,11 @@ pub struct Repo {
     /// records on a cheap phone takes longer than drawing them.
     records_cache: BTreeMap<DocId, (Vec<automerge::ChangeHash>, std::rc::Rc<BranchRecords>)>,
     /// Pending records per document, by (heads, heads shared with the server).
-    pending_cache: BTreeMap<DocId, (Vec<ChangeHash>, Vec<ChangeHash>, Vec<PendingRecord>)>,
+    pending_cache: BTreeMap<DocId, PendingAt>,
 }
+
+/// A document's pending records as computed at (its heads, the heads shared with the server).
+type PendingAt = (Vec<ChangeHash>, Vec<ChangeHash>, Vec<PendingRecord>);
 
 /// Heads as sets: Automerge returns them sorted, but a decoded sync state need not be.
 fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {

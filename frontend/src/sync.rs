@@ -411,7 +411,7 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         let Some(mut req) = repo::with(|r| r.next_request(docs, reset)) else {
             break;
         };
-        req.report = Some(repo::with(|r| device_report(r)));
+        req.report = Some(repo::with(device_report));
         reset = false;
         lease::take();
         s.status.set(Status::Syncing {

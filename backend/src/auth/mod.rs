@@ -30,7 +30,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use store::{Account, AccountExtra, AccountStore, Session, Taken};
 
-pub use limit::LoginLimits;
+pub use limit::{Attempt, LoginLimits};
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -308,15 +308,13 @@ impl Auth {
     /// a password), sets the person's own password, uses the code up, starts a session.
     pub fn activate(
         &self,
-        phone: &str,
+        attempt: Attempt,
         code: &str,
         password: &str,
-        ip: Option<IpAddr>,
-        device: Option<&str>,
         actors: &[String],
         now: i64,
     ) -> Result<LoginOk, AppError> {
-        let attempt = limit::Attempt { phone, device, ip };
+        let phone = attempt.phone;
         let (limits, store) = (&self.inner.config.limits, &*self.inner.store);
         limit::check(limits, store, &attempt, now)?;
         let found = self.inner.store.by_phone(phone)?;

@@ -165,15 +165,12 @@ async fn activate(
     let ip = client_ip(&state, &headers, peer);
     let auth = state.auth().clone();
     let ok = tokio::task::spawn_blocking(move || {
-        auth.activate(
-            &body.phone,
-            &code,
-            &body.password,
+        let attempt = super::Attempt {
+            phone: &body.phone,
+            device: body.device.as_deref(),
             ip,
-            body.device.as_deref(),
-            &body.actors,
-            now_secs(),
-        )
+        };
+        auth.activate(attempt, &code, &body.password, &body.actors, now_secs())
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
