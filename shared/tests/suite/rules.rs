@@ -121,7 +121,12 @@ fn full_county_matches_its_answer_key_and_every_rule_fires() {
     let got: BTreeSet<FindingKey> = findings.iter().map(|f| f.key()).collect();
     assert_same(&got, &g.key.keys());
     let fired: BTreeSet<RuleCode> = findings.iter().map(|f| f.rule).collect();
-    for code in RuleCode::ALL {
+    // 日期需核实 is judged against the real today by `impossible_dates`, not by the view's
+    // as-of day of `evaluate`: `issue_17_records_dated_after_tomorrow_are_to_verify` has it.
+    for code in RuleCode::ALL
+        .iter()
+        .filter(|c| **c != RuleCode::DateToVerify)
+    {
         assert!(
             fired.contains(code),
             "no generated gap exercises {}",
