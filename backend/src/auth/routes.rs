@@ -70,7 +70,7 @@ impl FromRequestParts<AppState> for CountyReader {
     }
 }
 
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+pub(crate) fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
         .map_err(|e| AppError::json("请求内容", e))
 }

@@ -105,7 +105,7 @@ fn parse<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
 }
 
 /// Runs view work off the async workers: hydrating the county is CPU-bound.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     tokio::task::spawn_blocking(f)

@@ -105,18 +105,9 @@ impl FromRequestParts<AppState> for Manager {
     }
 }
 
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    body.map(|Json(t)| t)
-        .map_err(|e| AppError::json("请求内容", e))
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-}
+// One reading of JSON bodies and one way off the async workers, shared with the other routes.
+use crate::auth::routes::json;
+use crate::office::blocking;
 
 /// The book as stored now.
 pub fn load_book(state: &AppState) -> Result<Book, AppError> {
