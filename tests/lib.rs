@@ -597,9 +597,21 @@ impl Browser {
             .close()
             .await
             .map_err(|e| format!("[{}] closing: {e}", self.name))?;
-        // Chromium writes its storage out as it exits; give it a moment after the
-        // session ends before another one opens the same profile.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Chromium writes its storage out as it exits and removes its `SingletonLock`
+        // last; a browser opened on the profile before then would find it in use.
+        let lock = self._profile.path().join("SingletonLock");
+        poll(
+            format!("[{}] Chromium to release its profile", self.name),
+            Duration::from_secs(15),
+            || {
+                let gone = std::fs::symlink_metadata(&lock).is_err();
+                async move {
+                    gone.then_some(())
+                        .ok_or_else(|| "SingletonLock still there".into())
+                }
+            },
+        )
+        .await?;
         Ok(self._profile)
     }
 

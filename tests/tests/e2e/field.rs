@@ -725,7 +725,27 @@ pub(super) async fn phone_shot(b: &Browser, name: &str) -> E2eResult {
         json!({ "width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true }),
     )
     .await?;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The new metrics apply asynchronously: wait until the page reports them, then for
+    // two animation frames so layout and paint have caught up before measuring.
+    poll(
+        format!("[{}] {name}: a 360 px viewport", b.name),
+        Duration::from_secs(5),
+        || async {
+            let w = b.execute("return window.innerWidth;", vec![]).await?;
+            (w.as_u64() == Some(360))
+                .then_some(())
+                .ok_or_else(|| format!("innerWidth {w}"))
+        },
+    )
+    .await?;
+    b.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\n\
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("[{}] {name}: waiting for a frame: {e}", b.name))?;
     let width = b
         .execute("return document.documentElement.scrollWidth;", vec![])
         .await?;
