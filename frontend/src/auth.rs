@@ -84,7 +84,7 @@ fn unregistered(person: &str) -> Vec<String> {
     storage::get::<Vec<String>>(&unregistered_key(person))
         .unwrap_or_default()
         .into_iter()
-        .filter(|a| storage::actor_hex_person(a).as_deref() == Some(person))
+        .filter(|a| shared::ids::person_of_actor_hex(a).as_deref() == Some(person))
         .collect()
 }
 

@@ -100,25 +100,7 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Actor ids carry the person who writes: `person id`, a zero byte, then random bytes.
-/// The history shows names without any lookup table that could get out of step, and the
-/// random part is fresh every start: if storage ever lost a change that had already
-/// synced, reusing an actor would mint a second change with the same sequence number,
-/// which Automerge refuses.
-fn actor_for(person: Option<&str>, suffix: &[u8]) -> ActorId {
-    let mut bytes = person.unwrap_or("").as_bytes().to_vec();
-    bytes.push(0);
-    bytes.extend_from_slice(suffix);
-    ActorId::from(bytes)
-}
-
-/// The person in an actor id made by [`actor_for`], if any.
-pub fn person_of_actor(actor: &ActorId) -> Option<String> {
-    let bytes = actor.to_bytes();
-    let end = bytes.iter().position(|b| *b == 0)?;
-    let person = std::str::from_utf8(&bytes[..end]).ok()?;
-    shared::ids::is_plain_id(person).then(|| person.to_string())
-}
+use shared::ids::{actor_for, person_of_actor};
 
 const BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x01";
 
@@ -1186,7 +1168,7 @@ mod tests {
             "nothing of p1-2's is synced"
         );
         assert_eq!(
-            storage::actor_hex_person(&b.actor_hex()).as_deref(),
+            shared::ids::person_of_actor_hex(&b.actor_hex()).as_deref(),
             Some("p1-3")
         );
         let mut back = tab("p1-2");

@@ -239,7 +239,7 @@ pub fn migrate(writer: &str) {
     if let Some(list) = get::<Vec<String>>("actors.unregistered") {
         let mine: Vec<String> = list
             .into_iter()
-            .filter(|a| actor_hex_person(a).as_deref() == Some(person.as_str()))
+            .filter(|a| shared::ids::person_of_actor_hex(a).as_deref() == Some(person.as_str()))
             .collect();
         let key = format!("{ns}actors");
         let mut all: Vec<String> = get(&key).unwrap_or_default();
@@ -256,21 +256,6 @@ pub fn migrate(writer: &str) {
     remove("pending");
     remove("pending_since");
     let _ = set("format", &FORMAT);
-}
-
-/// The person named in a hex actor id (`<person>\0<random>`), if any.
-pub fn actor_hex_person(hex: &str) -> Option<String> {
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect();
-    let bytes = bytes?;
-    let end = bytes.iter().position(|b| *b == 0)?;
-    let person = std::str::from_utf8(&bytes[..end]).ok()?;
-    shared::ids::is_plain_id(person).then(|| person.to_string())
 }
 
 /// Names (without the prefix) of the app's keys starting with `prefix`.

@@ -273,17 +273,7 @@ pub fn foreign_records_between(
         .collect()
 }
 
-/// A hex actor id as phones send it: 1–128 bytes (the app puts the person's id in it).
-pub fn parse_actor(hex: &str) -> Option<ActorId> {
-    if hex.is_empty() || hex.len() > 256 || !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes.map(ActorId::from)
-}
+pub use crate::ids::parse_actor;
 
 #[cfg(test)]
 mod tests {
@@ -463,8 +453,5 @@ mod tests {
         let mut phone = new_branch_document("b1", ActorId::from([7u8; 16])).unwrap();
         let made: Vec<_> = phone.get_changes(&[]).iter().map(|c| c.hash()).collect();
         assert_eq!(system_changes(&b1), made);
-        assert_eq!(parse_actor("0a0b"), Some(ActorId::from(vec![10u8, 11])));
-        assert_eq!(parse_actor("zz"), None);
-        assert_eq!(parse_actor(""), None);
     }
 }

@@ -109,3 +109,71 @@ mod tests {
         assert!(DocId::parse(&format!("branch/{}", "x".repeat(65))).is_err());
     }
 }
+
+// ---- the actor-id format -------------------------------------------------------------
+
+/// Actor ids the app makes carry the person who writes: `person id`, a zero byte, then
+/// random bytes. The history shows names without any lookup table that could get out of
+/// step, and the random part is fresh every start: if storage ever lost a change that had
+/// already synced, reusing an actor would mint a second change with the same sequence
+/// number, which Automerge refuses. This is the format's one home; phone and server both
+/// read it through these functions.
+pub fn actor_for(person: Option<&str>, suffix: &[u8]) -> automerge::ActorId {
+    let mut bytes = person.unwrap_or("").as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend_from_slice(suffix);
+    automerge::ActorId::from(bytes)
+}
+
+/// The person an app-made actor id names: the bytes before its first zero byte, when they
+/// are a plain id (`p1-2\0<random>`). Other actors (genesis, server) name nobody.
+pub fn person_of_actor(actor: &automerge::ActorId) -> Option<String> {
+    let bytes = actor.to_bytes();
+    let end = bytes.iter().position(|b| *b == 0)?;
+    let person = std::str::from_utf8(&bytes[..end]).ok()?;
+    is_plain_id(person).then(|| person.to_string())
+}
+
+/// A hex actor id as phones send it: 1–128 bytes.
+pub fn parse_actor(hex: &str) -> Option<automerge::ActorId> {
+    if hex.is_empty() || hex.len() > 256 || !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    bytes.map(automerge::ActorId::from)
+}
+
+/// The person named by a hex actor id, if it is one the app made.
+pub fn person_of_actor_hex(hex: &str) -> Option<String> {
+    person_of_actor(&parse_actor(hex)?)
+}
+
+#[cfg(test)]
+mod actor_tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_names_its_person_in_bytes_and_in_hex() {
+        let actor = actor_for(Some("p1-2"), &[7; 12]);
+        assert_eq!(person_of_actor(&actor).as_deref(), Some("p1-2"));
+        assert_eq!(
+            person_of_actor_hex(&actor.to_hex_string()).as_deref(),
+            Some("p1-2")
+        );
+        assert_eq!(person_of_actor(&actor_for(None, &[1; 4])), None);
+        assert_eq!(
+            person_of_actor(&automerge::ActorId::from(vec![1u8, 2, 3])),
+            None
+        );
+        assert_eq!(
+            parse_actor("0a0b"),
+            Some(automerge::ActorId::from(vec![10u8, 11]))
+        );
+        assert_eq!(parse_actor("zz"), None);
+        assert_eq!(parse_actor(""), None);
+        assert_eq!(parse_actor("abc"), None);
+    }
+}

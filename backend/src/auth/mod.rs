@@ -462,7 +462,7 @@ impl Auth {
             }
             // The app's actors start with the writer's id (the history names people by
             // it): an actor naming another account would put words in their mouth.
-            if let Some(named) = named_person(&actor) {
+            if let Some(named) = shared::ids::person_of_actor(&actor) {
                 if named != user && self.inner.store.get(&named)?.is_some() {
                     tracing::warn!(%user, actor = %a, %named, "actor names another user");
                     return Err(AppError::Conflict(
@@ -669,13 +669,4 @@ impl SyncGuard for UserGuard {
         tracing::info!(user = %self.user, doc = %id, relayed = ?relayed, "colleagues' changes relayed");
         Ok(Ok(()))
     }
-}
-
-/// The person an app-made actor id names: the bytes before its first zero byte, when
-/// they are a plain id (`p1-2\0<random>`). Other actors name nobody.
-fn named_person(actor: &ActorId) -> Option<String> {
-    let bytes = actor.to_bytes();
-    let end = bytes.iter().position(|b| *b == 0)?;
-    let id = std::str::from_utf8(&bytes[..end]).ok()?;
-    shared::ids::is_plain_id(id).then(|| id.to_string())
 }
