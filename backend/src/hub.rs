@@ -583,6 +583,8 @@ impl Hub {
             DocId::Committee(_) => access == Access::Write,
         };
         let mut msg = sync::Message::decode(msg).map_err(|e| unreadable_message(&id, &e))?;
+        // Numbers in the message Automerge trusts and would allocate by (see the function).
+        shared::wire::check_message_limits(&msg).map_err(|e| unreadable_message(&id, &e))?;
         // Bundles (protocol 3) are unpacked apart from the document, so Automerge's
         // experimental bundle decoder never runs under the entry lock (see `unbundle`).
         shared::wire::unbundle(&mut msg).map_err(|e| unreadable_message(&id, &e))?;

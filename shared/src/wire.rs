@@ -267,6 +267,51 @@ fn checksum_valid(chunk: &[u8]) -> bool {
     chunk.get(4..8) == Some(&hash[..4])
 }
 
+/// The most probes a received Bloom filter may ask for per hash, and the most bits per
+/// entry; Automerge writes 7 and 10. Both are LEB128 numbers in the message that Automerge
+/// 0.12 trusts: `BloomFilter::get_probes` allocates and fills a `Vec` of `num_probes`
+/// values for every hash it looks up, so one mutated byte (a probe count of 2³²) made the
+/// server fill 16 GB per lookup; it was OOM-killed under `issue_7_fuzzed_sync_requests_…`.
+/// Zero bits per entry with entries would divide by zero in the same function.
+pub const MAX_BLOOM_PROBES: u32 = 32;
+pub const MAX_BLOOM_BITS_PER_ENTRY: u32 = 64;
+
+/// Refuses a received sync message whose Bloom filters Automerge would choke on (see
+/// [`MAX_BLOOM_PROBES`]); checked before the message reaches a document or a sync state.
+pub fn check_message_limits(msg: &sync::Message) -> Result<(), String> {
+    for have in &msg.have {
+        let bytes = have.bloom.to_bytes();
+        // An empty filter writes nothing; otherwise entries, bits per entry, probes.
+        let mut rest = bytes.as_slice();
+        let mut next = || -> Option<u64> {
+            let (mut v, mut shift) = (0u64, 0u32);
+            loop {
+                let (&b, tail) = rest.split_first()?;
+                rest = tail;
+                v |= u64::from(b & 0x7f).checked_shl(shift)?;
+                if b & 0x80 == 0 {
+                    return Some(v);
+                }
+                shift += 7;
+            }
+        };
+        let Some(entries) = next() else {
+            continue;
+        };
+        let (bits, probes) = (next().unwrap_or(0), next().unwrap_or(0));
+        if entries > 0
+            && (bits == 0
+                || bits > u64::from(MAX_BLOOM_BITS_PER_ENTRY)
+                || probes > u64::from(MAX_BLOOM_PROBES))
+        {
+            return Err(format!(
+                "同步消息的布隆过滤器参数超出范围（每项 {bits} 位、{probes} 次探测）"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Replaces every bundle in a received sync message by the ordinary change chunks it holds,
 /// so that applying the message never runs the experimental bundle decoder on a document;
 /// an error if a bundle does not decode (the message must then be refused unapplied).
