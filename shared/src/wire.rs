@@ -21,6 +21,11 @@
 //! changes as it applies the message, and what is stored is Automerge's stable formats
 //! (`save_incremental`, `save`). Any automerge upgrade must keep
 //! `bundle_format_is_pinned` passing or bump [`PROTOCOL_VERSION`].
+//!
+//! Since version 4 each document's message carries the signatures of the changes in it
+//! ([`DocMessage::sigs`], see [`crate::signing`]): a field beside the Automerge message,
+//! not inside it, so the protocol stays readable and Automerge's formats untouched. An app
+//! of version 3 signs nothing and is told to update (nothing it holds is lost).
 
 use automerge::sync;
 use automerge::{AutoCommit, Bundle, Change};
@@ -32,7 +37,8 @@ pub const SYNC_PATH: &str = "/api/sync";
 pub const SYNC_CONTENT_TYPE: &str = "application/x-sanlian-sync";
 /// Bumped on any incompatible change to these types; the server refuses other versions.
 /// 3: change bundles inside sync messages (automerge 0.12's bundle format).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// 4: signatures of the changes beside each message (issue 15).
+pub const PROTOCOL_VERSION: u16 = 4;
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents one request may carry.
@@ -58,6 +64,17 @@ pub struct DocMessage {
     pub doc: String,
     /// An encoded `automerge::sync::Message`.
     pub msg: Vec<u8>,
+    /// The signatures of the changes the message carries, by their authors' device keys
+    /// (protocol 4). The server sends none down: it has verified what it relays.
+    pub sigs: Vec<ChangeSig>,
+}
+
+/// One change's signature: the change hash and its author's Ed25519 signature of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChangeSig {
+    pub hash: [u8; 32],
+    /// 64 bytes (a `Vec` because serde has no arrays that long); other lengths never verify.
+    pub sig: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,6 +358,39 @@ pub fn unbundle(msg: &mut sync::Message) -> Result<(), String> {
     Ok(())
 }
 
+/// The changes an outgoing sync message carries, with their actors: each change chunk
+/// of a message V1, and every change of the document for a message V2 that sends it whole
+/// (the receiver keeps what it lacks). Read before [`bundle_changes`].
+pub fn changes_sent(
+    doc: &mut AutoCommit,
+    msg: &sync::Message,
+) -> Vec<(automerge::ChangeHash, automerge::ActorId)> {
+    let mut out = Vec::new();
+    for entry in msg.changes.iter() {
+        let Some(chunks) = storage_chunks(entry) else {
+            continue;
+        };
+        for (typ, chunk) in chunks {
+            match typ {
+                CHANGE_CHUNK | COMPRESSED_CHANGE_CHUNK => {
+                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+                        out.push((c.hash(), c.actor_id().clone()));
+                    }
+                }
+                BUNDLE_CHUNK => {}
+                _ => {
+                    return doc
+                        .get_changes(&[])
+                        .iter()
+                        .map(|c| (c.hash(), c.actor_id().clone()))
+                        .collect()
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Replaces the change chunks of an outgoing sync message by one bundle of the same
 /// changes, when there are at least [`BUNDLE_FROM`]. The receiver needs nothing special:
 /// Automerge's `receive_sync_message` loads a bundle like any other chunk, so its sync state
@@ -404,6 +454,10 @@ mod tests {
             docs: vec![DocMessage {
                 doc: "registry".into(),
                 msg: vec![0x42, 1, 2, 255],
+                sigs: vec![ChangeSig {
+                    hash: [3; 32],
+                    sig: vec![4; 64],
+                }],
             }],
             report: Some(crate::office::DeviceReport {
                 app_version: "0.1.0".into(),
@@ -432,12 +486,18 @@ mod tests {
             SyncRequest::decode(&v1),
             Err(WireError::Version(1))
         ));
-        // An app of protocol 2 (deflated, but no bundles) is told its version too.
-        let v2 = SyncRequest { version: 2, ..req };
-        assert!(matches!(
-            SyncRequest::decode(&v2.encode()),
-            Err(WireError::Version(2))
-        ));
+        // Apps of protocol 2 (deflated, but no bundles) and 3 (no signatures) are told
+        // their version too.
+        for old in [2, 3] {
+            let v = SyncRequest {
+                version: old,
+                ..req.clone()
+            };
+            assert!(matches!(
+                SyncRequest::decode(&v.encode()),
+                Err(WireError::Version(o)) if o == old
+            ));
+        }
     }
 
     use crate::doc::{new_document, put_visit};
@@ -478,6 +538,7 @@ mod tests {
             docs: vec![DocMessage {
                 doc: "branch/b1".into(),
                 msg: msg.encode(),
+                sigs: Vec::new(),
             }],
             report: None,
         };
