@@ -78,8 +78,12 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
     let mut seen = Vec::new();
     for (device, per_round) in [("fz-a", [20usize, 5]), ("fz-b", [1, 1])] {
         let b1 = DocId::branch("b1").unwrap();
-        let actor = ActorId::random();
-        let token = state
+        // Named for the secretary as the app names actors, so the phone signs its
+        // changes (issue 15) and the signature checks are on the fuzzed path.
+        let mut actor_bytes = b"p1-1\0".to_vec();
+        actor_bytes.extend(ActorId::random().to_bytes());
+        let actor = ActorId::from(actor_bytes);
+        let ok = state
             .auth()
             .login(
                 SECRETARY_B1,
@@ -88,10 +92,18 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
                 &[actor.to_hex_string()],
                 now_secs(),
             )
-            .expect("the secretary logs in")
-            .token;
-        let bearer = format!("Bearer {token}");
+            .expect("the secretary logs in");
+        let key = shared::signing::DeviceKey::from_seed([device.len() as u8; 32]);
+        state
+            .auth()
+            .register_key(&ok.account.id, &[actor.to_hex_string()], &key.public_hex())
+            .expect("the key registers");
+        let bearer = format!("Bearer {}", ok.token);
         let mut phone = SyncClient::new(device);
+        phone.signer = Some(shared::client::Signer {
+            person: ok.account.id.clone(),
+            key,
+        });
         phone.insert(
             DocId::Registry,
             AutoCommit::new().with_actor(actor.clone()),
@@ -133,6 +145,11 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
     assert!(
         !bundled(&seen).is_empty(),
         "the corpus exercises bundles (protocol 3)"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.req.docs.iter().any(|d| !d.sigs.is_empty())),
+        "the corpus carries signatures (protocol 4)"
     );
     seen
 }
@@ -264,6 +281,9 @@ enum Input {
     Unauthenticated(usize, BadLogin),
     /// A real request carrying a bundle, the bundle's data mutated under a valid checksum.
     MutatedBundle(usize, Vec<Mutation>),
+    /// A real request whose change signatures (issue 15) are mutated, with made-up ones
+    /// (any hash, any length) added.
+    MutatedSigs(usize, Vec<Mutation>, Vec<([u8; 32], Vec<u8>)>),
 }
 
 /// What stands in for the phone's `Authorization: Bearer <token>`.
@@ -309,7 +329,13 @@ fn input(corpus_len: usize, bundled: Vec<usize>) -> impl Strategy<Value = Input>
         )
             .prop_map(|(i, d, dev)| Input::WrongDoc(i, d, dev)),
         1 => (pick.clone(), any::<bool>()).prop_map(|(i, r)| Input::Replay(i, r)),
-        1 => (pick, bad_login()).prop_map(|(i, l)| Input::Unauthenticated(i, l)),
+        1 => (pick.clone(), bad_login()).prop_map(|(i, l)| Input::Unauthenticated(i, l)),
+        2 => (
+            pick,
+            prop::collection::vec(mutation(), 0..4),
+            prop::collection::vec((any::<[u8; 32]>(), prop::collection::vec(any::<u8>(), 0..80)), 0..4),
+        )
+            .prop_map(|(i, m, extra)| Input::MutatedSigs(i, m, extra)),
     ]
 }
 
@@ -323,6 +349,7 @@ fn request_of(corpus: &[Sent], input: &Input) -> (Option<String>, Vec<u8>) {
         | Input::MutatedMessage(i, _, _)
         | Input::WrongDoc(i, _, _)
         | Input::Replay(i, _)
+        | Input::MutatedSigs(i, _, _)
         | Input::Unauthenticated(i, _) => *i,
     };
     let authorization = match input {
@@ -365,6 +392,20 @@ fn body_of(corpus: &[Sent], input: &Input) -> Vec<u8> {
             req.encode()
         }
         Input::Unauthenticated(i, _) => corpus[*i].req.encode(),
+        Input::MutatedSigs(i, m, extra) => {
+            let mut req = corpus[*i].req.clone();
+            for d in &mut req.docs {
+                for s in &mut d.sigs {
+                    mutate(&mut s.sig, m);
+                }
+                d.sigs
+                    .extend(extra.iter().map(|(hash, sig)| shared::wire::ChangeSig {
+                        hash: *hash,
+                        sig: sig.clone(),
+                    }));
+            }
+            req.encode()
+        }
         Input::Replay(i, reset) => {
             let mut req = corpus[*i].req.clone();
             if *reset {
@@ -425,6 +466,15 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
             if status == StatusCode::OK {
                 let resp = SyncResponse::decode(&body);
                 prop_assert!(resp.is_ok());
+                if matches!(inp, Input::MutatedSigs(..)) {
+                    let resp = SyncResponse::decode(&body).unwrap();
+                    let kind = if resp.refused.is_empty() {
+                        "signatures accepted"
+                    } else {
+                        "signatures refused"
+                    };
+                    *refusals.lock().unwrap().entry(kind.into()).or_default() += 1;
+                }
                 if matches!(inp, Input::MutatedBundle(..)) {
                     // What became of resealed bundles, so the run shows they got past the
                     // checksum: refused with a reason, or accepted when the mutation kept
