@@ -735,11 +735,12 @@ impl Repo {
         let mut docs = Vec::new();
         let mut sigs = Vec::new();
         let signer = self.client.signer.clone();
+        let relayed = self.client.relayed.clone();
         for id in self.known_docs() {
             let doc = self.doc(&id);
             let bytes = doc.save();
             for c in doc.get_changes_meta(&[]) {
-                let sig = match self.client.relayed.get(&c.hash) {
+                let sig = match relayed.get(&c.hash) {
                     Some(s) => Some(s.clone()),
                     None => signer
                         .as_ref()
