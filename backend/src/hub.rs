@@ -41,7 +41,7 @@ pub trait SyncGuard {
         _before: &[ChangeHash],
         _system: &[ChangeHash],
         _sigs: &HashMap<ChangeHash, Vec<u8>>,
-    ) -> Result<Result<Vec<([u8; 32], Vec<u8>)>, String>, StoreError> {
+    ) -> Result<Result<KeptSignatures, String>, StoreError> {
         Ok(Ok(Vec::new()))
     }
     /// Keeps the signatures of changes just stored.
@@ -49,6 +49,9 @@ pub trait SyncGuard {
         Ok(())
     }
 }
+
+/// Signatures to keep once their changes are stored: (change hash, signature).
+pub type KeptSignatures = Vec<([u8; 32], Vec<u8>)>;
 
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;

@@ -709,7 +709,7 @@ impl SyncGuard for UserGuard {
         before: &[ChangeHash],
         system: &[ChangeHash],
         sigs: &HashMap<ChangeHash, Vec<u8>>,
-    ) -> Result<Result<Vec<([u8; 32], Vec<u8>)>, String>, StoreError> {
+    ) -> Result<Result<crate::hub::KeptSignatures, String>, StoreError> {
         let changes: Vec<(ActorId, ChangeHash)> = doc
             .get_changes_meta(before)
             .into_iter()
