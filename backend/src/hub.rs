@@ -31,7 +31,27 @@ pub trait SyncGuard {
         before: &[ChangeHash],
         system: &[ChangeHash],
     ) -> Result<Result<(), String>, StoreError>;
+    /// Judges the signatures of the same changes (issue 15) against `sigs`, the ones sent
+    /// with the message: `Ok(Ok(kept))` are the signatures to keep once the changes are
+    /// stored, `Ok(Err(reason))` refuses them all. By default nothing is checked (benches).
+    fn check_signatures(
+        &self,
+        _doc: &DocId,
+        _am: &mut AutoCommit,
+        _before: &[ChangeHash],
+        _system: &[ChangeHash],
+        _sigs: &HashMap<ChangeHash, Vec<u8>>,
+    ) -> Result<Result<KeptSignatures, String>, StoreError> {
+        Ok(Ok(Vec::new()))
+    }
+    /// Keeps the signatures of changes just stored.
+    fn keep_signatures(&self, _sigs: &[([u8; 32], Vec<u8>)]) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
+
+/// Signatures to keep once their changes are stored: (change hash, signature).
+pub type KeptSignatures = Vec<([u8; 32], Vec<u8>)>;
 
 /// After this many incremental chunks a document is compacted into one full save.
 const COMPACT_AFTER_CHUNKS: usize = 64;
@@ -535,9 +555,17 @@ impl Hub {
     /// Handles one sync round for all documents in the request.
     pub fn sync(&self, req: SyncRequest, guard: &dyn SyncGuard) -> Result<SyncResponse, HubError> {
         let mut resp = SyncResponse::default();
-        for DocMessage { doc, msg } in req.docs {
-            match self.sync_one(guard, &req.device, req.reset, &doc, &msg) {
-                Ok(Some(reply)) => resp.docs.push(DocMessage { doc, msg: reply }),
+        for DocMessage { doc, msg, sigs } in req.docs {
+            let sigs: HashMap<ChangeHash, Vec<u8>> = sigs
+                .into_iter()
+                .map(|s| (ChangeHash(s.hash), s.sig))
+                .collect();
+            match self.sync_one(guard, &req.device, req.reset, &doc, &msg, &sigs) {
+                Ok(Some(reply)) => resp.docs.push(DocMessage {
+                    doc,
+                    msg: reply,
+                    sigs: Vec::new(),
+                }),
                 Ok(None) => {}
                 Err(SyncRefusal::Refused(reason)) => {
                     tracing::warn!(user = guard.who(), device = %req.device, %doc, %reason, "sync refused");
@@ -556,6 +584,7 @@ impl Hub {
         reset: bool,
         doc: &str,
         msg: &[u8],
+        sigs: &HashMap<ChangeHash, Vec<u8>>,
     ) -> Result<Option<Vec<u8>>, SyncRefusal> {
         let id = DocId::parse(doc).map_err(|e| SyncRefusal::Refused(e.to_string()))?;
         // An unreadable document is refused before it is looked up, so the reply says
@@ -583,6 +612,8 @@ impl Hub {
             DocId::Committee(_) => access == Access::Write,
         };
         let mut msg = sync::Message::decode(msg).map_err(|e| unreadable_message(&id, &e))?;
+        // Numbers in the message Automerge trusts and would allocate by (see the function).
+        shared::wire::check_message_limits(&msg).map_err(|e| unreadable_message(&id, &e))?;
         // Bundles (protocol 3) are unpacked apart from the document, so Automerge's
         // experimental bundle decoder never runs under the entry lock (see `unbundle`).
         shared::wire::unbundle(&mut msg).map_err(|e| unreadable_message(&id, &e))?;
@@ -618,7 +649,7 @@ impl Hub {
                 .map_err(|err| err.to_string())
         }))
         .unwrap_or_else(|_| Err("内容无法读取".to_string()));
-        let checked = self.check_and_persist(guard, &id, &mut e, &before, received);
+        let checked = self.check_and_persist(guard, &id, &mut e, &before, received, sigs);
         e.doc.reset_diff_cursor();
         checked?;
         // A phone that missed several colleagues' changes gets them as one bundle (wire
@@ -653,6 +684,7 @@ impl Hub {
         e: &mut Entry,
         before: &[ChangeHash],
         received: Result<(), String>,
+        sigs: &HashMap<ChangeHash, Vec<u8>>,
     ) -> Result<(), SyncRefusal> {
         if let Err(err) = received {
             self.revert(id, e)?;
@@ -674,6 +706,18 @@ impl Hub {
                 self.revert(id, e)?;
                 return Err(refusal);
             }
+            // Each change signed by its author's device (issue 15), or refused whole.
+            let kept = match guard.check_signatures(id, &mut e.doc, before, &system, sigs) {
+                Ok(Ok(kept)) => kept,
+                Ok(Err(reason)) => {
+                    self.revert(id, e)?;
+                    return Err(SyncRefusal::Refused(reason));
+                }
+                Err(err) => {
+                    self.revert(id, e)?;
+                    return Err(SyncRefusal::Failed(err.into()));
+                }
+            };
             // Changes that do not read as the document's schema would break every reader:
             // refuse them before they reach the disk or any other phone.
             if let Err(err) = check_doc_changes(id, &mut e.doc, before) {
@@ -681,6 +725,13 @@ impl Hub {
                 return Err(SyncRefusal::Refused(format!(
                     "内容不符合格式，已拒收：{err}"
                 )));
+            }
+            // The proof before the changes: a change is never stored without its
+            // signature; a signature of a change whose storing then fails is harmless
+            // (the phone sends both again).
+            if let Err(err) = guard.keep_signatures(&kept) {
+                self.revert(id, e)?;
+                return Err(SyncRefusal::Failed(err.into()));
             }
             self.persist(id, e)?;
         }

@@ -142,30 +142,48 @@ pub enum RegisterError {
     Failed(String),
 }
 
-/// Registers the actors written with since the last registration; a no-op when there are none.
+/// Registers the actors written with since the last registration, with this phone's
+/// public signing key (issue 15); a no-op when there are none. The first time a key is
+/// used (an app updated from before signing), every actor of the person in the phone's
+/// documents is registered with it, so entries made before the key existed are signed
+/// and accepted when they are sent. At most [`MAX_ACTORS_PER_REQUEST`] a request.
 pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
     let person = &session.account.id;
-    let actors = unregistered(person);
-    if actors.is_empty() {
-        return Ok(());
-    }
-    let resp = Request::post("/api/actors")
-        .header("Authorization", &format!("Bearer {}", session.token))
-        .json(&serde_json::json!({ "actors": actors }))
-        .map_err(|e| RegisterError::Failed(e.to_string()))?
-        .send()
-        .await
-        .map_err(|_| RegisterError::Offline)?;
-    match resp.status() {
-        204 => {
-            let left: Vec<String> = unregistered(person)
-                .into_iter()
-                .filter(|a| !actors.contains(a))
-                .collect();
-            let _ = storage::set(&unregistered_key(person), &left);
-            Ok(())
+    let key = crate::signing::key(person);
+    let everything = !crate::signing::all_registered(person, &key);
+    let mut actors = unregistered(person);
+    if everything {
+        for a in crate::repo::with(|r| r.own_actors()) {
+            if !actors.contains(&a) {
+                actors.push(a);
+            }
         }
-        401 => Err(RegisterError::Unauthorized(error_text(&resp).await)),
-        _ => Err(RegisterError::Failed(error_text(&resp).await)),
     }
+    for chunk in actors.chunks(MAX_ACTORS_PER_REQUEST) {
+        let resp = Request::post("/api/actors")
+            .header("Authorization", &format!("Bearer {}", session.token))
+            .json(&serde_json::json!({ "actors": chunk, "key": key.public_hex() }))
+            .map_err(|e| RegisterError::Failed(e.to_string()))?
+            .send()
+            .await
+            .map_err(|_| RegisterError::Offline)?;
+        match resp.status() {
+            204 => {
+                let left: Vec<String> = unregistered(person)
+                    .into_iter()
+                    .filter(|a| !chunk.contains(a))
+                    .collect();
+                let _ = storage::set(&unregistered_key(person), &left);
+            }
+            401 => return Err(RegisterError::Unauthorized(error_text(&resp).await)),
+            _ => return Err(RegisterError::Failed(error_text(&resp).await)),
+        }
+    }
+    if everything {
+        crate::signing::note_all_registered(person, &key);
+    }
+    Ok(())
 }
+
+/// The server's limit per registration (`backend::auth::MAX_ACTORS`).
+const MAX_ACTORS_PER_REQUEST: usize = 16;

@@ -8,6 +8,7 @@ mod drafts;
 mod i18n;
 mod pages;
 mod repo;
+mod signing;
 mod storage;
 mod sync;
 mod update;

@@ -103,11 +103,37 @@ pub fn random_hex(bytes: usize) -> String {
 use shared::ids::{actor_for, person_of_actor};
 
 const BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x01";
+/// Since issue 15 the file also carries the signatures of its changes.
+const SIGNED_BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x02";
 
-/// The export file: every document of the phone as a full Automerge save.
+/// The export file of apps before issue 15: every document as a full Automerge save.
 #[derive(Serialize, Deserialize)]
 struct Bundle {
     docs: Vec<(String, Vec<u8>)>,
+}
+
+/// The export file: every document as a full Automerge save, and the signatures of its
+/// changes (change hash, signature): the exporting person's, signed here, and those this
+/// phone carried. The phone that imports it sends them with the changes, so the server
+/// accepts them as relayed by their authors; no private key is ever in the file.
+#[derive(Serialize, Deserialize)]
+struct SignedBundle {
+    docs: Vec<(String, Vec<u8>)>,
+    sigs: Vec<([u8; 32], Vec<u8>)>,
+}
+
+/// Signatures of others' changes carried by this person's phone, from imported files.
+fn relayed_key(ns: &str) -> String {
+    format!("{ns}relayed-sigs")
+}
+
+fn load_relayed(ns: &str) -> std::collections::HashMap<ChangeHash, Vec<u8>> {
+    storage::get_packed(&relayed_key(ns))
+        .and_then(|b| postcard::from_bytes::<Vec<([u8; 32], Vec<u8>)>>(&b).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(h, s)| (ChangeHash(h), s))
+        .collect()
 }
 
 /// A field of a record holding more than one value after a merge.
@@ -166,13 +192,23 @@ impl Repo {
         let person = storage::get::<String>("me").filter(|p| shared::ids::is_plain_id(p));
         let mut suffix = vec![0u8; 12];
         getrandom::fill(&mut suffix).expect("the browser provides crypto.getRandomValues");
+        let mut client = SyncClient::new(device);
+        if let Some(p) = &person {
+            // Issue 15: every change of this person sent from here is signed; those of
+            // colleagues carried from an imported file go with their own signatures.
+            client.signer = Some(shared::client::Signer {
+                person: p.clone(),
+                key: crate::signing::key(p),
+            });
+            client.relayed = load_relayed(&storage::ns(p));
+        }
         Repo {
             ns: storage::ns(person.as_deref().unwrap_or("")),
             person,
             writer,
             next_chunk: 0,
             actor_suffix: suffix,
-            client: SyncClient::new(device),
+            client,
             stored: BTreeMap::new(),
             loaded: BTreeSet::new(),
             storage_error: None,
@@ -656,32 +692,73 @@ impl Repo {
         }
     }
 
-    /// The export file: magic header, then a postcard list of (document id, full save).
+    /// Every actor of this person in the documents on this phone (hex): registered with
+    /// a new signing key, so what they wrote before it existed is accepted signed.
+    pub fn own_actors(&mut self) -> Vec<String> {
+        let Some(me) = self.person.clone() else {
+            return Vec::new();
+        };
+        self.merge_all_stored();
+        let mut out = BTreeSet::new();
+        for id in self.known_docs() {
+            for c in self.doc(&id).get_changes_meta(&[]) {
+                if person_of_actor(&c.actor).as_deref() == Some(me.as_str()) {
+                    out.insert(c.actor.to_hex_string());
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The export file: magic header, then a postcard [`SignedBundle`].
     pub fn export_bundle(&mut self) -> Vec<u8> {
         // Everything any tab stored, not just what this one made.
         self.merge_all_stored();
         let mut docs = Vec::new();
+        let mut sigs = Vec::new();
+        let signer = self.client.signer.clone();
+        let relayed = self.client.relayed.clone();
         for id in self.known_docs() {
-            let bytes = self.doc(&id).save();
+            let doc = self.doc(&id);
+            let bytes = doc.save();
+            for c in doc.get_changes_meta(&[]) {
+                let sig = match relayed.get(&c.hash) {
+                    Some(s) => Some(s.clone()),
+                    None => signer
+                        .as_ref()
+                        .filter(|s| person_of_actor(&c.actor).as_deref() == Some(s.person.as_str()))
+                        .map(|s| s.key.sign(&c.hash)),
+                };
+                if let Some(sig) = sig {
+                    sigs.push((c.hash.0, sig));
+                }
+            }
             docs.push((id.to_string(), bytes));
         }
-        let mut out = BUNDLE_MAGIC.to_vec();
-        out.extend(postcard::to_allocvec(&Bundle { docs }).expect("a list of bytes encodes"));
+        let mut out = SIGNED_BUNDLE_MAGIC.to_vec();
+        out.extend(
+            postcard::to_allocvec(&SignedBundle { docs, sigs }).expect("a list of bytes encodes"),
+        );
         out
     }
 
-    /// Merges an export file. Merging is idempotent and commutative, so importing the
-    /// same file twice, or older files after newer ones, changes nothing more. Everything
-    /// is checked before anything is merged: a bad file changes nothing.
-    /// Returns how many records were new here.
+    /// Merges an export file (with signatures, or of an older app without). Merging is
+    /// idempotent and commutative, so importing the same file twice, or older files after
+    /// newer ones, changes nothing more. Everything is checked before anything is merged:
+    /// a bad file changes nothing. Returns how many records were new here.
     pub fn import_bundle(&mut self, bytes: &[u8], _now_ms: i64) -> Result<usize, String> {
-        let body = bytes
-            .strip_prefix(BUNDLE_MAGIC.as_slice())
-            .ok_or("这不是三联共建导出的文件")?;
-        let bundle: Bundle =
-            postcard::from_bytes(body).map_err(|_| "文件不完整或已损坏，请重新导出".to_string())?;
+        let broken = |_| "文件不完整或已损坏，请重新导出".to_string();
+        let (docs, sigs) = if let Some(body) = bytes.strip_prefix(SIGNED_BUNDLE_MAGIC.as_slice()) {
+            let b: SignedBundle = postcard::from_bytes(body).map_err(broken)?;
+            (b.docs, b.sigs)
+        } else if let Some(body) = bytes.strip_prefix(BUNDLE_MAGIC.as_slice()) {
+            let b: Bundle = postcard::from_bytes(body).map_err(broken)?;
+            (b.docs, Vec::new())
+        } else {
+            return Err("这不是三联共建导出的文件".into());
+        };
         let mut incoming = Vec::new();
-        for (name, doc_bytes) in bundle.docs {
+        for (name, doc_bytes) in docs {
             let id = DocId::parse(&name).map_err(|_| format!("文件中的文档编号有误：{name}"))?;
             let doc = AutoCommit::load(&doc_bytes)
                 .map_err(|_| format!("文件中的文档 {name} 已损坏，请重新导出"))?;
@@ -698,6 +775,21 @@ impl Repo {
             // confirms the server holds them.
             new_records += after.difference(&before).count();
             self.save_doc(&id);
+        }
+        // The signatures go with the changes when they are sent; the server checks them.
+        if !sigs.is_empty() {
+            for (h, s) in sigs {
+                self.client.relayed.entry(ChangeHash(h)).or_insert(s);
+            }
+            let all: Vec<([u8; 32], Vec<u8>)> = self
+                .client
+                .relayed
+                .iter()
+                .map(|(h, s)| (h.0, s.clone()))
+                .collect();
+            let packed = postcard::to_allocvec(&all).expect("a list of bytes encodes");
+            let result = storage::set_packed(&relayed_key(&self.ns), &packed);
+            self.note_storage(result);
         }
         Ok(new_records)
     }

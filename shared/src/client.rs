@@ -3,10 +3,11 @@
 //! directly. One implementation, so what is measured is what phones run.
 
 use crate::ids::DocId;
-use crate::wire::{DocMessage, SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use crate::signing::{actor_person, DeviceKey};
+use crate::wire::{ChangeSig, DocMessage, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use automerge::sync::{self, SyncDoc};
-use automerge::AutoCommit;
-use std::collections::BTreeMap;
+use automerge::{AutoCommit, ChangeHash};
+use std::collections::{BTreeMap, HashMap};
 
 /// A session stops after this many round trips even if unfinished; the next one goes on.
 pub const MAX_ROUNDS: usize = 8;
@@ -16,7 +17,20 @@ pub struct SyncClient {
     pub device: String,
     /// Sent with every request: what the phone says about itself (sync health).
     pub report: Option<crate::office::DeviceReport>,
+    /// Who signs on this device (issue 15): every change sent whose actor names this
+    /// person is signed with their device key, those made before the key existed too.
+    pub signer: Option<Signer>,
+    /// Signatures of other people's changes this phone carries (from an imported export
+    /// file), sent with those changes: the server accepts a relayed change only with them.
+    pub relayed: HashMap<ChangeHash, Vec<u8>>,
     docs: BTreeMap<DocId, (AutoCommit, sync::State)>,
+}
+
+/// The person logged in on a device and their device key.
+#[derive(Clone)]
+pub struct Signer {
+    pub person: String,
+    pub key: DeviceKey,
 }
 
 /// What one reply did to the phone's documents.
@@ -33,6 +47,8 @@ impl SyncClient {
         SyncClient {
             device: device.into(),
             report: None,
+            signer: None,
+            relayed: HashMap::new(),
             docs: BTreeMap::new(),
         }
     }
@@ -82,10 +98,12 @@ impl SyncClient {
             }
             let msg = doc.sync().generate_sync_message(state);
             if let Some(mut msg) = msg {
+                let sigs = signatures(self.signer.as_ref(), &self.relayed, doc, &msg);
                 crate::wire::bundle_changes(doc, &mut msg);
                 out.push(DocMessage {
                     doc: id.to_string(),
                     msg: msg.encode(),
+                    sigs,
                 });
             }
         }
@@ -107,7 +125,7 @@ impl SyncClient {
                 .collect(),
             ..Default::default()
         };
-        for DocMessage { doc, msg } in resp.docs {
+        for DocMessage { doc, msg, .. } in resp.docs {
             let Some((id, (d, state))) = DocId::parse(&doc)
                 .ok()
                 .and_then(|id| self.docs.get_mut(&id).map(|e| (id, e)))
@@ -165,6 +183,35 @@ impl SyncClient {
         }
         Ok(report)
     }
+}
+
+/// The signatures to send with a message: a carried signature for a change that has one
+/// (a colleague's, relayed), else this device's own for changes of the signing person.
+fn signatures(
+    signer: Option<&Signer>,
+    relayed: &HashMap<ChangeHash, Vec<u8>>,
+    doc: &mut AutoCommit,
+    msg: &sync::Message,
+) -> Vec<ChangeSig> {
+    if signer.is_none() && relayed.is_empty() {
+        return Vec::new();
+    }
+    crate::wire::changes_sent(doc, msg)
+        .into_iter()
+        .filter_map(|(hash, actor)| {
+            let sig = match relayed.get(&hash) {
+                Some(sig) => sig.clone(),
+                None => {
+                    let s = signer?;
+                    if actor_person(&actor).as_deref() != Some(s.person.as_str()) {
+                        return None;
+                    }
+                    s.key.sign(&hash)
+                }
+            };
+            Some(ChangeSig { hash: hash.0, sig })
+        })
+        .collect()
 }
 
 /// Lets the first message of a session carry the changes made since the last sync, instead

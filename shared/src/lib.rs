@@ -16,6 +16,7 @@
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
 //! - [`office`]: the county office's summaries and forms as the server sends them.
+//! - [`signing`]: each device's Ed25519 key and the signatures of its changes (issue 15).
 //! - [`registry_admin`]: the county's 信息库: registry edits, import/export, accounts (issue 13).
 
 pub mod access;
@@ -29,6 +30,7 @@ pub mod ids;
 pub mod model;
 pub mod office;
 pub mod registry_admin;
+pub mod signing;
 pub mod validate;
 pub mod wire;
 

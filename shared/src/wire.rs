@@ -21,6 +21,11 @@
 //! changes as it applies the message, and what is stored is Automerge's stable formats
 //! (`save_incremental`, `save`). Any automerge upgrade must keep
 //! `bundle_format_is_pinned` passing or bump [`PROTOCOL_VERSION`].
+//!
+//! Since version 4 each document's message carries the signatures of the changes in it
+//! ([`DocMessage::sigs`], see [`crate::signing`]): a field beside the Automerge message,
+//! not inside it, so the protocol stays readable and Automerge's formats untouched. An app
+//! of version 3 signs nothing and is told to update (nothing it holds is lost).
 
 use automerge::sync;
 use automerge::{AutoCommit, Bundle, Change};
@@ -32,7 +37,8 @@ pub const SYNC_PATH: &str = "/api/sync";
 pub const SYNC_CONTENT_TYPE: &str = "application/x-sanlian-sync";
 /// Bumped on any incompatible change to these types; the server refuses other versions.
 /// 3: change bundles inside sync messages (automerge 0.12's bundle format).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// 4: signatures of the changes beside each message (issue 15).
+pub const PROTOCOL_VERSION: u16 = 4;
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents one request may carry.
@@ -58,6 +64,17 @@ pub struct DocMessage {
     pub doc: String,
     /// An encoded `automerge::sync::Message`.
     pub msg: Vec<u8>,
+    /// The signatures of the changes the message carries, by their authors' device keys
+    /// (protocol 4). The server sends none down: it has verified what it relays.
+    pub sigs: Vec<ChangeSig>,
+}
+
+/// One change's signature: the change hash and its author's Ed25519 signature of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChangeSig {
+    pub hash: [u8; 32],
+    /// 64 bytes (a `Vec` because serde has no arrays that long); other lengths never verify.
+    pub sig: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +284,51 @@ fn checksum_valid(chunk: &[u8]) -> bool {
     chunk.get(4..8) == Some(&hash[..4])
 }
 
+/// The most probes a received Bloom filter may ask for per hash, and the most bits per
+/// entry; Automerge writes 7 and 10. Both are LEB128 numbers in the message that Automerge
+/// 0.12 trusts: `BloomFilter::get_probes` allocates and fills a `Vec` of `num_probes`
+/// values for every hash it looks up, so one mutated byte (a probe count of 2³²) made the
+/// server fill 16 GB per lookup; it was OOM-killed under `issue_7_fuzzed_sync_requests_…`.
+/// Zero bits per entry with entries would divide by zero in the same function.
+pub const MAX_BLOOM_PROBES: u32 = 32;
+pub const MAX_BLOOM_BITS_PER_ENTRY: u32 = 64;
+
+/// Refuses a received sync message whose Bloom filters Automerge would choke on (see
+/// [`MAX_BLOOM_PROBES`]); checked before the message reaches a document or a sync state.
+pub fn check_message_limits(msg: &sync::Message) -> Result<(), String> {
+    for have in &msg.have {
+        let bytes = have.bloom.to_bytes();
+        // An empty filter writes nothing; otherwise entries, bits per entry, probes.
+        let mut rest = bytes.as_slice();
+        let mut next = || -> Option<u64> {
+            let (mut v, mut shift) = (0u64, 0u32);
+            loop {
+                let (&b, tail) = rest.split_first()?;
+                rest = tail;
+                v |= u64::from(b & 0x7f).checked_shl(shift)?;
+                if b & 0x80 == 0 {
+                    return Some(v);
+                }
+                shift += 7;
+            }
+        };
+        let Some(entries) = next() else {
+            continue;
+        };
+        let (bits, probes) = (next().unwrap_or(0), next().unwrap_or(0));
+        if entries > 0
+            && (bits == 0
+                || bits > u64::from(MAX_BLOOM_BITS_PER_ENTRY)
+                || probes > u64::from(MAX_BLOOM_PROBES))
+        {
+            return Err(format!(
+                "同步消息的布隆过滤器参数超出范围（每项 {bits} 位、{probes} 次探测）"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Replaces every bundle in a received sync message by the ordinary change chunks it holds,
 /// so that applying the message never runs the experimental bundle decoder on a document;
 /// an error if a bundle does not decode (the message must then be refused unapplied).
@@ -294,6 +356,39 @@ pub fn unbundle(msg: &mut sync::Message) -> Result<(), String> {
     }
     msg.changes = sync::ChunkList::from(entries);
     Ok(())
+}
+
+/// The changes an outgoing sync message carries, with their actors: each change chunk
+/// of a message V1, and every change of the document for a message V2 that sends it whole
+/// (the receiver keeps what it lacks). Read before [`bundle_changes`].
+pub fn changes_sent(
+    doc: &mut AutoCommit,
+    msg: &sync::Message,
+) -> Vec<(automerge::ChangeHash, automerge::ActorId)> {
+    let mut out = Vec::new();
+    for entry in msg.changes.iter() {
+        let Some(chunks) = storage_chunks(entry) else {
+            continue;
+        };
+        for (typ, chunk) in chunks {
+            match typ {
+                CHANGE_CHUNK | COMPRESSED_CHANGE_CHUNK => {
+                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+                        out.push((c.hash(), c.actor_id().clone()));
+                    }
+                }
+                BUNDLE_CHUNK => {}
+                _ => {
+                    return doc
+                        .get_changes(&[])
+                        .iter()
+                        .map(|c| (c.hash(), c.actor_id().clone()))
+                        .collect()
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Replaces the change chunks of an outgoing sync message by one bundle of the same
@@ -359,6 +454,10 @@ mod tests {
             docs: vec![DocMessage {
                 doc: "registry".into(),
                 msg: vec![0x42, 1, 2, 255],
+                sigs: vec![ChangeSig {
+                    hash: [3; 32],
+                    sig: vec![4; 64],
+                }],
             }],
             report: Some(crate::office::DeviceReport {
                 app_version: "0.1.0".into(),
@@ -387,12 +486,18 @@ mod tests {
             SyncRequest::decode(&v1),
             Err(WireError::Version(1))
         ));
-        // An app of protocol 2 (deflated, but no bundles) is told its version too.
-        let v2 = SyncRequest { version: 2, ..req };
-        assert!(matches!(
-            SyncRequest::decode(&v2.encode()),
-            Err(WireError::Version(2))
-        ));
+        // Apps of protocol 2 (deflated, but no bundles) and 3 (no signatures) are told
+        // their version too.
+        for old in [2, 3] {
+            let v = SyncRequest {
+                version: old,
+                ..req.clone()
+            };
+            assert!(matches!(
+                SyncRequest::decode(&v.encode()),
+                Err(WireError::Version(o)) if o == old
+            ));
+        }
     }
 
     use crate::doc::{new_document, put_visit};
@@ -433,6 +538,7 @@ mod tests {
             docs: vec![DocMessage {
                 doc: "branch/b1".into(),
                 msg: msg.encode(),
+                sigs: Vec::new(),
             }],
             report: None,
         };

@@ -481,6 +481,34 @@ impl Auth {
         Ok(())
     }
 
+    /// Registers a device's public signing key (issue 15) for actors of this user (bound
+    /// by [`Self::bind_actors`] just before): from then on every change of these actors
+    /// must carry its signature. The first key registered for an actor stays: a later
+    /// different one (the same person's other phone claiming it) is logged, not stored.
+    pub fn register_key(&self, user: &str, actors: &[String], key: &str) -> Result<(), AppError> {
+        let Some(public) = shared::signing::parse_public(key) else {
+            return Err(AppError::BadRequest(
+                "签名密钥无效，请更新应用后重新登录".into(),
+            ));
+        };
+        for a in actors {
+            let Some(actor) = parse_actor(a) else {
+                return Err(AppError::BadRequest(format!("设备编号无效：{a}")));
+            };
+            let hex = actor.to_hex_string();
+            if self.inner.store.actor_owner(&hex)?.as_deref() != Some(user) {
+                return Err(AppError::Conflict(
+                    "该设备编号已登记给其他用户，请刷新页面后重新登录".into(),
+                ));
+            }
+            let stored = self.inner.store.set_actor_key(&hex, &public)?;
+            if stored != public {
+                tracing::warn!(%user, actor = %hex, "actor already has another signing key: kept");
+            }
+        }
+        Ok(())
+    }
+
     /// What this user may do in a sync, as of `now`.
     pub fn guard(
         &self,
@@ -669,4 +697,71 @@ impl SyncGuard for UserGuard {
         tracing::info!(user = %self.user, doc = %id, relayed = ?relayed, "colleagues' changes relayed");
         Ok(Ok(()))
     }
+
+    /// Every change of an actor with a registered key carries that key's valid signature;
+    /// a relayed change (an actor not the user's) needs its author's key and signature.
+    /// The user's own actors registered before signing existed (no key) are taken as
+    /// before: what older apps handed in stays theirs.
+    fn check_signatures(
+        &self,
+        _id: &DocId,
+        doc: &mut AutoCommit,
+        before: &[ChangeHash],
+        system: &[ChangeHash],
+        sigs: &HashMap<ChangeHash, Vec<u8>>,
+    ) -> Result<Result<crate::hub::KeptSignatures, String>, StoreError> {
+        let changes: Vec<(ActorId, ChangeHash)> = doc
+            .get_changes_meta(before)
+            .into_iter()
+            .filter(|c| !system.contains(&c.hash))
+            .map(|c| (c.actor.into_owned(), c.hash))
+            .collect();
+        let mut keys: HashMap<ActorId, Option<[u8; 32]>> = HashMap::new();
+        let mut kept = Vec::with_capacity(changes.len());
+        for (actor, hash) in changes {
+            let key = match keys.get(&actor) {
+                Some(k) => *k,
+                None => {
+                    let k = self.store.actor_key(&actor.to_hex_string())?;
+                    keys.insert(actor.clone(), k);
+                    k
+                }
+            };
+            let hex = actor.to_hex_string();
+            let Some(key) = key else {
+                if self.actors.contains(&hex) {
+                    continue;
+                }
+                let owner = self.store.actor_owner(&hex)?.unwrap_or_default();
+                return Ok(Err(format!(
+                    "转交的修改出自 {owner}，其设备尚未登记签名密钥，已拒收；待其本人联网同步后即可同步"
+                )));
+            };
+            match sigs.get(&hash) {
+                None => return Ok(Err(unsigned(&hex))),
+                Some(sig) if !shared::signing::verify(&key, &hash, sig) => {
+                    tracing::warn!(user = %self.user, actor = %hex, change = %hash, "wrongly signed change");
+                    return Ok(Err(wrongly_signed(&hex)));
+                }
+                Some(sig) => kept.push((hash.0, sig.clone())),
+            }
+        }
+        Ok(Ok(kept))
+    }
+
+    fn keep_signatures(&self, sigs: &[([u8; 32], Vec<u8>)]) -> Result<(), StoreError> {
+        if sigs.is_empty() {
+            return Ok(());
+        }
+        self.store.put_change_sigs(sigs)
+    }
+}
+
+/// Why the changes of a message are refused for their signatures (issue 15).
+fn unsigned(actor: &str) -> String {
+    format!("修改缺少设备签名（设备编号 {actor}），已拒收；请更新应用后再同步，数据仍保存在手机上")
+}
+
+fn wrongly_signed(actor: &str) -> String {
+    format!("修改的签名与设备编号 {actor} 登记的密钥不符，已拒收")
 }

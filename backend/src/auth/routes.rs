@@ -108,6 +108,9 @@ struct LoginBody {
     /// slowed by failures from elsewhere (issue 15).
     #[serde(default)]
     device: Option<String>,
+    /// The device's public signing key (hex, issue 15), registered for `actors`.
+    #[serde(default)]
+    key: Option<String>,
 }
 
 async fn login(
@@ -135,6 +138,12 @@ async fn login(
             &body.actors,
             now_secs(),
         )
+        .and_then(|ok| {
+            if let Some(key) = &body.key {
+                auth.register_key(&ok.account.id, &body.actors, key)?;
+            }
+            Ok(ok)
+        })
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -209,6 +218,9 @@ async fn me(State(state): State<AppState>, user: User) -> Result<Json<Me>, AppEr
 #[derive(Deserialize)]
 struct ActorsBody {
     actors: Vec<String>,
+    /// The device's public signing key (hex, issue 15), registered for these actors.
+    #[serde(default)]
+    key: Option<String>,
 }
 
 /// A phone starts a new actor on each start (see frontend repo.rs); it registers it here
@@ -220,6 +232,11 @@ async fn register_actors(
 ) -> Result<StatusCode, AppError> {
     let body = json(body)?;
     state.auth().bind_actors(&user.account.id, &body.actors)?;
+    if let Some(key) = &body.key {
+        state
+            .auth()
+            .register_key(&user.account.id, &body.actors, key)?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -71,6 +71,15 @@ pub trait AccountStore: Send + Sync + 'static {
     fn actors_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
     /// The user an actor is bound to, if any.
     fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError>;
+    /// Registers the public signing key of an actor's device (issue 15); the first key
+    /// registered for an actor stays. Returns the actor's key after the call.
+    fn set_actor_key(&self, actor: &str, key: &[u8; 32]) -> Result<[u8; 32], StoreError>;
+    /// The public key an actor's changes must be signed with, if its device registered one.
+    fn actor_key(&self, actor: &str) -> Result<Option<[u8; 32]>, StoreError>;
+    /// Keeps the signatures of accepted changes (hash → signature): the proof of who wrote
+    /// them, beside the documents.
+    fn put_change_sigs(&self, sigs: &[([u8; 32], Vec<u8>)]) -> Result<(), StoreError>;
+    fn change_sig(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every account (the office's account list).
     fn list(&self) -> Result<Vec<Account>, StoreError>;
     fn extra(&self, id: &str) -> Result<AccountExtra, StoreError>;
@@ -102,6 +111,8 @@ struct Mem {
     accounts: BTreeMap<String, (Account, String)>,
     sessions: BTreeMap<String, Session>,
     actors: BTreeMap<String, String>,
+    actor_keys: BTreeMap<String, [u8; 32]>,
+    change_sigs: BTreeMap<[u8; 32], Vec<u8>>,
     counters: BTreeMap<String, (u32, i64)>,
     audit: Vec<AuditEntry>,
 }
@@ -199,6 +210,26 @@ impl AccountStore for MemAccounts {
     }
     fn actor_owner(&self, actor: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().actors.get(actor).cloned())
+    }
+    fn set_actor_key(&self, actor: &str, key: &[u8; 32]) -> Result<[u8; 32], StoreError> {
+        Ok(*self
+            .lock()
+            .actor_keys
+            .entry(actor.to_string())
+            .or_insert(*key))
+    }
+    fn actor_key(&self, actor: &str) -> Result<Option<[u8; 32]>, StoreError> {
+        Ok(self.lock().actor_keys.get(actor).copied())
+    }
+    fn put_change_sigs(&self, sigs: &[([u8; 32], Vec<u8>)]) -> Result<(), StoreError> {
+        let mut m = self.lock();
+        for (h, s) in sigs {
+            m.change_sigs.entry(*h).or_insert_with(|| s.clone());
+        }
+        Ok(())
+    }
+    fn change_sig(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock().change_sigs.get(hash).cloned())
     }
     fn list(&self) -> Result<Vec<Account>, StoreError> {
         Ok(self
@@ -313,6 +344,14 @@ impl SqliteAccounts {
                  user  TEXT NOT NULL
              );
              CREATE INDEX IF NOT EXISTS actors_user ON actors(user);
+             CREATE TABLE IF NOT EXISTS actor_keys (
+                 actor TEXT PRIMARY KEY,
+                 key   BLOB NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS change_sigs (
+                 hash BLOB PRIMARY KEY,
+                 sig  BLOB NOT NULL
+             );
              CREATE TABLE IF NOT EXISTS account_extra (
                  id           TEXT PRIMARY KEY,
                  disabled     INTEGER NOT NULL DEFAULT 0,
@@ -536,6 +575,53 @@ impl AccountStore for SqliteAccounts {
             .conn()
             .prepare_cached("SELECT user FROM actors WHERE actor = ?1")?
             .query_row(params![actor], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_actor_key(&self, actor: &str, key: &[u8; 32]) -> Result<[u8; 32], StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO actor_keys (actor, key) VALUES (?1, ?2)",
+            params![actor, key.as_slice()],
+        )?;
+        let stored: Vec<u8> = conn.query_row(
+            "SELECT key FROM actor_keys WHERE actor = ?1",
+            params![actor],
+            |r| r.get(0),
+        )?;
+        Ok(<[u8; 32]>::try_from(stored.as_slice()).unwrap_or([0; 32]))
+    }
+
+    fn actor_key(&self, actor: &str) -> Result<Option<[u8; 32]>, StoreError> {
+        let stored: Option<Vec<u8>> = self
+            .conn()
+            .prepare_cached("SELECT key FROM actor_keys WHERE actor = ?1")?
+            .query_row(params![actor], |r| r.get(0))
+            .optional()?;
+        // A key of another length cannot have been stored by `set_actor_key`; it verifies
+        // nothing (all zeros is no valid key), so such an actor's changes are refused.
+        Ok(stored.map(|k| <[u8; 32]>::try_from(k.as_slice()).unwrap_or([0; 32])))
+    }
+
+    fn put_change_sigs(&self, sigs: &[([u8; 32], Vec<u8>)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT OR IGNORE INTO change_sigs (hash, sig) VALUES (?1, ?2)")?;
+            for (h, s) in sigs {
+                stmt.execute(params![h.as_slice(), s])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn change_sig(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT sig FROM change_sigs WHERE hash = ?1")?
+            .query_row(params![hash.as_slice()], |r| r.get(0))
             .optional()?)
     }
 

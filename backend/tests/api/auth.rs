@@ -74,9 +74,15 @@ async fn login(server: &Server, phone: &str, actor: &ActorId) -> String {
 
 /// A phone logged in as `phone_no`, holding the documents `docs` as a device would start
 /// them (registry empty, others from their genesis).
+///
+/// Each signs its changes (issue 15) with a device key made from its actor byte,
+/// registered with its actor right after login as the app does.
 async fn device(server: &Server, name: &str, actor: u8, phone_no: &str, docs: &[&str]) -> Phone {
+    let seed = actor;
     let actor = ActorId::from([actor; 16]);
     let token = login(server, phone_no, &actor).await;
+    let key = shared::signing::DeviceKey::from_seed([seed; 32]);
+    register_key(server, &token, &actor, &key).await;
     let mut map = BTreeMap::new();
     for id in docs {
         let doc = match *id {
@@ -87,6 +93,9 @@ async fn device(server: &Server, name: &str, actor: u8, phone_no: &str, docs: &[
         map.insert(id.to_string(), doc);
     }
     Phone {
+        key: Some(key.clone()),
+        signs_with: Some(key),
+        relayed: Default::default(),
         device: name.to_string(),
         actor,
         token: Some(token),
@@ -96,6 +105,39 @@ async fn device(server: &Server, name: &str, actor: u8, phone_no: &str, docs: &[
             .collect(),
         docs: map,
     }
+}
+
+/// Registers a device's signing key for `actor` with the session's token (`/api/actors`).
+async fn register_key(
+    server: &Server,
+    token: &str,
+    actor: &ActorId,
+    key: &shared::signing::DeviceKey,
+) {
+    let body = serde_json::json!({ "actors": [actor.to_hex_string()], "key": key.public_hex() });
+    let reply = server
+        .request_as(
+            Some(token),
+            Method::POST,
+            "/api/actors",
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+}
+
+/// The signatures an export file made on `from` carries (issue 15): every change of
+/// `from`'s actor in `file`, signed with its device key.
+fn signatures_of(
+    from: &Phone,
+    file: &mut AutoCommit,
+) -> std::collections::HashMap<ChangeHash, Vec<u8>> {
+    let key = from.key.clone().expect("a signing phone");
+    changes_by(file, &from.actor)
+        .into_iter()
+        .map(|h| (h, key.sign(&h)))
+        .collect()
 }
 
 /// A 党（工）委 plan, typed into the committee form by `author` as the app would.
@@ -209,6 +251,9 @@ async fn issue_4_role_by_document_read_write_matrix() {
         for (doc, right) in docs.into_iter().zip(rights) {
             // One phone per document, each starting from nothing.
             let mut phone = Phone {
+                key: None,
+                signs_with: None,
+                relayed: Default::default(),
                 device: format!("m-{actor}-{}", doc.replace('/', "-")),
                 actor: a.clone(),
                 token: Some(token.clone()),
@@ -324,6 +369,9 @@ async fn issue_4_changes_by_an_actor_not_bound_to_the_user_are_refused_and_not_s
         let token = login(&server, MEMBER_B1, &ActorId::from([51u8; 16])).await;
         let actor = ActorId::from([forged; 16]);
         let mut phone = Phone {
+            key: None,
+            signs_with: None,
+            relayed: Default::default(),
             device: format!("forger-{forged}"),
             actor: actor.clone(),
             token: Some(token),
@@ -1166,6 +1214,8 @@ async fn issue_4_relayed_colleague_changes_sync() {
     let mut b = device(&server, "relay-b", 181, MEMBER_B1_OTHER, &[B1]).await;
     assert!(b.sync(&server).await.refused.is_empty());
     b.doc(B1).merge(&mut file).expect("the import merges");
+    // The file carries A's signatures (issue 15): B's phone sends them with A's changes.
+    b.relayed = signatures_of(&a, &mut file);
     add_visit_to(
         &mut b,
         B1,
@@ -1222,6 +1272,7 @@ async fn issue_4_relayed_colleague_changes_sync() {
     let mut b2 = device(&server, "relay-b2", 184, MEMBER_B1_OTHER, &[B1]).await;
     assert!(b2.sync(&server).await.refused.is_empty());
     b2.doc(B1).merge(&mut file).unwrap();
+    b2.relayed = signatures_of(&sec, &mut file);
     let out = b2.sync(&server).await;
     assert!(
         out.refused.is_empty(),
@@ -1353,6 +1404,9 @@ async fn issue_4_a_committee_writes_its_own_plans() {
         .unwrap()
         .to_string();
     let mut other = Phone {
+        key: None,
+        signs_with: None,
+        relayed: Default::default(),
         device: "other-committee".into(),
         actor: ActorId::from([152u8; 16]),
         token: Some(token),
@@ -1409,4 +1463,254 @@ async fn issue_4_a_committee_writes_its_own_plans() {
     let read = read_committee(&office.docs[COMMITTEE_C1_DOC]).unwrap();
     assert_eq!(read.plans.len(), 1, "only c1's own plan: {read:?}");
     assert_eq!(read.plans[&plan.id].title, plan.title);
+}
+
+// ------------------------------------------------------------ issue 15: signed changes
+
+const MEMBER_B1_P13: &str = "13800000103"; // p1-3
+
+/// The stored heads of b1: what "nothing stored" is checked against.
+fn b1_heads(state: &AppState) -> Vec<ChangeHash> {
+    let mut heads = state
+        .hub()
+        .snapshot(&DocId::branch("b1").unwrap())
+        .unwrap()
+        .get_heads();
+    heads.sort();
+    heads
+}
+
+fn refusal_of<'a>(out: &'a Outcome, doc: &str) -> &'a str {
+    out.refused
+        .iter()
+        .find(|r| r.doc == doc)
+        .map(|r| r.reason.as_str())
+        .unwrap_or_else(|| panic!("{doc} was not refused: {:?}", out.refused))
+}
+
+fn b1_visit(id: &str, author: &str) -> Visit {
+    visit(
+        id,
+        author,
+        "v1",
+        VisitKind::Help,
+        "签名测试",
+        1_770_003_000_000,
+    )
+}
+
+/// A member's own change, unsigned or wrongly signed, from an actor with a registered key:
+/// refused whole, nothing stored, the phone keeps it and hands it in signed next time.
+#[tokio::test]
+async fn issue_15_unsigned_and_wrongly_signed_changes_are_refused_and_nothing_is_stored() {
+    let (state, server) = seeded().await;
+    let mut a = device(&server, "sig-a", 60, MEMBER_B1, &[B1]).await;
+    assert!(a.sync(&server).await.refused.is_empty());
+    let key = a.signs_with.clone();
+    for (case, signs_with, why) in [
+        ("unsigned", None, "缺少设备签名"),
+        (
+            "wrongly signed",
+            Some(shared::signing::DeviceKey::from_seed([99; 32])),
+            "不符",
+        ),
+    ] {
+        let before = b1_heads(&state);
+        let id = format!("1770003000000-{}", case.len());
+        add_visit_to(&mut a, B1, &b1_visit(&id, "p1-2"));
+        a.signs_with = signs_with;
+        let out = a.sync(&server).await;
+        let reason = refusal_of(&out, B1);
+        assert!(reason.contains(why), "{case}: {reason}");
+        assert_eq!(b1_heads(&state), before, "{case}: nothing stored");
+        assert!(!server.county().await.entries.iter().any(|e| e.id == id));
+        assert!(a.visits().contains_key(&id), "{case}: the phone keeps it");
+        // Signed as the app signs, the same entry goes through.
+        a.signs_with = key.clone();
+        let out = a.sync(&server).await;
+        assert!(out.refused.is_empty(), "{case}: {:?}", out.refused);
+        assert!(server.county().await.entries.iter().any(|e| e.id == id));
+    }
+}
+
+/// A member crafts a change under a colleague's actor (actor ids are not secret in a
+/// branch): without the colleague's device key it cannot be signed, and it is refused.
+#[tokio::test]
+async fn issue_15_a_change_forged_under_a_colleagues_actor_is_refused() {
+    let (state, server) = seeded().await;
+    let mut victim = device(&server, "sig-victim", 61, MEMBER_B1, &[B1]).await;
+    add_visit_to(&mut victim, B1, &b1_visit("1770003000000-real", "p1-2"));
+    assert!(victim.sync(&server).await.refused.is_empty());
+    let mut forger = device(&server, "sig-forger", 62, MEMBER_B1_P13, &[B1]).await;
+    assert!(forger.sync(&server).await.refused.is_empty());
+    let before = b1_heads(&state);
+    // The forger writes the victim's record as the victim's actor, and signs it with its
+    // own key, or sends no signature, or lifts one of the victim's real signatures.
+    let victim_actor = victim.actor.clone();
+    let forged = b1_visit("1770003000000-forged", "p1-2");
+    let mut doc = forger.doc(B1).fork().with_actor(victim_actor.clone());
+    put_visit(&mut doc, &forged, 1).unwrap();
+    let hash = doc.get_heads()[0];
+    let lifted = {
+        let own: Vec<ChangeHash> = changes_by(victim.doc(B1), &victim_actor)
+            .into_iter()
+            .collect();
+        victim.key.clone().unwrap().sign(&own[0])
+    };
+    for (case, sig) in [
+        (
+            "signed by the forger",
+            forger.key.clone().map(|k| k.sign(&hash)),
+        ),
+        ("unsigned", None),
+        ("a replayed signature of another change", Some(lifted)),
+    ] {
+        let mut f = forger.clone();
+        f.doc(B1).merge(&mut doc.clone()).unwrap();
+        f.relayed.clear();
+        if let Some(sig) = sig {
+            f.relayed.insert(hash, sig);
+        }
+        let out = f.sync(&server).await;
+        let reason = refusal_of(&out, B1);
+        assert!(
+            reason.contains("签名") && reason.contains("已拒收"),
+            "{case}: {reason}"
+        );
+        assert_eq!(b1_heads(&state), before, "{case}: nothing stored");
+    }
+    assert!(!server
+        .county()
+        .await
+        .entries
+        .iter()
+        .any(|e| e.id == forged.id));
+}
+
+/// A relayed change (a colleague's, from an export file) goes through with its author's
+/// valid signature, which the server keeps; replaying the same request stores nothing
+/// new and is no error.
+#[tokio::test]
+async fn issue_15_a_relayed_change_with_its_authors_signature_is_kept_and_a_replay_is_harmless() {
+    let (state, server) = seeded().await;
+    let mut a = device(&server, "sig-relay-a", 63, MEMBER_B1, &[B1]).await;
+    assert!(a.sync(&server).await.refused.is_empty());
+    add_visit_to(&mut a, B1, &b1_visit("1770003000000-relayed", "p1-2"));
+    let mut file = export_with(&mut a, 63, |_| {});
+    let mut b = device(&server, "sig-relay-b", 64, MEMBER_B1_P13, &[B1]).await;
+    assert!(b.sync(&server).await.refused.is_empty());
+    b.doc(B1).merge(&mut file).unwrap();
+    b.relayed = signatures_of(&a, &mut file);
+    let new: Vec<ChangeHash> = b.relayed.keys().copied().collect();
+    b.begin_session();
+    let first = b.request(true, &BTreeSet::new());
+    let out = b.sync(&server).await;
+    assert!(out.refused.is_empty(), "{:?}", out.refused);
+    let county = server.county().await;
+    assert!(county
+        .entries
+        .iter()
+        .any(|e| e.id == "1770003000000-relayed" && e.author == "p1-2"));
+    // The proof is kept beside the document.
+    let stored: Vec<ChangeHash> = new
+        .iter()
+        .copied()
+        .filter(|h| {
+            state
+                .hub()
+                .snapshot(&DocId::branch("b1").unwrap())
+                .unwrap()
+                .get_change_by_hash(h)
+                .is_some()
+        })
+        .collect();
+    assert!(!stored.is_empty());
+    for h in &stored {
+        let sig = state
+            .auth()
+            .store()
+            .change_sig(&h.0)
+            .unwrap()
+            .expect("kept");
+        assert!(shared::signing::verify(
+            &a.key.as_ref().unwrap().public(),
+            h,
+            &sig
+        ));
+    }
+    // The first request of that session sent again, as an attacker or a retry would.
+    let heads = b1_heads(&state);
+    let reply = b.post(&server, &first).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let resp = SyncResponse::decode(&reply.body).unwrap();
+    assert!(resp.refused.is_empty(), "{:?}", resp.refused);
+    assert_eq!(b1_heads(&state), heads, "a replay stores nothing new");
+    // Without A's signature the same kind of relay is refused (A's actor has a key).
+    add_visit_to(&mut a, B1, &b1_visit("1770003000000-bare", "p1-2"));
+    let mut bare = export_with(&mut a, 63, |_| {});
+    let mut c = device(&server, "sig-relay-c", 65, MEMBER_B1_P13, &[B1]).await;
+    assert!(c.sync(&server).await.refused.is_empty());
+    c.doc(B1).merge(&mut bare).unwrap();
+    let out = c.sync(&server).await;
+    assert!(refusal_of(&out, B1).contains("缺少设备签名"));
+}
+
+/// An app of protocol 3 (before signatures) is told to update, in Chinese; nothing of its
+/// request is stored.
+#[tokio::test]
+async fn issue_15_an_app_without_signatures_is_told_to_update() {
+    let (state, server) = seeded().await;
+    let mut a = device(&server, "sig-old", 66, MEMBER_B1, &[B1]).await;
+    assert!(a.sync(&server).await.refused.is_empty());
+    add_visit_to(&mut a, B1, &b1_visit("1770003000000-old", "p1-2"));
+    let before = b1_heads(&state);
+    a.begin_session();
+    let mut req = a.request(true, &BTreeSet::new());
+    req.version = 3;
+    for d in &mut req.docs {
+        d.sigs.clear();
+    }
+    let reply = a.post(&server, &req).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let text = reply.text();
+    assert!(text.contains("请更新应用"), "{text}");
+    assert!(!text.contains("Error"), "{text}");
+    assert_eq!(b1_heads(&state), before);
+    assert!(a.visits().contains_key("1770003000000-old"));
+}
+
+/// A key is registered only for the user's own actors, and a bad key is refused clearly.
+#[tokio::test]
+async fn issue_15_a_key_cannot_be_registered_for_a_colleagues_actor() {
+    let (_state, server) = seeded().await;
+    let a = device(&server, "sig-own", 67, MEMBER_B1, &[B1]).await;
+    let b = device(&server, "sig-thief", 68, MEMBER_B1_P13, &[B1]).await;
+    let token = b.token.clone().unwrap();
+    for (actor, key, status, why) in [
+        (
+            &a.actor,
+            b.key.clone().unwrap().public_hex(),
+            StatusCode::CONFLICT,
+            "其他用户",
+        ),
+        (
+            &b.actor,
+            "00".repeat(31),
+            StatusCode::BAD_REQUEST,
+            "签名密钥无效",
+        ),
+    ] {
+        let body = serde_json::json!({ "actors": [actor.to_hex_string()], "key": key });
+        let reply = server
+            .request_as(
+                Some(&token),
+                Method::POST,
+                "/api/actors",
+                Some("application/json"),
+                body.to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(reply.status, status, "{}", reply.text());
+        assert!(reply.text().contains(why), "{}", reply.text());
+    }
 }

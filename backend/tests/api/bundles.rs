@@ -299,6 +299,7 @@ async fn issue_7_a_bundle_counts_its_changes_against_the_limit() {
         docs: vec![DocMessage {
             doc: B1.into(),
             msg: msg.encode(),
+            sigs: Vec::new(),
         }],
     };
     let reply = phone.post(&server, &req).await;

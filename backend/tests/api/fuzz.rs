@@ -5,7 +5,8 @@
 //!
 //! Case counts: `SANLIAN_FUZZ_SYNC_CASES` and `SANLIAN_FUZZ_LOAD_CASES` (defaults below, sized
 //! to keep this file under a minute of CI time on the project machine); the totals tried in
-//! longer runs go to BENCHMARKS.md.
+//! longer runs go to BENCHMARKS.md. `SANLIAN_FUZZ_LOG=<file>` writes each sync input there
+//! before it is tried (how the out-of-memory flake's input was found).
 
 use super::*;
 use backend::hub::Hub;
@@ -77,8 +78,12 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
     let mut seen = Vec::new();
     for (device, per_round) in [("fz-a", [20usize, 5]), ("fz-b", [1, 1])] {
         let b1 = DocId::branch("b1").unwrap();
-        let actor = ActorId::random();
-        let token = state
+        // Named for the secretary as the app names actors, so the phone signs its
+        // changes (issue 15) and the signature checks are on the fuzzed path.
+        let mut actor_bytes = b"p1-1\0".to_vec();
+        actor_bytes.extend(ActorId::random().to_bytes());
+        let actor = ActorId::from(actor_bytes);
+        let ok = state
             .auth()
             .login(
                 SECRETARY_B1,
@@ -87,10 +92,18 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
                 &[actor.to_hex_string()],
                 now_secs(),
             )
-            .expect("the secretary logs in")
-            .token;
-        let bearer = format!("Bearer {token}");
+            .expect("the secretary logs in");
+        let key = shared::signing::DeviceKey::from_seed([device.len() as u8; 32]);
+        state
+            .auth()
+            .register_key(&ok.account.id, &[actor.to_hex_string()], &key.public_hex())
+            .expect("the key registers");
+        let bearer = format!("Bearer {}", ok.token);
         let mut phone = SyncClient::new(device);
+        phone.signer = Some(shared::client::Signer {
+            person: ok.account.id.clone(),
+            key,
+        });
         phone.insert(
             DocId::Registry,
             AutoCommit::new().with_actor(actor.clone()),
@@ -132,6 +145,11 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
     assert!(
         !bundled(&seen).is_empty(),
         "the corpus exercises bundles (protocol 3)"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.req.docs.iter().any(|d| !d.sigs.is_empty())),
+        "the corpus carries signatures (protocol 4)"
     );
     seen
 }
@@ -263,6 +281,9 @@ enum Input {
     Unauthenticated(usize, BadLogin),
     /// A real request carrying a bundle, the bundle's data mutated under a valid checksum.
     MutatedBundle(usize, Vec<Mutation>),
+    /// A real request whose change signatures (issue 15) are mutated, with made-up ones
+    /// (any hash, any length) added.
+    MutatedSigs(usize, Vec<Mutation>, Vec<([u8; 32], Vec<u8>)>),
 }
 
 /// What stands in for the phone's `Authorization: Bearer <token>`.
@@ -308,7 +329,13 @@ fn input(corpus_len: usize, bundled: Vec<usize>) -> impl Strategy<Value = Input>
         )
             .prop_map(|(i, d, dev)| Input::WrongDoc(i, d, dev)),
         1 => (pick.clone(), any::<bool>()).prop_map(|(i, r)| Input::Replay(i, r)),
-        1 => (pick, bad_login()).prop_map(|(i, l)| Input::Unauthenticated(i, l)),
+        1 => (pick.clone(), bad_login()).prop_map(|(i, l)| Input::Unauthenticated(i, l)),
+        2 => (
+            pick,
+            prop::collection::vec(mutation(), 0..4),
+            prop::collection::vec((any::<[u8; 32]>(), prop::collection::vec(any::<u8>(), 0..80)), 0..4),
+        )
+            .prop_map(|(i, m, extra)| Input::MutatedSigs(i, m, extra)),
     ]
 }
 
@@ -322,6 +349,7 @@ fn request_of(corpus: &[Sent], input: &Input) -> (Option<String>, Vec<u8>) {
         | Input::MutatedMessage(i, _, _)
         | Input::WrongDoc(i, _, _)
         | Input::Replay(i, _)
+        | Input::MutatedSigs(i, _, _)
         | Input::Unauthenticated(i, _) => *i,
     };
     let authorization = match input {
@@ -364,6 +392,20 @@ fn body_of(corpus: &[Sent], input: &Input) -> Vec<u8> {
             req.encode()
         }
         Input::Unauthenticated(i, _) => corpus[*i].req.encode(),
+        Input::MutatedSigs(i, m, extra) => {
+            let mut req = corpus[*i].req.clone();
+            for d in &mut req.docs {
+                for s in &mut d.sigs {
+                    mutate(&mut s.sig, m);
+                }
+                d.sigs
+                    .extend(extra.iter().map(|(hash, sig)| shared::wire::ChangeSig {
+                        hash: *hash,
+                        sig: sig.clone(),
+                    }));
+            }
+            req.encode()
+        }
         Input::Replay(i, reset) => {
             let mut req = corpus[*i].req.clone();
             if *reset {
@@ -404,6 +446,11 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
     runner(cases("SANLIAN_FUZZ_SYNC_CASES", 5_000))
         .run(&input(n, bundled(&corpus)), |inp| {
             SYNC_INPUTS.fetch_add(1, Ordering::Relaxed);
+            // An input that kills the process (out of memory) leaves no failure to shrink:
+            // with this set, the last input tried is in the file.
+            if let Some(path) = std::env::var_os("SANLIAN_FUZZ_LOG") {
+                std::fs::write(path, format!("{inp:?}")).unwrap();
+            }
             let (authorization, body) = request_of(&corpus, &inp);
             let (status, body) = post_blocking(&rt, &router, authorization.as_deref(), body);
             *statuses.lock().unwrap().entry(status.as_u16()).or_default() += 1;
@@ -419,6 +466,15 @@ fn issue_7_fuzzed_sync_requests_never_panic_or_corrupt_a_document() {
             if status == StatusCode::OK {
                 let resp = SyncResponse::decode(&body);
                 prop_assert!(resp.is_ok());
+                if matches!(inp, Input::MutatedSigs(..)) {
+                    let resp = SyncResponse::decode(&body).unwrap();
+                    let kind = if resp.refused.is_empty() {
+                        "signatures accepted"
+                    } else {
+                        "signatures refused"
+                    };
+                    *refusals.lock().unwrap().entry(kind.into()).or_default() += 1;
+                }
                 if matches!(inp, Input::MutatedBundle(..)) {
                     // What became of resealed bundles, so the run shows they got past the
                     // checksum: refused with a reason, or accepted when the mutation kept
@@ -556,4 +612,87 @@ fn issue_7_fuzzed_stored_documents_load_or_are_quarantined_never_panic() {
         outcomes.get("quarantined").copied().unwrap_or(0) > 10,
         "{outcomes:?}"
     );
+}
+
+fn leb128(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        out.push(if v == 0 { byte } else { byte | 0x80 });
+        if v == 0 {
+            return;
+        }
+    }
+}
+
+/// The CI flake: a mutated byte of a sync message's Bloom filter made its probe count
+/// 2³²−1, and Automerge 0.12 fills a `Vec` of that many probes for every hash it looks up
+/// (16 GB each); the fuzz run was OOM-killed at 24 GB. Such a message is now refused
+/// before it reaches the document or its sync state: nothing stored, the phone told in
+/// Chinese, and a well-behaved request right after it syncs.
+#[test]
+fn issue_7_a_bloom_filter_asking_for_billions_of_probes_is_refused_not_allocated() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state =
+        open(Some(dir.path())).with_device_rate(backend::limits::DeviceRate::new(1e9, u32::MAX));
+    let router = app(state.clone());
+    let corpus = corpus(&rt, &router, &state);
+    let b1 = DocId::branch("b1").unwrap();
+    let stored_before = state.hub().snapshot(&b1).unwrap().get_heads();
+    let mut hostile = None;
+    'find: for sent in &corpus {
+        for (k, m) in sent.req.docs.iter().enumerate() {
+            let msg = sync::Message::decode(&m.msg).unwrap();
+            let Some(have) = msg.have.iter().find(|h| !h.bloom.to_bytes().is_empty()) else {
+                continue;
+            };
+            let bloom = have.bloom.to_bytes();
+            // entries, bits per entry (10) and probes (7) are one byte each here.
+            assert_eq!(&bloom[1..3], &[10, 7], "{bloom:?}");
+            let mut evil = vec![bloom[0], 10];
+            leb128(u64::from(u32::MAX), &mut evil);
+            evil.extend_from_slice(&bloom[3..]);
+            let (mut old_framed, mut new_framed) = (Vec::new(), Vec::new());
+            leb128(bloom.len() as u64, &mut old_framed);
+            old_framed.extend_from_slice(&bloom);
+            leb128(evil.len() as u64, &mut new_framed);
+            new_framed.extend_from_slice(&evil);
+            let at = m
+                .msg
+                .windows(old_framed.len())
+                .position(|w| w == old_framed)
+                .expect("the filter in the encoded message");
+            let mut req = sent.req.clone();
+            let bytes = &mut req.docs[k].msg;
+            bytes.splice(at..at + old_framed.len(), new_framed);
+            // It still decodes: the numbers are Automerge's to trust, and it does.
+            let decoded = sync::Message::decode(bytes).expect("a well-formed message");
+            assert_eq!(decoded.have.len(), msg.have.len());
+            hostile = Some((req, sent.bearer.clone(), m.doc.clone()));
+            break 'find;
+        }
+    }
+    let (req, bearer, doc) = hostile.expect("a request with a Bloom filter");
+    let (status, body) = post_blocking(&rt, &router, Some(&bearer), req.encode());
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let resp = SyncResponse::decode(&body).unwrap();
+    let refusal = resp
+        .refused
+        .iter()
+        .find(|r| r.doc == doc)
+        .unwrap_or_else(|| panic!("{doc} refused: {resp:?}"));
+    assert!(refusal.reason.contains("无法解析"), "{}", refusal.reason);
+    assert!(!resp.docs.iter().any(|d| d.doc == doc));
+    assert_eq!(
+        state.hub().snapshot(&b1).unwrap().get_heads(),
+        stored_before,
+        "nothing stored"
+    );
+    // The same request with its filter intact goes through.
+    let (status, _) = post_blocking(&rt, &router, Some(&bearer), corpus[0].req.encode());
+    assert_eq!(status, StatusCode::OK);
 }

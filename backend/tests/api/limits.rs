@@ -39,6 +39,7 @@ fn request_with_changes(phone: &mut Phone, n: usize) -> SyncRequest {
         docs: vec![DocMessage {
             doc: B1.into(),
             msg: msg.encode(),
+            sigs: Vec::new(),
         }],
     }
 }

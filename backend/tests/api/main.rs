@@ -323,6 +323,13 @@ struct Phone {
     docs: BTreeMap<String, AutoCommit>,
     /// Kept encoded between sessions, as the app keeps them in storage.
     states: BTreeMap<String, sync::State>,
+    /// The device key registered at login (issue 15), if the phone has one.
+    key: Option<shared::signing::DeviceKey>,
+    /// The key its changes are signed with when sent: `key` as the app does, none
+    /// (unsigned) or another (wrongly signed) for the tests of refusals.
+    signs_with: Option<shared::signing::DeviceKey>,
+    /// Signatures of others' changes it carries (an imported export file).
+    relayed: std::collections::HashMap<ChangeHash, Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -362,6 +369,9 @@ impl Phone {
             token: None,
             docs,
             states,
+            key: None,
+            signs_with: None,
+            relayed: Default::default(),
         }
     }
 
@@ -409,11 +419,23 @@ impl Phone {
             let state = self.states.get_mut(id).expect("a state per document");
             let msg = doc.sync().generate_sync_message(state);
             if let Some(mut msg) = msg {
+                let sigs = shared::wire::changes_sent(doc, &msg)
+                    .into_iter()
+                    .filter_map(|(hash, actor)| {
+                        let sig = match self.relayed.get(&hash) {
+                            Some(s) => s.clone(),
+                            None if actor == self.actor => self.signs_with.as_ref()?.sign(&hash),
+                            None => return None,
+                        };
+                        Some(shared::wire::ChangeSig { hash: hash.0, sig })
+                    })
+                    .collect();
                 // As the app does (`SyncClient`): several changes travel as one bundle.
                 shared::wire::bundle_changes(doc, &mut msg);
                 docs.push(DocMessage {
                     doc: id.clone(),
                     msg: msg.encode(),
+                    sigs,
                 });
             }
         }
@@ -427,7 +449,7 @@ impl Phone {
     }
 
     fn apply(&mut self, sent: &SyncRequest, resp: SyncResponse) {
-        for DocMessage { doc, msg } in resp.docs {
+        for DocMessage { doc, msg, .. } in resp.docs {
             assert!(
                 sent.docs.iter().any(|m| m.doc == doc),
                 "the server replied for {doc}, which was not sent"
@@ -452,11 +474,14 @@ impl Phone {
 
     /// Logs in as the account of `phone_no`, registering this phone's actor to it.
     async fn login_as(&mut self, server: &Server, phone_no: &str) -> String {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "phone": phone_no,
             "password": DEMO_PASSWORD,
             "actors": [self.actor.to_hex_string()],
         });
+        if let Some(key) = &self.key {
+            body["key"] = key.public_hex().into();
+        }
         let reply = server
             .request_as(
                 None,
@@ -1017,6 +1042,7 @@ async fn sync_with_too_many_documents_is_refused() {
         .map(|i| DocMessage {
             doc: format!("branch/b{i}"),
             msg: msg.clone(),
+            sigs: Vec::new(),
         })
         .collect();
     assert_refused(
@@ -1080,6 +1106,7 @@ async fn unknown_documents_are_refused_one_by_one_and_the_others_still_sync() {
         req.docs.push(DocMessage {
             doc: doc.to_string(),
             msg: msg.clone(),
+            sigs: Vec::new(),
         });
     }
     let reply = server.post_sync(req.encode()).await;
@@ -1141,6 +1168,7 @@ async fn garbage_sync_message_for_one_document_is_refused_and_the_others_still_s
         req.docs.push(DocMessage {
             doc: B1.to_string(),
             msg,
+            sigs: Vec::new(),
         });
         let reply = server.post_sync(req.encode()).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
