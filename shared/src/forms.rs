@@ -115,6 +115,35 @@ pub fn forms_for_account(role: AccountRole) -> &'static [FormKind] {
     }
 }
 
+/// The form that unblocks a blocked form (issue 14: every empty state links to the form
+/// that resolves it): a help record needs a household first.
+pub fn unblocking_form(kind: FormKind) -> Option<FormKind> {
+    match kind {
+        FormKind::Help => Some(FormKind::Target),
+        _ => None,
+    }
+}
+
+/// The form that resolves a finding (its next step); `None` when it is a record to
+/// check rather than one to add (需核实: the entry list shows the records with 修改).
+pub fn form_for_finding(rule: crate::domain::rules::RuleCode) -> Option<FormKind> {
+    use crate::domain::rules::RuleCode as R;
+    match rule {
+        R::PlaceWithoutPoint | R::LeaderPoints | R::PointRepeated => Some(FormKind::Point),
+        R::PlaceWithoutPair | R::BranchPairs | R::PairRepeated => Some(FormKind::Pair),
+        R::MemberWithoutTarget | R::TargetRepeated => Some(FormKind::Target),
+        R::LeaderVisits => Some(FormKind::Visit),
+        R::BranchPlan => Some(FormKind::Plan),
+        R::BranchDeed => Some(FormKind::Deed),
+        R::LeaderCultivation => Some(FormKind::Cultivation),
+        R::TargetProject | R::TargetSkill | R::TargetIncome | R::TargetIncomeUnknown => {
+            Some(FormKind::Help)
+        }
+        R::FilingLate | R::FilingMissing | R::QuarterlyInspection => None,
+        R::DateToVerify | R::IncomeToVerify | R::VisitToVerify => None,
+    }
+}
+
 /// One choice of a select; `group` puts it under a heading (the township, the committee).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
