@@ -789,12 +789,11 @@ impl Repo {
                 else {
                     continue;
                 };
-                let owner = shared::access::owner_field(&map).and_then(|f| {
-                    match doc.get(&rec, f) {
-                        Ok(Some((Value::Scalar(s), _))) => s.to_str().map(str::to_string),
+                let owner =
+                    shared::access::owner_field(&map).and_then(|f| match doc.get(&rec, f) {
+                        Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
                         _ => None,
-                    }
-                });
+                    });
                 for field in doc.keys(&rec).collect::<Vec<_>>() {
                     let Ok(all) = doc.get_all(&rec, &field) else {
                         continue;

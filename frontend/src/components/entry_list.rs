@@ -113,19 +113,16 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
                     {(allowed && withdrawn).then(|| view! {
                         <button type="button" class="link restore" on:click=restore>{t("entries.restore")}</button>
                     })}
-                    <Show when=move || allowed && !withdrawn>
+                    {(allowed && !withdrawn).then(|| view! {
                         <Show when=asking.clone()
-                            fallback={
-                                let ask = ask.clone();
-                                move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>{t("entries.withdraw")}</button> }
-                            }>
+                            fallback=move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>{t("entries.withdraw")}</button> }>
                             <span class="confirm">
                                 {t("entries.withdraw_note")}
                                 <button type="button" class="link confirm-withdraw" on:click=withdraw.clone()>{t("entries.confirm_withdraw")}</button>
                                 <button type="button" class="link" on:click=move |_| confirming.set(None)>{t("entries.cancel")}</button>
                             </span>
                         </Show>
-                    </Show>
+                    })}
                 </div>
                 {history}
             </li>

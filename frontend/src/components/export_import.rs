@@ -3,12 +3,12 @@
 //! same or an older file again is harmless.
 
 use crate::clock;
+use crate::components::file_pick::{FilePick, Picked};
 use crate::i18n::t;
 use crate::repo;
 use crate::sync::SyncState;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use crate::components::file_pick::{FilePick, Picked};
 use leptos::prelude::*;
 
 #[component]

@@ -5,10 +5,10 @@
 //! /api/findings.
 
 use super::field::phone_shot;
-use std::cell::Cell;
-use std::time::{Duration, Instant};
 use super::*;
 use serde_json::json;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 /// The phone without network (DevTools' offline mode, as airplane mode).
 async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
@@ -175,7 +175,9 @@ async fn issue_14_two_phones_correct_one_entry() {
             for p in [a, b, a] {
                 sync_until(p, "both edits merged", || async {
                     let es = entry_texts(p).await?;
-                    Ok(es.iter().any(|e| e.contains("两处都改了") && e.contains("产业")))
+                    Ok(es
+                        .iter()
+                        .any(|e| e.contains("两处都改了") && e.contains("产业")))
                 })
                 .await?;
             }
@@ -220,13 +222,17 @@ async fn issue_14_two_phones_correct_one_entry() {
             colleague.wait_for("input#target-name", SHORT).await?;
             colleague.fill("input#target-name", "张某某").await?;
             colleague.fill("input#target-household_size", "4").await?;
-            colleague.fill("input#target-baseline_income", "3000").await?;
+            colleague
+                .fill("input#target-baseline_income", "3000")
+                .await?;
             colleague.click("button#target-save").await?;
             wait_entry(colleague, "张某某", SHORT).await?;
             for income in ["3500", "4200"] {
                 colleague.click("button#tab-help").await?;
                 colleague.wait_for("select#help-kind", SHORT).await?;
-                colleague.select("select#help-kind", "Income", SHORT).await?;
+                colleague
+                    .select("select#help-kind", "Income", SHORT)
+                    .await?;
                 colleague.fill("textarea#help-detail", "收入核定").await?;
                 colleague.fill("input#help-income", income).await?;
                 colleague.click("button#help-save").await?;
