@@ -39,6 +39,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/office/accounts") view=OfficeAccountsPage />
                 </Routes>
             </main>
+            // Issue 14: before login only the login form (and the language switch).
+            <Show when=move || sync.session.with(Option::is_some)>
             <nav class="tabs">
                 <A href="/">{t("tabs.mine")}</A>
                 <A href="/county">{t("tabs.county")}</A>
@@ -47,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <A href="/office/registry">{t("tabs.registry")}</A>
                 })}
             </nav>
+            </Show>
         </Router>
     }
 }

@@ -19,7 +19,7 @@ use shared::client::SyncClient;
 use shared::doc::{new_document, read_registry};
 use shared::domain::records::BranchRecords;
 use shared::ids::DocId;
-use shared::model::{Registry, Role};
+use shared::model::Registry;
 use shared::wire::{SyncRequest, SyncResponse};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,8 +145,11 @@ pub struct Conflict {
     pub field: String,
     /// The value shown now first, then the others.
     pub values: Vec<ScalarValue>,
-    /// Who wrote the record, for the right to choose.
-    pub author: Option<String>,
+    /// Who wrote each value (from its change's actor), in the order of `values`.
+    pub writers: Vec<Option<String>>,
+    /// The person the record is under (`shared::access::owner_field`), for the right
+    /// to choose; `None` for the branch's own records.
+    pub owner: Option<String>,
 }
 
 /// One line of a record's history.
@@ -155,6 +158,8 @@ pub struct HistoryLine {
     pub at_secs: i64,
     pub person: Option<String>,
     pub field: String,
+    /// What the field held before this change (as this history has read it so far).
+    pub old: Option<String>,
     pub value: String,
 }
 
@@ -665,6 +670,49 @@ impl Repo {
         Ok(())
     }
 
+    /// Saves an edit of a record (issue 14): only the fields that differ from `original`,
+    /// the record as the form was opened on; same guarantees as [`Repo::save_entry`].
+    pub fn edit_entry(
+        &mut self,
+        branch: &DocId,
+        edited: &shared::forms::Entry,
+        original: &shared::forms::Entry,
+        now_secs: i64,
+    ) -> Result<Vec<String>, String> {
+        let written = edited
+            .edit(self.doc(branch), original, now_secs)
+            .map_err(|e| e.to_string())?;
+        if !written.is_empty() {
+            self.save_doc(branch);
+        }
+        Ok(written)
+    }
+
+    /// Takes a withdrawal back (恢复).
+    pub fn restore_entry(
+        &mut self,
+        branch: &DocId,
+        kind: shared::forms::FormKind,
+        id: &str,
+        now_secs: i64,
+    ) -> Result<(), String> {
+        let changed = shared::forms::restore(self.doc(branch), kind, id, now_secs)
+            .map_err(|e| e.to_string())?;
+        if changed {
+            self.save_doc(branch);
+        }
+        Ok(())
+    }
+
+    /// When a withdrawn record was last withdrawn (seconds), from its history.
+    pub fn withdrawn_at(&mut self, id: &DocId, map: &str, record: &str) -> Option<i64> {
+        self.history(id, map, record)
+            .into_iter()
+            .filter(|l| l.field == "withdrawn" && l.value == "是")
+            .map(|l| l.at_secs)
+            .max()
+    }
+
     pub fn next_request(&mut self, docs: &[DocId], reset: bool) -> Option<SyncRequest> {
         for id in docs {
             self.doc(id);
@@ -815,10 +863,11 @@ impl Repo {
                 else {
                     continue;
                 };
-                let author = match doc.get(&rec, "author") {
-                    Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
-                    _ => None,
-                };
+                let owner =
+                    shared::access::owner_field(&map).and_then(|f| match doc.get(&rec, f) {
+                        Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
+                        _ => None,
+                    });
                 for field in doc.keys(&rec).collect::<Vec<_>>() {
                     let Ok(all) = doc.get_all(&rec, &field) else {
                         continue;
@@ -826,16 +875,20 @@ impl Repo {
                     if all.len() < 2 {
                         continue;
                     }
-                    let mut values: Vec<ScalarValue> = all
-                        .iter()
-                        .filter_map(|(v, _)| match v {
-                            Value::Scalar(s) => Some(s.as_ref().clone()),
-                            Value::Object(_) => None,
-                        })
-                        .collect();
                     // get_all lists the winner last; the shown value goes first.
-                    values.reverse();
-                    values.dedup();
+                    let mut values: Vec<ScalarValue> = Vec::new();
+                    let mut writers = Vec::new();
+                    for (v, op) in all.iter().rev() {
+                        let Value::Scalar(v) = v else { continue };
+                        if values.contains(v.as_ref()) {
+                            continue;
+                        }
+                        values.push(v.as_ref().clone());
+                        writers.push(match op {
+                            automerge::ObjId::Id(_, actor, _) => person_of_actor(actor),
+                            automerge::ObjId::Root => None,
+                        });
+                    }
                     if values.len() > 1 {
                         found.push(Conflict {
                             doc: id.clone(),
@@ -843,7 +896,8 @@ impl Repo {
                             record: record.clone(),
                             field: field.clone(),
                             values,
-                            author: author.clone(),
+                            writers,
+                            owner: owner.clone(),
                         });
                     }
                 }
@@ -893,6 +947,7 @@ impl Repo {
             })
             .collect();
         let mut lines = Vec::new();
+        let mut last: BTreeMap<String, String> = BTreeMap::new();
         for (hash, deps, at_secs, actor) in changes {
             for patch in doc.diff(&deps, &[hash]) {
                 let in_record = patch.path.len() == 2
@@ -906,10 +961,12 @@ impl Repo {
                         Value::Scalar(s) => show_scalar(&s),
                         Value::Object(_) => "…".into(),
                     };
+                    let old = last.insert(key.clone(), value.clone());
                     lines.push(HistoryLine {
                         at_secs,
                         person: person_of_actor(&actor),
                         field: key,
+                        old,
                         value,
                     });
                 }
@@ -919,22 +976,12 @@ impl Repo {
     }
 }
 
-/// Whether `person` may settle a conflict on a record written by `author`: the author,
-/// their branch secretary, or a leader.
-pub fn may_resolve(registry: &Registry, person: &str, author: Option<&str>) -> bool {
-    let Some(me) = registry.person(person) else {
-        return false;
-    };
-    if author == Some(person) {
-        return true;
-    }
-    match me.role {
-        Role::Leader => true,
-        Role::Secretary => author
-            .and_then(|a| registry.person(a))
-            .is_some_and(|a| a.branch == me.branch),
-        Role::Member => false,
-    }
+/// Whether `person` may edit, withdraw, restore or settle a conflict on a record of
+/// their branch document's `map` that names `owner`: the server's rule
+/// (`shared::access::may_touch_record`, which its sync guard refuses changes by), used
+/// as is, so the phone never offers what the server would refuse.
+pub fn may_resolve(registry: &Registry, person: &str, map: &str, owner: Option<&str>) -> bool {
+    shared::access::may_touch_own_branch_record(registry, person, map, owner)
 }
 
 #[cfg(test)]

@@ -205,6 +205,44 @@ const OWN_RECORDS: &[(&str, &str)] = &[
     ("trainings", "member"),
 ];
 
+/// The field naming whose a record of the branch document's map `map` is (`author`,
+/// `leader`, `member`), `None` for the branch's own records.
+pub fn owner_field(map: &str) -> Option<&'static str> {
+    OWN_RECORDS.iter().find(|(m, _)| *m == map).map(|(_, f)| *f)
+}
+
+/// **The one ownership rule** (issue 14), for the server's sync guard and the phone alike:
+/// whether `me` may add, edit, withdraw, restore or settle a conflict on the record of
+/// `map` that names `owner`, in a document they write. `own_only` is
+/// [`own_records_only`] of their positions for that document: members and leaders touch
+/// only records under their own name, a secretary every record of the branch. The
+/// server refuses a change this says no to ([`foreign_records`]); the phone offers only
+/// what this says yes to, so it never offers an edit the server would refuse.
+pub fn may_touch_record(own_only: bool, map: &str, owner: Option<&str>, me: &str) -> bool {
+    !own_only || (owner_field(map).is_some() && !me.is_empty() && owner == Some(me))
+}
+
+/// [`may_touch_record`] for a field user of the registry in their own branch's
+/// document: what the phone asks before it shows 修改, 撤回, 恢复 or 选这个.
+pub fn may_touch_own_branch_record(
+    registry: &Registry,
+    me: &str,
+    map: &str,
+    owner: Option<&str>,
+) -> bool {
+    let Some(person) = registry.person(me) else {
+        return false;
+    };
+    let position = Position {
+        role: person.role.into(),
+        org: person.branch.clone(),
+    };
+    let Ok(doc) = DocId::branch(person.branch.clone()) else {
+        return false;
+    };
+    may_touch_record(own_records_only(&[position], &doc), map, owner, me)
+}
+
 /// The records a change between `before` and the document's heads added or touched that
 /// are not `me`'s to write: another person's visit, household or help record (or one that
 /// no longer names anyone), or any of the branch's own records. Members and leaders log
@@ -216,8 +254,11 @@ pub fn foreign_records(doc: &mut AutoCommit, before: &[ChangeHash], me: &str) ->
 }
 
 /// [`foreign_records`] of the changes between two states of the document's history,
-/// judged by the records as they stand at `after`: what one change (`before` = its deps,
-/// `after` = itself) did, whoever sent it.
+/// judged by [`may_touch_record`] (as for a member: own records only) on the records as
+/// they stand at `after` *and*, for a record that existed before, as it stood at
+/// `before`: what one change (`before` = its deps, `after` = itself) did, whoever sent
+/// it. Judging both sides means nobody takes over a colleague's record by writing their
+/// own name into it.
 pub fn foreign_records_between(
     doc: &mut AutoCommit,
     before: &[ChangeHash],
@@ -248,27 +289,42 @@ pub fn foreign_records_between(
             _ => {}
         }
     }
-    let named = |doc: &AutoCommit, map: &str, id: &str, field: &str| -> Option<String> {
-        let (_, map_obj) = doc.get_at(ROOT, map, after).ok()??;
-        let (_, rec) = doc.get_at(&map_obj, id, after).ok()??;
-        match doc.get_at(&rec, field, after).ok()?? {
-            (automerge::Value::Scalar(s), _) => match s.as_ref() {
+    // `None` when the record is not there at `heads`; `Some(None)` when it names nobody.
+    let named = |doc: &AutoCommit,
+                 map: &str,
+                 id: &str,
+                 field: Option<&str>,
+                 heads: &[ChangeHash]|
+     -> Option<Option<String>> {
+        let (_, map_obj) = doc.get_at(ROOT, map, heads).ok()??;
+        let (_, rec) = doc.get_at(&map_obj, id, heads).ok()??;
+        let Some(field) = field else {
+            return Some(None);
+        };
+        Some(match doc.get_at(&rec, field, heads).ok().flatten() {
+            Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
                 automerge::ScalarValue::Str(name) => Some(name.to_string()),
                 _ => None,
             },
             _ => None,
-        }
+        })
     };
     touched
         .into_iter()
-        .filter(
-            |(map, id)| match OWN_RECORDS.iter().find(|(m, _)| m == map) {
-                Some((_, field)) if !id.is_empty() => {
-                    named(doc, map, id, field).as_deref() != Some(me)
-                }
-                _ => true,
-            },
-        )
+        .filter(|(map, id)| {
+            if id.is_empty() {
+                return true;
+            }
+            let field = owner_field(map);
+            let now = named(doc, map, id, field, after).flatten();
+            if !may_touch_record(true, map, now.as_deref(), me) {
+                return true;
+            }
+            match named(doc, map, id, field, before) {
+                Some(then) => !may_touch_record(true, map, then.as_deref(), me),
+                None => false,
+            }
+        })
         .map(|(map, id)| format!("{map}/{id}"))
         .collect()
 }

@@ -52,6 +52,23 @@ impl FormKind {
         }
     }
 
+    /// The map of its document holding records of this kind (`visits`, `help`…).
+    pub fn map(self) -> &'static str {
+        match self {
+            FormKind::Visit => Visit::MAP,
+            FormKind::Point => LeaderPoint::MAP,
+            FormKind::Cultivation => Cultivation::MAP,
+            FormKind::Pair => BranchPair::MAP,
+            FormKind::Plan => Plan::MAP,
+            FormKind::Activity => Activity::MAP,
+            FormKind::Deed => Deed::MAP,
+            FormKind::Target => HelpTarget::MAP,
+            FormKind::Help => HelpRecord::MAP,
+            FormKind::Training => Training::MAP,
+            FormKind::CommitteePlan => CommitteePlan::MAP,
+        }
+    }
+
     pub fn from_slug(slug: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.slug() == slug)
     }
@@ -95,6 +112,35 @@ pub fn forms_for_account(role: AccountRole) -> &'static [FormKind] {
         AccountRole::Secretary => forms_for(Role::Secretary),
         AccountRole::CommitteeStaff => &[FormKind::CommitteePlan],
         AccountRole::OfficeStaff | AccountRole::Admin => &[],
+    }
+}
+
+/// The form that unblocks a blocked form (issue 14: every empty state links to the form
+/// that resolves it): a help record needs a household first.
+pub fn unblocking_form(kind: FormKind) -> Option<FormKind> {
+    match kind {
+        FormKind::Help => Some(FormKind::Target),
+        _ => None,
+    }
+}
+
+/// The form that resolves a finding (its next step); `None` when it is a record to
+/// check rather than one to add (需核实: the entry list shows the records with 修改).
+pub fn form_for_finding(rule: crate::domain::rules::RuleCode) -> Option<FormKind> {
+    use crate::domain::rules::RuleCode as R;
+    match rule {
+        R::PlaceWithoutPoint | R::LeaderPoints | R::PointRepeated => Some(FormKind::Point),
+        R::PlaceWithoutPair | R::BranchPairs | R::PairRepeated => Some(FormKind::Pair),
+        R::MemberWithoutTarget | R::TargetRepeated => Some(FormKind::Target),
+        R::LeaderVisits => Some(FormKind::Visit),
+        R::BranchPlan => Some(FormKind::Plan),
+        R::BranchDeed => Some(FormKind::Deed),
+        R::LeaderCultivation => Some(FormKind::Cultivation),
+        R::TargetProject | R::TargetSkill | R::TargetIncome | R::TargetIncomeUnknown => {
+            Some(FormKind::Help)
+        }
+        R::FilingLate | R::FilingMissing | R::QuarterlyInspection => None,
+        R::DateToVerify | R::IncomeToVerify | R::VisitToVerify => None,
     }
 }
 
@@ -242,6 +288,269 @@ pub fn withdraw(
         FormKind::Training => docs::withdraw::<Training>(doc, id, now_secs),
         FormKind::CommitteePlan => docs::withdraw::<CommitteePlan>(doc, id, now_secs),
     }
+}
+
+/// Takes a withdrawal back (恢复); the history keeps both.
+pub fn restore(
+    doc: &mut AutoCommit,
+    kind: FormKind,
+    id: &str,
+    now_secs: i64,
+) -> Result<bool, crate::doc::DocError> {
+    match kind {
+        FormKind::Visit => docs::restore::<Visit>(doc, id, now_secs),
+        FormKind::Point => docs::restore::<LeaderPoint>(doc, id, now_secs),
+        FormKind::Cultivation => docs::restore::<Cultivation>(doc, id, now_secs),
+        FormKind::Pair => docs::restore::<BranchPair>(doc, id, now_secs),
+        FormKind::Plan => docs::restore::<Plan>(doc, id, now_secs),
+        FormKind::Activity => docs::restore::<Activity>(doc, id, now_secs),
+        FormKind::Deed => docs::restore::<Deed>(doc, id, now_secs),
+        FormKind::Target => docs::restore::<HelpTarget>(doc, id, now_secs),
+        FormKind::Help => docs::restore::<HelpRecord>(doc, id, now_secs),
+        FormKind::Training => docs::restore::<Training>(doc, id, now_secs),
+        FormKind::CommitteePlan => docs::restore::<CommitteePlan>(doc, id, now_secs),
+    }
+}
+
+impl Entry {
+    /// Writes this edited record over `original` (the record as the editor saw it), only
+    /// the fields that differ ([`docs::edit`]). Returns the fields written.
+    pub fn edit(
+        &self,
+        doc: &mut AutoCommit,
+        original: &Entry,
+        now_secs: i64,
+    ) -> Result<Vec<String>, crate::doc::DocError> {
+        match (self, original) {
+            (Entry::Visit(n), Entry::Visit(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Point(n), Entry::Point(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Cultivation(n), Entry::Cultivation(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Pair(n), Entry::Pair(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Plan(n), Entry::Plan(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Activity(n), Entry::Activity(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Deed(n), Entry::Deed(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Target(n), Entry::Target(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Help(n), Entry::Help(o)) => docs::edit(doc, o, n, now_secs),
+            (Entry::Training(n), Entry::Training(o)) => docs::edit(doc, o, n, now_secs),
+            _ => Err(crate::doc::DocError::MissingRoot("record")),
+        }
+    }
+
+    /// The person the record is under (`author`, `leader` or `member`).
+    pub fn owner(&self) -> &str {
+        match self {
+            Entry::Visit(r) => &r.author,
+            Entry::Point(r) => &r.leader,
+            Entry::Cultivation(r) => &r.leader,
+            Entry::Pair(r) => &r.author,
+            Entry::Plan(r) => &r.author,
+            Entry::Activity(r) => &r.author,
+            Entry::Deed(r) => &r.author,
+            Entry::Target(r) => &r.member,
+            Entry::Help(r) => &r.member,
+            Entry::Training(r) => &r.member,
+        }
+    }
+
+    pub fn withdrawn(&self) -> bool {
+        match self {
+            Entry::Visit(r) => r.withdrawn,
+            Entry::Point(r) => r.withdrawn,
+            Entry::Cultivation(r) => r.withdrawn,
+            Entry::Pair(r) => r.withdrawn,
+            Entry::Plan(r) => r.withdrawn,
+            Entry::Activity(r) => r.withdrawn,
+            Entry::Deed(r) => r.withdrawn,
+            Entry::Target(r) => r.withdrawn,
+            Entry::Help(r) => r.withdrawn,
+            Entry::Training(r) => r.withdrawn,
+        }
+    }
+
+    fn recorded_at(&self) -> i64 {
+        match self {
+            Entry::Visit(r) => r.recorded_at,
+            Entry::Point(r) => r.recorded_at,
+            Entry::Cultivation(r) => r.recorded_at,
+            Entry::Pair(r) => r.recorded_at,
+            Entry::Plan(r) => r.recorded_at,
+            Entry::Activity(r) => r.recorded_at,
+            Entry::Deed(r) => r.recorded_at,
+            Entry::Target(r) => r.recorded_at,
+            Entry::Help(r) => r.recorded_at,
+            Entry::Training(r) => r.recorded_at,
+        }
+    }
+
+    /// Keeps what an edit must not change: id, owner, when it was recorded, whether it
+    /// is withdrawn (恢复 does that).
+    fn keep_identity_of(&mut self, o: &Entry) {
+        let (id, owner, at, withdrawn) = (
+            o.id().to_string(),
+            o.owner().to_string(),
+            o.recorded_at(),
+            o.withdrawn(),
+        );
+        macro_rules! keep {
+            ($r:expr, $owner:ident) => {{
+                $r.id = id;
+                $r.$owner = owner;
+                $r.recorded_at = at;
+                $r.withdrawn = withdrawn;
+            }};
+        }
+        match self {
+            Entry::Visit(r) => keep!(r, author),
+            Entry::Point(r) => keep!(r, leader),
+            Entry::Cultivation(r) => keep!(r, leader),
+            Entry::Pair(r) => keep!(r, author),
+            Entry::Plan(r) => keep!(r, author),
+            Entry::Activity(r) => keep!(r, author),
+            Entry::Deed(r) => keep!(r, author),
+            Entry::Target(r) => keep!(r, member),
+            Entry::Help(r) => keep!(r, member),
+            Entry::Training(r) => keep!(r, member),
+        }
+    }
+
+    /// What its form shows for it: the values [`submit`] reads back into the same record.
+    pub fn values(&self) -> BTreeMap<String, String> {
+        let mut v = BTreeMap::new();
+        let mut set = |k: &str, x: String| {
+            v.insert(k.to_string(), x);
+        };
+        match self {
+            Entry::Visit(r) => {
+                set("date", r.date.clone());
+                set("place", r.place.clone());
+                set("kind", r.kind.code().into());
+                set("note", r.note.clone());
+            }
+            Entry::Point(r) => {
+                set("year", r.year.to_string());
+                set("place", r.place.clone());
+                set("note", r.note.clone());
+            }
+            Entry::Cultivation(r) => {
+                set("date", r.date.clone());
+                set("place", r.place.clone());
+                set("kind", r.kind.code().into());
+                set("name", r.name.clone());
+                set("note", r.note.clone());
+            }
+            Entry::Pair(r) => {
+                set("year", r.year.to_string());
+                set("partner", r.partner.clone());
+            }
+            Entry::Plan(r) => {
+                set("year", r.year.to_string());
+                set("kind", r.kind.code().into());
+                set("status", r.status.code().into());
+                set("date", r.date.clone());
+                set("title", r.title.clone());
+            }
+            Entry::Activity(r) => {
+                set("date", r.date.clone());
+                set("kind", r.kind.code().into());
+                set("partner", r.partner.clone());
+                set("note", r.note.clone());
+            }
+            Entry::Deed(r) => {
+                set("date", r.date.clone());
+                set("kind", r.kind.code().into());
+                set("place", r.place.clone());
+                set(
+                    "tie_in",
+                    r.tie_in.map(|t| t.code().to_string()).unwrap_or_default(),
+                );
+                set("note", r.note.clone());
+            }
+            Entry::Target(r) => {
+                set("year", r.year.to_string());
+                set("name", r.name.clone());
+                set("place", r.place.clone());
+                set("kind", r.kind.code().into());
+                set("labour", r.labour.code().into());
+                set("household_size", r.household_size.to_string());
+                set("baseline_income", r.baseline_income.to_string());
+                set("note", r.note.clone());
+            }
+            Entry::Help(r) => {
+                set("date", r.date.clone());
+                set("target", r.target.clone());
+                set("kind", r.kind.code().into());
+                set("detail", r.detail.clone());
+                set(
+                    "income",
+                    r.income.map(|i| i.to_string()).unwrap_or_default(),
+                );
+            }
+            Entry::Training(r) => {
+                set("date", r.date.clone());
+                set("direction", r.direction.code().into());
+                set("stage", r.stage.code().into());
+                set("name", r.name.clone());
+                set("place", r.place.clone());
+                set("note", r.note.clone());
+            }
+        }
+        v
+    }
+}
+
+/// The record of a kind and id as the branch document holds it (withdrawn or not).
+pub fn entry_of(records: &BranchRecords, kind: FormKind, id: &str) -> Option<Entry> {
+    Some(match kind {
+        FormKind::Visit => Entry::Visit(records.visits.get(id)?.clone()),
+        FormKind::Point => Entry::Point(records.points.get(id)?.clone()),
+        FormKind::Cultivation => Entry::Cultivation(records.cultivations.get(id)?.clone()),
+        FormKind::Pair => Entry::Pair(records.pairs.get(id)?.clone()),
+        FormKind::Plan => Entry::Plan(records.plans.get(id)?.clone()),
+        FormKind::Activity => Entry::Activity(records.activities.get(id)?.clone()),
+        FormKind::Deed => Entry::Deed(records.deeds.get(id)?.clone()),
+        FormKind::Target => Entry::Target(records.targets.get(id)?.clone()),
+        FormKind::Help => Entry::Help(records.help.get(id)?.clone()),
+        FormKind::Training => Entry::Training(records.trainings.get(id)?.clone()),
+        FormKind::CommitteePlan => return None,
+    })
+}
+
+/// Checks an edit of `original` typed into its form, with the very rules of a new
+/// record ([`submit`]), judged as its owner would be (a secretary correcting a member's
+/// household is held to that member's households). The record keeps its id, owner,
+/// recording time and withdrawal; [`Entry::edit`] then writes only what changed.
+pub fn submit_edit(
+    values: &BTreeMap<String, String>,
+    ctx: &FormContext,
+    original: &Entry,
+) -> Result<Entry, Vec<FieldError>> {
+    let owner = ctx
+        .registry
+        .person(original.owner())
+        .filter(|p| p.branch == ctx.me.branch)
+        .unwrap_or(ctx.me);
+    let as_owner = FormContext {
+        registry: ctx.registry,
+        me: owner,
+        records: ctx.records,
+        today: ctx.today,
+        last_place: ctx.last_place,
+    };
+    // A secretary may correct the branch's records whatever the owner's own forms are.
+    let judge = if forms_for(owner.role).contains(&original.kind()) {
+        &as_owner
+    } else {
+        ctx
+    };
+    let mut entry = submit(
+        original.kind(),
+        values,
+        judge,
+        original.id().to_string(),
+        original.recorded_at(),
+    )?;
+    entry.keep_identity_of(original);
+    Ok(entry)
 }
 
 // ---------------------------------------------------------------- describing forms
@@ -1116,7 +1425,8 @@ pub fn submit(
 pub struct EntryLine {
     pub kind: FormKind,
     pub id: String,
-    /// The day it concerns, `YYYY-MM-DD` (a link's year reads as its 1 January).
+    /// The day it concerns, `YYYY-MM-DD`: a visit's or help record's date; for a link or
+    /// a household (which name a year) the day it was recorded ([`county_day`]).
     pub date: String,
     /// A short tag: the visit's task, the plan's status…
     pub tag: String,
@@ -1125,6 +1435,16 @@ pub struct EntryLine {
     pub detail: String,
     pub author: String,
     pub recorded_at: i64,
+    /// Withdrawn entries stay listed (struck through), so their owner can restore them.
+    pub withdrawn: bool,
+}
+
+/// The county's day (China Standard Time, UTC+8, no daylight saving) of a moment in
+/// milliseconds, `YYYY-MM-DD`: the day a household or a link was recorded.
+pub fn county_day(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 /// The records a person sees as theirs, newest first: what they made, and for a
@@ -1139,7 +1459,8 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
                     title: String,
                     detail: &str,
                     author: &str,
-                    at: i64| {
+                    at: i64,
+                    withdrawn: bool| {
         out.push(EntryLine {
             kind,
             id: id.to_string(),
@@ -1149,15 +1470,11 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             detail: detail.to_string(),
             author: author.to_string(),
             recorded_at: at,
+            withdrawn,
         })
     };
-    let jan1 = |y: i32| format!("{y}-01-01");
     let place = |p: &str| registry.place_name(p).to_string();
-    for v in records
-        .visits
-        .values()
-        .filter(|v| !v.withdrawn && v.author == me.id)
-    {
+    for v in records.visits.values().filter(|v| v.author == me.id) {
         push(
             FormKind::Visit,
             &v.id,
@@ -1167,29 +1484,23 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &v.note,
             &v.author,
             v.recorded_at,
+            v.withdrawn,
         );
     }
-    for p in records
-        .points
-        .values()
-        .filter(|p| !p.withdrawn && p.leader == me.id)
-    {
+    for p in records.points.values().filter(|p| p.leader == me.id) {
         push(
             FormKind::Point,
             &p.id,
-            jan1(p.year),
+            county_day(p.recorded_at),
             &format!("{}年联系点", p.year),
             place(&p.place),
             &p.note,
             &p.leader,
             p.recorded_at,
+            p.withdrawn,
         );
     }
-    for c in records
-        .cultivations
-        .values()
-        .filter(|c| !c.withdrawn && c.leader == me.id)
-    {
+    for c in records.cultivations.values().filter(|c| c.leader == me.id) {
         push(
             FormKind::Cultivation,
             &c.id,
@@ -1199,13 +1510,11 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &c.note,
             &c.leader,
             c.recorded_at,
+            c.withdrawn,
         );
     }
     let targets = &records.targets;
-    for t in targets
-        .values()
-        .filter(|t| !t.withdrawn && t.member == me.id)
-    {
+    for t in targets.values().filter(|t| t.member == me.id) {
         let detail = format!(
             "{}·{}·{} 人·年初人均 {} 元{}{}",
             t.kind.label(),
@@ -1218,19 +1527,16 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
         push(
             FormKind::Target,
             &t.id,
-            jan1(t.year),
+            county_day(t.recorded_at),
             &format!("{}年帮扶对象", t.year),
             format!("{}（{}）", t.name, place(&t.place)),
             &detail,
             &t.member,
             t.recorded_at,
+            t.withdrawn,
         );
     }
-    for h in records
-        .help
-        .values()
-        .filter(|h| !h.withdrawn && h.member == me.id)
-    {
+    for h in records.help.values().filter(|h| h.member == me.id) {
         let who = targets
             .get(&h.target)
             .map_or_else(|| h.target.clone(), |t| t.name.clone());
@@ -1247,13 +1553,10 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &detail,
             &h.member,
             h.recorded_at,
+            h.withdrawn,
         );
     }
-    for t in records
-        .trainings
-        .values()
-        .filter(|t| !t.withdrawn && t.member == me.id)
-    {
+    for t in records.trainings.values().filter(|t| t.member == me.id) {
         push(
             FormKind::Training,
             &t.id,
@@ -1263,6 +1566,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &format!("{}。{}", t.direction.label(), t.note),
             &t.member,
             t.recorded_at,
+            t.withdrawn,
         );
     }
     let branch_name = |b: &str| {
@@ -1274,23 +1578,24 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
     for p in records
         .pairs
         .values()
-        .filter(|p| !p.withdrawn && (branch_level || p.author == me.id))
+        .filter(|p| branch_level || p.author == me.id)
     {
         push(
             FormKind::Pair,
             &p.id,
-            jan1(p.year),
+            county_day(p.recorded_at),
             &format!("{}年结对", p.year),
             branch_name(&p.partner),
             "",
             &p.author,
             p.recorded_at,
+            p.withdrawn,
         );
     }
     for p in records
         .plans
         .values()
-        .filter(|p| !p.withdrawn && (branch_level || p.author == me.id))
+        .filter(|p| branch_level || p.author == me.id)
     {
         push(
             FormKind::Plan,
@@ -1301,12 +1606,13 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             p.kind.label(),
             &p.author,
             p.recorded_at,
+            p.withdrawn,
         );
     }
     for a in records
         .activities
         .values()
-        .filter(|a| !a.withdrawn && (branch_level || a.author == me.id))
+        .filter(|a| branch_level || a.author == me.id)
     {
         push(
             FormKind::Activity,
@@ -1317,12 +1623,13 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &a.note,
             &a.author,
             a.recorded_at,
+            a.withdrawn,
         );
     }
     for d in records
         .deeds
         .values()
-        .filter(|d| !d.withdrawn && (branch_level || d.author == me.id))
+        .filter(|d| branch_level || d.author == me.id)
     {
         let tie = d
             .tie_in
@@ -1337,6 +1644,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             &d.note,
             &d.author,
             d.recorded_at,
+            d.withdrawn,
         );
     }
     out.sort_by(|a, b| (&b.date, b.recorded_at, &b.id).cmp(&(&a.date, a.recorded_at, &a.id)));

@@ -1713,4 +1713,87 @@ async fn issue_15_a_key_cannot_be_registered_for_a_colleagues_actor() {
         assert_eq!(reply.status, status, "{}", reply.text());
         assert!(reply.text().contains(why), "{}", reply.text());
     }
+/// Issue 14: edits through the real router. A member's field-level edit of their own
+/// household goes through; the same edit of a colleague's household (an edit the phone
+/// never offers: `shared::access::may_touch_record`) is refused with nothing stored, and
+/// so is writing one's own name into the colleague's record to take it over.
+#[tokio::test]
+async fn issue_14_the_server_refuses_edits_the_phone_would_not_offer() {
+    use shared::domain::docs::{edit, put};
+    use shared::domain::records::{HelpTarget, Labour, TargetKind};
+    let (state, server) = seeded().await;
+    let target = |id: &str, member: &str| HelpTarget {
+        id: id.into(),
+        year: 2026,
+        member: member.into(),
+        name: "王某某".into(),
+        place: "v1".into(),
+        kind: TargetKind::PoorResident,
+        labour: Labour::Able,
+        household_size: 4,
+        baseline_income: 3000,
+        note: String::new(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    // p1-3 records their household; p1-2 their own.
+    let mut colleague = device(&server, "e14-colleague", 180, "13800000103", &[B1]).await;
+    assert!(colleague.sync(&server).await.refused.is_empty());
+    put(colleague.doc(B1), &target("theirs", "p1-3"), 1).unwrap();
+    assert!(colleague.sync(&server).await.refused.is_empty());
+    let mut member = device(&server, "e14-member", 181, MEMBER_B1, &[B1]).await;
+    put(member.doc(B1), &target("mine", "p1-2"), 1).unwrap();
+    assert!(member.sync(&server).await.refused.is_empty());
+
+    // Own record, one field: accepted, and only that field was written.
+    let mine = target("mine", "p1-2");
+    let mut corrected = mine.clone();
+    corrected.baseline_income = 3200;
+    assert_eq!(
+        edit(member.doc(B1), &mine, &corrected, 2).unwrap(),
+        ["baseline_income"]
+    );
+    assert!(member.sync(&server).await.refused.is_empty());
+
+    // The colleague's record, one field (a forged change: the phone offers no 修改 there).
+    let theirs = target("theirs", "p1-3");
+    for (n, (what, forged)) in [
+        ("a field of a colleague's household", {
+            let mut t = theirs.clone();
+            t.baseline_income = 1;
+            t
+        }),
+        ("a colleague's household put under my name", {
+            let mut t = theirs.clone();
+            t.member = "p1-2".into();
+            t
+        }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("e14-forger-{n}");
+        let mut phone = device(&server, &name, 182 + n as u8, MEMBER_B1, &[B1]).await;
+        assert!(phone.sync(&server).await.refused.is_empty());
+        edit(phone.doc(B1), &theirs, &forged, 3).unwrap();
+        let generation = state.hub().generation();
+        let out = phone.sync(&server).await;
+        assert_eq!(out.refused_docs(), [B1], "{what}: {:?}", out.refused);
+        assert!(
+            out.refused[0].reason.contains("targets/theirs"),
+            "{what}: {:?}",
+            out.refused
+        );
+        assert_eq!(
+            state.hub().generation(),
+            generation,
+            "{what}: nothing stored"
+        );
+    }
+    let stored = colleague.sync(&server).await;
+    assert!(stored.refused.is_empty());
+    let records = shared::domain::docs::read_branch_records(colleague.doc(B1)).unwrap();
+    assert_eq!(records.targets["theirs"].baseline_income, 3000);
+    assert_eq!(records.targets["theirs"].member, "p1-3");
+    assert_eq!(records.targets["mine"].baseline_income, 3200);
 }

@@ -1,9 +1,11 @@
 //! "需确认": fields two people changed offline at the same time. The merged document
-//! shows one value; this lists the others so nothing is silently hidden, and lets a
-//! person with the right pick the value to keep (the others stay in the history).
+//! shows one value; this lists every value with who wrote it, so nothing is silently
+//! hidden, and lets the person the server's rule entitles (`repo::may_resolve`, the
+//! record's owner or the branch secretary) pick the value to keep or type another in the
+//! record's 修改 form. The others stay in the history.
 
 use crate::clock;
-use crate::components::history::History;
+use crate::components::history::{kind_of, History};
 use crate::i18n::{self, t};
 use crate::repo::{self, show_scalar};
 use crate::sync::SyncState;
@@ -13,10 +15,17 @@ use shared::ids::DocId;
 #[component]
 pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
     let sync = expect_context::<SyncState>();
+    let nav = use_context::<crate::pages::home::Nav>();
     let error = RwSignal::new(None::<String>);
     let list = move || {
         sync.revision.track();
         let registry = sync.registry.get_untracked();
+        let name = |p: &Option<String>| {
+            p.as_ref()
+                .and_then(|id| registry.as_ref()?.person(id).map(|p| p.name.clone()))
+                .or_else(|| p.clone())
+                .unwrap_or_else(|| t("history.unknown").to_string())
+        };
         let conflicts = repo::with(|r| r.conflicts(&branch));
         if conflicts.is_empty() {
             return None;
@@ -24,14 +33,15 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
         let items = conflicts
             .into_iter()
             .map(|c| {
-                let allowed = registry
-                    .as_ref()
-                    .is_some_and(|reg| repo::may_resolve(reg, &me, c.author.as_deref()));
+                let allowed = registry.as_ref().is_some_and(|reg| {
+                    repo::may_resolve(reg, &me, &c.map, c.owner.as_deref())
+                });
                 let values = c
                     .values
                     .iter()
+                    .zip(&c.writers)
                     .enumerate()
-                    .map(|(i, v)| {
+                    .map(|(i, (v, by))| {
                         let label = if i == 0 { t("conflicts.shown") } else { t("conflicts.other") };
                         let chosen = v.clone();
                         let conflict = c.clone();
@@ -45,7 +55,8 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                         view! {
                             <li class="conflict-value">
                                 <span class="meta">{label}</span> " "
-                                <span class="value">{show_scalar(v)}</span>
+                                <span class="value">{show_scalar(v)}</span> " "
+                                <span class="meta writer">{t("conflicts.by")} " " {name(by)}</span>
                                 {allowed.then(|| view! {
                                     <button type="button" class="choose" on:click=choose>{t("conflicts.choose")}</button>
                                 })}
@@ -53,10 +64,19 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                         }
                     })
                     .collect::<Vec<_>>();
+                // A third value: the record's own form, validated like any edit.
+                let other = kind_of(&c.map).zip(nav).filter(|_| allowed).map(|(kind, nav)| {
+                    let id = c.record.clone();
+                    view! {
+                        <button type="button" class="link conflict-edit"
+                            on:click=move |_| nav.edit(kind, id.clone())>{t("conflicts.type_other")}</button>
+                    }
+                });
                 view! {
                     <li class="conflict" data-record=c.record.clone() data-field=c.field.clone()>
                         <strong>{i18n::field(&c.field)}</strong>
                         <ul>{values}</ul>
+                        {other}
                         {(!allowed).then(|| view! { <p class="meta">{t("conflicts.no_right")}</p> })}
                         <History doc=c.doc.clone() map=c.map.clone() record=c.record.clone() />
                     </li>

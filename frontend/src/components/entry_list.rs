@@ -15,8 +15,10 @@ const PAGE: usize = 30;
 #[component]
 pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView {
     let sync = expect_context::<SyncState>();
+    let first_form = forms::forms_for(me.role).first().copied();
     let entries = {
         let branch = branch.clone();
+        let (registry, me) = (registry.clone(), me.clone());
         Memo::new(move |_| {
             sync.revision.track();
             let records = repo::with(|r| r.records(&branch));
@@ -28,8 +30,44 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
     let shown = RwSignal::new(PAGE);
     // Which entry asks "撤回？" — one at a time, so a stray tap never withdraws anything.
     let confirming = RwSignal::new(None::<String>);
+    let nav = use_context::<crate::pages::home::Nav>();
+    let may = {
+        let (registry, me) = (registry.clone(), me.id.clone());
+        move |e: &EntryLine| {
+            let map = map_of(e.kind);
+            let owner = shared::access::owner_field(map).map(|_| e.author.as_str());
+            repo::may_resolve(&registry, &me, map, owner)
+        }
+    };
     let row = move |e: EntryLine| {
         let id = e.id.clone();
+        // The server's rule: the phone offers only what the server accepts.
+        let allowed = may(&e);
+        let withdrawn = e.withdrawn;
+        let withdrawn_at = withdrawn
+            .then(|| repo::with(|r| r.withdrawn_at(&branch, map_of(e.kind), &e.id)))
+            .flatten();
+        let restore = {
+            let (branch, id) = (branch.clone(), id.clone());
+            move |_| {
+                if let Err(err) =
+                    repo::with(|r| r.restore_entry(&branch, e.kind, &id, clock::now_secs()))
+                {
+                    sync.storage_warning
+                        .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
+                }
+                sync.refresh();
+                sync.sync_now();
+            }
+        };
+        let edit = {
+            let id = id.clone();
+            move |_| {
+                if let Some(nav) = nav {
+                    nav.edit(e.kind, id.clone());
+                }
+            }
+        };
         let asking = {
             let id = id.clone();
             move || confirming.get().as_deref() == Some(id.as_str())
@@ -54,23 +92,37 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         };
         let history = view! { <History doc=branch.clone() map=map_of(e.kind).to_string() record=id.clone() /> };
         view! {
-            <li class="entry" data-id=id data-kind=e.kind.slug()>
+            <li class="entry" class:withdrawn=withdrawn data-id=id data-kind=e.kind.slug()>
                 <div class="entry-head">
                     <span class="date">{clock::format_date(&e.date)}</span>
                     <span class="tag">{tr(e.kind.label())} " · " {tr(&e.tag)}</span>
                 </div>
                 <div class="place">{e.title}</div>
                 <p class="note">{tr(&e.detail)}</p>
+                {withdrawn.then(|| view! {
+                    <p class="withdrawn-note" role="note">
+                        <strong>{t("entries.withdrawn")}</strong>
+                        {withdrawn_at.map(|s| format!(" {}", clock::format_ms(s * 1000)))}
+                    </p>
+                })}
                 <div class="meta row">
                     <span>{t("entries.recorded")} " " {clock::format_ms(e.recorded_at)}</span>
-                    <Show when=asking.clone()
-                        fallback=move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>{t("entries.withdraw")}</button> }>
-                        <span class="confirm">
-                            {t("entries.withdraw_note")}
-                            <button type="button" class="link confirm-withdraw" on:click=withdraw.clone()>{t("entries.confirm_withdraw")}</button>
-                            <button type="button" class="link" on:click=move |_| confirming.set(None)>{t("entries.cancel")}</button>
-                        </span>
-                    </Show>
+                    {(allowed && !withdrawn).then(|| view! {
+                        <button type="button" class="link edit" on:click=edit>{t("entries.edit")}</button>
+                    })}
+                    {(allowed && withdrawn).then(|| view! {
+                        <button type="button" class="link restore" on:click=restore>{t("entries.restore")}</button>
+                    })}
+                    {(allowed && !withdrawn).then(|| view! {
+                        <Show when=asking.clone()
+                            fallback=move || view! { <button type="button" class="link withdraw" on:click=ask.clone()>{t("entries.withdraw")}</button> }>
+                            <span class="confirm">
+                                {t("entries.withdraw_note")}
+                                <button type="button" class="link confirm-withdraw" on:click=withdraw.clone()>{t("entries.confirm_withdraw")}</button>
+                                <button type="button" class="link" on:click=move |_| confirming.set(None)>{t("entries.cancel")}</button>
+                            </span>
+                        </Show>
+                    })}
                 </div>
                 {history}
             </li>
@@ -80,7 +132,14 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         <section class="card">
             <h2>{t("entries.title")}</h2>
             <Show when=move || !entries.with(Vec::is_empty)
-                fallback=|| view! { <p class="empty">{t("entries.empty")}</p> }>
+                fallback=move || view! {
+                    <p class="empty">{t("entries.empty")}</p>
+                    // The next step: the first form of the role, one tap away.
+                    {first_form.zip(nav).map(|(k, nav)| view! {
+                        <button type="button" class="link" id="entries-next"
+                            on:click=move |_| nav.open(k)>{tr(k.action())}</button>
+                    })}
+                }>
                 <ul id="my-entries">
                     {
                         let row = row.clone();

@@ -43,13 +43,18 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
             // Every record starts "not withdrawn"; only a withdrawal is news.
             .filter(|l| !(l.field == "withdrawn" && l.value == "否"))
             .map(|l| {
-                let value = shown_value(kind, &l.field, &l.value, registry.as_ref(), &records);
+                let show = |v: &str| shown_value(kind, &l.field, v, registry.as_ref(), &records);
+                let value = show(&l.value);
+                // Issue 14: old → new, so a correction says what it corrected.
+                let old = l.old.as_deref().map(|o| {
+                    view! { <q class="old">{show(o)}</q> " → " }
+                });
                 view! {
                     <li>
                         <span class="meta">{clock::format_ms(l.at_secs * 1000)}</span>
                         " " <strong>{name(&l.person)}</strong>
                         " " {i18n::field(&l.field)} " " {t("history.changed")} " "
-                        <q>{value}</q>
+                        {old} <q class="new">{value}</q>
                     </li>
                 }
             })

@@ -52,18 +52,30 @@ pub(crate) fn draft_note(
     }
 }
 
+/// The record an edit form was opened on, as the phone holds it now.
+fn original(kind: FormKind, branch: &DocId, id: &str) -> Option<forms::Entry> {
+    let records = repo::with(|r| r.records(branch));
+    forms::entry_of(&records, kind, id)
+}
+
 /// Any record a field user makes, rendered from its description in `shared::forms`.
 /// Saving is local and immediate; syncing follows in the background. What is typed is
 /// kept as a draft from the first keystroke until it is saved or discarded.
+///
+/// With `edit` (issue 14: 修改), the form opens on that record, prefilled, and saving
+/// writes only the fields that changed, checked by the same rules as a new record.
 #[component]
 pub fn RecordForm(
     kind: FormKind,
     person: Person,
     branch: DocId,
     registry: Registry,
+    #[prop(optional, into)] edit: Option<String>,
 ) -> impl IntoView {
     let sync = expect_context::<SyncState>();
+    let nav = use_context::<crate::pages::home::Nav>();
     let slug = kind.slug();
+    let editing = edit.clone();
     let form = {
         let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
         // Re-described when the documents change: a household added on the 帮扶对象 form
@@ -74,18 +86,30 @@ pub fn RecordForm(
         })
     };
     let me = person.id.clone();
-    let draft = crate::drafts::load(&me, slug);
+    // An edit keeps no draft: the record itself is what it comes back to.
+    let draft = edit
+        .is_none()
+        .then(|| crate::drafts::load(&me, slug))
+        .flatten();
     let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
-    let values = RwSignal::new(crate::drafts::restore(
-        defaults(&form.get_untracked()),
-        draft.as_ref(),
-    ));
+    let start = match edit.as_deref().and_then(|id| original(kind, &branch, id)) {
+        Some(o) => {
+            let mut v = defaults(&form.get_untracked());
+            v.extend(o.values());
+            v
+        }
+        None => crate::drafts::restore(defaults(&form.get_untracked()), draft.as_ref()),
+    };
+    let values = RwSignal::new(start);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
     // Every input and change bubbles up to the form, after the field has stored it.
     let typed = {
-        let me = me.clone();
+        let (me, editing) = (me.clone(), editing.is_some());
         move || {
+            if editing {
+                return;
+            }
             let d = crate::drafts::keep(&me, slug, &values.get_untracked(), clock::now_ms());
             edited.set(Some(d.edited_ms));
         }
@@ -103,6 +127,7 @@ pub fn RecordForm(
 
     let on_submit = {
         let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
+        let edit = edit.clone();
         move |ev: SubmitEvent| {
             ev.prevent_default();
             let records = repo::with(|r| r.records(&branch));
@@ -113,6 +138,36 @@ pub fn RecordForm(
                 today: clock::today(),
                 last_place: None,
             };
+            if let Some(id) = edit.as_deref() {
+                let Some(o) = forms::entry_of(&records, kind, id) else {
+                    errors.set(vec![FieldError {
+                        field: "form",
+                        message: t("edit.gone").to_string(),
+                    }]);
+                    return;
+                };
+                let typed = values.get_untracked();
+                match forms::submit_edit(&typed, &ctx, &o) {
+                    Ok(entry) => {
+                        match repo::with(|r| r.edit_entry(&branch, &entry, &o, clock::now_secs())) {
+                            Ok(_) => {
+                                errors.set(Vec::new());
+                                sync.refresh();
+                                sync.sync_now();
+                                if let Some(nav) = nav {
+                                    nav.editing.set(None);
+                                }
+                            }
+                            Err(e) => errors.set(vec![FieldError {
+                                field: "form",
+                                message: format!("{}{e}", t("form.save_failed")),
+                            }]),
+                        }
+                    }
+                    Err(errs) => errors.set(errs),
+                }
+                return;
+            }
             let id = format!("{}-{}", clock::now_ms(), random_hex(6));
             let typed = values.get_untracked();
             match forms::submit(kind, &typed, &ctx, id, clock::now_ms()) {
@@ -157,14 +212,36 @@ pub fn RecordForm(
     let error_for = move |name: &'static str| error_for(errors, name);
     let field_view = move |f: Field| field_view(slug, f, values, errors, saved);
 
+    let is_edit = editing.is_some();
+    let title = if is_edit {
+        format!("{}{}", t("edit.title"), tr(kind.label()))
+    } else {
+        tr(kind.action())
+    };
+    let cancel = move |_| {
+        if let Some(nav) = nav {
+            nav.editing.set(None);
+        }
+    };
     view! {
-        <form class="card record-form" id=format!("{slug}-form") on:submit=on_submit novalidate
+        <form class="card record-form" class:editing=is_edit id=format!("{slug}-form")
+            data-edit=editing.clone().unwrap_or_default() on:submit=on_submit novalidate
             on:input=move |_| typed_input() on:change=move |_| typed_change()>
-            <h2>{tr(kind.action())}</h2>
-            {draft_note(slug, edited, discard)}
+            <h2>{title}</h2>
+            {(!is_edit).then(|| draft_note(slug, edited, discard))}
             {move || match form.get() {
-                forms::Form { blocked: Some(why), .. } => {
-                    view! { <p class="empty" id=format!("{slug}-blocked")>{tr(&why)}</p> }.into_any()
+                // An edit needs no new choice: its record is there already.
+                forms::Form { blocked: Some(why), .. } if !is_edit => {
+                    // The next step, one tap away: 「请先确定帮扶对象」 opens that form.
+                    let next = forms::unblocking_form(kind);
+                    view! {
+                        <p class="empty" id=format!("{slug}-blocked")>{tr(&why)}</p>
+                        {next.zip(nav).map(|(k, nav)| view! {
+                            <button type="button" class="primary" id=format!("{slug}-next")
+                                on:click=move |_| nav.open(k)>{tr(k.action())}</button>
+                        })}
+                    }
+                    .into_any()
                 }
                 f => {
                     // Choices that appeared since (a new household) get their default.
@@ -180,7 +257,13 @@ pub fn RecordForm(
                         {f.fields.into_iter().map(field_view).collect_view()}
                         {error_for("form")}
                         {error_for("author")}
-                        <button id=format!("{slug}-save") type="submit" class="primary">{t("form.save")}</button>
+                        <button id=format!("{slug}-save") type="submit" class="primary">
+                            {if is_edit { t("edit.save") } else { t("form.save") }}
+                        </button>
+                        {is_edit.then(|| view! {
+                            <button id=format!("{slug}-cancel") type="button" class="link"
+                                on:click=cancel>{t("entries.cancel")}</button>
+                        })}
                         <Show when=move || saved.get()>
                             <p class="saved" role="status">{t("form.saved")}</p>
                         </Show>

@@ -3,7 +3,9 @@ use crate::i18n::{self, t, Lang};
 use crate::sync::{Status, SyncState};
 use leptos::prelude::*;
 
-/// Always visible: what is synced, what waits, and a button to sync now.
+/// Always visible once logged in: what is synced, what waits, and a button to sync now.
+/// Before login (issue 14) only the title and the language switch: there is nothing of
+/// the person's to sync or store yet.
 #[component]
 pub fn SyncBar() -> impl IntoView {
     let sync = expect_context::<SyncState>();
@@ -21,8 +23,10 @@ pub fn SyncBar() -> impl IntoView {
     view! {
         <header class=class>
             <h1>{t("app.title")}</h1>
-            <span id="sync-status" role="status" aria-live="polite">{move || sync.label()}</span>
-            <button id="sync-now" type="button" on:click=move |_| sync.sync_now()>{t("sync.button")}</button>
+            <Show when=move || sync.session.with(Option::is_some)>
+                <span id="sync-status" role="status" aria-live="polite">{move || sync.label()}</span>
+                <button id="sync-now" type="button" on:click=move |_| sync.sync_now()>{t("sync.button")}</button>
+            </Show>
             <button id="lang-switch" type="button" class="lang" on:click=move |_| i18n::switch_to(other)>
                 {t("lang.switch")}
             </button>
@@ -32,6 +36,8 @@ pub fn SyncBar() -> impl IntoView {
                 {t("storage.full")} " (" {e} ")"
             </p>
         })}
-        <StorageMeter />
+        <Show when=move || sync.session.with(Option::is_some)>
+            <StorageMeter />
+        </Show>
     }
 }

@@ -13,6 +13,41 @@ use leptos::task::spawn_local;
 use shared::forms::{forms_for, FormKind};
 use shared::ids::DocId;
 
+/// Where the home page is: which form is open, and which record is being corrected.
+/// Findings, empty states, the entry list and 需确认 set it to open the form that
+/// resolves what they say (issue 14).
+#[derive(Clone, Copy)]
+pub struct Nav {
+    pub chosen: RwSignal<Option<FormKind>>,
+    /// The record whose 修改 form is open instead of a new record's.
+    pub editing: RwSignal<Option<(FormKind, String)>>,
+}
+
+impl Nav {
+    /// Opens the form of `kind` (a new record) and scrolls to it.
+    pub fn open(self, kind: FormKind) {
+        let _ = crate::storage::set("form", kind.slug());
+        self.editing.set(None);
+        self.chosen.set(Some(kind));
+        scroll_to("form-tabs");
+    }
+
+    /// Opens the 修改 form of one record.
+    pub fn edit(self, kind: FormKind, id: String) {
+        self.editing.set(Some((kind, id)));
+        scroll_to("form-tabs");
+    }
+}
+
+/// Brings an element into view after the current render.
+pub fn scroll_to(id: &'static str) {
+    leptos::task::spawn_local(async move {
+        if let Some(el) = document().get_element_by_id(id) {
+            el.scroll_into_view();
+        }
+    });
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let sync = expect_context::<SyncState>();
@@ -36,6 +71,11 @@ pub fn HomePage() -> impl IntoView {
     // The form last used is the likeliest next one; kept across reloads.
     let chosen =
         RwSignal::new(crate::storage::get::<String>("form").and_then(|s| FormKind::from_slug(&s)));
+    let nav = Nav {
+        chosen,
+        editing: RwSignal::new(None),
+    };
+    provide_context(nav);
     let body = move || {
         let Some(session) = sync.session.get() else {
             return view! { <LoginPage /> }.into_any();
@@ -108,26 +148,37 @@ pub fn HomePage() -> impl IntoView {
         let form = {
             let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
             move || {
+                // 修改 opens the record's own form in place of the new record's.
+                if let Some((kind, id)) = nav.editing.get() {
+                    return view! {
+                        <RecordForm kind=kind person=person.clone() branch=branch.clone()
+                            registry=registry.clone() edit=id />
+                    }
+                    .into_any();
+                }
                 let kind = current();
                 view! {
                     <RecordForm kind=kind person=person.clone() branch=branch.clone()
                         registry=registry.clone() />
                 }
+                .into_any()
             }
         };
         view! {
             {me_bar(format!("{} · {}", tr(person.role.label()), branch_name))}
             // Issue 13: 「您已调至 …」 when the county office moved or retired this person.
             <crate::components::registry_notice::RegistryNotice />
-            <MyFindings me=person.id.clone() branch=branch.clone() registry=registry.clone() />
-            <nav class="form-tabs" aria-label=t("home.form_kinds")>
+            // The forms first (issue 14): at 360×740 a secretary's twenty findings used to
+            // push them a screen and a half down.
+            <nav class="form-tabs" id="form-tabs" aria-label=t("home.form_kinds")>
                 {kinds.iter().map(|k| {
                     let k = *k;
                     view! {
                         <button type="button" id=format!("tab-{}", k.slug())
-                            aria-pressed=move || (current() == k).to_string()
+                            aria-pressed=move || (current() == k && nav.editing.get().is_none()).to_string()
                             on:click=move |_| {
                                 let _ = crate::storage::set("form", k.slug());
+                                nav.editing.set(None);
                                 chosen.set(Some(k));
                             }>
                             {tr(k.label())}
@@ -137,6 +188,7 @@ pub fn HomePage() -> impl IntoView {
             </nav>
             {form}
             <crate::components::conflicts::Conflicts branch=branch.clone() me=person.id.clone() />
+            <MyFindings me=person.id.clone() branch=branch.clone() registry=registry.clone() />
             <EntryList me=person branch=branch registry=registry />
             <crate::components::export_import::ExportImport />
         }

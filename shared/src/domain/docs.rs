@@ -211,6 +211,24 @@ pub fn withdraw<R: Record>(
     id: &str,
     now_secs: i64,
 ) -> Result<bool, DocError> {
+    set_withdrawn::<R>(doc, id, true, now_secs)
+}
+
+/// Takes a withdrawal back (issue 14: 恢复): the record counts again, and the history
+/// keeps both the withdrawal and the restoration.
+pub fn restore<R: Record>(doc: &mut AutoCommit, id: &str, now_secs: i64) -> Result<bool, DocError> {
+    set_withdrawn::<R>(doc, id, false, now_secs)
+}
+
+/// Writes the record's `withdrawn` field alone (one field-level change), so a withdrawal
+/// never touches, let alone settles, a field two people changed at once. `false` when
+/// there is no such record or it already reads so.
+fn set_withdrawn<R: Record>(
+    doc: &mut AutoCommit,
+    id: &str,
+    flag: bool,
+    now_secs: i64,
+) -> Result<bool, DocError> {
     check_schema(doc)?;
     // Look before preparing: merging the extension into a document that cannot hold the
     // record would make a no-op withdrawal a change to sync.
@@ -222,12 +240,76 @@ pub fn withdraw<R: Record>(
         return Ok(false);
     }
     let map = prepare::<R>(doc)?;
-    let Some(mut record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
+    let Some(record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
         return Ok(false);
     };
-    record.set_withdrawn();
-    put(doc, &record, now_secs)?;
+    if record.withdrawn() == flag {
+        return Ok(false);
+    }
+    let Some((automerge::Value::Object(ObjType::Map), rec)) = doc.get(&map, id)? else {
+        return Ok(false);
+    };
+    doc.put(&rec, "withdrawn", flag)?;
+    doc.commit_with(CommitOptions::default().with_time(now_secs));
     Ok(true)
+}
+
+/// A record's fields as the scalars autosurgeon writes for them (`None` if a field is
+/// not a scalar: records are flat, so that would be a new shape).
+fn scalar_fields<R: Record>(record: &R) -> Option<BTreeMap<String, automerge::ScalarValue>> {
+    let mut scratch = AutoCommit::new();
+    reconcile_prop(&mut scratch, ROOT, "r", record).ok()?;
+    let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) = scratch.get(&ROOT, "r") else {
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    for key in automerge::ReadDoc::keys(&scratch, &obj) {
+        match scratch.get(&obj, key.as_str()).ok()?? {
+            (automerge::Value::Scalar(v), _) => {
+                out.insert(key, v.into_owned());
+            }
+            (automerge::Value::Object(_), _) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// An edit (issue 14): writes only the fields of `new` that differ from `old` (the record
+/// as the editor saw it), one Automerge `put` each, in one change. Two people editing
+/// different fields of one record therefore merge with no conflict, the same field
+/// shows in 需确认, and no field left alone is written (which would settle a conflict on
+/// it). Returns the fields written; none written, no change is made. A record missing
+/// from the document is put whole.
+pub fn edit<R: Record>(
+    doc: &mut AutoCommit,
+    old: &R,
+    new: &R,
+    now_secs: i64,
+) -> Result<Vec<String>, DocError> {
+    let map = prepare::<R>(doc)?;
+    let rec = match doc.get(&map, new.id())? {
+        Some((automerge::Value::Object(ObjType::Map), rec)) => rec,
+        _ => {
+            put(doc, new, now_secs)?;
+            return Ok(vec!["*".into()]);
+        }
+    };
+    let (Some(before), Some(after)) = (scalar_fields(old), scalar_fields(new)) else {
+        put(doc, new, now_secs)?;
+        return Ok(vec!["*".into()]);
+    };
+    let changed: Vec<(String, automerge::ScalarValue)> = after
+        .into_iter()
+        .filter(|(k, v)| before.get(k) != Some(v))
+        .collect();
+    if changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    for (key, value) in &changed {
+        doc.put(&rec, key.as_str(), value.clone())?;
+    }
+    doc.commit_with(CommitOptions::default().with_time(now_secs));
+    Ok(changed.into_iter().map(|(k, _)| k).collect())
 }
 
 /// Reads every record of a branch document, old or new.

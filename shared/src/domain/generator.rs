@@ -21,7 +21,7 @@ use super::records::*;
 use super::rules::{due, growth_percent, FindingKey, RuleCode, MIN_VISITS};
 use crate::demo::{self, DemoSpec};
 use crate::model::{BranchKind, Registry, Role, Visit, VisitKind};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many of each deliberate gap to plant.
@@ -781,11 +781,13 @@ pub fn generate(spec: GenSpec) -> Generated {
         }
         let write = |g: &mut Gen, d: NaiveDate, place: String, withdrawn: bool| {
             let (id, at) = g.id(d);
-            let kind = *g.rng.pick(&[
+            // By the day, not at random: two visits of one leader on one day read alike,
+            // which is a repeat, not the contradiction `rules::contradictions` reports.
+            let kind = [
                 VisitKind::BuildTeam,
                 VisitKind::Industry,
                 VisitKind::Stability,
-            ]);
+            ][d.ordinal0() as usize % 3];
             let note = match kind {
                 VisitKind::BuildTeam => "参加村两委班子会，指导选配后备干部",
                 VisitKind::Industry => "查看魔芋基地，协调技术员指导",

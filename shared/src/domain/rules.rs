@@ -46,6 +46,8 @@ labelled_enum!(
         FilingMissing => "逾期未报送",
         QuarterlyInspection => "季度检查未开展",
         DateToVerify => "日期需核实",
+        IncomeToVerify => "收入核定需核实",
+        VisitToVerify => "到点记录需核实",
     }
 );
 
@@ -120,6 +122,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("branch_deeds", branch_deeds),
     ("leader_cultivation", leader_cultivation),
     ("target_help", target_help),
+    ("contradictions", contradictions),
     ("filings", filings),
     ("inspections", inspections),
 ];
@@ -666,6 +669,11 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                     format!("帮扶对象{} 尚未掌握实用技术", t.name),
                 ));
             }
+            if !contradictory_incomes(hs).is_empty() {
+                // Two figures for one year: [`contradictions`] asks which is right; the
+                // growth is not judged on whichever happens to be later.
+                continue;
+            }
             let latest = hs
                 .iter()
                 .filter(|h| h.kind == HelpKind::Income)
@@ -699,6 +707,112 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                 }
                 Some(_) => {}
             }
+        }
+    }
+    out
+}
+
+/// Days within which two different certified incomes of one household contradict each
+/// other: a household's income is measured mid-year and certified at the year's end, so
+/// two figures a few days apart are the same certification entered twice.
+pub const INCOME_CONTRADICTION_DAYS: i64 = 14;
+
+/// The different per-capita incomes certified (收入核定) in these help records within
+/// [`INCOME_CONTRADICTION_DAYS`] of each other; empty when there are none.
+fn contradictory_incomes(hs: &[&HelpRecord]) -> BTreeSet<i64> {
+    let certified: Vec<(NaiveDate, i64)> = hs
+        .iter()
+        .filter(|h| h.kind == HelpKind::Income)
+        .filter_map(|h| Some((date(&h.date)?, h.income?)))
+        .collect();
+    let mut out = BTreeSet::new();
+    for (i, (d1, a)) in certified.iter().enumerate() {
+        for (d2, b) in &certified[i + 1..] {
+            if a != b && (*d1 - *d2).num_days().abs() <= INCOME_CONTRADICTION_DAYS {
+                out.insert(*a);
+                out.insert(*b);
+            }
+        }
+    }
+    out
+}
+
+/// 需核实 (issue 14): contradictions between records that merging cannot see, because
+/// they are different records, each valid on its own — typically the same thing entered
+/// on two phones with different figures. Never resolved silently: the people concerned
+/// (the record's owner, and, naming the branch, its secretary and the county office)
+/// are asked to withdraw or correct the wrong one.
+///
+/// - one household, two different certified incomes (收入核定) within
+///   [`INCOME_CONTRADICTION_DAYS`] of each other: the growth of
+///   [`target_help`] is not judged until one figure remains;
+/// - one person, one place, one day, two visits with different notes.
+pub fn contradictions(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
+    let r = &data.registry;
+    let mut out = Vec::new();
+    for (branch_id, recs) in &data.branches {
+        let mut help: BTreeMap<&str, Vec<&HelpRecord>> = BTreeMap::new();
+        for h in recs.help.values() {
+            if !h.withdrawn && counts(&h.date, year, as_of) {
+                help.entry(&h.target).or_default().push(h);
+            }
+        }
+        for t in recs.targets.values() {
+            if t.withdrawn || t.year != year {
+                continue;
+            }
+            let hs = help.get(t.id.as_str()).map_or(&[][..], Vec::as_slice);
+            let incomes = contradictory_incomes(hs);
+            if incomes.len() < 2 {
+                continue;
+            }
+            let figures = incomes
+                .iter()
+                .map(|i| format!("{i} 元"))
+                .collect::<Vec<_>>()
+                .join("、");
+            out.push(finding(
+                RuleCode::IncomeToVerify,
+                household(r, t),
+                "",
+                vec![person(r, &t.member), branch(r, branch_id)],
+                1,
+                incomes.len() as i64,
+                format!(
+                    "帮扶对象{} {year}年相近日期核定了不同的人均纯收入（{figures}），需核实：请撤回或修改错误的一条",
+                    t.name
+                ),
+            ));
+        }
+        let mut visits: BTreeMap<(&str, &str, &str), Vec<&Visit>> = BTreeMap::new();
+        for v in recs.visits.values() {
+            if !v.withdrawn && counts(&v.date, year, as_of) {
+                visits
+                    .entry((&v.author, &v.place, &v.date))
+                    .or_default()
+                    .push(v);
+            }
+        }
+        for ((author, place_id, day), vs) in visits {
+            let notes: BTreeSet<&str> = vs.iter().map(|v| v.note.trim()).collect();
+            if notes.len() < 2 {
+                continue;
+            }
+            let d = date(day).map_or_else(|| day.to_string(), md);
+            out.push(finding(
+                RuleCode::VisitToVerify,
+                person(r, author),
+                day,
+                vec![place(r, place_id), branch(r, branch_id)],
+                1,
+                vs.len() as i64,
+                format!(
+                    "{}{d}到{}有 {} 条记录，内容不同，需核实：是否同一次到点重复记录，请撤回或修改",
+                    r.person_name(author),
+                    r.place_name(place_id),
+                    vs.len()
+                ),
+            ));
         }
     }
     out
@@ -842,6 +956,7 @@ pub const LOCAL_RULES: &[(&str, Rule)] = &[
     ("branch_deeds", branch_deeds),
     ("leader_cultivation", leader_cultivation),
     ("target_help", target_help),
+    ("contradictions", contradictions),
 ];
 
 /// A person's own open findings, from what their phone holds: about them, and for a

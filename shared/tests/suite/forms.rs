@@ -434,12 +434,19 @@ fn issue_3_every_form_saves_with_its_defaults_and_lists_as_mine() {
         "another member's records are not mine"
     );
 
-    // Withdrawing keeps the record in the document and takes it off the list.
+    // Withdrawing keeps the record in the document, and (issue 14) in the list, marked,
+    // so its owner can restore it.
     let target = phone.records.targets.keys().next().unwrap().clone();
     assert!(forms::withdraw(&mut phone.doc, Target, &target, 2).unwrap());
     let after = read_branch_records(&phone.doc).unwrap();
     assert!(after.targets[&target].withdrawn);
-    assert_eq!(kinds_in(&after, "p1-2"), [Help, Training]);
+    assert_eq!(kinds_in(&after, "p1-2"), [Target, Help, Training]);
+    let r = &phone.registry;
+    let line = entries(&after, r, &r.people["p1-2"])
+        .into_iter()
+        .find(|e| e.id == target)
+        .unwrap();
+    assert!(line.withdrawn);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The shared crate's integration tests, one binary.
 
+mod edit;
 mod forms;
 mod merge;
 mod rules;

@@ -126,6 +126,9 @@ fn full_county_matches_its_answer_key_and_every_rule_fires() {
     for code in RuleCode::ALL
         .iter()
         .filter(|c| **c != RuleCode::DateToVerify)
+        // Issue 14's 需核实 of contradicting records: the generator makes none (its incomes
+        // are months apart, a leader's visits of one day read alike); `edit.rs` has them.
+        .filter(|c| !matches!(c, RuleCode::IncomeToVerify | RuleCode::VisitToVerify))
     {
         assert!(
             fired.contains(code),
