@@ -17,6 +17,7 @@
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
 //! - [`office`]: the county office's summaries and forms as the server sends them.
 //! - [`registry_admin`]: the county's 信息库: registry edits, import/export, accounts (issue 13).
+//! - [`rollover`]: last year's links offered to their owners as this year's drafts (issue 13).
 
 pub mod access;
 pub mod client;
@@ -29,6 +30,7 @@ pub mod ids;
 pub mod model;
 pub mod office;
 pub mod registry_admin;
+pub mod rollover;
 pub mod validate;
 pub mod wire;
 
