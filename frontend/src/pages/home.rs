@@ -119,6 +119,7 @@ pub fn HomePage() -> impl IntoView {
             {me_bar(format!("{} · {}", tr(person.role.label()), branch_name))}
             // Issue 13: 「您已调至 …」 when the county office moved or retired this person.
             <crate::components::registry_notice::RegistryNotice />
+            <crate::components::rollover::Rollover me=person.clone() branch=branch.clone() registry=registry.clone() chosen=chosen />
             <MyFindings me=person.id.clone() branch=branch.clone() registry=registry.clone() />
             <nav class="form-tabs" aria-label=t("home.form_kinds")>
                 {kinds.iter().map(|k| {
