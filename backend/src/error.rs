@@ -35,6 +35,10 @@ pub enum AppError {
     UnsupportedVersion(u16),
     #[error("storage: {0}")]
     Storage(#[from] crate::store::StoreError),
+    /// The disk failed during an office change that stored nothing (issue 13): the
+    /// message says what the clerk should do, the cause goes to the log.
+    #[error("{0}")]
+    NotStored(String),
     #[error("document: {0}")]
     Document(#[from] shared::doc::DocError),
     #[error("internal: {0}")]
@@ -85,6 +89,7 @@ impl IntoResponse for AppError {
                     "服务器存储暂时不可用，数据仍保存在手机上，请稍后再同步".to_string(),
                 )
             }
+            AppError::NotStored(m) => (StatusCode::SERVICE_UNAVAILABLE, m.clone()),
             AppError::Document(e) => {
                 tracing::error!(error = %e, "stored document unreadable");
                 (

@@ -18,6 +18,7 @@
 //! - [`office`]: the county office's summaries and forms as the server sends them.
 //! - [`signing`]: each device's Ed25519 key and the signatures of its changes (issue 15).
 //! - [`registry_admin`]: the county's 信息库: registry edits, import/export, accounts (issue 13).
+//! - [`rollover`]: last year's links offered to their owners as this year's drafts (issue 13).
 
 pub mod access;
 pub mod client;
@@ -30,6 +31,7 @@ pub mod ids;
 pub mod model;
 pub mod office;
 pub mod registry_admin;
+pub mod rollover;
 pub mod signing;
 pub mod validate;
 pub mod wire;

@@ -135,52 +135,118 @@ pub fn load_book(state: &AppState) -> Result<Book, AppError> {
     })
 }
 
-/// Stores `new` (what differs from `old`) as `user`, then lets the accounts follow.
-pub fn store_book(state: &AppState, user: &str, old: &Book, new: &Book) -> Result<(), AppError> {
-    let now = now_secs();
-    let actor = state.auth().office_actor(user)?;
-    if new.registry != old.registry {
-        state.hub().modify_as(&DocId::Registry, &actor, |doc| {
-            shared::doc::write_registry(doc, &new.registry, now)
-        })?;
-    }
-    if new.phones != old.phones || new.tags != old.tags {
-        let year = chrono::Datelike::year(&county_now());
-        let mut records = Vec::new();
+/// What one registry change writes into `county-office`: the phone numbers (when they
+/// changed) and the 五个结合 tag records to put.
+struct OfficeWrite {
+    phones: Option<BTreeMap<String, String>>,
+    tags: Vec<PlaceTag>,
+}
+
+impl OfficeWrite {
+    /// From `old` to `new`; tags added from this year on, removed ones withdrawn.
+    fn between(old: &Book, new: &Book, year: i32) -> Self {
+        let mut tags = Vec::new();
         let places: BTreeSet<&String> = old.tags.keys().chain(new.tags.keys()).collect();
         for place in places {
             let before = old.tags.get(place).cloned().unwrap_or_default();
             let after = new.tags.get(place).cloned().unwrap_or_default();
-            for t in after.difference(&before) {
-                records.push(PlaceTag {
+            for (t, withdrawn) in after
+                .difference(&before)
+                .map(|t| (t, false))
+                .chain(before.difference(&after).map(|t| (t, true)))
+            {
+                tags.push(PlaceTag {
                     id: format!("{place}-{}", t.code()),
                     place: place.clone(),
                     tag: *t,
                     since: year,
-                    withdrawn: false,
-                });
-            }
-            for t in before.difference(&after) {
-                records.push(PlaceTag {
-                    id: format!("{place}-{}", t.code()),
-                    place: place.clone(),
-                    tag: *t,
-                    since: year,
-                    withdrawn: true,
+                    withdrawn,
                 });
             }
         }
-        state.hub().modify_as(&DocId::Office, &actor, |doc| {
-            if new.phones != old.phones {
-                autosurgeon::reconcile_prop(doc, ROOT, "contacts", &new.phones)
-                    .map_err(|e| shared::doc::DocError::Reconcile(Box::new(e)))?;
-                doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now));
-            }
-            if !records.is_empty() {
-                shared::domain::docs::put_many(doc, &records, now)?;
-            }
-            Ok(())
+        OfficeWrite {
+            phones: (new.phones != old.phones).then(|| new.phones.clone()),
+            tags,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.phones.is_none() && self.tags.is_empty()
+    }
+
+    /// What puts back the document as it was before `self`: the old phone numbers and,
+    /// per tag record touched, the record as it stood (or, if it did not exist, withdrawn).
+    fn undo(&self, old: &Book, stored: &BTreeMap<String, PlaceTag>) -> Self {
+        OfficeWrite {
+            phones: self.phones.as_ref().map(|_| old.phones.clone()),
+            tags: self
+                .tags
+                .iter()
+                .map(|t| {
+                    stored.get(&t.id).cloned().unwrap_or_else(|| PlaceTag {
+                        withdrawn: true,
+                        ..t.clone()
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn apply(&self, doc: &mut AutoCommit, now: i64) -> Result<(), shared::doc::DocError> {
+        if let Some(phones) = &self.phones {
+            autosurgeon::reconcile_prop(doc, ROOT, "contacts", phones)
+                .map_err(|e| shared::doc::DocError::Reconcile(Box::new(e)))?;
+            doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now));
+        }
+        if !self.tags.is_empty() {
+            shared::domain::docs::put_many(doc, &self.tags, now)?;
+        }
+        Ok(())
+    }
+}
+
+/// Stores `new` (what differs from `old`) as `user`, then lets the accounts follow.
+///
+/// All or nothing across the two documents (an import touches both): `county-office` is
+/// written first, then the `registry`; should the registry's write fail (a full or
+/// read-only disk), `county-office` is put back as it was before the error is answered,
+/// so the county never holds the phones of one workbook with the tree of another. That
+/// order also keeps phones, which sync only the registry, from ever seeing a change
+/// whose other half is not stored.
+pub fn store_book(state: &AppState, user: &str, old: &Book, new: &Book) -> Result<(), AppError> {
+    let now = now_secs();
+    let actor = state.auth().office_actor(user)?;
+    let office = OfficeWrite::between(old, new, chrono::Datelike::year(&county_now()));
+    let mut undo = None;
+    if !office.is_empty() {
+        let stored = state.hub().read(&DocId::Office, |doc| {
+            shared::domain::docs::read_office(doc)
+                .map(|o| o.tags)
+                .unwrap_or_default()
         })?;
+        state
+            .hub()
+            .modify_as(&DocId::Office, &actor, |doc| office.apply(doc, now))?;
+        undo = Some(office.undo(old, &stored));
+    }
+    if new.registry != old.registry {
+        let written = state.hub().modify_as(&DocId::Registry, &actor, |doc| {
+            shared::doc::write_registry(doc, &new.registry, now)
+        });
+        if let Err(e) = written {
+            if let Some(undo) = undo {
+                let put_back = state
+                    .hub()
+                    .modify_as(&DocId::Office, &actor, |doc| undo.apply(doc, now));
+                if let Err(again) = put_back {
+                    // Both failed: the disk is gone. The import is reported failed; its
+                    // phones and tags may stand until it is imported again.
+                    tracing::error!(error = %again, "registry change: county-office not put back");
+                }
+            }
+            tracing::warn!(error = %e, by = %user, "registry change not stored");
+            return Err(e.into());
+        }
     }
     follow_accounts(state, old, new, now)
 }
@@ -1145,7 +1211,15 @@ async fn import(
         let unsynced = unsynced_by_person(&state);
         let done = sheet::import(&body, &current, &unsynced, dry_run);
         if done.report.ok && !dry_run && done.book != current {
-            store_book(&state, &user.account.id, &current, &done.book)?;
+            store_book(&state, &user.account.id, &current, &done.book).map_err(|e| match e {
+                AppError::Storage(e) => {
+                    tracing::error!(error = %e, "import not stored");
+                    AppError::NotStored(
+                        "服务器存储暂时不可用，本次导入没有写入任何内容，请稍后重新导入".into(),
+                    )
+                }
+                e => e,
+            })?;
             tracing::info!(by = %user.account.id, summary = ?done.report.summary, "registry imported");
         }
         Ok(done.report)

@@ -8,6 +8,7 @@ use backend::AppState;
 use rust_xlsxwriter::Workbook;
 use shared::ids::DocId;
 use shared::registry_admin::*;
+use std::sync::Arc;
 
 const COMMITTEE_C1: &str = "13800009901";
 const ADMIN: &str = "13800009999";
@@ -1072,4 +1073,340 @@ fn issue_13_create_admin_on_a_fresh_data_dir_reads_the_password_from_stdin() {
     assert!(reg.people.is_empty() && reg.committees.is_empty());
     assert_eq!(reg.staff[&ok.account.id].name, "管理员");
     assert_eq!(ADMIN, "13800009999");
+}
+
+/// A document store whose writes to one document fail while it is named, as when the
+/// disk fills up between the two documents an import writes.
+#[derive(Default)]
+struct FailingDoc {
+    inner: backend::store::MemStore,
+    failing: std::sync::Mutex<Option<String>>,
+}
+
+impl FailingDoc {
+    fn check(&self, doc: &str) -> Result<(), backend::store::StoreError> {
+        if self.failing.lock().unwrap().as_deref() == Some(doc) {
+            return Err(std::io::Error::other("no space left on device").into());
+        }
+        Ok(())
+    }
+}
+
+impl backend::store::DocStore for FailingDoc {
+    fn load(&self, doc: &str) -> Result<Vec<Vec<u8>>, backend::store::StoreError> {
+        self.inner.load(doc)
+    }
+    fn append(&self, doc: &str, chunk: &[u8]) -> Result<(), backend::store::StoreError> {
+        self.check(doc)?;
+        self.inner.append(doc, chunk)
+    }
+    fn replace(&self, doc: &str, full: &[u8]) -> Result<(), backend::store::StoreError> {
+        self.check(doc)?;
+        self.inner.replace(doc, full)
+    }
+    fn list(&self) -> Result<Vec<String>, backend::store::StoreError> {
+        self.inner.list()
+    }
+    fn quarantine(
+        &self,
+        doc: &str,
+        reason: &str,
+        at: i64,
+    ) -> Result<(), backend::store::StoreError> {
+        self.inner.quarantine(doc, reason, at)
+    }
+    fn quarantined(&self) -> Result<Vec<backend::store::Quarantined>, backend::store::StoreError> {
+        self.inner.quarantined()
+    }
+}
+
+/// Issue 13: the real import is all or nothing across both documents it writes. A workbook
+/// that renames a person (registry), gives them a new phone number and tags a village
+/// (county-office) meets a disk that fails on one of the two documents: the clerk is told
+/// nothing was imported, both documents read as before — in memory and for a server
+/// started again over the same disk — and once the disk is back the same file imports whole.
+#[tokio::test]
+async fn issue_13_an_import_whose_second_write_fails_changes_neither_document() {
+    use backend::registry::{load_book, sheet};
+    use shared::domain::records::TieIn;
+    let demo = || backend::Config {
+        data_dir: None,
+        assets_dir: None,
+        demo: true,
+    };
+    for failing in ["registry", "county-office"] {
+        let store = Arc::new(FailingDoc::default());
+        let state = AppState::with_store(store.clone(), demo()).expect("the state opens");
+        let server = Server::in_process(&state);
+        let office = token(&state, OFFICE);
+        let before = load_book(&state).expect("the book reads");
+        let mut wanted = before.clone();
+        let person = wanted.registry.people.get_mut("p1-2").expect("p1-2");
+        person.name = "改了名的人".into();
+        wanted.phones.insert("p1-2".into(), "13912345678".into());
+        wanted
+            .tags
+            .entry("v1".into())
+            .or_default()
+            .insert(TieIn::Disaster);
+        let bytes = sheet::write(Some(&wanted)).expect("the workbook writes");
+        let dry = import(&server, &office, bytes.clone(), true).await;
+        assert!(dry.ok && dry.summary["人员"].changed == 1, "{dry:#?}");
+
+        *store.failing.lock().unwrap() = Some(failing.to_string());
+        // Straight through the router: the test server's helper fails on any 5xx.
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/office/registry/import?dry_run=false")
+            .header(axum::http::header::CONTENT_TYPE, XLSX)
+            .header(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {office}"),
+            )
+            .body(axum::body::Body::from(bytes.clone()))
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(backend::app(state.clone()), req)
+            .await
+            .expect("the router answers");
+        let status = resp.status();
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("a body")
+            .to_bytes();
+        let said: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{failing}: {said}");
+        assert_eq!(
+            said["error"],
+            "服务器存储暂时不可用，本次导入没有写入任何内容，请稍后重新导入"
+        );
+        assert_eq!(
+            load_book(&state).expect("the book reads"),
+            before,
+            "with {failing} failing, nothing of the import stands"
+        );
+        let restarted = AppState::with_store(
+            store.clone(),
+            backend::Config {
+                demo: false,
+                ..demo()
+            },
+        )
+        .expect("the state opens again");
+        assert_eq!(
+            load_book(&restarted).expect("the stored book reads"),
+            before,
+            "with {failing} failing, nothing of the import is on disk"
+        );
+
+        *store.failing.lock().unwrap() = None;
+        let report = import(&server, &office, bytes, false).await;
+        assert!(report.ok, "{report:#?}");
+        assert_eq!(load_book(&state).expect("the book reads"), wanted);
+    }
+}
+
+/// Issue 13: committee staff act only inside their committee — every action on a person,
+/// branch or place of another committee (a 部门党委's branch, a township's village) is refused in Chinese and
+/// changes nothing — while inside it they retire and restore people and disable and
+/// enable accounts; the county office does the rest; each item's 修改历史 names who did it.
+#[tokio::test]
+async fn issue_13_committee_staff_are_refused_outside_their_committee_for_every_action() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let office = token(&state, OFFICE);
+    let c1 = token(&state, COMMITTEE_C1);
+    // The office sets up a 部门党委 with an office branch and a member there (outside c1).
+    for (path, body) in [
+        (
+            "/api/office/registry/committees",
+            serde_json::json!({"id": "D01", "name": "县卫健局党委", "kind": "Department"}),
+        ),
+        (
+            "/api/office/registry/branches",
+            serde_json::json!({"id": "b95", "name": "县医院党支部", "kind": "Institution", "committee": "D01"}),
+        ),
+    ] {
+        let r = call(&server, &office, Method::POST, path, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.text());
+    }
+    let villager = serde_json::json!({
+        "id": "pv-1", "name": "医院的党员", "phone": "13900000091", "org": "b95",
+        "identity": "Member", "position": "医生"
+    });
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people",
+        Some(villager.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // With an account, from the office's login slip.
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/accounts/pv-1/activation",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let registry = state.hub().registry().unwrap();
+    let (b95, v1) = (&registry.branches["b95"], &registry.places["v1"]);
+    assert_ne!(v1.township, "c1");
+    let mut renamed = villager.clone();
+    renamed["name"] = "改名".into();
+    let branch_edit = serde_json::json!({
+        "name": "改名的党支部", "kind": b95.kind.code(), "committee": b95.committee,
+    });
+    let place_edit = serde_json::json!({
+        "name": "改名村", "kind": v1.kind.code(), "township": v1.township, "tags": [],
+    });
+    let before = (
+        heads(&state, &DocId::Registry),
+        heads(&state, &DocId::Office),
+    );
+    let outside: [(Method, &str, Option<serde_json::Value>); 12] = [
+        (
+            Method::PUT,
+            "/api/office/registry/people/pv-1",
+            Some(renamed),
+        ),
+        (
+            Method::POST,
+            "/api/office/registry/people/pv-1/move",
+            Some(serde_json::json!({"org": "b1"})),
+        ),
+        (
+            Method::POST,
+            "/api/office/registry/people/pv-1/retire",
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/office/registry/branches/b95",
+            Some(branch_edit),
+        ),
+        (
+            Method::POST,
+            "/api/office/registry/branches/b95/retire",
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/office/registry/places/v1",
+            Some(place_edit),
+        ),
+        (Method::POST, "/api/office/registry/places/v1/retire", None),
+        (
+            Method::POST,
+            "/api/office/registry/places/v2/merge",
+            Some(serde_json::json!({"into": "v1"})),
+        ),
+        (Method::POST, "/api/office/accounts/pv-1/activation", None),
+        (Method::POST, "/api/office/accounts/pv-1/disable", None),
+        (Method::POST, "/api/office/accounts/pv-1/enable", None),
+        (
+            Method::GET,
+            "/api/office/registry/people/pv-1/history",
+            None,
+        ),
+    ];
+    for (method, path, body) in outside {
+        let r = call(&server, &c1, method.clone(), path, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            r.text()
+        );
+        let said = error_of(&r);
+        assert!(
+            !said.is_empty() && !said.is_ascii(),
+            "{method} {path} says {said:?}"
+        );
+    }
+    assert_eq!(
+        (
+            heads(&state, &DocId::Registry),
+            heads(&state, &DocId::Office)
+        ),
+        before,
+        "nothing refused was written"
+    );
+    assert!(!state.auth().store().extra("pv-1").unwrap().disabled);
+
+    // Inside c1: p1-3 of b1 retired (account disabled) and restored (enabled again), and
+    // an account disabled and enabled.
+    for (path, disabled) in [
+        ("/api/office/registry/people/p1-3/retire", true),
+        ("/api/office/registry/people/p1-3/restore", false),
+        ("/api/office/accounts/p1-4/disable", false),
+        ("/api/office/accounts/p1-4/enable", false),
+    ] {
+        let r = call(&server, &c1, Method::POST, path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        assert_eq!(
+            state.auth().store().extra("p1-3").unwrap().disabled,
+            disabled,
+            "after {path}"
+        );
+    }
+    assert!(state.hub().registry().unwrap().people["p1-3"]
+        .status
+        .is_active());
+    assert!(!state.auth().store().extra("p1-4").unwrap().disabled);
+
+    // The office retires the villager; each history names its own user.
+    let r = call(
+        &server,
+        &office,
+        Method::POST,
+        "/api/office/registry/people/pv-1/retire",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let history = |id: &'static str| {
+        let server = &server;
+        let office = &office;
+        async move {
+            ok::<Vec<HistoryEntry>>(
+                call(
+                    server,
+                    office,
+                    Method::GET,
+                    &format!("/api/office/registry/people/{id}/history"),
+                    None,
+                )
+                .await,
+                "history",
+            )
+            .await
+        }
+    };
+    let villager = history("pv-1").await;
+    // Added (the registry entry and its phone number in county-office), then retired.
+    assert!(villager.len() >= 2, "added and retired: {villager:#?}");
+    assert!(
+        villager[0].what.iter().any(|w| w == "新增"),
+        "{villager:#?}"
+    );
+    assert!(
+        villager
+            .iter()
+            .all(|h| h.by == "office" && h.by_name == "组织部干事"),
+        "{villager:#?}"
+    );
+    assert!(
+        villager
+            .last()
+            .is_some_and(|h| h.what.iter().any(|w| w.contains("撤销/停用"))),
+        "{villager:#?}"
+    );
+    let p13 = history("p1-3").await;
+    let by_c1: Vec<&HistoryEntry> = p13.iter().filter(|h| h.by == "c1-staff").collect();
+    assert_eq!(by_c1.len(), 2, "retired and restored by 工委干事: {p13:#?}");
+    assert!(by_c1.iter().all(|h| h.by_name == "工委干事"));
 }

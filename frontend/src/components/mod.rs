@@ -14,6 +14,7 @@ pub mod office_post;
 pub mod record_form;
 pub mod registry_edit;
 pub mod registry_notice;
+pub mod rollover;
 pub mod storage_meter;
 pub mod sync_bar;
 pub mod unsynced_rescue;

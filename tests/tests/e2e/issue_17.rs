@@ -341,7 +341,11 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Makes the page's clock run `offset_ms` off from every new document on (a phone whose
 /// clock is wrong); the real time stays readable as `__realNow()`. Returns the script's id.
-async fn skew_clock(b: &Browser, offset_ms: i64, old: Option<String>) -> E2eResult<String> {
+pub(super) async fn skew_clock(
+    b: &Browser,
+    offset_ms: i64,
+    old: Option<String>,
+) -> E2eResult<String> {
     if let Some(id) = old {
         b.cdp(
             "Page.removeScriptToEvaluateOnNewDocument",

@@ -3,6 +3,7 @@
 
 mod field;
 mod forms;
+mod issue_13;
 mod issue_14;
 mod issue_17;
 mod office;

@@ -161,7 +161,7 @@ fn row7(r: [&str; 7]) -> [String; 7] {
 
 /// Sets the viewport: the office works at a 1366×768 desk screen, a member on a 360×740
 /// phone. Checks nothing is wider than the screen.
-async fn viewport(b: &Browser, width: u32, height: u32) -> E2eResult {
+pub(super) async fn viewport(b: &Browser, width: u32, height: u32) -> E2eResult {
     b.cdp(
         "Emulation.setDeviceMetricsOverride",
         json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800 }),
@@ -173,7 +173,7 @@ async fn viewport(b: &Browser, width: u32, height: u32) -> E2eResult {
 /// A screenshot into the artifacts dir (always, to be looked at) and, when
 /// $SANLIAN_SCREENSHOTS is set, there too (docs/screenshots). Fails when the page is
 /// wider than the screen.
-async fn shot(b: &Browser, name: &str, width: u32) -> E2eResult {
+pub(super) async fn shot(b: &Browser, name: &str, width: u32) -> E2eResult {
     let height = if width < 800 { 740 } else { 768 };
     viewport(b, width, height).await?;
     // The new metrics apply with the next layout: poll rather than sleep.
@@ -205,7 +205,7 @@ async fn shot(b: &Browser, name: &str, width: u32) -> E2eResult {
 }
 
 /// Taps an element as a thumb would: scrolled to the middle of the screen first.
-async fn tap(b: &Browser, css: &str) -> E2eResult {
+pub(super) async fn tap(b: &Browser, css: &str) -> E2eResult {
     let el = b.wait_for(css, LONG).await?;
     b.execute(
         "arguments[0].scrollIntoView({block: 'center'});",
@@ -304,7 +304,7 @@ async fn visit(b: &Browser, note: &str) -> E2eResult {
 
 /// The phone without network: DevTools' offline mode fails every request of the page,
 /// as airplane mode does, while the server stays up for the office.
-async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
+pub(super) async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
     b.cdp("Network.enable", json!({})).await?;
     b.cdp(
         "Network.emulateNetworkConditions",
