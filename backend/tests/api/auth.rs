@@ -1713,6 +1713,8 @@ async fn issue_15_a_key_cannot_be_registered_for_a_colleagues_actor() {
         assert_eq!(reply.status, status, "{}", reply.text());
         assert!(reply.text().contains(why), "{}", reply.text());
     }
+}
+
 /// Issue 14: edits through the real router. A member's field-level edit of their own
 /// household goes through; the same edit of a colleague's household (an edit the phone
 /// never offers: `shared::access::may_touch_record`) is refused with nothing stored, and
