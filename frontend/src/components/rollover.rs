@@ -60,7 +60,7 @@ pub fn Rollover(
         // they say so.
         let replace = crate::drafts::load(&person, slug).is_none()
             || window()
-                .confirm_with_message(&t("rollover.replace_draft"))
+                .confirm_with_message(t("rollover.replace_draft"))
                 .unwrap_or(false);
         if replace {
             crate::drafts::keep(&person, slug, &o.values, clock::now_ms());
