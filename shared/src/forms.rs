@@ -34,6 +34,79 @@ labelled_enum!(
     }
 );
 
+/// Runs `$body` with `$R` bound to the record type of form kind `$kind`: the one place
+/// that pairs form kinds with record types, for the operations that are the same
+/// generic call for every kind (its map, withdraw, restore).
+macro_rules! with_record_type {
+    ($kind:expr, $R:ident => $body:expr) => {
+        match $kind {
+            FormKind::Visit => {
+                type $R = Visit;
+                $body
+            }
+            FormKind::Point => {
+                type $R = LeaderPoint;
+                $body
+            }
+            FormKind::Cultivation => {
+                type $R = Cultivation;
+                $body
+            }
+            FormKind::Pair => {
+                type $R = BranchPair;
+                $body
+            }
+            FormKind::Plan => {
+                type $R = Plan;
+                $body
+            }
+            FormKind::Activity => {
+                type $R = Activity;
+                $body
+            }
+            FormKind::Deed => {
+                type $R = Deed;
+                $body
+            }
+            FormKind::Target => {
+                type $R = HelpTarget;
+                $body
+            }
+            FormKind::Help => {
+                type $R = HelpRecord;
+                $body
+            }
+            FormKind::Training => {
+                type $R = Training;
+                $body
+            }
+            FormKind::CommitteePlan => {
+                type $R = CommitteePlan;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$r` bound to the record inside an [`Entry`], for the accessors
+/// that read the same way from every kind ([`Record`]'s `id`, `withdrawn`…).
+macro_rules! on_entry {
+    ($entry:expr, $r:ident => $body:expr) => {
+        match $entry {
+            Entry::Visit($r) => $body,
+            Entry::Point($r) => $body,
+            Entry::Cultivation($r) => $body,
+            Entry::Pair($r) => $body,
+            Entry::Plan($r) => $body,
+            Entry::Activity($r) => $body,
+            Entry::Deed($r) => $body,
+            Entry::Target($r) => $body,
+            Entry::Help($r) => $body,
+            Entry::Training($r) => $body,
+        }
+    };
+}
+
 impl FormKind {
     /// The prefix of the form's element ids (`visit-date`, `help-income`…).
     pub fn slug(self) -> &'static str {
@@ -54,19 +127,7 @@ impl FormKind {
 
     /// The map of its document holding records of this kind (`visits`, `help`…).
     pub fn map(self) -> &'static str {
-        match self {
-            FormKind::Visit => Visit::MAP,
-            FormKind::Point => LeaderPoint::MAP,
-            FormKind::Cultivation => Cultivation::MAP,
-            FormKind::Pair => BranchPair::MAP,
-            FormKind::Plan => Plan::MAP,
-            FormKind::Activity => Activity::MAP,
-            FormKind::Deed => Deed::MAP,
-            FormKind::Target => HelpTarget::MAP,
-            FormKind::Help => HelpRecord::MAP,
-            FormKind::Training => Training::MAP,
-            FormKind::CommitteePlan => CommitteePlan::MAP,
-        }
+        with_record_type!(self, R => R::MAP)
     }
 
     pub fn from_slug(slug: &str) -> Option<Self> {
@@ -237,18 +298,7 @@ impl Entry {
     }
 
     pub fn id(&self) -> &str {
-        match self {
-            Entry::Visit(r) => r.id(),
-            Entry::Point(r) => r.id(),
-            Entry::Cultivation(r) => r.id(),
-            Entry::Pair(r) => r.id(),
-            Entry::Plan(r) => r.id(),
-            Entry::Activity(r) => r.id(),
-            Entry::Deed(r) => r.id(),
-            Entry::Target(r) => r.id(),
-            Entry::Help(r) => r.id(),
-            Entry::Training(r) => r.id(),
-        }
+        on_entry!(self, r => r.id())
     }
 
     /// Writes the record into a branch document as one change.
@@ -275,19 +325,7 @@ pub fn withdraw(
     id: &str,
     now_secs: i64,
 ) -> Result<bool, crate::doc::DocError> {
-    match kind {
-        FormKind::Visit => docs::withdraw::<Visit>(doc, id, now_secs),
-        FormKind::Point => docs::withdraw::<LeaderPoint>(doc, id, now_secs),
-        FormKind::Cultivation => docs::withdraw::<Cultivation>(doc, id, now_secs),
-        FormKind::Pair => docs::withdraw::<BranchPair>(doc, id, now_secs),
-        FormKind::Plan => docs::withdraw::<Plan>(doc, id, now_secs),
-        FormKind::Activity => docs::withdraw::<Activity>(doc, id, now_secs),
-        FormKind::Deed => docs::withdraw::<Deed>(doc, id, now_secs),
-        FormKind::Target => docs::withdraw::<HelpTarget>(doc, id, now_secs),
-        FormKind::Help => docs::withdraw::<HelpRecord>(doc, id, now_secs),
-        FormKind::Training => docs::withdraw::<Training>(doc, id, now_secs),
-        FormKind::CommitteePlan => docs::withdraw::<CommitteePlan>(doc, id, now_secs),
-    }
+    with_record_type!(kind, R => docs::withdraw::<R>(doc, id, now_secs))
 }
 
 /// Takes a withdrawal back (恢复); the history keeps both.
@@ -297,19 +335,7 @@ pub fn restore(
     id: &str,
     now_secs: i64,
 ) -> Result<bool, crate::doc::DocError> {
-    match kind {
-        FormKind::Visit => docs::restore::<Visit>(doc, id, now_secs),
-        FormKind::Point => docs::restore::<LeaderPoint>(doc, id, now_secs),
-        FormKind::Cultivation => docs::restore::<Cultivation>(doc, id, now_secs),
-        FormKind::Pair => docs::restore::<BranchPair>(doc, id, now_secs),
-        FormKind::Plan => docs::restore::<Plan>(doc, id, now_secs),
-        FormKind::Activity => docs::restore::<Activity>(doc, id, now_secs),
-        FormKind::Deed => docs::restore::<Deed>(doc, id, now_secs),
-        FormKind::Target => docs::restore::<HelpTarget>(doc, id, now_secs),
-        FormKind::Help => docs::restore::<HelpRecord>(doc, id, now_secs),
-        FormKind::Training => docs::restore::<Training>(doc, id, now_secs),
-        FormKind::CommitteePlan => docs::restore::<CommitteePlan>(doc, id, now_secs),
-    }
+    with_record_type!(kind, R => docs::restore::<R>(doc, id, now_secs))
 }
 
 impl Entry {
@@ -353,33 +379,11 @@ impl Entry {
     }
 
     pub fn withdrawn(&self) -> bool {
-        match self {
-            Entry::Visit(r) => r.withdrawn,
-            Entry::Point(r) => r.withdrawn,
-            Entry::Cultivation(r) => r.withdrawn,
-            Entry::Pair(r) => r.withdrawn,
-            Entry::Plan(r) => r.withdrawn,
-            Entry::Activity(r) => r.withdrawn,
-            Entry::Deed(r) => r.withdrawn,
-            Entry::Target(r) => r.withdrawn,
-            Entry::Help(r) => r.withdrawn,
-            Entry::Training(r) => r.withdrawn,
-        }
+        on_entry!(self, r => r.withdrawn())
     }
 
     fn recorded_at(&self) -> i64 {
-        match self {
-            Entry::Visit(r) => r.recorded_at,
-            Entry::Point(r) => r.recorded_at,
-            Entry::Cultivation(r) => r.recorded_at,
-            Entry::Pair(r) => r.recorded_at,
-            Entry::Plan(r) => r.recorded_at,
-            Entry::Activity(r) => r.recorded_at,
-            Entry::Deed(r) => r.recorded_at,
-            Entry::Target(r) => r.recorded_at,
-            Entry::Help(r) => r.recorded_at,
-            Entry::Training(r) => r.recorded_at,
-        }
+        on_entry!(self, r => r.recorded_at)
     }
 
     /// Keeps what an edit must not change: id, owner, when it was recorded, whether it
