@@ -301,10 +301,7 @@ fn app_version(dist: &std::path::Path) -> Option<HeaderValue> {
     for name in ["index.html", "sw.js"] {
         digest.update(std::fs::read(dist.join(name)).ok()?);
     }
-    let hex: String = digest.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = shared::ids::hex(&digest.finalize()[..8]);
     HeaderValue::from_str(&hex).ok()
 }
 

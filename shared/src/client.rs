@@ -2,8 +2,9 @@
 //! from storage and sends its requests over HTTP; tests and benchmarks call the server
 //! directly. One implementation, so what is measured is what phones run.
 
+use crate::ids::person_of_actor;
 use crate::ids::DocId;
-use crate::signing::{actor_person, DeviceKey};
+use crate::signing::DeviceKey;
 use crate::wire::{ChangeSig, DocMessage, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
@@ -203,7 +204,7 @@ fn signatures(
                 Some(sig) => sig.clone(),
                 None => {
                     let s = signer?;
-                    if actor_person(&actor).as_deref() != Some(s.person.as_str()) {
+                    if person_of_actor(&actor).as_deref() != Some(s.person.as_str()) {
                         return None;
                     }
                     s.key.sign(&hash)

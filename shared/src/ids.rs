@@ -136,14 +136,26 @@ pub fn person_of_actor(actor: &automerge::ActorId) -> Option<String> {
 
 /// A hex actor id as phones send it: 1–128 bytes.
 pub fn parse_actor(hex: &str) -> Option<automerge::ActorId> {
-    if hex.is_empty() || hex.len() > 256 || !hex.len().is_multiple_of(2) {
+    if hex.is_empty() || hex.len() > 256 {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..hex.len())
+    unhex(hex).map(automerge::ActorId::from)
+}
+
+/// Lower-case hex, as actor ids, keys and tokens travel.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex string; `None` unless it is an even number of hex digits.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    bytes.map(automerge::ActorId::from)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// The person named by a hex actor id, if it is one the app made.

@@ -7,7 +7,7 @@
 //! No randomness here (sans-IO): the phone passes in the 32-byte seed it drew; signing
 //! itself is deterministic (RFC 8032).
 
-use automerge::{ActorId, ChangeHash};
+use automerge::ChangeHash;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 /// Bytes of a signature and of a public key.
@@ -73,29 +73,7 @@ pub fn parse_public(hex_key: &str) -> Option<[u8; PUBLIC_KEY_LEN]> {
     Some(key)
 }
 
-/// The person an app-made actor names: the bytes before its first zero byte when they are a
-/// plain id (`p1-2\0<random>`, see the phone's repo). A device signs the changes of
-/// actors that name the person logged in on it.
-pub fn actor_person(actor: &ActorId) -> Option<String> {
-    let bytes = actor.to_bytes();
-    let end = bytes.iter().position(|b| *b == 0)?;
-    let id = std::str::from_utf8(&bytes[..end]).ok()?;
-    crate::ids::is_plain_id(id).then(|| id.to_string())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
+pub use crate::ids::{hex, unhex};
 
 #[cfg(test)]
 mod tests {

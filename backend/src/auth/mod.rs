@@ -23,6 +23,7 @@ use argon2::Argon2;
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use sha2::{Digest, Sha256};
 use shared::access::{self, parse_actor, Access, AccountRole, Position};
+use shared::ids::hex;
 use shared::ids::DocId;
 use shared::model::Registry;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -174,10 +175,6 @@ fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn token_hash(token: &str) -> String {
