@@ -32,14 +32,10 @@ fn what(kind: FormKind) -> &'static str {
 }
 
 #[component]
-pub fn Rollover(
-    me: Person,
-    branch: DocId,
-    registry: Registry,
-    /// The home page's chosen form, switched to the offer's form on 「今年继续」.
-    chosen: RwSignal<Option<FormKind>>,
-) -> impl IntoView {
+pub fn Rollover(me: Person, branch: DocId, registry: Registry) -> impl IntoView {
     let sync = expect_context::<SyncState>();
+    // The home page's form switcher: 「今年继续」 opens the offer's form as a new record.
+    let nav = expect_context::<crate::pages::home::Nav>();
     let declined = RwSignal::new(
         crate::storage::get::<BTreeSet<String>>(&declined_key(&me.id)).unwrap_or_default(),
     );
@@ -65,14 +61,8 @@ pub fn Rollover(
         if replace {
             crate::drafts::keep(&person, slug, &o.values, clock::now_ms());
         }
-        let _ = crate::storage::set("form", slug);
-        // Set even when it is the form already open, so it is rebuilt from the draft.
-        chosen.set(Some(o.kind));
-        request_animation_frame(move || {
-            if let Some(el) = document().get_element_by_id(&format!("{slug}-form")) {
-                el.scroll_into_view();
-            }
-        });
+        // Opened even when it is the form already open, so it is rebuilt from the draft.
+        nav.open(o.kind);
     };
     let person = me.id.clone();
     let decline = move |key: String| {

@@ -168,7 +168,7 @@ pub fn HomePage() -> impl IntoView {
             {me_bar(format!("{} · {}", tr(person.role.label()), branch_name))}
             // Issue 13: 「您已调至 …」 when the county office moved or retired this person.
             <crate::components::registry_notice::RegistryNotice />
-            <crate::components::rollover::Rollover me=person.clone() branch=branch.clone() registry=registry.clone() chosen=chosen />
+            <crate::components::rollover::Rollover me=person.clone() branch=branch.clone() registry=registry.clone() />
             // The forms first (issue 14): at 360×740 a secretary's twenty findings used to
             // push them a screen and a half down.
             <nav class="form-tabs" id="form-tabs" aria-label=t("home.form_kinds")>
