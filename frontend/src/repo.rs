@@ -102,25 +102,7 @@ pub fn random_hex(bytes: usize) -> String {
 
 use shared::ids::{actor_for, person_of_actor};
 
-const BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x01";
-/// Since issue 15 the file also carries the signatures of its changes.
-const SIGNED_BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x02";
-
-/// The export file of apps before issue 15: every document as a full Automerge save.
-#[derive(Serialize, Deserialize)]
-struct Bundle {
-    docs: Vec<(String, Vec<u8>)>,
-}
-
-/// The export file: every document as a full Automerge save, and the signatures of its
-/// changes (change hash, signature): the exporting person's, signed here, and those this
-/// phone carried. The phone that imports it sends them with the changes, so the server
-/// accepts them as relayed by their authors; no private key is ever in the file.
-#[derive(Serialize, Deserialize)]
-struct SignedBundle {
-    docs: Vec<(String, Vec<u8>)>,
-    sigs: Vec<([u8; 32], Vec<u8>)>,
-}
+use shared::wire::ExportFile;
 
 /// Signatures of others' changes carried by this person's phone, from imported files.
 fn relayed_key(ns: &str) -> String {
@@ -758,7 +740,7 @@ impl Repo {
         out.into_iter().collect()
     }
 
-    /// The export file: magic header, then a postcard [`SignedBundle`].
+    /// The export file ([`ExportFile`]).
     pub fn export_bundle(&mut self) -> Vec<u8> {
         // Everything any tab stored, not just what this one made.
         self.merge_all_stored();
@@ -783,11 +765,7 @@ impl Repo {
             }
             docs.push((id.to_string(), bytes));
         }
-        let mut out = SIGNED_BUNDLE_MAGIC.to_vec();
-        out.extend(
-            postcard::to_allocvec(&SignedBundle { docs, sigs }).expect("a list of bytes encodes"),
-        );
-        out
+        ExportFile { docs, sigs }.encode()
     }
 
     /// Merges an export file (with signatures, or of an older app without). Merging is
@@ -795,16 +773,7 @@ impl Repo {
     /// newer ones, changes nothing more. Everything is checked before anything is merged:
     /// a bad file changes nothing. Returns how many records were new here.
     pub fn import_bundle(&mut self, bytes: &[u8], _now_ms: i64) -> Result<usize, String> {
-        let broken = |_| "文件不完整或已损坏，请重新导出".to_string();
-        let (docs, sigs) = if let Some(body) = bytes.strip_prefix(SIGNED_BUNDLE_MAGIC.as_slice()) {
-            let b: SignedBundle = postcard::from_bytes(body).map_err(broken)?;
-            (b.docs, b.sigs)
-        } else if let Some(body) = bytes.strip_prefix(BUNDLE_MAGIC.as_slice()) {
-            let b: Bundle = postcard::from_bytes(body).map_err(broken)?;
-            (b.docs, Vec::new())
-        } else {
-            return Err("这不是三联共建导出的文件".into());
-        };
+        let ExportFile { docs, sigs } = ExportFile::decode(bytes).map_err(|e| e.to_string())?;
         let mut incoming = Vec::new();
         for (name, doc_bytes) in docs {
             let id = DocId::parse(&name).map_err(|_| format!("文件中的文档编号有误：{name}"))?;
@@ -1365,13 +1334,11 @@ mod tests {
         let mut mine = original.clone();
         mine.note = "我的备注".into();
         repo.save_visit(&b1(), &mine, 4).unwrap();
-        let mut bundle = BUNDLE_MAGIC.to_vec();
-        bundle.extend(
-            postcard::to_allocvec(&Bundle {
-                docs: vec![("branch/b1".into(), other.save())],
-            })
-            .unwrap(),
-        );
+        let bundle = ExportFile {
+            docs: vec![("branch/b1".into(), other.save())],
+            sigs: Vec::new(),
+        }
+        .encode();
         repo.import_bundle(&bundle, 0).unwrap();
 
         let conflicts = repo.conflicts(&b1());

@@ -441,8 +441,85 @@ pub fn bundle_changes(doc: &AutoCommit, msg: &mut sync::Message) {
     }
 }
 
+// ---------------------------------------------------------------- export files
+
+/// The export file of apps before issue 15: magic, then every document as a full Automerge
+/// save. Still imported.
+pub const EXPORT_MAGIC_V1: &[u8; 8] = b"SANLIAN\x01";
+/// The export file since issue 15: the documents and the signatures of their changes.
+pub const EXPORT_MAGIC: &[u8; 8] = b"SANLIAN\x02";
+
+/// A phone's export file (导出/导入, issue 5): every document as a full Automerge save, and
+/// the signatures of its changes (change hash, signature): the exporting person's and those
+/// that phone carried. The phone that imports it sends them with the changes, so the server
+/// accepts them as relayed by their authors; no private key is ever in the file. The
+/// layout's one home: the phone writes and reads it, the e2e stories make files with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFile {
+    pub docs: Vec<(String, Vec<u8>)>,
+    pub sigs: Vec<([u8; 32], Vec<u8>)>,
+}
+
+/// Why bytes are not an export file the app can import.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportFileError {
+    #[error("这不是三联共建导出的文件")]
+    NotOurs,
+    #[error("文件不完整或已损坏，请重新导出")]
+    Broken,
+}
+
+impl ExportFile {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = EXPORT_MAGIC.to_vec();
+        out.extend(postcard::to_allocvec(self).expect("lists of bytes encode"));
+        out
+    }
+
+    /// Reads a file of this app or of one before issue 15 (no signatures).
+    pub fn decode(bytes: &[u8]) -> Result<Self, ExportFileError> {
+        if let Some(body) = bytes.strip_prefix(EXPORT_MAGIC.as_slice()) {
+            postcard::from_bytes(body).map_err(|_| ExportFileError::Broken)
+        } else if let Some(body) = bytes.strip_prefix(EXPORT_MAGIC_V1.as_slice()) {
+            let docs = postcard::from_bytes(body).map_err(|_| ExportFileError::Broken)?;
+            Ok(ExportFile {
+                docs,
+                sigs: Vec::new(),
+            })
+        } else {
+            Err(ExportFileError::NotOurs)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn export_files_of_this_and_older_apps_read_back_and_junk_is_named() {
+        let file = ExportFile {
+            docs: vec![("branch/b1".into(), vec![1, 2, 3])],
+            sigs: vec![([7; 32], vec![9; 64])],
+        };
+        assert_eq!(ExportFile::decode(&file.encode()), Ok(file.clone()));
+        let mut v1 = EXPORT_MAGIC_V1.to_vec();
+        v1.extend(postcard::to_allocvec(&file.docs).unwrap());
+        assert_eq!(
+            ExportFile::decode(&v1),
+            Ok(ExportFile {
+                docs: file.docs.clone(),
+                sigs: Vec::new()
+            })
+        );
+        assert_eq!(
+            ExportFile::decode(b"not an export"),
+            Err(ExportFileError::NotOurs)
+        );
+        assert_eq!(
+            ExportFile::decode(&file.encode()[..12]),
+            Err(ExportFileError::Broken)
+        );
+    }
     use super::*;
 
     #[test]

@@ -9,21 +9,21 @@ use serde_json::json;
 
 const PERSON: &str = "p1-1";
 
-/// The export file's layout (frontend/src/repo.rs): magic, then a postcard list of
-/// (document id, Automerge save).
-const BUNDLE_MAGIC: &[u8; 8] = b"SANLIAN\x01";
-
+/// The documents of an export file (`shared::wire::ExportFile`, the app's own layout).
 fn decode_bundle(bytes: &[u8]) -> E2eResult<Vec<(String, Vec<u8>)>> {
-    let body = bytes
-        .strip_prefix(BUNDLE_MAGIC.as_slice())
-        .ok_or("the export does not start with the bundle magic")?;
-    postcard::from_bytes(body).context("decoding the export bundle")
+    shared::wire::ExportFile::decode(bytes)
+        .map(|file| file.docs)
+        .map_err(|e| format!("the export does not read as an export file: {e}"))
 }
 
+/// A file as another device of the same person would export it offline: its documents
+/// with no signatures (the importing phone signs that person's own changes when it sends).
 fn encode_bundle(docs: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = BUNDLE_MAGIC.to_vec();
-    out.extend(postcard::to_allocvec(docs).expect("a list of bytes encodes"));
-    out
+    shared::wire::ExportFile {
+        docs: docs.to_vec(),
+        sigs: Vec::new(),
+    }
+    .encode()
 }
 
 /// Clicks 导出 and returns the file the page offers for saving.
