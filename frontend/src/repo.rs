@@ -14,7 +14,6 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjType, PatchAction, Prop, ReadDoc, ScalarValue, Value, ROOT,
 };
-use serde::{Deserialize, Serialize};
 use shared::client::SyncClient;
 use shared::doc::{new_document, read_registry};
 use shared::domain::records::BranchRecords;
