@@ -75,7 +75,10 @@ self.addEventListener("fetch", (event) => {
   // The worker script itself comes from the network (the HTTP cache), so the app's
   // re-fetch of it on a new version is never answered with the old copy.
   const own = url.pathname === "/sw.js";
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/") || own) {
+  // The county office console (/office) is another app, online only: its pages and
+  // assets come from the network, never this phone shell.
+  const office = url.pathname === "/office" || url.pathname.startsWith("/office/");
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/") || own || office) {
     return;
   }
   if (request.mode === "navigate") {

@@ -37,15 +37,19 @@ pub fn content_security_policy(dist: Option<&Path>) -> String {
     .join("; ")
 }
 
-/// Base64 SHA-256 of every inline `<script>` body of the `.html` files at the top of `dist`,
+/// Base64 SHA-256 of every inline `<script>` body of the `.html` files at the top of `dist`
+/// and of `dist/office`,
 /// sorted and without repeats. The pages are our own build output, so a plain scan for
 /// `<script …>` without `src` is enough; a page that does not read gives no hash and its
 /// inline scripts are blocked, which the e2e suite would show.
 fn inline_script_hashes(dist: &Path) -> Vec<String> {
     let mut hashes = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dist) else {
-        return hashes;
-    };
+    // The phone app's pages, and the office console's in `office/` (issue 18).
+    let pages = [dist.to_path_buf(), dist.join("office")];
+    let entries = pages
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("html") {
@@ -149,5 +153,22 @@ mod tests {
         assert_eq!(csp.matches(&format!("'sha256-{hash}'")).count(), 1);
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
+    }
+
+    #[test]
+    fn issue_18_the_office_consoles_page_is_covered_too() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<script>phone()</script>").unwrap();
+        std::fs::create_dir(dir.path().join("office")).unwrap();
+        std::fs::write(
+            dir.path().join("office/index.html"),
+            "<script>office()</script>",
+        )
+        .unwrap();
+        let csp = content_security_policy(Some(dir.path()));
+        for body in [&b"phone()"[..], b"office()"] {
+            let hash = STANDARD.encode(Sha256::digest(body));
+            assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+        }
     }
 }

@@ -239,8 +239,19 @@ pub fn app(state: AppState) -> Router {
                 .precompressed_br()
                 .precompressed_gzip()
                 .fallback(index);
+            // The county office console (issue 18) is its own app in `dist/office/`: its
+            // page for /office and every route under it, its hashed assets beside it.
+            let office_dir = dir.join("office");
+            let office_index = ServeFile::new(office_dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip();
+            let office = ServeDir::new(office_dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(office_index);
             let version = app_version(dir);
             router
+                .nest_service("/office", office)
                 .fallback_service(files)
                 .layer(middleware::from_fn(move |req, next| {
                     cache_headers(req, next, version.clone())

@@ -1,15 +1,5 @@
 use crate::i18n::t;
-use crate::pages::{county::CountyPage, home::HomePage};
-use crate::pages::{
-    office_accounts::OfficeAccountsPage, office_registry::OfficeRegistryPage,
-    office_registry_import::OfficeRegistryImportPage,
-};
-use crate::pages::{
-    office_branch::OfficeBranchPage, office_committee::OfficeCommitteePage,
-    office_inspection::OfficeInspectionPage, office_overview::OfficePage,
-    office_person::OfficePersonPage, office_print::OfficePrintPage,
-    office_search::OfficeSearchPage,
-};
+use crate::pages::home::HomePage;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
@@ -26,27 +16,17 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="empty">{t("app.no_page")}</p> }>
                     <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/county") view=CountyPage />
-                    <Route path=path!("/office") view=OfficePage />
-                    <Route path=path!("/office/committee/:id") view=OfficeCommitteePage />
-                    <Route path=path!("/office/branch/:id") view=OfficeBranchPage />
-                    <Route path=path!("/office/person/:id") view=OfficePersonPage />
-                    <Route path=path!("/office/print/:form") view=OfficePrintPage />
-                    <Route path=path!("/office/search") view=OfficeSearchPage />
-                    <Route path=path!("/office/inspection") view=OfficeInspectionPage />
-                    <Route path=path!("/office/registry") view=OfficeRegistryPage />
-                    <Route path=path!("/office/registry/import") view=OfficeRegistryImportPage />
-                    <Route path=path!("/office/accounts") view=OfficeAccountsPage />
                 </Routes>
             </main>
             // Issue 14: before login only the login form (and the language switch).
             <Show when=move || sync.session.with(Option::is_some)>
             <nav class="tabs">
                 <A href="/">{t("tabs.mine")}</A>
-                <A href="/county">{t("tabs.county")}</A>
-                // The county office and committee staff keep the 信息库 (issue 13).
+                // The county office and committee staff work in their own desktop console
+                // (issue 18), a separate app: `rel=external` makes it a real page load
+                // past the router, and the service worker leaves `/office` to the network.
                 {move || sync.session.get().is_some_and(|s| !s.is_field()).then(|| view! {
-                    <A href="/office/registry">{t("tabs.registry")}</A>
+                    <a href="/office" rel="external" id="open-office">{t("tabs.office")}</a>
                 })}
             </nav>
             </Show>

@@ -4,35 +4,9 @@
 
 use crate::storage;
 use gloo_net::http::{Request, Response};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-    pub phone: String,
-    /// `shared::access::AccountRole` code.
-    pub role: String,
-    pub org: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Session {
-    pub token: String,
-    /// Seconds since the Unix epoch.
-    pub expires_at: i64,
-    pub account: Account,
-}
-
-impl Session {
-    pub fn role_label(&self) -> &'static str {
-        shared::access::AccountRole::from_code(&self.account.role).map_or("", |r| r.label())
-    }
-
-    pub fn is_field(&self) -> bool {
-        shared::access::AccountRole::from_code(&self.account.role).is_some_and(|r| r.is_field())
-    }
-}
+/// The login reply as the phone keeps it (one type with the office console's login).
+pub use shared::registry_admin::Session;
 
 pub const SESSION: &str = "session";
 
@@ -46,11 +20,6 @@ pub const OFFLINE_GRACE_SECS: i64 = 14 * 86_400;
 /// corrected time, `clock::now_secs`).
 pub fn load(now_secs: i64) -> Option<Session> {
     storage::get::<Session>(SESSION).filter(|s| s.expires_at + OFFLINE_GRACE_SECS > now_secs)
-}
-
-/// `Authorization` header value of the saved login, for the server's JSON APIs.
-pub fn bearer() -> String {
-    load(crate::clock::now_secs()).map_or_else(String::new, |s| format!("Bearer {}", s.token))
 }
 
 /// Ends the session on the phone: the next person to log in starts from their own

@@ -330,3 +330,34 @@ pub struct ActivateRequest {
     #[serde(default)]
     pub device: Option<String>,
 }
+
+/// Who is logged in, as the login reply names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAccount {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    /// `crate::access::AccountRole` code.
+    pub role: String,
+    pub org: String,
+}
+
+/// The login reply (`POST /api/login`, `/api/activate`) as both apps keep it: the bearer
+/// token, when it expires and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    /// Seconds since the Unix epoch.
+    pub expires_at: i64,
+    pub account: SessionAccount,
+}
+
+impl Session {
+    pub fn role_label(&self) -> &'static str {
+        crate::access::AccountRole::from_code(&self.account.role).map_or("", |r| r.label())
+    }
+
+    pub fn is_field(&self) -> bool {
+        crate::access::AccountRole::from_code(&self.account.role).is_some_and(|r| r.is_field())
+    }
+}

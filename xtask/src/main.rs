@@ -23,6 +23,13 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 const DIST: &str = "dist";
+/// The office console's page, and where its build goes inside `dist/` (served at /office).
+const OFFICE_PAGE: &str = "office/index.html";
+const OFFICE_DIR: &str = "office";
+/// What a phone downloads on its first visit (the page and every file it names, brotli):
+/// the build fails above this. Set just above the size measured in BENCHMARKS.md (issue 18),
+/// so growth is a decision, not an accident.
+const PHONE_FIRST_LOAD_BUDGET: u64 = 1024 * 1024;
 
 /// Never precompressed: already compressed, so a sibling would only cost disk.
 const INCOMPRESSIBLE: &[&str] = &[
@@ -78,7 +85,13 @@ fn main() -> ExitCode {
         Cmd::Test => ctx.test(),
         Cmd::Screenshots => ctx.screenshots(),
         Cmd::Tidy => tidy(&ctx.root),
-        Cmd::Sizes { dist } => precompress(&dist).map(|sizes| print!("{}", size_table(&sizes))),
+        Cmd::Sizes { dist } => precompress(&dist).and_then(|sizes| {
+            print!("{}", size_table(&sizes));
+            let phone = first_load(&dist, "index.html", &sizes)?;
+            let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
+            print!("{}", first_load_table(&phone, &office));
+            Ok(())
+        }),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -374,17 +387,38 @@ impl Ctx {
         self.setup()?;
         let bindgen = self.wasm_bindgen_version()?;
 
-        step("build: trunk build --release");
-        let mut trunk = self.cmd("trunk");
-        trunk
-            .args(["build", "--release"])
-            // Overrides Trunk.toml's pin so a lockfile bump cannot drift from it.
-            .env("TRUNK_TOOLS_WASM_BINDGEN", &bindgen);
-        run(&mut trunk)?;
+        // Trunk builds one app per HTML file: the phone app into dist/ (which trunk empties
+        // first, so it goes first), then the office console into dist/office/, its asset
+        // URLs under /office/. Phones download only the first.
+        for (page, dist, public_url) in [
+            ("frontend/index.html", DIST.to_string(), "/"),
+            (OFFICE_PAGE, format!("{DIST}/{OFFICE_DIR}"), "/office/"),
+        ] {
+            step(&format!("build: trunk build --release {page} -> {dist}"));
+            let mut trunk = self.cmd("trunk");
+            trunk
+                .args(["build", "--release", page, "--dist", &dist])
+                .args(["--public-url", public_url])
+                // Overrides Trunk.toml's pin so a lockfile bump cannot drift from it.
+                .env("TRUNK_TOOLS_WASM_BINDGEN", &bindgen);
+            run(&mut trunk)?;
+        }
 
         step("build: precompress dist/");
-        let sizes = precompress(&self.dist())?;
+        let dist = self.dist();
+        let sizes = precompress(&dist)?;
         print!("{}", size_table(&sizes));
+        let phone = first_load(&dist, "index.html", &sizes)?;
+        let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
+        print!("{}", first_load_table(&phone, &office));
+        let phone_brotli: u64 = phone.iter().map(|s| s.brotli).sum();
+        if phone_brotli > PHONE_FIRST_LOAD_BUDGET {
+            return Err(format!(
+                "the phone's first load is {} brotli, over its budget of {} (BENCHMARKS.md, issue 18)",
+                human(phone_brotli),
+                human(PHONE_FIRST_LOAD_BUDGET)
+            ));
+        }
         Ok(())
     }
 
@@ -719,6 +753,35 @@ fn size_table(sizes: &[Sizes]) -> String {
         sizes.iter().map(|s| s.gzip).sum(),
         sizes.iter().map(|s| s.brotli).sum(),
     );
+    out
+}
+
+/// The page `page` (relative to `dist`) and the built files it names (`"/x.js"`,
+/// `'/office/x_bg.wasm'`, …): what a browser downloads to open that app.
+fn first_load<'a>(dist: &Path, page: &str, sizes: &'a [Sizes]) -> Result<Vec<&'a Sizes>> {
+    let html = fs::read_to_string(dist.join(page))
+        .map_err(|e| format!("cannot read {}: {e}", dist.join(page).display()))?;
+    let named = |s: &&Sizes| {
+        s.name == page
+            || ['"', '\'']
+                .iter()
+                .any(|q| html.contains(&format!("{q}/{}{q}", s.name.replace('\\', "/"))))
+    };
+    Ok(sizes.iter().filter(named).collect())
+}
+
+fn first_load_table(phone: &[&Sizes], office: &[&Sizes]) -> String {
+    let mut out = String::from("\nfirst load (page + the files it names):\n");
+    for (app, files) in [("phone", phone), ("office", office)] {
+        let _ = writeln!(
+            out,
+            "{app:<8}  {:>10}  {:>10}  {:>10}  ({} files)",
+            human(files.iter().map(|s| s.raw).sum()),
+            human(files.iter().map(|s| s.gzip).sum()),
+            human(files.iter().map(|s| s.brotli).sum()),
+            files.len()
+        );
+    }
     out
 }
 

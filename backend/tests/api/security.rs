@@ -22,7 +22,79 @@ fn dist() -> tempfile::TempDir {
         "export default 1;",
     )
     .unwrap();
+    // The office console (issue 18), built into its own directory.
+    std::fs::create_dir(dir.path().join("office")).unwrap();
+    std::fs::write(
+        dir.path().join("office/index.html"),
+        "<html><head><script type=\"module\">import init from '/office/office-0123456789abcdef.js';await init();</script>\
+         </head><body>office console</body></html>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("office/office-0123456789abcdef.js"),
+        "export default 2;",
+    )
+    .unwrap();
     dir
+}
+
+async fn body_text(resp: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn issue_18_office_routes_serve_the_console_and_other_routes_the_phone_app() {
+    let dist = dist();
+    let state = AppState::open(Config {
+        data_dir: None,
+        assets_dir: Some(dist.path().to_path_buf()),
+        demo: true,
+    })
+    .expect("state");
+    let router = app(state);
+    for path in ["/office", "/office/", "/office/x", "/office/person/p1-1"] {
+        let resp = get(&router, path, None).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert!(
+            has(&resp, header::CACHE_CONTROL, "no-cache"),
+            "{path}: an app page is revalidated"
+        );
+        assert!(body_text(resp).await.contains("office console"), "{path}");
+    }
+    for path in ["/", "/x", "/officex"] {
+        let resp = get(&router, path, None).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let body = body_text(resp).await;
+        assert!(
+            body.contains("/frontend-0123456789abcdef.js") && !body.contains("office console"),
+            "{path} serves the phone app: {body}"
+        );
+    }
+    let asset = get(&router, "/office/office-0123456789abcdef.js", None).await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(has(
+        &asset,
+        header::CACHE_CONTROL,
+        "public, max-age=31536000, immutable"
+    ));
+    assert_eq!(body_text(asset).await, "export default 2;");
+    // The console's inline loader is allowed by the policy like the phone's.
+    let csp = get(&router, "/office/x", None).await;
+    let loader = "import init from '/office/office-0123456789abcdef.js';await init();";
+    let hash = {
+        use sha2::Digest;
+        base64_sha256(&sha2::Sha256::digest(loader.as_bytes()))
+    };
+    let policy = csp
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
 }
 
 async fn get(router: &Router, path: &str, token: Option<&str>) -> axum::response::Response {

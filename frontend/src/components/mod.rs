@@ -1,4 +1,3 @@
-pub mod chart;
 pub mod committee_plans;
 pub mod conflicts;
 pub mod entry_list;
@@ -7,12 +6,7 @@ pub mod file_pick;
 pub mod findings;
 pub mod first_login;
 pub mod history;
-pub mod login_slips;
-pub mod office_api;
-pub mod office_nav;
-pub mod office_post;
 pub mod record_form;
-pub mod registry_edit;
 pub mod registry_notice;
 pub mod rollover;
 pub mod storage_meter;

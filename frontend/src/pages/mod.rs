@@ -1,13 +1,2 @@
-pub mod county;
 pub mod home;
 pub mod login;
-pub mod office_accounts;
-pub mod office_branch;
-pub mod office_committee;
-pub mod office_inspection;
-pub mod office_overview;
-pub mod office_person;
-pub mod office_print;
-pub mod office_registry;
-pub mod office_registry_import;
-pub mod office_search;

@@ -1,7 +1,7 @@
 //! The official forms as printable A4 pages: the same rows as the .xlsx, laid out for
 //! the browser's print (see the `@media print` rules in style.css).
 
-use crate::components::office_api::{enc, fetch_json, loaded};
+use crate::components::api::{enc, fetch_json, loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::office::Form;
@@ -29,7 +29,7 @@ pub fn OfficePrintPage() -> impl IntoView {
     view! {
         <section class="print-view" id="print-view">
             <p class="no-print">
-                <a href="/office">"← 信息库"</a>" "
+                <a href="/office">"← 县级总览"</a>" "
                 <button type="button" id="print-button" on:click=print>"打印"</button>
             </p>
             {loaded(form, |f| view! { <PrintedForm f=f /> })}

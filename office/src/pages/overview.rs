@@ -2,8 +2,9 @@
 //! link down to the committee; charts; deadlines and inspections; the forms; sync health.
 //! Everything here is a server-side summary (≤ 50 KB for the whole county).
 
+use crate::components::api::{download, enc, fetch_json, loaded, period, ratio};
 use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
-use crate::components::office_api::{download, enc, fetch_json, loaded, period, ratio};
+use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::office::{CommitteeRow, Overview, SyncHealth};
@@ -161,7 +162,7 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         <h3>"各党委（工委）"</h3>
         <div class="scroll">
             <table class="office-table" id="office-committees">
-                <thead><tr>
+                <thead on:click=sort_by_header><tr>
                     <th>"党委（工委）"</th><th>"覆盖"</th><th>"到点达标"</th><th>"三个方案"</th>
                     <th>"三件实事"</th><th>"帮扶达标"</th><th>"方案 7/10"</th><th>"花名册 7/15"</th><th>"登记表 7/15"</th>
                 </tr></thead>

@@ -1,7 +1,8 @@
 //! A committee: coverage of its places and its 机关/事业 branches, a page of branches at
 //! a time (drill-down level 1).
 
-use crate::components::office_api::{fetch_json, loaded, period, ratio};
+use crate::components::api::{fetch_json, loaded, period, ratio};
+use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::office::CommitteeDetail;
@@ -30,7 +31,7 @@ pub fn OfficeCommitteePage() -> impl IntoView {
     });
     view! {
         <section class="card office" id="office-committee">
-            <p><a href=move || period_link("/office".into(), &period.get())>"← 信息库"</a></p>
+            <p><a href=move || period_link("/office".into(), &period.get())>"← 县级总览"</a></p>
             {loaded(detail, move |c| {
                 let p = period.get_untracked();
                 view! { <CommitteeBody c=c period=p page=page /> }
@@ -95,14 +96,14 @@ fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> i
         </Show>
         {has_places.then(|| view! {
             <div class="scroll"><table class="office-table" id="committee-places">
-                <thead><tr><th>"村（社区、企业）"</th><th>"联点领导"</th><th>"结对支部"</th><th>"到点次数"</th></tr></thead>
+                <thead on:click=sort_by_header><tr><th>"村（社区、企业）"</th><th>"联点领导"</th><th>"结对支部"</th><th>"到点次数"</th></tr></thead>
                 <tbody>{places}</tbody>
             </table></div>
         })}
         {has_branches.then(|| view! {
             <h3>{format!("机关、事业支部（共 {} 个）", c.branch_total)}</h3>
             <div class="scroll"><table class="office-table" id="committee-branches">
-                <thead><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+                <thead on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
                 <tbody>{branches}</tbody>
             </table></div>
             {(pages > 1).then(|| view! {

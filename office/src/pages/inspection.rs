@@ -2,7 +2,7 @@
 //! what must be followed up. The server validates and answers in Chinese; nothing typed
 //! is lost on an error.
 
-use crate::components::office_api::fetch_json;
+use crate::components::api::fetch_json;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,7 +11,7 @@ use shared::office::Overview;
 #[component]
 pub fn OfficeInspectionPage() -> impl IntoView {
     let overview = LocalResource::new(|| fetch_json::<Overview>("/api/office/overview".into()));
-    let date = RwSignal::new(crate::clock::today().to_string());
+    let date = RwSignal::new(crate::components::api::today());
     let kind = RwSignal::new("Quarterly".to_string());
     let inspectors = RwSignal::new(String::new());
     let org = RwSignal::new(String::new());
@@ -48,7 +48,6 @@ pub fn OfficeInspectionPage() -> impl IntoView {
     };
     view! {
         <section class="card office" id="office-inspection">
-            <p><a href="/office">"← 信息库"</a></p>
             <h2>"登记检查"</h2>
             <form on:submit=submit>
                 <label>"检查日期" <input type="date" name="date" bind:value=date required /></label>

@@ -1,7 +1,8 @@
 //! A branch: its pair, plans, deeds and people (drill-down level 2).
 
-use crate::components::office_api::{fetch_json, loaded, period, ratio};
-use crate::pages::office_committee::period_link;
+use crate::components::api::{fetch_json, loaded, period, ratio};
+use crate::components::sort::sort_by_header;
+use crate::pages::committee::period_link;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::office::BranchDetail;
@@ -88,7 +89,7 @@ fn BranchBody(b: BranchDetail, period: String) -> impl IntoView {
         <ul class="deeds">{deeds}</ul>
         <h3>"党员"</h3>
         <div class="scroll"><table class="office-table" id="branch-people">
-            <thead><tr><th>"姓名"</th><th>"联建"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+            <thead on:click=sort_by_header><tr><th>"姓名"</th><th>"联建"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
             <tbody>{people}</tbody>
         </table></div>
     }

@@ -4,9 +4,9 @@
 //! in yet), issue a new code as a password reset, disable and enable. Codes come back
 //! once and are printed as 登录凭条 from this page.
 
+use crate::components::api::{enc, fetch_json};
 use crate::components::login_slips::LoginSlips;
-use crate::components::office_api::{enc, fetch_json};
-use crate::components::office_post::{post_empty, post_json};
+use crate::components::post::{post_empty, post_json};
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -154,7 +154,6 @@ pub fn OfficeAccountsPage() -> impl IntoView {
     view! {
         <section class="card office wide-page no-print" id="office-accounts">
             <h2>{t("accounts.title")}</h2>
-            <crate::components::office_nav::OfficeNav />
             <p class="hint">{t("accounts.how")}</p>
             {move || message.get().map(|m| match m {
                 Ok(s) => view! { <p id="accounts-message" class="stamp" role="status">{s}</p> }.into_any(),

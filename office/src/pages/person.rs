@@ -1,8 +1,9 @@
 //! A person: links, open findings, and their records one page at a time; a record opens
 //! in place (drill-down levels 3 and 4).
 
-use crate::components::office_api::{fetch_json, loaded, period};
-use crate::pages::office_committee::period_link;
+use crate::components::api::{fetch_json, loaded, period};
+use crate::components::sort::sort_by_header;
+use crate::pages::committee::period_link;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::office::{PersonDetail, RecordRow};
@@ -62,11 +63,9 @@ fn PersonBody(d: PersonDetail, period: String, page: RwSignal<usize>) -> impl In
         .collect_view();
     let r = d.records.clone();
     let pages = r.total.div_ceil(r.per_page.max(1));
-    let records = r
-        .records
-        .into_iter()
-        .map(|x| view! { <Record r=x /> })
-        .collect_view();
+    // A `>=` inside the view! macro's attribute would close the tag (issue 18's 下一页).
+    let last = r.page + 1 >= pages;
+    let records = r.records;
     view! {
         <p><a href=up>{format!("← {}", d.branch.name)}</a></p>
         <h2>{d.name.clone()}</h2>
@@ -76,43 +75,50 @@ fn PersonBody(d: PersonDetail, period: String, page: RwSignal<usize>) -> impl In
         {(!d.targets.is_empty()).then(|| view! {
             <h3>"帮扶对象"</h3>
             <div class="scroll"><table class="office-table" id="person-targets">
-                <thead><tr><th>"户主"</th><th>"发展项目"</th><th>"实用技术"</th><th>"收入增长"</th></tr></thead>
+                <thead on:click=sort_by_header><tr><th>"户主"</th><th>"发展项目"</th><th>"实用技术"</th><th>"收入增长"</th></tr></thead>
                 <tbody>{targets}</tbody>
             </table></div>
         })}
         <h3>{format!("记录（共 {} 条）", r.total)}</h3>
-        <ul class="records" id="person-records">{records}</ul>
+        <RecordTable id="person-records" records=records />
         <div class="pager">
             <button type="button" disabled=r.page == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
             <span>{format!("第 {} / {} 页", r.page + 1, pages.max(1))}</span>
-            <button type="button" disabled=r.page + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
+            <button type="button" id="next-page" disabled=last on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
         </div>
     }
 }
 
-/// One record; tapping it shows everything it holds.
+/// Records as a table using the width: every column sorts, and each row shows the whole
+/// record (its note, what it is, who wrote it, where, its id).
 #[component]
-pub fn Record(r: RecordRow) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let detail = format!(
-        "{} · {} · 记录人 {}（{}）· 编号 {}",
-        r.record, r.date, r.author.name, r.branch.name, r.id
-    );
+pub fn RecordTable(id: &'static str, records: Vec<RecordRow>) -> impl IntoView {
     view! {
-        <li class="record" class:withdrawn=r.withdrawn data-id=r.id.clone()>
-            <button type="button" class="record-head" aria-expanded=move || open.get().to_string()
-                on:click=move |_| open.update(|o| *o = !*o)>
-                <span class="meta">{r.date.clone()}</span>" "
-                <span class="tag">{r.kind.clone()}</span>" "
-                <span>{r.place.clone()}</span>
-                {r.withdrawn.then_some(" （已撤回）")}
-            </button>
-            <Show when=move || open.get()>
-                <div class="record-detail">
-                    <p class="note">{r.note.clone()}</p>
-                    <p class="meta">{detail.clone()}</p>
-                </div>
-            </Show>
-        </li>
+        <div class="scroll">
+            <table class="office-table records" id=id>
+                <thead on:click=sort_by_header><tr>
+                    <th>"日期"</th><th>"类别"</th><th>"地点"</th><th>"记录人"</th><th>"内容"</th>
+                </tr></thead>
+                <tbody>{records.into_iter().map(|r| view! { <Record r=r /> }).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One record as a table row.
+#[component]
+fn Record(r: RecordRow) -> impl IntoView {
+    let detail = format!("{} · 编号 {}", r.record, r.id);
+    view! {
+        <tr class="record" class:withdrawn=r.withdrawn data-id=r.id.clone()>
+            <td class="nowrap">{r.date.clone()}</td>
+            <td><span class="tag">{r.kind.clone()}</span></td>
+            <td>{r.place.clone()}</td>
+            <td>{r.author.name.clone()}<div class="meta">{r.branch.name.clone()}</div></td>
+            <td class="record-detail">
+                <p class="note">{r.note.clone()}{r.withdrawn.then_some("（已撤回）")}</p>
+                <p class="meta">{format!("记录人 {}", r.author.name)}" · "{detail}</p>
+            </td>
+        </tr>
     }
 }

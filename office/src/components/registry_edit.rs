@@ -4,8 +4,8 @@
 //! (`…/move`), then the other fields are saved. The server validates with the same rules as
 //! the spreadsheet import and answers in Chinese; what was typed stays on an error.
 
-use crate::components::office_api::enc;
-use crate::components::office_post::{post_json, put_json};
+use crate::components::api::enc;
+use crate::components::post::{post_json, put_json};
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -3,9 +3,9 @@
 //! always a dry run first: what would be added, changed and retired per sheet and every
 //! bad row; only then 确认导入 sends the same bytes for the real, all-or-nothing import.
 
+use crate::components::api::download;
 use crate::components::file_pick::{FilePick, Picked};
-use crate::components::office_api::download;
-use crate::components::office_post::{post_bytes, XLSX};
+use crate::components::post::{post_bytes, XLSX};
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -67,7 +67,6 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
     };
     view! {
         <section class="card office wide-page" id="registry-import">
-            <crate::components::office_nav::OfficeNav />
             <h2>{t("rimport.title")}</h2>
             <p class="hint">{t("rimport.how")}</p>
             <ul class="forms">

@@ -113,3 +113,14 @@ pub fn loaded<T: Clone + Send + Sync + 'static, V: IntoView + 'static>(
 pub fn ratio(done: usize, of: usize) -> impl IntoView {
     view! { <span class="ratio" class:short=done < of>{done} "/" {of}</span> }
 }
+
+/// Today in the browser's time zone, `YYYY-MM-DD` (a form's default; the server checks).
+pub fn today() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}

@@ -1,8 +1,8 @@
 //! Filters and search over every record of the county: by township or committee, branch,
 //! person, 五个结合 tag, date range, and Chinese text in notes. One page at a time.
 
-use crate::components::office_api::{enc, fetch_json, loaded};
-use crate::pages::office_person::Record;
+use crate::components::api::{enc, fetch_json, loaded};
+use crate::pages::person::RecordTable;
 use leptos::prelude::*;
 use shared::domain::records::TieIn;
 use shared::office::{Overview, RecordPage};
@@ -45,7 +45,6 @@ pub fn OfficeSearchPage() -> impl IntoView {
     };
     view! {
         <section class="card office" id="office-search">
-            <p><a href="/office">"← 信息库"</a></p>
             <h2>"查询记录"</h2>
             <form class="filters" on:submit=submit>
                 <label>"党委（工委）"
@@ -70,15 +69,14 @@ pub fn OfficeSearchPage() -> impl IntoView {
             </form>
             {loaded(results, move |r| {
                 let pages = r.total.div_ceil(r.per_page.max(1));
+                let last = r.page + 1 >= pages;
                 view! {
                     <p id="search-total">{format!("共 {} 条", r.total)}</p>
-                    <ul class="records" id="search-records">
-                        {r.records.into_iter().map(|x| view! { <Record r=x /> }).collect_view()}
-                    </ul>
+                    <RecordTable id="search-records" records=r.records />
                     <div class="pager">
                         <button type="button" disabled=r.page == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
                         <span>{format!("第 {} / {} 页", r.page + 1, pages.max(1))}</span>
-                        <button type="button" disabled=r.page + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
+                        <button type="button" id="next-page" disabled=last on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
                     </div>
                 }
             })}

@@ -5,8 +5,8 @@
 //! registry with the user's own actor, so each item's 修改历史 names who changed what.
 //! Retired items stay, struck through: nothing is ever deleted.
 
-use crate::components::office_api::{enc, fetch_json};
-use crate::components::office_post::post_empty;
+use crate::components::api::{enc, fetch_json};
+use crate::components::post::post_empty;
 use crate::components::registry_edit::{EditForm, Editing};
 use crate::i18n::t;
 use leptos::prelude::*;
@@ -104,7 +104,6 @@ pub fn OfficeRegistryPage() -> impl IntoView {
     view! {
         <section class="card office wide-page" id="office-registry">
             <h2>{t("registry.title")}</h2>
-            <crate::components::office_nav::OfficeNav />
             <div class="filters">
                 <button type="button" id="tab-tree" aria-pressed=move || (tab.get() == "tree").to_string()
                     on:click=move |_| tab.set("tree")>{t("registry.tree")}</button>

@@ -1,0 +1,97 @@
+//! The console's login: the same `/api/login` as the phone's, kept under its own storage
+//! key so logging in or out here never touches a phone session in the same browser (the
+//! field app's `sanlian.session`, its documents and drafts).
+
+use gloo_net::http::{Request, Response};
+use shared::access::AccountRole;
+use shared::registry_admin::Session;
+
+const KEY: &str = "sanlian.office-session";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// The saved login, if it has not expired. The console is online-only, so unlike the
+/// phone there is no grace: an expired token would be refused by every request anyway.
+pub fn load() -> Option<Session> {
+    let text = storage()?.get_item(KEY).ok()??;
+    serde_json::from_str::<Session>(&text)
+        .ok()
+        .filter(|s| s.expires_at > now_secs())
+}
+
+/// `Authorization` header value of the saved login.
+pub fn bearer() -> String {
+    load().map_or_else(String::new, |s| format!("Bearer {}", s.token))
+}
+
+/// Whether the console has anything for this role: the county office and administrators
+/// see the county, committee staff their committee's branches (the server enforces it).
+pub fn is_console_role(session: &Session) -> bool {
+    matches!(
+        AccountRole::from_code(&session.account.role),
+        Some(AccountRole::OfficeStaff | AccountRole::Admin | AccountRole::CommitteeStaff)
+    )
+}
+
+/// The server's error for the user: its JSON `error` (Chinese), else the status.
+pub async fn error_text(resp: &Response) -> String {
+    resp.json::<serde_json::Value>()
+        .await
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| format!("服务器返回 {}", resp.status()))
+}
+
+/// Logs in and keeps the session, unless the account is a field role: those log their
+/// records on the phone app, and a console session would only show refusals.
+pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
+    let body = serde_json::json!({ "phone": phone, "password": password });
+    let resp = Request::post("/api/login")
+        .json(&body)
+        .map_err(|_| "请求无法发送".to_string())?
+        .send()
+        .await
+        .map_err(|_| "无法连接服务器，工作台需要联网".to_string())?;
+    if !resp.ok() {
+        return Err(error_text(&resp).await);
+    }
+    let session: Session = resp
+        .json()
+        .await
+        .map_err(|_| "服务器回复无法读取".to_string())?;
+    if !is_console_role(&session) {
+        // The token is of no use here; end it rather than leave it on the server.
+        end_on_server(&session.token).await;
+        return Err(FIELD_ROLE.to_string());
+    }
+    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&session)) {
+        let _ = s.set_item(KEY, &text);
+    }
+    Ok(session)
+}
+
+pub const FIELD_ROLE: &str =
+    "工作台供县委组织部和党（工）委工作人员使用。支部书记、联点领导和党员请在手机上打开 “三联共建” 记录（网址 /）。";
+
+async fn end_on_server(token: &str) {
+    let _ = Request::post("/api/logout")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await;
+}
+
+/// Ends the session on the server if it can be reached, and here in any case.
+pub async fn logout() {
+    if let Some(s) = load() {
+        end_on_server(&s.token).await;
+    }
+    if let Some(s) = storage() {
+        let _ = s.remove_item(KEY);
+    }
+}

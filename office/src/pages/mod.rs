@@ -1,0 +1,12 @@
+pub mod accounts;
+pub mod branch;
+pub mod committee;
+pub mod county;
+pub mod inspection;
+pub mod login;
+pub mod overview;
+pub mod person;
+pub mod print;
+pub mod registry;
+pub mod registry_import;
+pub mod search;
