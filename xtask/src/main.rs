@@ -29,7 +29,7 @@ const OFFICE_DIR: &str = "office";
 /// What a phone downloads on its first visit (the page and every file it names, brotli):
 /// the build fails above this. Set just above the size measured in BENCHMARKS.md (issue 18),
 /// so growth is a decision, not an accident.
-const PHONE_FIRST_LOAD_BUDGET: u64 = 1024 * 1024;
+const PHONE_FIRST_LOAD_BUDGET: u64 = 700 * 1024;
 
 /// Never precompressed: already compressed, so a sibling would only cost disk.
 const INCOMPRESSIBLE: &[&str] = &[
@@ -397,7 +397,7 @@ impl Ctx {
             step(&format!("build: trunk build --release {page} -> {dist}"));
             let mut trunk = self.cmd("trunk");
             trunk
-                .args(["build", "--release", page, "--dist", &dist])
+                .args(["build", page, "--release", "--dist", &dist])
                 .args(["--public-url", public_url])
                 // Overrides Trunk.toml's pin so a lockfile bump cannot drift from it.
                 .env("TRUNK_TOOLS_WASM_BINDGEN", &bindgen);

@@ -44,13 +44,28 @@ async fn issue_4_log_in_work_offline_and_sync_under_the_right_user() {
                 return Err(format!("logged in as p1-2 but the page shows {name:?}"));
             }
 
-            // A member does not see the county's data.
-            phone.goto("/county").await?;
+            // A member gets no county tab nor console link (issue 18), and the console's
+            // login sends them back to the phone app with a sentence.
+            let tabs = phone.text("nav.tabs").await?;
+            if tabs.contains("全县汇总") || phone.exists("#open-office").await? {
+                return Err(format!("a member's tabs read {tabs:?}"));
+            }
+            phone.goto("/office").await?;
+            phone.wait_for("form#office-login", LONG).await?;
+            phone.fill("input#login-phone", &member).await?;
+            phone.fill("input#login-password", DEMO_PASSWORD).await?;
+            phone.click("button#login-submit").await?;
             phone
-                .wait_text(".warning", "仅供县委组织部查看", LONG, |t| {
-                    t.contains("仅供县委组织部查看")
+                .wait_text("#login-error", "the console's refusal", LONG, |t| {
+                    t.contains("请在手机上打开")
                 })
                 .await?;
+            if !phone
+                .exists("#login-error a#phone-app-link[href='/']")
+                .await?
+            {
+                return Err("no link back to the phone app".into());
+            }
             phone.goto("/").await?;
             phone.wait_for("button#visit-save", LONG).await?;
 
@@ -172,6 +187,11 @@ async fn issue_4_committee_staff_record_their_plan_in_the_app() {
             let role = phone.text(".me").await?;
             if !role.contains("党（工）委工作人员") {
                 return Err(format!("the home page shows {role:?} for committee staff"));
+            }
+            // Their console is the desktop app at /office, linked instead of office tabs.
+            let link = phone.text("nav.tabs a#open-office[href='/office']").await?;
+            if link != "打开县委组织部工作台" {
+                return Err(format!("the console link reads {link:?}"));
             }
             let note = "分领导干部、机关支部、党员三个层次督查";
             phone

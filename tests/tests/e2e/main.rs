@@ -6,6 +6,7 @@ mod forms;
 mod issue_13;
 mod issue_14;
 mod issue_17;
+mod issue_18;
 mod office;
 mod registry;
 
@@ -177,6 +178,22 @@ async fn log_in(b: &Browser, phone: &str) -> E2eResult {
     Ok(())
 }
 
+/// Logs in to the county office console at `/office` (issue 18: its own app and login).
+async fn log_in_office_with(b: &Browser, phone: &str, password: &str) -> E2eResult {
+    b.goto("/office").await?;
+    b.wait_for("form#office-login input#login-phone", LONG)
+        .await?;
+    b.fill("input#login-phone", phone).await?;
+    b.fill("input#login-password", password).await?;
+    b.click("button#login-submit").await?;
+    b.wait_for("#side-nav", LONG).await.map(drop)
+}
+
+/// [`log_in_office_with`] a demo account's phone number and the demo password.
+async fn log_in_office(b: &Browser, phone: &str) -> E2eResult {
+    log_in_office_with(b, phone, DEMO_PASSWORD).await
+}
+
 /// Logs a demo person in on a fresh phone and waits for the registry to be synced.
 async fn sign_in(b: &Browser, person: &str) -> E2eResult {
     let phone = demo_phone(person).ok_or_else(|| format!("{person} has no demo phone"))?;
@@ -320,8 +337,8 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
                 unreachable!("three browsers were asked for")
             };
 
-            log_in(county, OFFICE_PHONE).await?;
-            county.goto("/county").await?;
+            log_in_office(county, OFFICE_PHONE).await?;
+            county.goto("/office/county").await?;
             let total_before = poll("#county-total before the story", LONG, || async {
                 county_total(county).await
             })
@@ -399,14 +416,14 @@ async fn issue_2_offline_entries_from_two_phones_merge_in_county_view() {
             // come from the server's merge.
             let expected = total_before + 4;
             let last_load = Cell::new(Instant::now());
-            county.goto("/county").await?;
+            county.goto("/office/county").await?;
             poll(
                 format!("#county-total to reach {expected}"),
                 LONG,
                 || async {
                     if last_load.get().elapsed() > Duration::from_secs(3) {
                         last_load.set(Instant::now());
-                        county.goto("/county").await?;
+                        county.goto("/office/county").await?;
                     }
                     match county_total(county).await? {
                         n if n == expected => Ok(()),
@@ -685,11 +702,13 @@ async fn check_served_assets(server: &Server, dist: &Path) -> E2eResult {
     }
 
     // Deep links load the app; unknown API paths get an error, never the app.
-    let (status, _, cc, ct, _) = get("/county", None).await?;
-    if !status.is_success() || !ct.starts_with("text/html") || !cc.contains("no-cache") {
-        return Err(format!(
-            "GET /county gave {status}, type {ct:?}, cache-control {cc:?}"
-        ));
+    for deep in ["/some/page", "/office/county"] {
+        let (status, _, cc, ct, _) = get(deep, None).await?;
+        if !status.is_success() || !ct.starts_with("text/html") || !cc.contains("no-cache") {
+            return Err(format!(
+                "GET {deep} gave {status}, type {ct:?}, cache-control {cc:?}"
+            ));
+        }
     }
     let (status, _, _, ct, _) = get("/api/no-such-endpoint", None).await?;
     if !status.is_client_error() || ct.starts_with("text/html") {

@@ -75,7 +75,7 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
         async |browsers: &[Browser]| {
             let [b] = browsers else { unreachable!() };
             // The county office's pages are for its staff (issue 4).
-            super::log_in(b, super::OFFICE_PHONE).await?;
+            super::log_in_office(b, super::OFFICE_PHONE).await?;
 
             // The overview: stamp, one row per committee, the charts drawn as SVG.
             b.goto(&format!("/office?{PERIOD}")).await?;
@@ -167,10 +167,10 @@ async fn issue_6_office_overview_drill_down_and_print_view() {
                 |t| t.contains(&want) || t.contains(&format!("全年到点 {visits} 次")),
             )
             .await?;
-            tap(b, "#person-records li.record button.record-head").await?;
-            b.wait_for("#person-records li.record .record-detail", SHORT)
+            // Each record row shows the whole record (issue 18: a table using the width).
+            b.wait_for("#person-records tr.record .record-detail", SHORT)
                 .await?;
-            let detail = b.text("#person-records li.record .record-detail").await?;
+            let detail = b.text("#person-records tr.record .record-detail").await?;
             if !detail.contains("记录人") {
                 return Err(format!("record detail shows {detail:?}"));
             }

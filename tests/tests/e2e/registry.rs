@@ -369,7 +369,7 @@ async fn issue_13_a_county_from_nothing_import_slips_activation_and_a_move() {
         viewport(phone, 360, 740).await?;
 
         // No demo: the administrator's login works, and the registry is empty.
-        log_in(office, ADMIN_PHONE, ADMIN_PASSWORD).await?;
+        super::log_in_office_with(office, ADMIN_PHONE, ADMIN_PASSWORD).await?;
         office.goto("/office/registry").await?;
         office.wait_for("#registry-empty", LONG).await?;
 

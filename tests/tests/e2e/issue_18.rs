@@ -1,0 +1,166 @@
+//! Issue 18: the county office console is its own app at `/office`, laid out for a desktop,
+//! and the phone's first load carries none of its code.
+
+use super::*;
+use crate::registry::{shot, viewport};
+use serde_json::json;
+
+/// The built files a page names (its wasm, js and css), as the browser requests them.
+fn first_load_assets(html: &str) -> Vec<String> {
+    [".wasm", ".js", ".css"]
+        .iter()
+        .flat_map(|suffix| asset_refs(html, suffix))
+        .collect()
+}
+
+/// Text that only the office console's pages hold (its overview, its roster and its
+/// login): none of it may reach a phone.
+const OFFICE_ONLY: &[&str] = &[
+    "重复联建",
+    "活动花名册",
+    "县委组织部工作台",
+    "/api/office/overview",
+];
+
+/// The page and every asset it names, read from the server as a browser would.
+async fn first_load(base: &str, page: &str) -> E2eResult<Vec<(String, Vec<u8>)>> {
+    let http = reqwest::Client::new();
+    let get = async |path: &str| -> E2eResult<Vec<u8>> {
+        let url = format!("{base}{path}");
+        Ok(http
+            .get(&url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .context(format!("GET {url}"))?
+            .bytes()
+            .await
+            .context(format!("reading {url}"))?
+            .to_vec())
+    };
+    let html = get(page).await?;
+    let mut files = vec![(page.to_string(), html.clone())];
+    for asset in first_load_assets(&String::from_utf8_lossy(&html)) {
+        let bytes = get(&asset).await?;
+        files.push((asset, bytes));
+    }
+    Ok(files)
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+/// The first column of a table's body, top to bottom.
+async fn column(b: &Browser, table: &str) -> E2eResult<Vec<String>> {
+    let v = b
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0] + ' tbody tr'))\
+               .map(r => r.cells[0].textContent.trim());",
+            vec![json!(table)],
+        )
+        .await?;
+    serde_json::from_value(v).context("the column's texts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.url("");
+
+    // The phone's first load: no office page code in it, while the console's holds it.
+    let phone = first_load(&base, "/")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let office = first_load(&base, "/office")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        phone.iter().any(|(name, _)| name.ends_with(".wasm")),
+        "the phone page names its wasm: {:?}",
+        phone.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for text in OFFICE_ONLY {
+        for (name, bytes) in &phone {
+            assert!(!holds(bytes, text), "the phone's {name} holds {text:?}");
+        }
+        assert!(
+            office.iter().any(|(_, bytes)| holds(bytes, text)),
+            "the console's first load lacks {text:?}, so its absence above proves nothing"
+        );
+    }
+    for (name, _) in &office[1..] {
+        assert!(name.starts_with("/office/"), "{name} is not under /office/");
+    }
+
+    with_browsers(
+        "issue_18",
+        &base,
+        &["office", "phone"],
+        async |browsers: &[Browser]| {
+            let [b, phone] = browsers else { unreachable!() };
+            viewport(b, 1366, 768).await?;
+            log_in_office(b, OFFICE_PHONE).await?;
+            b.goto("/office").await?;
+            b.wait_for("#office-committees tbody tr", LONG).await?;
+
+            // Navigation on the left, the content beside it using the width, no tab bar.
+            let layout = b
+                .execute(
+                    "const nav = document.querySelector('#side-nav').getBoundingClientRect();\
+                     const table = document.querySelector('#office-committees').getBoundingClientRect();\
+                     return { navLeft: nav.left, navRight: nav.right, navHeight: nav.height,\
+                              tableLeft: table.left, tableWidth: table.width,\
+                              tabs: !!document.querySelector('nav.tabs') };",
+                    vec![],
+                )
+                .await?;
+            let n = |k: &str| layout[k].as_f64().unwrap_or(f64::NAN);
+            if !(n("navLeft") < 1.0
+                && n("navRight") <= n("tableLeft")
+                && n("navHeight") >= 700.0
+                && n("tableWidth") >= 900.0
+                && layout["tabs"] == json!(false))
+            {
+                return Err(format!("the console's layout at 1366×768: {layout}"));
+            }
+
+            // Click a header: the rows sort by it; again: the other way round.
+            let before = column(b, "#office-committees").await?;
+            let mut sorted = before.clone();
+            sorted.sort();
+            b.click("#office-committees thead th:first-child").await?;
+            let ascending = column(b, "#office-committees").await?;
+            b.click("#office-committees thead th:first-child").await?;
+            let descending = column(b, "#office-committees").await?;
+            let mut reversed = sorted.clone();
+            reversed.reverse();
+            if ascending != sorted || descending != reversed || ascending == descending {
+                return Err(format!(
+                    "sorting by 党委（工委）: before {before:?}, then {ascending:?}, then {descending:?}"
+                ));
+            }
+            let mark = b
+                .execute(
+                    "return document.querySelector('#office-committees thead th').getAttribute('aria-sort');",
+                    vec![],
+                )
+                .await?;
+            if mark != json!("descending") {
+                return Err(format!("the header is marked {mark}"));
+            }
+            shot(b, "issue-18-office-1366", 1366).await?;
+
+            // The phone's home page at 360×740, for the record.
+            super::sign_in(phone, "p1-2").await?;
+            super::field::phone_shot(phone, "issue-18-phone-home-360").await?;
+            Ok(())
+        },
+    )
+    .await;
+    server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}
