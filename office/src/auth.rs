@@ -39,8 +39,15 @@ pub fn is_console_role(session: &Session) -> bool {
     )
 }
 
-/// The server's error for the user: its JSON `error` (Chinese), else the status.
+/// The server's error for the user: its JSON `error` (Chinese), else the status. A 401
+/// means the login ended (expired, revoked, logged out elsewhere): the saved session goes,
+/// so the next start shows the login form instead of pages that all refuse.
 pub async fn error_text(resp: &Response) -> String {
+    if resp.status() == 401 {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(KEY);
+        }
+    }
     resp.json::<serde_json::Value>()
         .await
         .ok()
