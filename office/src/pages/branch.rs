@@ -89,7 +89,7 @@ fn BranchBody(b: BranchDetail, period: String) -> impl IntoView {
         <ul class="deeds">{deeds}</ul>
         <h3>"党员"</h3>
         <div class="scroll"><table class="office-table" id="branch-people">
-            <thead on:click=sort_by_header><tr><th>"姓名"</th><th>"联建"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+            <thead class="sortable" on:click=sort_by_header><tr><th>"姓名"</th><th>"联建"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
             <tbody>{people}</tbody>
         </table></div>
     }

@@ -96,14 +96,14 @@ fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> i
         </Show>
         {has_places.then(|| view! {
             <div class="scroll"><table class="office-table" id="committee-places">
-                <thead on:click=sort_by_header><tr><th>"村（社区、企业）"</th><th>"联点领导"</th><th>"结对支部"</th><th>"到点次数"</th></tr></thead>
+                <thead class="sortable" on:click=sort_by_header><tr><th>"村（社区、企业）"</th><th>"联点领导"</th><th>"结对支部"</th><th>"到点次数"</th></tr></thead>
                 <tbody>{places}</tbody>
             </table></div>
         })}
         {has_branches.then(|| view! {
             <h3>{format!("机关、事业支部（共 {} 个）", c.branch_total)}</h3>
             <div class="scroll"><table class="office-table" id="committee-branches">
-                <thead on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+                <thead class="sortable" on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
                 <tbody>{branches}</tbody>
             </table></div>
             {(pages > 1).then(|| view! {

@@ -41,7 +41,7 @@ pub fn CountyPage() -> impl IntoView {
                     <p>{s.county.clone()} " 共有记录 " <strong id="county-total">{s.total}</strong> " 条"</p>
                     <h3>"各联系点到点次数"</h3>
                     <table class="office-table places">
-                        <thead on:click=sort_by_header><tr><th>"乡镇"</th><th>"联系点"</th><th>"次数"</th></tr></thead>
+                        <thead class="sortable" on:click=sort_by_header><tr><th>"乡镇"</th><th>"联系点"</th><th>"次数"</th></tr></thead>
                         <tbody>
                             {s.places.iter().map(|p| view! {
                                 <tr class:zero=p.visits == 0>
@@ -52,7 +52,7 @@ pub fn CountyPage() -> impl IntoView {
                     </table>
                     <h3>"最新记录"</h3>
                     <table class="office-table" id="county-entries">
-                        <thead on:click=sort_by_header><tr><th>"日期"</th><th>"记录"</th><th>"记录人"</th></tr></thead>
+                        <thead class="sortable" on:click=sort_by_header><tr><th>"日期"</th><th>"记录"</th><th>"记录人"</th></tr></thead>
                         <tbody>
                             {s.entries.iter().map(|e| view! {
                                 <tr class="entry" data-id=e.id.clone()>

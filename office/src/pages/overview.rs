@@ -162,7 +162,7 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         <h3>"各党委（工委）"</h3>
         <div class="scroll">
             <table class="office-table" id="office-committees">
-                <thead on:click=sort_by_header><tr>
+                <thead class="sortable" on:click=sort_by_header><tr>
                     <th>"党委（工委）"</th><th>"覆盖"</th><th>"到点达标"</th><th>"三个方案"</th>
                     <th>"三件实事"</th><th>"帮扶达标"</th><th>"方案 7/10"</th><th>"花名册 7/15"</th><th>"登记表 7/15"</th>
                 </tr></thead>

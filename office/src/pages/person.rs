@@ -75,7 +75,7 @@ fn PersonBody(d: PersonDetail, period: String, page: RwSignal<usize>) -> impl In
         {(!d.targets.is_empty()).then(|| view! {
             <h3>"帮扶对象"</h3>
             <div class="scroll"><table class="office-table" id="person-targets">
-                <thead on:click=sort_by_header><tr><th>"户主"</th><th>"发展项目"</th><th>"实用技术"</th><th>"收入增长"</th></tr></thead>
+                <thead class="sortable" on:click=sort_by_header><tr><th>"户主"</th><th>"发展项目"</th><th>"实用技术"</th><th>"收入增长"</th></tr></thead>
                 <tbody>{targets}</tbody>
             </table></div>
         })}
@@ -96,7 +96,7 @@ pub fn RecordTable(id: &'static str, records: Vec<RecordRow>) -> impl IntoView {
     view! {
         <div class="scroll">
             <table class="office-table records" id=id>
-                <thead on:click=sort_by_header><tr>
+                <thead class="sortable" on:click=sort_by_header><tr>
                     <th>"日期"</th><th>"类别"</th><th>"地点"</th><th>"记录人"</th><th>"内容"</th>
                 </tr></thead>
                 <tbody>{records.into_iter().map(|r| view! { <Record r=r /> }).collect_view()}</tbody>
