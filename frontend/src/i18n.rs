@@ -1,15 +1,17 @@
 //! Every user-facing string of the field app's phone pages in one place: Simplified
 //! Chinese first, English second. `STRINGS` holds the app's own text by key; `DATA`
 //! renders in English the text that comes as data from `shared` (form labels, choices,
-//! kinds, roles), keyed by the Chinese as written there, and `PATTERNS` the messages
-//! built around a value (validation errors, entry tags). The county office pages stay
-//! Chinese only.
+//! kinds, roles), keyed by the Chinese as written there. Messages built around values
+//! (validation errors, findings, entry tags) come as codes (`shared::msg::Msg`) and are
+//! rendered by [`msg`], never parsed back out of a Chinese sentence. The county office
+//! pages stay Chinese only.
 //!
 //! The language is read once at start from storage; switching it stores the choice and
 //! reloads the page, so no view has to track the language reactively and no string can
 //! be left half-translated on screen.
 
 use crate::storage;
+use shared::msg::Msg;
 use std::cell::Cell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,10 +210,6 @@ const DATA: &[(&str, &str)] = &[
     ("党（工）委方案", "Committee plan"),
     ("记党（工）委方案", "Record a committee plan"),
     ("党（工）委工作人员", "Committee staff"),
-    (
-        "党（工）委方案由党（工）委工作人员记录",
-        "Committee plans are recorded by committee staff",
-    ),
     ("内容", "Content"),
     (
         "例：分领导干部、机关支部、党员三个层次细化任务",
@@ -390,87 +388,6 @@ const DATA: &[(&str, &str)] = &[
         "请先确定帮扶对象，再记帮扶",
         "Set a household to help first, then record the help",
     ),
-    (
-        "填写有误，请检查",
-        "Something is wrong in the form; please check",
-    ),
-    (
-        "名册中没有当前登录的用户，请联系县委组织部",
-        "You are not in the roster; please contact the county organisation department",
-    ),
-];
-
-/// Messages built around values: `{}` stands for a value, translated itself when it is
-/// one of `DATA`. The more specific pattern of two that could both match comes first.
-const PATTERNS: &[(&str, &str)] = &[
-    ("请填写{}（年-月-日）", "Enter the {} (year-month-day)"),
-    ("请填写{}", "Enter {}"),
-    ("请选择{}", "Choose {}"),
-    ("{}不能晚于今天", "{} cannot be after today"),
-    ("{}不能早于去年", "{} cannot be before last year"),
-    ("{}不能早于一年前", "{} cannot be more than a year ago"),
-    ("{}不能超过 {} 字", "{} cannot be longer than {} characters"),
-    (
-        "{}须为不小于 {} 的整数",
-        "{} must be a whole number of at least {}",
-    ),
-    (
-        "{}须为整数（不小于 {}）",
-        "{} must be a whole number (at least {})",
-    ),
-    ("{}不能超过 {}", "{} cannot be more than {}"),
-    ("年度须为 {}–{} 年", "The year must be {}–{}"),
-    ("{}不能记“{}”", "A {} cannot record \"{}\""),
-    ("{}年联系点", "Contact point {}"),
-    ("{}年帮扶对象", "Household {}"),
-    ("{}年结对", "Pairing {}"),
-    ("{}年度{}", "{} {}"),
-    (
-        "{}的{}日期为 {}，晚于今天（{}），需核实：手机时间可能不准或输入有误",
-        "{}: the {} is dated {}, after today ({}); please check it (a wrong phone clock or a typing error)",
-    ),
-];
-
-/// Findings (还需要做的) from `shared::domain::rules`, as built there for the rules the
-/// phone judges itself (`LOCAL_RULES`); the office and the server keep them in Chinese.
-/// The names in them stay as written; `、` between names becomes a comma in `finding`.
-const FINDING_PATTERNS: &[(&str, &str)] = &[
-    ("{}尚未确定联系点", "{} has not set a contact point yet"),
-    (
-        "{}确定了 {} 个联系点（应为 1 个）：{}",
-        "{} has set {} contact points (1 is right): {}",
-    ),
-    ("{}尚未结对", "{} is not paired yet"),
-    (
-        "{}与 {} 个支部结对（应为 1 个）：{}",
-        "{} is paired with {} branches (1 is right): {}",
-    ),
-    ("{}尚未确定帮扶对象", "{} has not set a household to help yet"),
-    (
-        "已到点 {} 次，12月31日前还需到点 {} 次",
-        "Visits to the point so far: {}; {} more needed by 31 December",
-    ),
-    (
-        "全年到点 {} 次，少于 {} 次，差 {} 次",
-        "Visits to the point this year: {}, fewer than {}; {} short",
-    ),
-    ("{}尚未制定{}", "{} has no {} yet"),
-    ("{}的{}尚在草拟中", "{}: the {} is still being drafted"),
-    ("{}本年尚无实事：{}", "{} has no deed this year: {}"),
-    (
-        "{}本年尚未帮助联系点培养产业大户、技术骨干或岗位标兵",
-        "{} has not helped the contact point cultivate a large grower, skilled worker or model worker this year",
-    ),
-    ("帮扶对象{} 尚未选定发展项目", "Household {}: no project chosen yet"),
-    ("帮扶对象{} 尚未掌握实用技术", "Household {}: no skill learned yet"),
-    (
-        "帮扶对象{} 本年收入尚未核定",
-        "Household {}: income not assessed this year",
-    ),
-    (
-        "帮扶对象{} 收入增长 {}%，未达 {}%",
-        "Household {}: income up {}%, short of {}%",
-    ),
 ];
 
 /// `zh` (text from `shared`) in the current language.
@@ -482,65 +399,23 @@ fn tr_in(lang: Lang, zh: &str) -> String {
     if lang == Lang::Zh {
         return zh.to_string();
     }
-    if let Some((_, en)) = DATA.iter().find(|(z, _)| *z == zh) {
-        return en.to_string();
-    }
-    PATTERNS
-        .iter()
-        .chain(FINDING_PATTERNS)
-        .find_map(|(pattern, en)| {
-            let values = matches(pattern, zh)?;
-            let mut out = String::new();
-            let mut rest = *en;
-            for v in values {
-                let (head, tail) = rest.split_once("{}")?;
-                out.push_str(head);
-                out.push_str(&tr_in(lang, v));
-                rest = tail;
-            }
-            out.push_str(rest);
-            Some(out)
-        })
-        .unwrap_or_else(|| zh.to_string())
+    DATA.iter()
+        .find(|(z, _)| *z == zh)
+        .map_or_else(|| zh.to_string(), |(_, en)| en.to_string())
 }
 
-/// A finding's message (built in `shared::domain::rules`) in the current language.
-pub fn finding(zh: &str) -> String {
-    finding_in(lang(), zh)
+/// A message of `shared` (a validation error, a finding, a tag) in the current language,
+/// rendered from its code: Chinese from `shared`'s table, English from `Msg::en` with the
+/// labels in it translated by `DATA`.
+pub fn msg(m: &Msg) -> String {
+    msg_in(lang(), m)
 }
 
-fn finding_in(lang: Lang, zh: &str) -> String {
-    let out = tr_in(lang, zh);
-    if lang == Lang::En {
-        out.replace('、', ", ")
-    } else {
-        out
+fn msg_in(lang: Lang, m: &Msg) -> String {
+    match lang {
+        Lang::Zh => m.zh(),
+        Lang::En => m.en(&|term| tr_in(Lang::En, term)),
     }
-}
-
-/// The values that fill the `{}` of `pattern` to make `s`, if it does.
-fn matches<'a>(pattern: &str, s: &'a str) -> Option<Vec<&'a str>> {
-    let parts: Vec<&str> = pattern.split("{}").collect();
-    let mut rest = s.strip_prefix(parts[0])?;
-    let mut values = Vec::new();
-    for (i, part) in parts.iter().enumerate().skip(1) {
-        let last = i == parts.len() - 1;
-        let at = if last {
-            rest.len()
-                .checked_sub(part.len())
-                .filter(|&at| rest.is_char_boundary(at) && &rest[at..] == *part)?
-        } else if part.is_empty() {
-            return None;
-        } else {
-            rest.find(part)?
-        };
-        if at == 0 {
-            return None;
-        }
-        values.push(&rest[..at]);
-        rest = &rest[at + part.len()..];
-    }
-    Some(values)
 }
 
 /// The string for `key` in the current language; the key itself if it is missing, so a
@@ -627,19 +502,13 @@ mod tests {
         let mid_year = chrono::NaiveDate::from_ymd_opt(spec.year, 6, 30).unwrap();
         let empty = BranchRecords::default();
         let mut codes = BTreeSet::new();
-        let mut used = BTreeSet::new();
         for p in registry.people.values() {
             let records = g.data.branches.get(&p.branch).map_or(&empty, |r| &**r);
             for as_of in [mid_year, spec.as_of()] {
                 for f in rules::for_person(registry, records, &p.id, spec.year, as_of) {
                     codes.insert(f.rule);
                     english(f.rule.label());
-                    for (i, (pattern, _)) in FINDING_PATTERNS.iter().enumerate() {
-                        if matches(pattern, &f.message).is_some() {
-                            used.insert(i);
-                        }
-                    }
-                    let en = finding_in(Lang::En, &f.message);
+                    let en = msg_in(Lang::En, &f.msg);
                     let mut bare = en.clone();
                     for n in &names {
                         bare = bare.replace(n, "");
@@ -649,7 +518,7 @@ mod tests {
                         "no English for {:?}: {en:?}",
                         f.message
                     );
-                    assert_eq!(finding_in(Lang::Zh, &f.message), f.message);
+                    assert_eq!(msg_in(Lang::Zh, &f.msg), f.message);
                 }
             }
         }
@@ -669,14 +538,17 @@ mod tests {
         for code in want {
             assert!(codes.contains(&code), "no {code:?} finding on any phone");
         }
-        for (i, (pattern, _)) in FINDING_PATTERNS.iter().enumerate() {
-            assert!(used.contains(&i), "no finding reads {pattern:?}");
-        }
+        let two = Msg::PointsNotOne {
+            leader: "王某".into(),
+            n: 2,
+            places: vec!["茶园村".into(), "柳河村".into()],
+        };
         assert_eq!(
-            finding_in(
-                Lang::En,
-                "王某确定了 2 个联系点（应为 1 个）：茶园村、柳河村"
-            ),
+            msg_in(Lang::Zh, &two),
+            "王某确定了 2 个联系点（应为 1 个）：茶园村、柳河村"
+        );
+        assert_eq!(
+            msg_in(Lang::En, &two),
             "王某 has set 2 contact points (1 is right): 茶园村, 柳河村"
         );
     }
@@ -754,17 +626,25 @@ mod tests {
                     let id = "x".to_string();
                     if let Err(errors) = forms::submit(*kind, &values, &ctx, id, 0) {
                         for e in errors {
-                            english(&e.message);
+                            let en = msg_in(Lang::En, &e.msg);
+                            assert!(!chinese_left(&en), "no English for {:?}: {en:?}", e.msg);
                         }
                     }
                 }
             }
         }
+        let required = Msg::Required {
+            what: "培养对象姓名".into(),
+        };
+        assert_eq!(msg_in(Lang::Zh, &required), "请填写培养对象姓名");
         assert_eq!(
-            tr_in(Lang::En, "请填写培养对象姓名"),
+            msg_in(Lang::En, &required),
             "Enter Name of the person trained"
         );
-        assert_eq!(tr_in(Lang::En, "2026年帮扶对象"), "Household 2026");
+        assert_eq!(
+            msg_in(Lang::En, &Msg::TargetOfYear { year: 2026 }),
+            "Household 2026"
+        );
         assert_eq!(
             tr_in(Lang::Zh, "请选择方案"),
             "请选择方案",

@@ -10,6 +10,7 @@ use crate::access::AccountRole;
 use crate::domain::docs::{self, Record};
 use crate::domain::records::*;
 use crate::model::{labelled_enum, BranchKind, Person, Registry, Role, Visit, VisitKind};
+use crate::msg::Msg;
 use crate::validate::{validate_visit, FieldError, VisitDraft, MAX_NOTE_CHARS};
 use automerge::AutoCommit;
 use autosurgeon::{Hydrate, Reconcile};
@@ -1060,7 +1061,7 @@ pub fn submit_committee_plan(
         Some(p) if c.errors.is_empty() => Ok(p),
         _ => {
             if c.errors.is_empty() {
-                c.errors.push(err("form", "填写有误，请检查"));
+                c.errors.push(err("form", Msg::FormInvalid));
             }
             Err(c.errors)
         }
@@ -1082,11 +1083,8 @@ struct Check<'a> {
     today: NaiveDate,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+fn err(field: &'static str, msg: Msg) -> FieldError {
+    FieldError { field, msg }
 }
 
 impl Check<'_> {
@@ -1094,20 +1092,20 @@ impl Check<'_> {
         self.values.get(name).map_or("", |s| s.trim())
     }
 
-    fn fail<T>(&mut self, field: &'static str, message: impl Into<String>) -> Option<T> {
-        self.errors.push(err(field, message));
+    fn fail<T>(&mut self, field: &'static str, msg: Msg) -> Option<T> {
+        self.errors.push(err(field, msg));
         None
     }
 
     /// A day, not after today and not before last year.
     fn date(&mut self, name: &'static str, what: &str) -> Option<String> {
         match NaiveDate::parse_from_str(self.raw(name), "%Y-%m-%d") {
-            Ok(d) if d > self.today => self.fail(name, format!("{what}不能晚于今天")),
+            Ok(d) if d > self.today => self.fail(name, Msg::DateAfterToday { what: what.into() }),
             Ok(d) if d.year() < self.today.year() - 1 => {
-                self.fail(name, format!("{what}不能早于去年"))
+                self.fail(name, Msg::DateBeforeLastYear { what: what.into() })
             }
             Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
-            Err(_) => self.fail(name, format!("请填写{what}（年-月-日）")),
+            Err(_) => self.fail(name, Msg::DateRequired { what: what.into() }),
         }
     }
 
@@ -1116,7 +1114,13 @@ impl Check<'_> {
         let this = self.today.year();
         match self.raw(name).parse::<i32>() {
             Ok(y) if (this - 1..=this + 1).contains(&y) => Some(y),
-            _ => self.fail(name, format!("年度须为 {}–{} 年", this - 1, this + 1)),
+            _ => self.fail(
+                name,
+                Msg::YearOutOfRange {
+                    from: this - 1,
+                    to: this + 1,
+                },
+            ),
         }
     }
 
@@ -1128,7 +1132,7 @@ impl Check<'_> {
     ) -> Option<T> {
         match parse(self.raw(name)) {
             Some(v) => Some(v),
-            None => self.fail(name, format!("请选择{what}")),
+            None => self.fail(name, Msg::Choose { what: what.into() }),
         }
     }
 
@@ -1136,7 +1140,7 @@ impl Check<'_> {
         if ok {
             Some(self.raw(name).to_string())
         } else {
-            self.fail(name, format!("请选择{what}"))
+            self.fail(name, Msg::Choose { what: what.into() })
         }
     }
 
@@ -1150,9 +1154,15 @@ impl Check<'_> {
         let s = self.raw(name).to_string();
         let n = s.chars().count();
         if required && n == 0 {
-            self.fail(name, format!("请填写{what}"))
+            self.fail(name, Msg::Required { what: what.into() })
         } else if n > max {
-            self.fail(name, format!("{what}不能超过 {max} 字"))
+            self.fail(
+                name,
+                Msg::TooLong {
+                    what: what.into(),
+                    max,
+                },
+            )
         } else {
             Some(s)
         }
@@ -1167,13 +1177,31 @@ impl Check<'_> {
             .filter(|c| !matches!(c, ',' | '，' | ' ' | '元' | '人'))
             .collect();
         if cleaned.is_empty() {
-            return self.fail(name, format!("请填写{what}"));
+            return self.fail(name, Msg::Required { what: what.into() });
         }
         match cleaned.parse::<i64>() {
-            Ok(n) if n < min => self.fail(name, format!("{what}须为不小于 {min} 的整数")),
-            Ok(n) if n > max => self.fail(name, format!("{what}不能超过 {max}")),
+            Ok(n) if n < min => self.fail(
+                name,
+                Msg::BelowMin {
+                    what: what.into(),
+                    min,
+                },
+            ),
+            Ok(n) if n > max => self.fail(
+                name,
+                Msg::AboveMax {
+                    what: what.into(),
+                    max,
+                },
+            ),
             Ok(n) => Some(n),
-            Err(_) => self.fail(name, format!("{what}须为整数（不小于 {min}）")),
+            Err(_) => self.fail(
+                name,
+                Msg::NotWholeNumber {
+                    what: what.into(),
+                    min,
+                },
+            ),
         }
     }
 }
@@ -1202,7 +1230,10 @@ pub fn submit(
     if !forms_for(ctx.me.role).contains(&kind) {
         return Err(vec![err(
             "form",
-            format!("{}不能记“{}”", ctx.me.role.label(), kind.label()),
+            Msg::RoleCannotRecord {
+                role: ctx.me.role.label().into(),
+                form: kind.label().into(),
+            },
         )]);
     }
     let mut c = Check {
@@ -1214,7 +1245,7 @@ pub fn submit(
     let entry = match kind {
         FormKind::Visit => unreachable!("handled above"),
         // No field role has it (`forms_for` above); [`submit_committee_plan`] takes it.
-        FormKind::CommitteePlan => c.fail("form", "党（工）委方案由党（工）委工作人员记录"),
+        FormKind::CommitteePlan => c.fail("form", Msg::CommitteePlansByCommitteeStaff),
         FormKind::Point => {
             let year = c.year("year");
             let place = c.one_of("place", place_ok, "联系点（村、社区或企业）");
@@ -1415,7 +1446,7 @@ pub fn submit(
         Some(e) if c.errors.is_empty() => Ok(e),
         _ => {
             if c.errors.is_empty() {
-                c.errors.push(err("form", "填写有误，请检查"));
+                c.errors.push(err("form", Msg::FormInvalid));
             }
             Err(c.errors)
         }
@@ -1433,7 +1464,7 @@ pub struct EntryLine {
     /// a household (which name a year) the day it was recorded ([`county_day`]).
     pub date: String,
     /// A short tag: the visit's task, the plan's status…
-    pub tag: String,
+    pub tag: Msg,
     /// Place, household or partner.
     pub title: String,
     pub detail: String,
@@ -1451,6 +1482,11 @@ pub fn county_day(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A tag that is a label as it is.
+fn term(label: &str) -> Msg {
+    Msg::Term { term: label.into() }
+}
+
 /// The records a person sees as theirs, newest first: what they made, and for a
 /// secretary also the branch's own links, plans, activities and deeds.
 pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec<EntryLine> {
@@ -1459,7 +1495,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
     let mut push = |kind,
                     id: &str,
                     date: String,
-                    tag: &str,
+                    tag: Msg,
                     title: String,
                     detail: &str,
                     author: &str,
@@ -1469,7 +1505,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             kind,
             id: id.to_string(),
             date,
-            tag: tag.to_string(),
+            tag,
             title,
             detail: detail.to_string(),
             author: author.to_string(),
@@ -1483,7 +1519,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Visit,
             &v.id,
             v.date.clone(),
-            v.kind.label(),
+            term(v.kind.label()),
             place(&v.place),
             &v.note,
             &v.author,
@@ -1496,7 +1532,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Point,
             &p.id,
             county_day(p.recorded_at),
-            &format!("{}年联系点", p.year),
+            Msg::PointOfYear { year: p.year },
             place(&p.place),
             &p.note,
             &p.leader,
@@ -1509,7 +1545,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Cultivation,
             &c.id,
             c.date.clone(),
-            c.kind.label(),
+            term(c.kind.label()),
             format!("{}（{}）", c.name, place(&c.place)),
             &c.note,
             &c.leader,
@@ -1532,7 +1568,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Target,
             &t.id,
             county_day(t.recorded_at),
-            &format!("{}年帮扶对象", t.year),
+            Msg::TargetOfYear { year: t.year },
             format!("{}（{}）", t.name, place(&t.place)),
             &detail,
             &t.member,
@@ -1552,7 +1588,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Help,
             &h.id,
             h.date.clone(),
-            h.kind.label(),
+            term(h.kind.label()),
             who,
             &detail,
             &h.member,
@@ -1565,7 +1601,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Training,
             &t.id,
             t.date.clone(),
-            t.stage.label(),
+            term(t.stage.label()),
             format!("{}（{}）", t.name, place(&t.place)),
             &format!("{}。{}", t.direction.label(), t.note),
             &t.member,
@@ -1588,7 +1624,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Pair,
             &p.id,
             county_day(p.recorded_at),
-            &format!("{}年结对", p.year),
+            Msg::PairOfYear { year: p.year },
             branch_name(&p.partner),
             "",
             &p.author,
@@ -1605,7 +1641,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Plan,
             &p.id,
             p.date.clone(),
-            p.status.label(),
+            term(p.status.label()),
             p.title.clone(),
             p.kind.label(),
             &p.author,
@@ -1622,7 +1658,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Activity,
             &a.id,
             a.date.clone(),
-            a.kind.label(),
+            term(a.kind.label()),
             branch_name(&a.partner),
             &a.note,
             &a.author,
@@ -1643,7 +1679,7 @@ pub fn entries(records: &BranchRecords, registry: &Registry, me: &Person) -> Vec
             FormKind::Deed,
             &d.id,
             d.date.clone(),
-            d.kind.label(),
+            term(d.kind.label()),
             format!("{}{tie}", place(&d.place)),
             &d.note,
             &d.author,

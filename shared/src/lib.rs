@@ -29,6 +29,7 @@ pub mod domain;
 pub mod forms;
 pub mod ids;
 pub mod model;
+pub mod msg;
 pub mod office;
 pub mod registry_admin;
 pub mod rollover;

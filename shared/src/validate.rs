@@ -1,7 +1,11 @@
 //! Validation of what people type on the phone, with messages in the notice's terms.
 
 use crate::model::{Registry, Visit, VisitKind};
-use chrono::NaiveDate;
+use crate::msg::Msg;
+use chrono::{Datelike, NaiveDate};
+
+/// The visit form's label of its day (`forms`' field of the same name).
+const DATE: &str = "到点日期";
 
 pub const MAX_NOTE_CHARS: usize = 2000;
 
@@ -14,18 +18,27 @@ pub struct VisitDraft {
     pub note: String,
 }
 
-/// One problem with one field of a form.
+/// One problem with one field of a form, as a code with its values: the app renders it
+/// in the user's language ([`Msg`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
-    pub message: String,
+    pub msg: Msg,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
+impl FieldError {
+    /// The problem in Chinese.
+    pub fn message(&self) -> String {
+        self.msg.zh()
     }
+}
+
+fn err(field: &'static str, msg: Msg) -> FieldError {
+    FieldError { field, msg }
+}
+
+fn what(label: &str) -> String {
+    label.to_string()
 }
 
 /// Checks a draft; on success returns the visit with the given id, author and time.
@@ -41,34 +54,56 @@ pub fn validate_visit(
     let mut errors = Vec::new();
     let date = match NaiveDate::parse_from_str(draft.date.trim(), "%Y-%m-%d") {
         Ok(d) if d > today => {
-            errors.push(err("date", "到点日期不能晚于今天"));
+            errors.push(err("date", Msg::DateAfterToday { what: what(DATE) }));
             None
         }
-        Ok(d) if d < today - chrono::Days::new(366) => {
-            errors.push(err("date", "到点日期不能早于一年前"));
+        // The same bound as every other form's day (`forms::Check::date`): not before last year.
+        Ok(d) if d.year() < today.year() - 1 => {
+            errors.push(err("date", Msg::DateBeforeLastYear { what: what(DATE) }));
             None
         }
         Ok(d) => Some(d),
         Err(_) => {
-            errors.push(err("date", "请填写到点日期（年-月-日）"));
+            errors.push(err("date", Msg::DateRequired { what: what(DATE) }));
             None
         }
     };
     if !registry.places.contains_key(draft.place.as_str()) {
-        errors.push(err("place", "请选择联系点（村、社区或企业）"));
+        errors.push(err(
+            "place",
+            Msg::Choose {
+                what: what("联系点（村、社区或企业）"),
+            },
+        ));
     }
     let kind = VisitKind::from_code(&draft.kind);
     if kind.is_none() {
-        errors.push(err("kind", "请选择工作内容"));
+        errors.push(err(
+            "kind",
+            Msg::Choose {
+                what: what("工作内容"),
+            },
+        ));
     }
     let note = draft.note.trim();
     if note.is_empty() {
-        errors.push(err("note", "请填写了解到的情况和所做的工作"));
+        errors.push(err(
+            "note",
+            Msg::Required {
+                what: what("了解到的情况和所做的工作"),
+            },
+        ));
     } else if note.chars().count() > MAX_NOTE_CHARS {
-        errors.push(err("note", format!("记录不能超过 {MAX_NOTE_CHARS} 字")));
+        errors.push(err(
+            "note",
+            Msg::TooLong {
+                what: what("记录"),
+                max: MAX_NOTE_CHARS,
+            },
+        ));
     }
     if !registry.people.contains_key(author.as_str()) {
-        errors.push(err("author", "名册中没有当前登录的用户，请联系县委组织部"));
+        errors.push(err("author", Msg::NotInRoster));
     }
     match (date, kind, errors.is_empty()) {
         (Some(date), Some(kind), true) => Ok(Visit {

@@ -217,11 +217,24 @@ impl Ctx {
 
         self.setup_wasm_target()?;
         self.setup_apt()?;
+        // No default features: they are TLS (rustls) and the crates.io update check, and
+        // this trunk never reaches the network (`offline = true` in Trunk.toml). Unoptimised
+        // (opt-level 0): trunk only orchestrates — cargo, wasm-bindgen and wasm-opt do the
+        // work — so its own speed does not show, while its ~370 crates build in about 5.7
+        // CPU minutes instead of the most of a cold CI run's setup (BENCHMARKS.md "CI time").
         self.setup_cargo_tool(
             "trunk",
             &["trunk"],
             TRUNK_VERSION,
-            &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+            &[
+                "install",
+                "trunk",
+                "--version",
+                TRUNK_VERSION,
+                "--locked",
+                "--no-default-features",
+            ],
+            "0",
         )?;
         // Deliberately not --locked (project decision): what must match is the
         // version, which comes from our Cargo.lock.
@@ -230,6 +243,8 @@ impl Ctx {
             &["wasm-bindgen", "wasm-bindgen-test-runner"],
             &bindgen,
             &["install", "wasm-bindgen-cli", "--version", &bindgen],
+            // It rewrites the whole app wasm on every build: worth light optimisation.
+            "1",
         )?;
         self.setup_wasm_opt()?;
         println!("setup: all tools present");
@@ -256,6 +271,7 @@ impl Ctx {
         binaries: &[&str],
         version: &str,
         install_args: &[&str],
+        opt_level: &str,
     ) -> Result {
         let installed = binaries.iter().all(|bin| {
             self.version_of(bin, &["--version"])
@@ -270,12 +286,13 @@ impl Ctx {
         // trunk's own manifest asks for fat LTO and one codegen unit: on a 2-core CI
         // machine that alone took 11.5 of a cold run's 47 minutes. These tools only
         // orchestrate (trunk) or rewrite one wasm file per build (wasm-bindgen), so a
-        // lightly optimised, unLTO'd build is as good for us and several times faster
-        // to make. Config/env profile settings take precedence over the manifest's.
+        // lightly optimised (or unoptimised), unLTO'd build is as good for us and several
+        // times faster to make. Config/env profile settings take precedence over the
+        // manifest's.
         install
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
         run(&mut install)?;
         // Catches a binary of another version shadowing ~/.cargo/bin on PATH.
         for bin in binaries {

@@ -1,5 +1,5 @@
 use crate::clock;
-use crate::components::record_form::{draft_note, error_for, field_view};
+use crate::components::record_form::{draft_note, error_for, field_view, shown, Shown};
 use crate::i18n::{t, tr};
 use crate::repo;
 use crate::sync::SyncState;
@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use shared::domain::records::CommitteePlan;
 use shared::forms::{self, FormKind, Input};
 use shared::ids::DocId;
-use shared::validate::FieldError;
 use std::collections::BTreeMap;
 
 /// The plan form of 党（工）委 staff: the committee is no branch and its staff no person of
@@ -28,7 +27,7 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
     let draft = crate::drafts::load(&me, slug);
     let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
     let values = RwSignal::new(crate::drafts::restore(defaults(&form), draft.as_ref()));
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let errors = RwSignal::new(Vec::<Shown>::new());
     let saved = RwSignal::new(false);
     let typed = {
         let me = me.clone();
@@ -74,15 +73,15 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
                             }
                         });
                     }
-                    Err(e) => errors.set(vec![FieldError {
+                    Err(e) => errors.set(vec![Shown {
                         field: "form",
-                        message: format!("{}{e}", t("form.save_failed")),
+                        text: format!("{}{e}", t("form.save_failed")),
                     }]),
                 }
             }
             Err(errs) => {
                 saved.set(false);
-                errors.set(errs);
+                errors.set(shown(errs));
             }
         }
     };

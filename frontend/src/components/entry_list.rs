@@ -1,6 +1,6 @@
 use crate::clock;
 use crate::components::history::{map_of, History};
-use crate::i18n::{t, tr};
+use crate::i18n::{msg, t, tr};
 use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
@@ -95,7 +95,7 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
             <li class="entry" class:withdrawn=withdrawn data-id=id data-kind=e.kind.slug()>
                 <div class="entry-head">
                     <span class="date">{clock::format_date(&e.date)}</span>
-                    <span class="tag">{tr(e.kind.label())} " · " {tr(&e.tag)}</span>
+                    <span class="tag">{tr(e.kind.label())} " · " {msg(&e.tag)}</span>
                 </div>
                 <div class="place">{e.title}</div>
                 <p class="note">{tr(&e.detail)}</p>

@@ -1,5 +1,5 @@
 use crate::clock;
-use crate::i18n::{finding, t, tr};
+use crate::i18n::{msg, t, tr};
 use crate::repo;
 use crate::sync::SyncState;
 use chrono::Datelike;
@@ -45,7 +45,7 @@ pub fn MyFindings(me: String, branch: DocId, registry: Registry) -> impl IntoVie
         view! {
             <li class="finding" data-rule=f.rule.code()>
                 <span class="tag">{tr(f.rule.label())}</span>
-                <span>{finding(&f.message)}</span>
+                <span>{msg(&f.msg)}</span>
                 " " {step}
             </li>
         }

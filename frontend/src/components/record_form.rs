@@ -1,5 +1,5 @@
 use crate::clock;
-use crate::i18n::{t, tr};
+use crate::i18n::{msg, t, tr};
 use crate::repo::{self, random_hex};
 use crate::sync::SyncState;
 use leptos::ev::SubmitEvent;
@@ -101,7 +101,7 @@ pub fn RecordForm(
         None => crate::drafts::restore(defaults(&form.get_untracked()), draft.as_ref()),
     };
     let values = RwSignal::new(start);
-    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let errors = RwSignal::new(Vec::<Shown>::new());
     let saved = RwSignal::new(false);
     // Every input and change bubbles up to the form, after the field has stored it.
     let typed = {
@@ -140,9 +140,9 @@ pub fn RecordForm(
             };
             if let Some(id) = edit.as_deref() {
                 let Some(o) = forms::entry_of(&records, kind, id) else {
-                    errors.set(vec![FieldError {
+                    errors.set(vec![Shown {
                         field: "form",
-                        message: t("edit.gone").to_string(),
+                        text: t("edit.gone").to_string(),
                     }]);
                     return;
                 };
@@ -158,13 +158,13 @@ pub fn RecordForm(
                                     nav.editing.set(None);
                                 }
                             }
-                            Err(e) => errors.set(vec![FieldError {
+                            Err(e) => errors.set(vec![Shown {
                                 field: "form",
-                                message: format!("{}{e}", t("form.save_failed")),
+                                text: format!("{}{e}", t("form.save_failed")),
                             }]),
                         }
                     }
-                    Err(errs) => errors.set(errs),
+                    Err(errs) => errors.set(shown(errs)),
                 }
                 return;
             }
@@ -196,14 +196,14 @@ pub fn RecordForm(
                             }
                         });
                     }
-                    Err(e) => errors.set(vec![FieldError {
+                    Err(e) => errors.set(vec![Shown {
                         field: "form",
-                        message: format!("{}{e}", t("form.save_failed")),
+                        text: format!("{}{e}", t("form.save_failed")),
                     }]),
                 },
                 Err(errs) => {
                     saved.set(false);
-                    errors.set(errs);
+                    errors.set(shown(errs));
                 }
             }
         }
@@ -275,14 +275,33 @@ pub fn RecordForm(
     }
 }
 
+/// A problem shown under a field (or the whole form, `"form"`), in the user's language:
+/// a validation error of `shared` rendered from its code, or the app's own (a failed save).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shown {
+    pub field: &'static str,
+    pub text: String,
+}
+
+/// Validation errors as shown.
+pub(crate) fn shown(errors: Vec<FieldError>) -> Vec<Shown> {
+    errors
+        .into_iter()
+        .map(|e| Shown {
+            field: e.field,
+            text: msg(&e.msg),
+        })
+        .collect()
+}
+
 /// Errors of one field (or of the whole form, `"form"`), in the user's language.
 pub(crate) fn error_for(
-    errors: RwSignal<Vec<FieldError>>,
+    errors: RwSignal<Vec<Shown>>,
     name: &'static str,
 ) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static {
     move || {
         errors
-            .with(|es| es.iter().find(|e| e.field == name).map(|e| tr(&e.message)))
+            .with(|es| es.iter().find(|e| e.field == name).map(|e| e.text.clone()))
             .map(|m| view! { <p class="field-error" role="alert">{m}</p> }.into_any())
     }
 }
@@ -292,7 +311,7 @@ pub(crate) fn field_view(
     slug: &'static str,
     f: Field,
     values: RwSignal<BTreeMap<String, String>>,
-    errors: RwSignal<Vec<FieldError>>,
+    errors: RwSignal<Vec<Shown>>,
     saved: RwSignal<bool>,
 ) -> impl IntoView {
     let error_for = move |name: &'static str| error_for(errors, name);

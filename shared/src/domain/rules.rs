@@ -14,6 +14,7 @@
 use super::docs::OFFICE_DOC;
 use super::records::*;
 use crate::model::{labelled_enum, Registry, Role, Visit, VisitKind};
+use crate::msg::Msg;
 use autosurgeon::{Hydrate, Reconcile};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,11 @@ pub struct Finding {
     pub others: Vec<Subject>,
     pub expected: i64,
     pub actual: i64,
+    /// `msg` in Chinese: what the office's Chinese pages, exports and the server's logs
+    /// show. The phone renders `msg` in the user's language instead.
     pub message: String,
+    /// What the finding says, as a code with its values.
+    pub msg: Msg,
 }
 
 /// What identifies a finding in tests and answer keys: rule, subject id, item, other
@@ -151,16 +156,8 @@ fn ymd(year: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, m, d).expect("fixed calendar dates exist")
 }
 
-fn md(d: NaiveDate) -> String {
-    format!("{}月{}日", d.month(), d.day())
-}
-
-fn join(names: &[Subject]) -> String {
-    names
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect::<Vec<_>>()
-        .join("、")
+fn names(subjects: &[Subject]) -> Vec<String> {
+    subjects.iter().map(|s| s.name.clone()).collect()
 }
 
 fn place(r: &Registry, id: &str) -> Subject {
@@ -202,7 +199,7 @@ fn finding(
     others: Vec<Subject>,
     expected: i64,
     actual: i64,
-    message: String,
+    msg: Msg,
 ) -> Finding {
     Finding {
         rule,
@@ -211,7 +208,8 @@ fn finding(
         others,
         expected,
         actual,
-        message,
+        message: msg.zh(),
+        msg,
     }
 }
 
@@ -277,7 +275,9 @@ pub fn coverage(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding>
                 vec![],
                 1,
                 0,
-                format!("{}没有联点领导", p.name),
+                Msg::PlaceWithoutLeader {
+                    place: p.name.clone(),
+                },
             ));
         }
         if !paired.contains(p.id.as_str()) {
@@ -288,7 +288,9 @@ pub fn coverage(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding>
                 vec![],
                 1,
                 0,
-                format!("{}的支部没有结对的机关、事业支部", p.name),
+                Msg::PlaceWithoutPair {
+                    place: p.name.clone(),
+                },
             ));
         }
     }
@@ -308,12 +310,11 @@ pub fn repeats(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding> 
     for (pl, ls) in by_place.into_iter().filter(|(_, ls)| ls.len() > 1) {
         let others: Vec<Subject> = ls.iter().map(|l| person(r, l)).collect();
         let subject = place(r, pl);
-        let message = format!(
-            "{}是 {} 位领导的联系点：{}",
-            subject.name,
-            ls.len(),
-            join(&others)
-        );
+        let message = Msg::PointRepeated {
+            place: subject.name.clone(),
+            n: ls.len(),
+            leaders: names(&others),
+        };
         out.push(finding(
             RuleCode::PointRepeated,
             subject,
@@ -332,12 +333,11 @@ pub fn repeats(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding> 
     for (vb, bs) in by_partner.into_iter().filter(|(_, bs)| bs.len() > 1) {
         let others: Vec<Subject> = bs.iter().map(|b| branch(r, b)).collect();
         let subject = branch(r, vb);
-        let message = format!(
-            "{}与 {} 个支部结对：{}",
-            subject.name,
-            bs.len(),
-            join(&others)
-        );
+        let message = Msg::PairRepeated {
+            branch: subject.name.clone(),
+            n: bs.len(),
+            branches: names(&others),
+        };
         out.push(finding(
             RuleCode::PairRepeated,
             subject,
@@ -363,12 +363,11 @@ pub fn repeats(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding> 
             id: format!("{pl}:{name}"),
             name: format!("{name}（{}）", r.place_name(pl)),
         };
-        let message = format!(
-            "帮扶对象{}由 {} 名党员帮扶：{}",
-            subject.name,
-            ms.len(),
-            join(&others)
-        );
+        let message = Msg::TargetRepeated {
+            household: subject.name.clone(),
+            n: ms.len(),
+            members: names(&others),
+        };
         out.push(finding(
             RuleCode::TargetRepeated,
             subject,
@@ -395,13 +394,15 @@ pub fn leader_points(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Fin
         }
         let others: Vec<Subject> = places.into_iter().flatten().map(|p| place(r, p)).collect();
         let message = if n == 0 {
-            format!("{}尚未确定联系点", l.name)
+            Msg::NoPoint {
+                leader: l.name.clone(),
+            }
         } else {
-            format!(
-                "{}确定了 {n} 个联系点（应为 1 个）：{}",
-                l.name,
-                join(&others)
-            )
+            Msg::PointsNotOne {
+                leader: l.name.clone(),
+                n,
+                places: names(&others),
+            }
         };
         out.push(finding(
             RuleCode::LeaderPoints,
@@ -436,13 +437,15 @@ pub fn branch_pairs(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
             .map(|p| branch(r, p))
             .collect();
         let message = if n == 0 {
-            format!("{}尚未结对", b.name)
+            Msg::NotPaired {
+                branch: b.name.clone(),
+            }
         } else {
-            format!(
-                "{}与 {n} 个支部结对（应为 1 个）：{}",
-                b.name,
-                join(&others)
-            )
+            Msg::PairsNotOne {
+                branch: b.name.clone(),
+                n,
+                partners: names(&others),
+            }
         };
         out.push(finding(
             RuleCode::BranchPairs,
@@ -479,7 +482,9 @@ pub fn member_targets(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Fi
                 vec![branch(r, &p.branch)],
                 1,
                 0,
-                format!("{}尚未确定帮扶对象", p.name),
+                Msg::NoTarget {
+                    member: p.name.clone(),
+                },
             )
         })
         .collect()
@@ -510,9 +515,13 @@ pub fn leader_visits(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Find
         }
         let need = MIN_VISITS - n;
         let message = if as_of < year_end {
-            format!("已到点 {n} 次，12月31日前还需到点 {need} 次")
+            Msg::VisitsDue { done: n, need }
         } else {
-            format!("全年到点 {n} 次，少于 {MIN_VISITS} 次，差 {need} 次")
+            Msg::VisitsShort {
+                done: n,
+                min: MIN_VISITS,
+                short: need,
+            }
         };
         let others = pts.into_iter().flatten().map(|p| place(r, p)).collect();
         out.push(finding(
@@ -544,10 +553,17 @@ pub fn branch_plans(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
             if of_kind.iter().any(|p| p.status != PlanStatus::Draft) {
                 continue;
             }
+            let (branch_name, plan) = (b.name.clone(), kind.label().to_string());
             let message = if of_kind.is_empty() {
-                format!("{}尚未制定{}", b.name, kind.label())
+                Msg::PlanMissing {
+                    branch: branch_name,
+                    plan,
+                }
             } else {
-                format!("{}的{}尚在草拟中", b.name, kind.label())
+                Msg::PlanDraft {
+                    branch: branch_name,
+                    plan,
+                }
             };
             out.push(finding(
                 RuleCode::BranchPlan,
@@ -584,7 +600,10 @@ pub fn branch_deeds(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findi
                 vec![],
                 1,
                 0,
-                format!("{}本年尚无实事：{}", b.name, kind.label()),
+                Msg::DeedMissing {
+                    branch: b.name.clone(),
+                    deed: kind.label().into(),
+                },
             ));
         }
     }
@@ -618,10 +637,9 @@ pub fn leader_cultivation(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec
                 others,
                 1,
                 0,
-                format!(
-                    "{}本年尚未帮助联系点培养产业大户、技术骨干或岗位标兵",
-                    l.name
-                ),
+                Msg::NoCultivation {
+                    leader: l.name.clone(),
+                },
             )
         })
         .collect()
@@ -655,7 +673,9 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                     member(),
                     1,
                     0,
-                    format!("帮扶对象{} 尚未选定发展项目", t.name),
+                    Msg::TargetNoProject {
+                        household: t.name.clone(),
+                    },
                 ));
             }
             if !has(HelpKind::Skill) {
@@ -666,7 +686,9 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                     member(),
                     1,
                     0,
-                    format!("帮扶对象{} 尚未掌握实用技术", t.name),
+                    Msg::TargetNoSkill {
+                        household: t.name.clone(),
+                    },
                 ));
             }
             if !contradictory_incomes(hs).is_empty() {
@@ -688,7 +710,9 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                     member(),
                     MIN_GROWTH_PERCENT,
                     0,
-                    format!("帮扶对象{} 本年收入尚未核定", t.name),
+                    Msg::TargetIncomeUnknown {
+                        household: t.name.clone(),
+                    },
                 )),
                 Some(income) if income * 100 < t.baseline_income * (100 + MIN_GROWTH_PERCENT) => {
                     let growth = growth_percent(t.baseline_income, income);
@@ -699,10 +723,11 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                         member(),
                         MIN_GROWTH_PERCENT,
                         growth,
-                        format!(
-                            "帮扶对象{} 收入增长 {growth}%，未达 {MIN_GROWTH_PERCENT}%",
-                            t.name
-                        ),
+                        Msg::TargetIncomeShort {
+                            household: t.name.clone(),
+                            growth,
+                            goal: MIN_GROWTH_PERCENT,
+                        },
                     ));
                 }
                 Some(_) => {}
@@ -766,11 +791,6 @@ pub fn contradictions(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Fin
             if incomes.len() < 2 {
                 continue;
             }
-            let figures = incomes
-                .iter()
-                .map(|i| format!("{i} 元"))
-                .collect::<Vec<_>>()
-                .join("、");
             out.push(finding(
                 RuleCode::IncomeToVerify,
                 household(r, t),
@@ -778,10 +798,11 @@ pub fn contradictions(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Fin
                 vec![person(r, &t.member), branch(r, branch_id)],
                 1,
                 incomes.len() as i64,
-                format!(
-                    "帮扶对象{} {year}年相近日期核定了不同的人均纯收入（{figures}），需核实：请撤回或修改错误的一条",
-                    t.name
-                ),
+                Msg::IncomesContradict {
+                    household: t.name.clone(),
+                    year,
+                    incomes: incomes.iter().copied().collect(),
+                },
             ));
         }
         let mut visits: BTreeMap<(&str, &str, &str), Vec<&Visit>> = BTreeMap::new();
@@ -798,7 +819,6 @@ pub fn contradictions(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Fin
             if notes.len() < 2 {
                 continue;
             }
-            let d = date(day).map_or_else(|| day.to_string(), md);
             out.push(finding(
                 RuleCode::VisitToVerify,
                 person(r, author),
@@ -806,12 +826,12 @@ pub fn contradictions(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Fin
                 vec![place(r, place_id), branch(r, branch_id)],
                 1,
                 vs.len() as i64,
-                format!(
-                    "{}{d}到{}有 {} 条记录，内容不同，需核实：是否同一次到点重复记录，请撤回或修改",
-                    r.person_name(author),
-                    r.place_name(place_id),
-                    vs.len()
-                ),
+                Msg::VisitsContradict {
+                    leader: r.person_name(author).into(),
+                    place: r.place_name(place_id).into(),
+                    day: day.to_string(),
+                    n: vs.len(),
+                },
             ));
         }
     }
@@ -871,13 +891,13 @@ pub fn filings(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
                         vec![],
                         0,
                         late,
-                        format!(
-                            "{}的{}于{}报送，晚于{}（迟 {late} 天）",
-                            c.name,
-                            kind.label(),
-                            md(*d),
-                            md(due)
-                        ),
+                        Msg::FilingLate {
+                            committee: c.name.clone(),
+                            filing: kind.label().into(),
+                            on: d.format("%Y-%m-%d").to_string(),
+                            due: due.format("%Y-%m-%d").to_string(),
+                            late,
+                        },
                     ));
                 }
                 None if as_of > due => {
@@ -889,12 +909,12 @@ pub fn filings(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
                         vec![],
                         0,
                         over,
-                        format!(
-                            "{}的{}尚未报送（{}截止，已逾期 {over} 天）",
-                            c.name,
-                            kind.label(),
-                            md(due)
-                        ),
+                        Msg::FilingMissing {
+                            committee: c.name.clone(),
+                            filing: kind.label().into(),
+                            due: due.format("%Y-%m-%d").to_string(),
+                            over,
+                        },
                     ));
                 }
                 None => {}
@@ -906,7 +926,6 @@ pub fn filings(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
 
 /// 季度检查: at least one quarterly inspection in every quarter that has ended.
 pub fn inspections(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
-    const NAMES: [&str; 4] = ["一", "二", "三", "四"];
     let mut out = Vec::new();
     for q in 1..=4u32 {
         let start = ymd(year, 3 * q - 2, 1);
@@ -937,7 +956,7 @@ pub fn inspections(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                 vec![],
                 1,
                 0,
-                format!("第{}季度未开展季度检查", NAMES[q as usize - 1]),
+                Msg::QuarterWithoutInspection { quarter: q },
             ));
         }
     }
@@ -1063,11 +1082,12 @@ pub fn impossible_dates(data: &CountyData, today: NaiveDate) -> Vec<Finding> {
                 vec![branch(r, branch_id)],
                 0,
                 ahead,
-                format!(
-                    "{}的{}日期为 {d}，晚于今天（{today}），需核实：手机时间可能不准或输入有误",
-                    r.person_name(author),
-                    kind
-                ),
+                Msg::DateAhead {
+                    author: r.person_name(author).into(),
+                    record: kind.into(),
+                    day: d.format("%Y-%m-%d").to_string(),
+                    today: today.format("%Y-%m-%d").to_string(),
+                },
             ));
         }
     }

@@ -85,7 +85,7 @@ fn edit(
         v.insert(k.to_string(), x.to_string());
     }
     let edited = submit_edit(&v, &ctx(reg, &records, who), &original)
-        .map_err(|es| es.into_iter().map(|e| e.message).collect::<Vec<_>>())?;
+        .map_err(|es| es.into_iter().map(|e| e.message()).collect::<Vec<_>>())?;
     Ok(edited.edit(doc, &original, at).unwrap())
 }
 

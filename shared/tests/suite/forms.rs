@@ -83,7 +83,7 @@ impl Phone {
         )
         .map_err(|es| {
             es.into_iter()
-                .map(|e| (e.field, e.message))
+                .map(|e| (e.field, e.message()))
                 .collect::<Vec<_>>()
         })?;
         entry.put(&mut self.doc, 1).unwrap();
@@ -577,7 +577,7 @@ fn issue_4_the_committee_plan_form_submits_into_the_committee_document() {
     let errs: Vec<(&str, String)> = forms::submit_committee_plan(&typed, "c1-staff", today(), 3)
         .unwrap_err()
         .into_iter()
-        .map(|e| (e.field, e.message))
+        .map(|e| (e.field, e.message()))
         .collect();
     assert_eq!(
         errs,
