@@ -504,11 +504,13 @@ impl Ctx {
             "warnings",
         ]))?;
 
-        step(&format!("test: cargo clippy -p frontend ({WASM_TARGET})"));
+        step(&format!("test: cargo clippy -p frontend -p office ({WASM_TARGET})"));
         run(&mut self.cargo(&[
             "clippy",
             "-p",
             "frontend",
+            "-p",
+            "office",
             "--target",
             WASM_TARGET,
             "--all-targets",
