@@ -504,7 +504,9 @@ impl Ctx {
             "warnings",
         ]))?;
 
-        step(&format!("test: cargo clippy -p frontend -p office ({WASM_TARGET})"));
+        step(&format!(
+            "test: cargo clippy -p frontend -p office ({WASM_TARGET})"
+        ));
         run(&mut self.cargo(&[
             "clippy",
             "-p",
