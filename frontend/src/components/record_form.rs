@@ -86,48 +86,60 @@ pub fn RecordForm(
         })
     };
     let me = person.id.clone();
-    // An edit keeps no draft: the record itself is what it comes back to.
-    let draft = edit
-        .is_none()
-        .then(|| crate::drafts::load(&me, slug))
-        .flatten();
-    let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
-    let start = match edit.as_deref().and_then(|id| original(kind, &branch, id)) {
-        Some(o) => {
-            let mut v = defaults(&form.get_untracked());
-            v.extend(o.values());
-            v
-        }
-        None => crate::drafts::restore(defaults(&form.get_untracked()), draft.as_ref()),
+    // A new record's draft is one per form; a correction's is one per record and holds
+    // only the fields changed, laid over the record as it stands now (`drafts`).
+    let draft_key = match edit.as_deref() {
+        Some(id) => crate::drafts::edit_key(slug, id),
+        None => slug.to_string(),
     };
-    let values = RwSignal::new(start);
+    let draft = crate::drafts::load(&me, &draft_key);
+    let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));
+    // What the form comes back to on 丢弃草稿: the defaults, or the record being corrected.
+    let base = {
+        let mut v = defaults(&form.get_untracked());
+        if let Some(o) = edit.as_deref().and_then(|id| original(kind, &branch, id)) {
+            v.extend(o.values());
+        }
+        v
+    };
+    let values = RwSignal::new(crate::drafts::restore(base.clone(), draft.as_ref()));
     let errors = RwSignal::new(Vec::<Shown>::new());
     let saved = RwSignal::new(false);
     // Every input and change bubbles up to the form, after the field has stored it.
     let typed = {
-        let (me, editing) = (me.clone(), editing.is_some());
+        let (me, draft_key, base) = (me.clone(), draft_key.clone(), base.clone());
+        let editing = editing.is_some();
         move || {
-            if editing {
+            let now = values.get_untracked();
+            let kept = if editing {
+                crate::drafts::changed_from(&now, &base)
+            } else {
+                now
+            };
+            if editing && kept.is_empty() {
+                // Typed back to what the record says: nothing to keep.
+                crate::drafts::discard(&me, &draft_key);
+                edited.set(None);
                 return;
             }
-            let d = crate::drafts::keep(&me, slug, &values.get_untracked(), clock::now_ms());
+            let d = crate::drafts::keep(&me, &draft_key, &kept, clock::now_ms());
             edited.set(Some(d.edited_ms));
         }
     };
     let (typed_input, typed_change) = (typed.clone(), typed);
     let discard = {
-        let me = me.clone();
+        let (me, draft_key, base) = (me.clone(), draft_key.clone(), base.clone());
         move || {
-            crate::drafts::discard(&me, slug);
+            crate::drafts::discard(&me, &draft_key);
             edited.set(None);
             errors.set(Vec::new());
-            values.set(defaults(&form.get_untracked()));
+            values.set(base.clone());
         }
     };
 
     let on_submit = {
         let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
-        let edit = edit.clone();
+        let (edit, me, draft_key) = (edit.clone(), me.clone(), draft_key.clone());
         move |ev: SubmitEvent| {
             ev.prevent_default();
             let records = repo::with(|r| r.records(&branch));
@@ -151,11 +163,12 @@ pub fn RecordForm(
                     Ok(entry) => {
                         match repo::with(|r| r.edit_entry(&branch, &entry, &o, clock::now_secs())) {
                             Ok(_) => {
+                                crate::drafts::discard(&me, &draft_key);
                                 errors.set(Vec::new());
                                 sync.refresh();
                                 sync.sync_now();
                                 if let Some(nav) = nav {
-                                    nav.editing.set(None);
+                                    nav.stop_editing();
                                 }
                             }
                             Err(e) => errors.set(vec![Shown {
@@ -177,7 +190,7 @@ pub fn RecordForm(
                         if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
                             let _ = crate::storage::set("last-place", place);
                         }
-                        crate::drafts::discard(&me, slug);
+                        crate::drafts::discard(&me, &draft_key);
                         edited.set(None);
                         errors.set(Vec::new());
                         saved.set(true);
@@ -218,9 +231,14 @@ pub fn RecordForm(
     } else {
         tr(kind.action())
     };
-    let cancel = move |_| {
-        if let Some(nav) = nav {
-            nav.editing.set(None);
+    // 取消 gives up the correction: its draft goes too (丢弃草稿 keeps the form open).
+    let cancel = {
+        let (me, draft_key) = (me.clone(), draft_key.clone());
+        move |_| {
+            crate::drafts::discard(&me, &draft_key);
+            if let Some(nav) = nav {
+                nav.stop_editing();
+            }
         }
     };
     view! {
@@ -228,7 +246,7 @@ pub fn RecordForm(
             data-edit=editing.clone().unwrap_or_default() on:submit=on_submit novalidate
             on:input=move |_| typed_input() on:change=move |_| typed_change()>
             <h2>{title}</h2>
-            {(!is_edit).then(|| draft_note(slug, edited, discard))}
+            {draft_note(slug, edited, discard)}
             {move || match form.get() {
                 // An edit needs no new choice: its record is there already.
                 forms::Form { blocked: Some(why), .. } if !is_edit => {

@@ -27,16 +27,35 @@ impl Nav {
     /// Opens the form of `kind` (a new record) and scrolls to it.
     pub fn open(self, kind: FormKind) {
         let _ = crate::storage::set("form", kind.slug());
-        self.editing.set(None);
+        self.stop_editing();
         self.chosen.set(Some(kind));
         scroll_to("form-tabs");
     }
 
-    /// Opens the 修改 form of one record.
+    /// Opens the 修改 form of one record; it stays open across a reload (with its draft).
     pub fn edit(self, kind: FormKind, id: String) {
+        if let Some(me) = crate::storage::get::<String>("me") {
+            crate::drafts::set_open_edit(&me, Some((kind.slug(), &id)));
+        }
         self.editing.set(Some((kind, id)));
         scroll_to("form-tabs");
     }
+
+    /// Back to the new record's form (saved, cancelled, or another form chosen).
+    pub fn stop_editing(self) {
+        if let Some(me) = crate::storage::get::<String>("me") {
+            crate::drafts::set_open_edit(&me, None);
+        }
+        self.editing.set(None);
+    }
+}
+
+/// The 修改 form the person left open, if its record is still on this phone.
+fn reopened_edit() -> Option<(FormKind, String)> {
+    let me = crate::storage::get::<String>("me")?;
+    let (slug, id) = crate::drafts::open_edit(&me)?;
+    let kind = FormKind::from_slug(&slug)?;
+    Some((kind, id))
 }
 
 /// Brings an element into view after the current render.
@@ -73,7 +92,7 @@ pub fn HomePage() -> impl IntoView {
         RwSignal::new(crate::storage::get::<String>("form").and_then(|s| FormKind::from_slug(&s)));
     let nav = Nav {
         chosen,
-        editing: RwSignal::new(None),
+        editing: RwSignal::new(reopened_edit()),
     };
     provide_context(nav);
     let body = move || {
@@ -149,7 +168,12 @@ pub fn HomePage() -> impl IntoView {
             let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
             move || {
                 // 修改 opens the record's own form in place of the new record's.
-                if let Some((kind, id)) = nav.editing.get() {
+                let open_edit = nav.editing.get().filter(|(kind, id)| {
+                    // One left open before a reload may be of a document no longer held.
+                    let records = crate::repo::with(|r| r.records(&branch));
+                    shared::forms::entry_of(&records, *kind, id).is_some()
+                });
+                if let Some((kind, id)) = open_edit {
                     return view! {
                         <RecordForm kind=kind person=person.clone() branch=branch.clone()
                             registry=registry.clone() edit=id />
@@ -179,7 +203,7 @@ pub fn HomePage() -> impl IntoView {
                             aria-pressed=move || (current() == k && nav.editing.get().is_none()).to_string()
                             on:click=move |_| {
                                 let _ = crate::storage::set("form", k.slug());
-                                nav.editing.set(None);
+                                nav.stop_editing();
                                 chosen.set(Some(k));
                             }>
                             {tr(k.label())}

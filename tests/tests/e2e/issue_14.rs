@@ -81,6 +81,34 @@ async fn has_conflict(b: &Browser, field: &str) -> E2eResult<bool> {
         .await
 }
 
+/// The home page as a person sees it on opening the app at 360×740: the tabs of their
+/// role's forms and the open form down to its save button fit the first screen (issue
+/// 14: a secretary's findings used to push the forms a screen and a half down).
+pub(super) async fn forms_in_first_screen(b: &Browser, shot: &str) -> E2eResult {
+    b.wait_for("form.record-form button[type=submit]", LONG)
+        .await?;
+    b.execute("window.scrollTo(0, 0);", vec![]).await?;
+    phone_shot(b, shot).await?;
+    let at = b
+        .execute(
+            "const tabs = document.querySelector('#form-tabs');\
+             const save = document.querySelector('form.record-form button[type=submit]');\
+             return { tabs: tabs ? tabs.getBoundingClientRect().bottom : null,\
+                      save: save ? save.getBoundingClientRect().bottom : null,\
+                      screen: window.innerHeight, scrolled: window.scrollY };",
+            vec![],
+        )
+        .await?;
+    let n = |k: &str| at[k].as_f64().unwrap_or(f64::INFINITY);
+    if n("scrolled") > 0.0 || n("tabs") > n("screen") || n("save") > n("screen") {
+        return Err(format!(
+            "[{}] the forms are not in the first screen at 360×740: {at}",
+            b.name
+        ));
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_14_two_phones_correct_one_entry() {
     let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
@@ -108,6 +136,7 @@ async fn issue_14_two_phones_correct_one_entry() {
             phone_shot(a, "issue_14_login").await?;
 
             sign_in(a, "p1-2").await?;
+            forms_in_first_screen(a, "issue_14_member_home").await?;
             log_visit(a, "v1", "Help", "原来的备注").await?;
             wait_synced(a, LONG).await?;
             sign_in(b, "p1-2").await?;
@@ -190,7 +219,25 @@ async fn issue_14_two_phones_correct_one_entry() {
             set_offline(b, true).await?;
             click_in_entry(a, "两处都改了", "button.withdraw").await?;
             click_in_entry(a, "两处都改了", "button.confirm-withdraw").await?;
-            edit_note(b, "两处都改了", "撤回前补充").await?;
+            // A correction half typed survives a reload: the 修改 form comes back with
+            // its draft, over the record.
+            click_in_entry(b, "两处都改了", "button.edit").await?;
+            b.wait_for("form#visit-form.editing", SHORT).await?;
+            b.fill("textarea#visit-note", "撤回前补充").await?;
+            b.reload().await?;
+            b.wait_for("form#visit-form.editing #visit-draft", LONG)
+                .await?;
+            let kept = b
+                .execute("return document.querySelector('textarea#visit-note').value;", vec![])
+                .await?;
+            if kept != json!("撤回前补充") {
+                return Err(format!("the correction's draft was lost on reload: {kept}"));
+            }
+            b.click("button#visit-save").await?;
+            wait_entry(b, "撤回前补充", SHORT).await?;
+            if b.exists("#visit-draft").await? {
+                return Err("a saved correction keeps no draft".into());
+            }
             set_offline(a, false).await?;
             set_offline(b, false).await?;
             for p in [a, b, a] {
@@ -262,6 +309,22 @@ async fn issue_14_two_phones_correct_one_entry() {
             if text.contains("TargetIncome\"") {
                 return Err(format!("growth judged on one of two figures: {text}"));
             }
+            // The county office's person page says 需核实 too, with both figures.
+            log_in_office(a, OFFICE_PHONE).await?;
+            a.goto("/office/person/p1-3").await?;
+            let shown = poll("the person page's 需核实", LONG, || async {
+                let t = a.text("#person-findings").await.unwrap_or_default();
+                if t.contains("需核实") && t.contains("3500 元、4200 元") {
+                    Ok(t)
+                } else {
+                    Err(format!("#person-findings: {t:?}"))
+                }
+            })
+            .await?;
+            if shown.contains("收入增长") {
+                return Err(format!("the office judged growth on one figure: {shown}"));
+            }
+            super::registry::shot(a, "issue_14_office_person_to_verify", 1366).await?;
             Ok(())
         },
     )
