@@ -210,8 +210,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
         .route("/api/health", get(|| async { "ok" }))
+        // The console's pages guard themselves: committee staff see their part (issue 18).
+        .merge(office::routes(state.clone()))
         .merge(
-            office::routes()
+            Router::new()
                 // Which documents failed to load is the county's business too.
                 .route("/api/admin/quarantine", get(backup::quarantine_listing))
                 .route("/api/admin/audit", get(audit::listing))

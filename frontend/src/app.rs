@@ -16,12 +16,20 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="empty">{t("app.no_page")}</p> }>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/branch") view=crate::pages::my_branch::MyBranchPage />
                 </Routes>
             </main>
             // Issue 14: before login only the login form (and the language switch).
             <Show when=move || sync.session.with(Option::is_some)>
             <nav class="tabs">
-                <A href="/">{t("tabs.mine")}</A>
+                <A href="/" exact=true>{t("tabs.mine")}</A>
+                // A branch secretary's 本支部 (issue 18), worked out on the phone.
+                {move || sync.session.get().is_some_and(|s| {
+                    shared::access::AccountRole::from_code(&s.account.role)
+                        == Some(shared::access::AccountRole::Secretary)
+                }).then(|| view! {
+                    <A href="/branch" attr:id="tab-branch">{t("tabs.branch")}</A>
+                })}
                 // The county office and committee staff work in their own desktop console
                 // (issue 18), a separate app: `rel=external` makes it a real page load
                 // past the router, and the service worker leaves `/office` to the network.

@@ -39,6 +39,15 @@ pub fn is_console_role(session: &Session) -> bool {
     )
 }
 
+/// Whether the console's user is a committee's staff (issue 18): their pages show their
+/// committee's part, and the county office's own (sync health, inspections) are hidden.
+/// Only what is shown depends on it; the server scopes every answer by itself.
+pub fn is_committee_staff() -> bool {
+    load().is_some_and(|s| {
+        AccountRole::from_code(&s.account.role) == Some(AccountRole::CommitteeStaff)
+    })
+}
+
 /// The server's error for the user: its JSON `error` (Chinese), else the status. A 401
 /// means the login ended (expired, revoked, logged out elsewhere): the saved session goes,
 /// so the next start shows the login form instead of pages that all refuse.

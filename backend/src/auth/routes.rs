@@ -70,6 +70,54 @@ impl FromRequestParts<AppState> for CountyReader {
     }
 }
 
+/// Whose part of the county an office console page may show (issue 18).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfficeScope {
+    /// The county office and administrators: everything.
+    County,
+    /// A 党（工）委's staff: its branches, their people and records, its places.
+    Committee(String),
+}
+
+impl OfficeScope {
+    /// The committee a scoped page is limited to, `None` for the county.
+    pub fn committee(&self) -> Option<&str> {
+        match self {
+            OfficeScope::County => None,
+            OfficeScope::Committee(c) => Some(c),
+        }
+    }
+
+    /// Whether this scope covers `committee`'s part of the county.
+    pub fn covers(&self, committee: &str) -> bool {
+        self.committee().is_none_or(|c| c == committee)
+    }
+}
+
+/// A caller of the console's drill-down pages: the county office (everything), or
+/// committee staff, who 指导和督查 their branches and so see those — the same pages,
+/// scoped by the server, never by the console. Everyone else is refused.
+pub struct OfficeReader(pub User, pub OfficeScope);
+
+impl FromRequestParts<AppState> for OfficeReader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = User::from_request_parts(parts, state).await?;
+        if user.reads_county() {
+            return Ok(OfficeReader(user, OfficeScope::County));
+        }
+        if user.account.role == AccountRole::CommitteeStaff && !user.account.org.is_empty() {
+            let scope = OfficeScope::Committee(user.account.org.clone());
+            return Ok(OfficeReader(user, scope));
+        }
+        tracing::warn!(user = %user.account.id, path = %parts.uri.path(), "office API refused");
+        Err(AppError::Forbidden(
+            "仅供县委组织部和党（工）委工作人员使用".into(),
+        ))
+    }
+}
+
 pub(crate) fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
         .map_err(|e| AppError::json("请求内容", e))

@@ -10,13 +10,14 @@
 pub mod forms;
 pub mod view;
 
+use crate::auth::routes::{CountyReader, OfficeReader, OfficeScope};
 use crate::{county_now, county_today, now_secs, year_and_day, AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{middleware, Extension, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::domain::records::{Inspection, InspectionKind, TieIn};
@@ -36,7 +37,14 @@ pub struct OfficeCache(Arc<Mutex<Option<Cached>>>);
 /// Devices not heard from for longer than this are listed as silent, unless asked otherwise.
 const DEFAULT_SILENT_DAYS: i64 = 7;
 
-pub fn routes() -> Router<AppState> {
+/// The console's API. The drill-down, search, forms and assessment answer committee
+/// staff too, scoped to their committee by [`OfficeReader`] (issue 18); sync health and
+/// inspections are the county office's alone.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let county_only = Router::new()
+        .route("/api/office/sync-health", get(sync_health))
+        .route("/api/office/inspections", post(add_inspection))
+        .route_layer(middleware::from_extractor_with_state::<CountyReader, AppState>(state));
     Router::new()
         .route("/api/office/overview", get(overview))
         .route("/api/office/committees/{id}", get(committee))
@@ -45,9 +53,23 @@ pub fn routes() -> Router<AppState> {
         .route("/api/office/search", get(search))
         .route("/api/office/assessment", get(assessment))
         .route("/api/office/forms/{name}", get(form))
-        .route("/api/office/sync-health", get(sync_health))
-        .route("/api/office/inspections", post(add_inspection))
+        .merge(county_only)
         .layer(Extension(OfficeCache::default()))
+}
+
+/// What committee staff are told when they ask for another committee's part.
+fn outside_scope() -> AppError {
+    AppError::Forbidden("只能查看本党（工）委所属的支部、人员和记录".into())
+}
+
+/// The committee a scoped request is for: the one asked for, which committee staff must
+/// not set to another than theirs; for them, theirs when none is asked for.
+fn scoped_committee(scope: &OfficeScope, asked: Option<String>) -> Result<Option<String>, AppError> {
+    match (scope.committee(), asked) {
+        (None, asked) => Ok(asked),
+        (Some(mine), Some(asked)) if asked != mine => Err(outside_scope()),
+        (Some(mine), _) => Ok(Some(mine.to_string())),
+    }
 }
 
 /// The view for a year and day, computed once per change to the county.
@@ -116,13 +138,19 @@ pub(crate) async fn blocking<T: Send + 'static>(
 async fn overview(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
         let v = view_for(&state, &cache, year, as_of)?;
-        Ok(v.overview(stamp(&state)))
+        match scope.committee() {
+            None => Ok(v.overview(stamp(&state))),
+            Some(c) => v
+                .overview_of(c, stamp(&state))
+                .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{c}"))),
+        }
     })
     .await?;
     Ok(Json(out).into_response())
@@ -131,9 +159,13 @@ async fn overview(
 async fn committee(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    if !scope.covers(&id) {
+        return Err(outside_scope());
+    }
     let q = parse(q)?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
@@ -149,14 +181,18 @@ async fn committee(
 async fn branch(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
-        view_for(&state, &cache, year, as_of)?
-            .branch(&id)
+        let v = view_for(&state, &cache, year, as_of)?;
+        if scope.committee().is_some_and(|c| !v.branch_in(&id, c)) {
+            return Err(outside_scope());
+        }
+        v.branch(&id)
             .ok_or_else(|| AppError::NotFound(format!("没有这个支部：{id}")))
     })
     .await?;
@@ -166,6 +202,7 @@ async fn branch(
 async fn person(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -173,8 +210,11 @@ async fn person(
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
     let out = blocking(move || {
-        view_for(&state, &cache, year, as_of)?
-            .person(&id, page)
+        let v = view_for(&state, &cache, year, as_of)?;
+        if scope.committee().is_some_and(|c| !v.person_in(&id, c)) {
+            return Err(outside_scope());
+        }
+        v.person(&id, page)
             .ok_or_else(|| AppError::NotFound(format!("没有这个人：{id}")))
     })
     .await?;
@@ -205,9 +245,11 @@ fn some(s: Option<String>) -> Option<String> {
 async fn search(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
+    let committee = scoped_committee(&scope, some(q.committee))?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let tag = match some(q.tag) {
         None => None,
@@ -230,7 +272,7 @@ async fn search(
     }
     let filter = Filter {
         township: some(q.township),
-        committee: some(q.committee),
+        committee,
         branch: some(q.branch),
         person: some(q.person),
         tag,
@@ -247,6 +289,7 @@ async fn search(
 async fn assessment(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
@@ -255,7 +298,7 @@ async fn assessment(
     let as_of = q
         .as_of
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_else(county_today));
-    let Some(c) = some(q.committee) else {
+    let Some(c) = scoped_committee(&scope, some(q.committee))? else {
         return Err(AppError::BadRequest("请选择党委（工委）".into()));
     };
     let out = blocking(move || {
@@ -272,6 +315,7 @@ async fn assessment(
 async fn form(
     State(state): State<AppState>,
     Extension(cache): Extension<OfficeCache>,
+    OfficeReader(_, scope): OfficeReader,
     Path(name): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -286,7 +330,7 @@ async fn form(
             "没有这个表：{name}（可选 roster 花名册、registration 登记表）"
         )));
     }
-    let committee = some(q.committee);
+    let committee = scoped_committee(&scope, some(q.committee))?;
     let out = blocking(move || {
         let v = view_for(&state, &cache, year, as_of)?;
         if let Some(c) = &committee {

@@ -531,6 +531,99 @@ impl View {
         o
     }
 
+    /// The overview of one committee's part of the county, for its staff (issue 18): its
+    /// totals, its row, the findings about it, its branches, their people and
+    /// households and its places, and its branches' visits per month. `None` for a
+    /// committee the registry does not have.
+    pub fn overview_of(&self, committee: &str, stamp: Stamp) -> Option<Overview> {
+        let r = self.reg();
+        let c = r.committees.get(committee)?;
+        let branches: HashSet<&str> = self.committee_branches(committee).collect();
+        // Whatever a finding can be about inside the committee's part.
+        let mut subjects: HashSet<&str> = branches.clone();
+        subjects.insert(committee);
+        subjects.extend(self.committee_places(committee));
+        for b in &branches {
+            for p in self.people_of(b) {
+                subjects.insert(p.id.as_str());
+                for (_, t) in self.targets.get(&p.id).into_iter().flatten() {
+                    subjects.insert(t.id.as_str());
+                }
+            }
+        }
+        let mut per_rule: BTreeMap<RuleCode, usize> = BTreeMap::new();
+        for f in &self.findings {
+            if subjects.contains(f.subject.id.as_str()) {
+                *per_rule.entry(f.rule).or_default() += 1;
+            }
+        }
+        let mut totals = self.totals(
+            self.committee_places(committee),
+            self.committee_branches(committee),
+        );
+        totals.target_repeats = per_rule
+            .get(&RuleCode::TargetRepeated)
+            .copied()
+            .unwrap_or(0);
+        let mut point_by_month = vec![0; 12];
+        let mut help_by_month = vec![0; 12];
+        for part in self.parts.iter().filter(|p| branches.contains(p.branch.as_str())) {
+            for v in &part.visits {
+                if v.date.year() != self.year || v.date > self.as_of {
+                    continue;
+                }
+                let by_month = if v.help {
+                    &mut help_by_month
+                } else {
+                    &mut point_by_month
+                };
+                by_month[v.date.month0() as usize] += 1;
+            }
+        }
+        Some(Overview {
+            county: format!("{} · {}", r.county, c.name),
+            year: self.year,
+            as_of: self.as_of.to_string(),
+            stamp,
+            totals: totals.clone(),
+            committees: vec![CommitteeRow {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c.kind.label().to_string(),
+                totals,
+                filings: self.filings(&c.id),
+            }],
+            rules: RuleCode::ALL
+                .iter()
+                .map(|r| RuleCount {
+                    rule: r.code().to_string(),
+                    label: r.label().to_string(),
+                    count: per_rule.get(r).copied().unwrap_or(0),
+                })
+                .collect(),
+            point_visits_by_month: point_by_month,
+            help_visits_by_month: help_by_month,
+            // Inspections are the county office's own; a committee is told nothing of them.
+            quarters: Vec::new(),
+        })
+    }
+
+    /// Whether a branch belongs to `committee` (scoped console pages, issue 18).
+    pub fn branch_in(&self, branch: &str, committee: &str) -> bool {
+        self.reg()
+            .branches
+            .get(branch)
+            .is_some_and(|b| b.committee == committee)
+    }
+
+    /// Whether a person's branch belongs to `committee`.
+    pub fn person_in(&self, person: &str, committee: &str) -> bool {
+        self.reg()
+            .people
+            .get(person)
+            .is_some_and(|p| self.branch_in(&p.branch, committee))
+    }
+
     fn compute_overview(&self) -> Overview {
         let stamp = Stamp {
             data_as_of: String::new(),

@@ -969,3 +969,147 @@ async fn issue_6_the_view_after_a_change_equals_one_computed_afresh() {
 fn gen_year() -> i32 {
     GenSpec::SMALL.year
 }
+
+/// Issue 18: committee staff use the same console, and the server scopes every page to
+/// their committee's branches, people and places; another committee's part, and what is
+/// the county office's alone (sync health, inspections), is refused in Chinese.
+#[tokio::test]
+async fn issue_18_committee_staff_see_their_committee_only() {
+    use backend::auth::store::Account;
+    use shared::access::AccountRole;
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let reg = &gen.data.registry;
+    // Two committees that each have 机关 branches with people.
+    let with_people: Vec<&str> = reg
+        .committees
+        .keys()
+        .map(String::as_str)
+        .filter(|c| {
+            reg.writing_branches()
+                .any(|b| b.committee == *c && reg.people.values().any(|p| p.branch == b.id))
+        })
+        .collect();
+    let [mine, other, ..] = with_people[..] else {
+        panic!("the generated county has two committees with office branches: {with_people:?}");
+    };
+    let hash = backend::auth::hash_password(super::DEMO_PASSWORD).expect("a hash");
+    state
+        .auth()
+        .insert(
+            &Account {
+                id: "staff-mine".into(),
+                name: "工委干事".into(),
+                phone: "13900000001".into(),
+                role: AccountRole::CommitteeStaff,
+                org: mine.into(),
+                previous: None,
+                handover_until: 0,
+            },
+            &hash,
+        )
+        .expect("a committee staff account");
+    let token = super::login_token(&state, "13900000001");
+    let get = |path: String| {
+        let (server, token) = (&server, token.clone());
+        async move {
+            server
+                .request_as(Some(&token), Method::GET, &path, None, Vec::new())
+                .await
+        }
+    };
+    let ok = |reply: &super::Reply, what: &str| {
+        assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.text());
+    };
+    let refused = |reply: &super::Reply, what: &str| {
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}: {}", reply.text());
+        assert!(
+            reply.text().contains("党（工）委") || reply.text().contains("县委组织部"),
+            "{what}: not a Chinese refusal: {}",
+            reply.text()
+        );
+    };
+    let branch_of = |c: &str| {
+        reg.writing_branches()
+            .find(|b| b.committee == c && reg.people.values().any(|p| p.branch == b.id))
+            .map(|b| b.id.clone())
+            .expect("a branch with people")
+    };
+    let person_of = |b: &str| {
+        reg.people
+            .values()
+            .find(|p| p.branch == b)
+            .map(|p| p.id.clone())
+            .expect("a person")
+    };
+    let (my_branch, other_branch) = (branch_of(mine), branch_of(other));
+
+    // The overview is theirs: one committee, its places, its findings.
+    let reply = get(format!("/api/office/overview?{YEAR_2008}")).await;
+    ok(&reply, "overview");
+    let o: Overview = serde_json::from_slice(&reply.body).expect("an overview");
+    assert_eq!(
+        o.committees.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![mine]
+    );
+    let my_places = reg
+        .places
+        .values()
+        .filter(|p| p.township == mine && p.status.is_active())
+        .count();
+    assert_eq!(o.totals.places, my_places);
+    let county: Overview = get_json(&server, &format!("/api/office/overview?{YEAR_2008}")).await;
+    assert!(county.committees.len() > 1, "the county office still sees all");
+    let sum = |o: &Overview| o.rules.iter().map(|r| r.count).sum::<usize>();
+    assert!(sum(&o) < sum(&county), "findings are the committee's, not the county's");
+
+    // Their committee, branches and people open; another committee's do not.
+    ok(&get(format!("/api/office/committees/{mine}?{YEAR_2008}")).await, "own committee");
+    refused(&get(format!("/api/office/committees/{other}?{YEAR_2008}")).await, "other committee");
+    ok(&get(format!("/api/office/branches/{my_branch}?{YEAR_2008}")).await, "own branch");
+    refused(&get(format!("/api/office/branches/{other_branch}?{YEAR_2008}")).await, "other branch");
+    let (me_p, other_p) = (person_of(&my_branch), person_of(&other_branch));
+    ok(&get(format!("/api/office/people/{me_p}?{YEAR_2008}")).await, "own person");
+    refused(&get(format!("/api/office/people/{other_p}?{YEAR_2008}")).await, "other person");
+
+    // Search and the forms cover their committee whatever is asked.
+    let reply = get(format!("/api/office/search?{YEAR_2008}")).await;
+    ok(&reply, "search");
+    let page: RecordPage = serde_json::from_slice(&reply.body).expect("a page");
+    assert!(page.total > 0, "their branches' records are found");
+    for r in &page.records {
+        let b = reg.branches.get(&r.branch.id).expect("a known branch");
+        assert_eq!(b.committee, mine, "a record of another committee: {r:?}");
+    }
+    refused(
+        &get(format!("/api/office/search?{YEAR_2008}&committee={other}")).await,
+        "search of another committee",
+    );
+    let reply = get(format!("/api/office/forms/roster?{YEAR_2008}")).await;
+    ok(&reply, "roster");
+    let form: Form = serde_json::from_slice(&reply.body).expect("a form");
+    assert_eq!(form.scope, reg.committees[mine].name, "the roster is their committee's");
+    refused(
+        &get(format!("/api/office/forms/roster?{YEAR_2008}&committee={other}")).await,
+        "another committee's roster",
+    );
+    ok(
+        &get(format!("/api/office/assessment?{YEAR_2008}")).await,
+        "their own assessment",
+    );
+
+    // The county office's own pages stay its own.
+    refused(&get("/api/office/sync-health".into()).await, "sync health");
+    let reply = server
+        .request_as(
+            Some(&token),
+            Method::POST,
+            "/api/office/inspections",
+            Some("application/json"),
+            b"{}".to_vec(),
+        )
+        .await;
+    refused(&reply, "an inspection");
+    refused(&get("/api/admin/audit".into()).await, "the audit");
+}

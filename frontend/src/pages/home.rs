@@ -169,9 +169,13 @@ pub fn HomePage() -> impl IntoView {
             move || {
                 // 修改 opens the record's own form in place of the new record's.
                 let open_edit = nav.editing.get().filter(|(kind, id)| {
-                    // One left open before a reload may be of a document no longer held.
+                    // One reopened after a reload must be this person's (a shared phone's
+                    // previous user left theirs in their own storage) and of a record
+                    // this phone still holds.
+                    let mine = crate::drafts::open_edit(&person.id)
+                        .is_some_and(|(k, i)| k == kind.slug() && i == *id);
                     let records = crate::repo::with(|r| r.records(&branch));
-                    shared::forms::entry_of(&records, *kind, id).is_some()
+                    mine && shared::forms::entry_of(&records, *kind, id).is_some()
                 });
                 if let Some((kind, id)) = open_edit {
                     return view! {

@@ -16,8 +16,13 @@ pub fn OfficePage() -> impl IntoView {
     let overview = LocalResource::new(move || {
         fetch_json::<Overview>(format!("/api/office/overview?{}", period.get()))
     });
-    let health =
-        LocalResource::new(|| fetch_json::<SyncHealth>("/api/office/sync-health".to_string()));
+    // The county office's alone: committee staff are not asked for it (the server refuses).
+    let health = LocalResource::new(|| async {
+        if crate::auth::is_committee_staff() {
+            return Err(String::new());
+        }
+        fetch_json::<SyncHealth>("/api/office/sync-health".to_string()).await
+    });
     let year = RwSignal::new(query.with_untracked(|q| q.get("year").unwrap_or_default()));
     let as_of = RwSignal::new(query.with_untracked(|q| q.get("as_of").unwrap_or_default()));
     let navigate = use_navigate();
@@ -32,9 +37,10 @@ pub fn OfficePage() -> impl IntoView {
         }
         navigate(&format!("/office?{}", q.join("&")), Default::default());
     };
+    let county = !crate::auth::is_committee_staff();
     view! {
         <section class="card office" id="office-overview">
-            <h2>"三联共建信息库"</h2>
+            <h2>{if county { "三联共建信息库" } else { "本委三联共建情况" }}</h2>
             <form class="period" on:submit=apply>
                 <label>"年度" <input type="number" inputmode="numeric" min="2000" max="2100"
                     name="year" bind:value=year placeholder="本年" /></label>
@@ -43,10 +49,12 @@ pub fn OfficePage() -> impl IntoView {
             </form>
             {loaded(overview, move |o| view! { <OverviewBody o=o period=period.get_untracked() /> })}
         </section>
-        <section class="card office" id="office-health">
-            <h2>"同步情况"</h2>
-            {loaded(health, |h| view! { <Health h=h /> })}
-        </section>
+        {county.then(|| view! {
+            <section class="card office" id="office-health">
+                <h2>"同步情况"</h2>
+                {loaded(health, |h| view! { <Health h=h /> })}
+            </section>
+        })}
     }
 }
 
@@ -62,6 +70,7 @@ fn with_period(path: String, period: &str) -> String {
 
 #[component]
 fn OverviewBody(o: Overview, period: String) -> impl IntoView {
+    let county = !crate::auth::is_committee_staff();
     let t = o.totals.clone();
     let townships: Vec<Bar> = o
         .committees
@@ -178,14 +187,16 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         </div>
         <h3>"问题清单"</h3>
         <ul class="rule-counts">{rules}</ul>
-        <h3>"季度检查"</h3>
-        <ul class="quarters">{quarters}</ul>
-        <p><a href=link("/office/inspection".into()) id="office-add-inspection">"登记一次检查"</a>
-           " · " <a href=link("/office/search".into())>"查询记录"</a></p>
+        {county.then(|| view! {
+            <h3>"季度检查"</h3>
+            <ul class="quarters">{quarters}</ul>
+            <p><a href=link("/office/inspection".into()) id="office-add-inspection">"登记一次检查"</a>
+               " · " <a href=link("/office/search".into())>"查询记录"</a></p>
+        })}
         <h3>"花名册与登记表"</h3>
         <label>"范围 "
             <select id="form-committee" on:change=move |ev| form_committee.set(event_target_value(&ev))>
-                <option value="">"全县"</option>
+                {county.then(|| view! { <option value="">"全县"</option> })}
                 {committees.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view()}
             </select>
         </label>

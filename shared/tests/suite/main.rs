@@ -3,4 +3,5 @@
 mod edit;
 mod forms;
 mod merge;
+mod my_branch;
 mod rules;

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// The phone without network (DevTools' offline mode, as airplane mode).
-async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
+pub(super) async fn set_offline(b: &Browser, offline: bool) -> E2eResult {
     b.cdp("Network.enable", json!({})).await?;
     b.cdp(
         "Network.emulateNetworkConditions",

@@ -5,6 +5,9 @@ use super::*;
 use crate::registry::{shot, viewport};
 use serde_json::json;
 
+/// 县直机关工委's staff in the demo (README, "Demo logins").
+const COMMITTEE_PHONE: &str = "13800009901";
+
 /// The built files a page names (its wasm, js and css), as the browser requests them.
 fn first_load_assets(html: &str) -> Vec<String> {
     [".wasm", ".js", ".css"]
@@ -101,9 +104,9 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
     with_browsers(
         "issue_18",
         &base,
-        &["office", "phone"],
+        &["office", "phone", "secretary"],
         async |browsers: &[Browser]| {
-            let [b, phone] = browsers else { unreachable!() };
+            let [b, phone, secretary] = browsers else { unreachable!() };
             log_in_office(b, OFFICE_PHONE).await?;
             b.goto("/office").await?;
             b.wait_for("#office-committees tbody tr", LONG).await?;
@@ -164,9 +167,63 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
             }
             shot(b, "issue-18-office-1366", 1366).await?;
 
+            // Committee staff (县直机关工委) in the same console: their committee only.
+            b.click("button#office-logout").await?;
+            log_in_office(b, COMMITTEE_PHONE).await?;
+            b.goto("/office").await?;
+            b.wait_for("#office-committees tbody tr", LONG).await?;
+            viewport(b, 1366, 768).await?;
+            let rows = column(b, "#office-committees").await?;
+            if rows != ["县直机关工委"] {
+                return Err(format!("committee staff see these committees: {rows:?}"));
+            }
+            let nav = b.text("#side-nav").await?;
+            if nav.contains("全县记录") || nav.contains("登记检查") || b.exists("#office-health").await? {
+                return Err(format!("the county office's own pages are offered: {nav:?}"));
+            }
+            b.click("#office-committees tbody tr a").await?;
+            b.wait_for("#office-committee table", LONG).await?;
+            let branches = b.text("#office-committee").await?;
+            if !branches.contains("县农业农村局机关党支部") {
+                return Err(format!("their committee's branches are not listed: {branches:?}"));
+            }
+            shot(b, "issue-18-committee-1366", 1366).await?;
+            // Another committee's page, typed in: refused by the server, said in Chinese.
+            b.goto("/office/committee/t1").await?;
+            b.wait_text("#office-committee", "the refusal", LONG, |t| {
+                t.contains("只能查看本党（工）委")
+            })
+            .await?;
+
             // The phone's home page at 360×740, for the record.
             super::sign_in(phone, "p1-2").await?;
             super::field::phone_shot(phone, "issue-18-phone-home-360").await?;
+            if phone.exists("#tab-branch").await? {
+                return Err("a member is offered the secretary's 本支部".into());
+            }
+
+            // The secretary's 本支部, with no network: read from the branch document.
+            super::sign_in(secretary, "p1-1").await?;
+            wait_synced(secretary, LONG).await?;
+            super::issue_14::set_offline(secretary, true).await?;
+            secretary.click("#tab-branch").await?;
+            secretary.wait_for("#my-branch #branch-members li.member", LONG).await?;
+            let people = secretary.texts("#branch-members li.member").await?;
+            let registry = registry(DemoSpec::SMALL);
+            let b1: Vec<&str> = registry
+                .people
+                .values()
+                .filter(|p| p.branch == "b1")
+                .map(|p| p.name.as_str())
+                .collect();
+            if people.len() != b1.len() || !b1.iter().all(|n| people.iter().any(|l| l.contains(n))) {
+                return Err(format!("本支部 lists {people:?}, the branch has {b1:?}"));
+            }
+            for id in ["branch-plans", "branch-activities", "branch-deeds"] {
+                secretary.wait_for(&format!("#{id} li"), SHORT).await?;
+            }
+            super::field::phone_shot(secretary, "issue-18-secretary-branch-360").await?;
+            super::issue_14::set_offline(secretary, false).await?;
             Ok(())
         },
     )
