@@ -262,6 +262,7 @@ pub fn RecordForm(
                     .into_any()
                 }
                 f => {
+                    let cancel = cancel.clone();
                     // Choices that appeared since (a new household) get their default.
                     values.update_untracked(|v| {
                         for field in &f.fields {
