@@ -466,6 +466,12 @@ mod tests {
         assert_eq!(t("conflicts.title"), "需确认", "Chinese is the default");
         assert_eq!(field("note"), "情况记录");
         assert_eq!(field("mystery"), "mystery");
+        // The console's 修改历史 names fields from `shared::history`: the same words.
+        for (k, zh, _) in STRINGS {
+            if let Some(name) = k.strip_prefix("field.") {
+                assert_eq!(shared::history::field_label(name), *zh, "{k}");
+            }
+        }
     }
 
     fn chinese_left(s: &str) -> bool {

@@ -133,26 +133,8 @@ pub struct Conflict {
     pub owner: Option<String>,
 }
 
-/// One line of a record's history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryLine {
-    pub at_secs: i64,
-    pub person: Option<String>,
-    pub field: String,
-    /// What the field held before this change (as this history has read it so far).
-    pub old: Option<String>,
-    pub value: String,
-}
-
-pub fn show_scalar(v: &ScalarValue) -> String {
-    match v {
-        ScalarValue::Str(s) => s.to_string(),
-        ScalarValue::Boolean(true) => "是".into(),
-        ScalarValue::Boolean(false) => "否".into(),
-        ScalarValue::Null => "（空）".into(),
-        other => other.to_string(),
-    }
-}
+// One reading of a record's history for the phone and the server (`shared::history`).
+pub use shared::history::{show_scalar, HistoryLine};
 
 /// Maps whose entries are records (`visits` and the domain's record maps).
 fn record_maps(doc: &AutoCommit) -> Vec<(String, automerge::ObjId)> {
@@ -898,49 +880,9 @@ impl Repo {
         Ok(())
     }
 
-    /// Who changed which field of a record and when, oldest first, from the changes in
-    /// the document (each change is diffed against its parents).
+    /// Who changed which field of a record and when, oldest first.
     pub fn history(&mut self, id: &DocId, map: &str, record: &str) -> Vec<HistoryLine> {
-        let doc = self.doc(id);
-        let changes: Vec<(ChangeHash, Vec<ChangeHash>, i64, ActorId)> = doc
-            .get_changes(&[])
-            .into_iter()
-            .map(|c| {
-                (
-                    c.hash(),
-                    c.deps().to_vec(),
-                    c.timestamp(),
-                    c.actor_id().clone(),
-                )
-            })
-            .collect();
-        let mut lines = Vec::new();
-        let mut last: BTreeMap<String, String> = BTreeMap::new();
-        for (hash, deps, at_secs, actor) in changes {
-            for patch in doc.diff(&deps, &[hash]) {
-                let in_record = patch.path.len() == 2
-                    && matches!(&patch.path[0].1, Prop::Map(m) if m == map)
-                    && matches!(&patch.path[1].1, Prop::Map(r) if r == record);
-                if !in_record {
-                    continue;
-                }
-                if let PatchAction::PutMap { key, value, .. } = patch.action {
-                    let value = match value.0 {
-                        Value::Scalar(s) => show_scalar(&s),
-                        Value::Object(_) => "…".into(),
-                    };
-                    let old = last.insert(key.clone(), value.clone());
-                    lines.push(HistoryLine {
-                        at_secs,
-                        person: person_of_actor(&actor),
-                        field: key,
-                        old,
-                        value,
-                    });
-                }
-            }
-        }
-        lines
+        shared::history::record_history(self.doc(id), map, record)
     }
 }
 

@@ -17,6 +17,7 @@
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
 //! - [`office`]: the county office's summaries and forms as the server sends them.
 //! - [`signing`]: each device's Ed25519 key and the signatures of its changes (issue 15).
+//! - [`history`]: a record's 修改历史 read from the document's changes (phone and server).
 //! - [`registry_admin`]: the county's 信息库: registry edits, import/export, accounts (issue 13).
 //! - [`rollover`]: last year's links offered to their owners as this year's drafts (issue 13).
 
@@ -27,6 +28,7 @@ pub mod demo;
 pub mod doc;
 pub mod domain;
 pub mod forms;
+pub mod history;
 pub mod ids;
 pub mod model;
 pub mod msg;

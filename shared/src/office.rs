@@ -335,3 +335,16 @@ pub struct DeviceReport {
     /// When the oldest of them was recorded, ms since the Unix epoch.
     pub oldest_pending_ms: Option<i64>,
 }
+
+/// One line of a record's 修改历史 in the console's drill-down (issue 18), as
+/// `GET /api/office/records/{branch}/{id}/history` sends it: already in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// County time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    pub who: Named,
+    /// The field's name as people know it (情况记录, 日期…).
+    pub field: String,
+    pub old: Option<String>,
+    pub value: String,
+}

@@ -21,7 +21,10 @@ use axum::{middleware, Extension, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::domain::records::{Inspection, InspectionKind, TieIn};
-use shared::office::{DeviceHealth, Stamp, SyncHealth};
+use shared::domain::docs::read_branch_records;
+use shared::history;
+use shared::ids::DocId;
+use shared::office::{DeviceHealth, HistoryRow, Named, Stamp, SyncHealth};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,8 +56,71 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/office/search", get(search))
         .route("/api/office/assessment", get(assessment))
         .route("/api/office/forms/{name}", get(form))
+        .route("/api/office/records/{branch}/{id}/history", get(record_history))
         .merge(county_only)
         .layer(Extension(OfficeCache::default()))
+}
+
+/// A record's 修改历史 for the drill-down (issue 18): every correction, old → new, who and
+/// when, read from the branch document's changes by the phone's own reading
+/// (`shared::history`), in words — codes as their labels, places and households by name.
+async fn record_history(
+    State(state): State<AppState>,
+    OfficeReader(_, scope): OfficeReader,
+    Path((branch, id)): Path<(String, String)>,
+) -> Result<Json<Vec<HistoryRow>>, AppError> {
+    let gone = || AppError::NotFound(format!("没有这条记录：{id}"));
+    let doc_id = DocId::branch(branch.clone()).map_err(|_| gone())?;
+    let out = blocking(move || {
+        let registry = state.hub().shared_registry()?;
+        let Some(b) = registry.branches.get(&branch) else {
+            return Err(gone());
+        };
+        if !scope.covers(&b.committee) {
+            return Err(outside_scope());
+        }
+        let mut doc = state.hub().snapshot(&doc_id)?;
+        let map = history::map_holding(&doc, &id).ok_or_else(gone)?;
+        let kind = history::kind_of(&map);
+        let records = read_branch_records(&doc).unwrap_or_default();
+        let shown = |field: &str, v: &str| -> String {
+            let named = match field {
+                "place" => registry.places.get(v).map(|p| p.name.clone()),
+                "partner" => registry.branches.get(v).map(|b| b.name.clone()),
+                "target" => records.targets.get(v).map(|t| t.name.clone()),
+                _ => kind
+                    .and_then(|k| history::code_label(k, field, v))
+                    .map(str::to_string),
+            };
+            named.unwrap_or_else(|| v.to_string())
+        };
+        Ok(history::record_history(&mut doc, &map, &id)
+            .into_iter()
+            .filter(history::tells)
+            .map(|l| {
+                let who = l.person.clone().unwrap_or_default();
+                HistoryRow {
+                    at: county_time(l.at_secs),
+                    who: Named {
+                        name: registry.person_name(&who).to_string(),
+                        id: who,
+                    },
+                    field: history::field_label(&l.field).to_string(),
+                    old: l.old.as_deref().map(|o| shown(&l.field, o)),
+                    value: shown(&l.field, &l.value),
+                }
+            })
+            .collect())
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// `YYYY-MM-DD HH:MM` in the county's time (UTC+8) of a change's time.
+fn county_time(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs + 8 * 3600, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// What committee staff are told when they ask for another committee's part.

@@ -1273,6 +1273,30 @@ fn flatten(r: &Registry, bid: &str, b: &BranchRecords) -> Vec<Indexed> {
                 None,
             );
         }
+        // Households (帮扶对象), so the console's search finds a household by its head's
+        // name and a member's records list the households they took on (issue 18).
+        for t in b.targets.values() {
+            push(
+                &t.id,
+                "帮扶对象",
+                &shared::forms::county_day(t.recorded_at),
+                t.kind.label(),
+                &t.place,
+                &t.member,
+                format!(
+                    "{}（{}年，{}，{}口人，年初人均收入 {} 元）{}{}",
+                    t.name,
+                    t.year,
+                    t.labour.label(),
+                    t.household_size,
+                    t.baseline_income,
+                    if t.note.is_empty() { "" } else { "：" },
+                    t.note
+                ),
+                t.withdrawn,
+                None,
+            );
+        }
         for d in b.deeds.values() {
             push(
                 &d.id,

@@ -707,6 +707,28 @@ async fn issue_6_search_filters_by_text_date_branch_and_tag() {
         .count();
     assert!(page.total >= expected);
 
+    // Issue 18: a household is found by its head's name, with what it is.
+    let household = gen
+        .data
+        .branches
+        .values()
+        .flat_map(|b| b.targets.values())
+        .next()
+        .expect("a household");
+    let page: RecordPage = get_json(
+        &server,
+        &format!("/api/office/search?{YEAR_2008}&q={}", urlencode(&household.name)),
+    )
+    .await;
+    let row = page
+        .records
+        .iter()
+        .find(|r| r.id == household.id)
+        .unwrap_or_else(|| panic!("{} not found: {page:?}", household.name));
+    assert_eq!(row.record, "帮扶对象");
+    assert_eq!(row.author.id, household.member);
+    assert!(row.note.contains(&format!("{}口人", household.household_size)), "{row:?}");
+
     for (q, msg) in [
         ("tag=NotATag", "五个结合"),
         ("from=2008-05-01&to=2008-04-01", "起始日期"),
@@ -724,12 +746,13 @@ async fn issue_6_search_filters_by_text_date_branch_and_tag() {
     }
 }
 
-/// Links (points, pairs, targets) are not loggable records in search.
+/// Links (points, pairs) and the office's own records are not listed in search;
+/// households (targets) are, since issue 18.
 fn count_links(gen: &Generated) -> usize {
     gen.data
         .branches
         .values()
-        .map(|b| b.points.len() + b.pairs.len() + b.targets.len())
+        .map(|b| b.points.len() + b.pairs.len())
         .sum::<usize>()
         + gen.data.office.tags.len()
         + gen.data.office.filings.len()
@@ -1112,4 +1135,90 @@ async fn issue_18_committee_staff_see_their_committee_only() {
         .await;
     refused(&reply, "an inspection");
     refused(&get("/api/admin/audit".into()).await, "the audit");
+}
+
+/// Issue 18: a record's 修改历史 in the console's drill-down — each correction old → new,
+/// who (by name) and when — for the county office and the record's committee only.
+#[tokio::test]
+async fn issue_18_a_records_history_shows_every_correction_by_name() {
+    use backend::auth::store::Account;
+    use shared::access::AccountRole;
+    use shared::ids::actor_for;
+    let state = super::open(None);
+    let server = Server::in_process(&state);
+    let b1 = DocId::branch("b1".into()).unwrap();
+    let mut visit = Visit {
+        id: "1764000000000-abcdef".into(),
+        author: "p1-2".into(),
+        date: "2026-11-20".into(),
+        place: "v1".into(),
+        kind: VisitKind::Help,
+        note: "原来的备注".into(),
+        recorded_at: 1_764_000_000_000,
+        withdrawn: false,
+    };
+    state
+        .hub()
+        .modify_as(&b1, &actor_for(Some("p1-2"), &[7; 8]), |doc| {
+            put_visit(doc, &visit, 1_764_000_000)
+        })
+        .expect("the member's visit");
+    visit.note = "书记更正后的备注".into();
+    state
+        .hub()
+        .modify_as(&b1, &actor_for(Some("p1-1"), &[8; 8]), |doc| {
+            put_visit(doc, &visit, 1_764_003_600)
+        })
+        .expect("the secretary's correction");
+
+    let path = format!("/api/office/records/b1/{}/history", visit.id);
+    let rows: Vec<HistoryRow> = get_json(&server, &path).await;
+    let reg = state.hub().registry().unwrap();
+    let note: Vec<&HistoryRow> = rows.iter().filter(|r| r.field == "情况记录").collect();
+    assert_eq!(note.len(), 2, "{rows:?}");
+    assert_eq!(note[0].value, "原来的备注");
+    assert_eq!(note[0].who.name, reg.people["p1-2"].name);
+    assert_eq!(note[1].old.as_deref(), Some("原来的备注"));
+    assert_eq!(note[1].value, "书记更正后的备注");
+    assert_eq!(note[1].who.name, reg.people["p1-1"].name);
+    assert_eq!(note[1].at, "2025-11-25 01:00", "county time of the change");
+    let kind = rows.iter().find(|r| r.field == "类别").expect("the kind");
+    assert_eq!(kind.value, "帮扶", "codes read as their labels");
+    let place = rows.iter().find(|r| r.field == "地点").expect("the place");
+    assert_eq!(place.value, reg.places["v1"].name, "places by name");
+    assert!(rows.iter().all(|r| r.field != "记录人" && r.field != "已撤回"), "{rows:?}");
+
+    let missing = server
+        .request(Method::GET, "/api/office/records/b1/nothing/history", None, Vec::new())
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text());
+    assert!(missing.text().contains("没有这条记录"), "{}", missing.text());
+
+    // Staff of another committee are refused it; b1's committee reads it.
+    let hash = backend::auth::hash_password(super::DEMO_PASSWORD).expect("a hash");
+    state
+        .auth()
+        .insert(
+            &Account {
+                id: "t1-staff".into(),
+                name: "镇党委干事".into(),
+                phone: "13900000002".into(),
+                role: AccountRole::CommitteeStaff,
+                org: "t1".into(),
+                previous: None,
+                handover_until: 0,
+            },
+            &hash,
+        )
+        .expect("a township's staff account");
+    let other = super::login_token(&state, "13900000002");
+    let reply = server
+        .request_as(Some(&other), Method::GET, &path, None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    let c1 = super::login_token(&state, "13800009901");
+    let reply = server
+        .request_as(Some(&c1), Method::GET, &path, None, Vec::new())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }

@@ -7,11 +7,10 @@ use crate::i18n::{self, t, tr};
 use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
-use shared::domain::docs::Record;
-use shared::domain::records::*;
+use shared::domain::records::BranchRecords;
 use shared::forms::FormKind;
 use shared::ids::DocId;
-use shared::model::{Registry, Visit, VisitKind};
+use shared::model::Registry;
 
 #[component]
 pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
@@ -33,15 +32,8 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
         let records = repo::with(|r| r.records(&doc));
         repo::with(|r| r.history(&doc, &map, &record))
             .into_iter()
-            // Bookkeeping fields say nothing to a reader: the writer is the line's person.
-            .filter(|l| {
-                !matches!(
-                    l.field.as_str(),
-                    "id" | "author" | "recorded_at" | "member" | "leader" | "branch"
-                )
-            })
-            // Every record starts "not withdrawn"; only a withdrawal is news.
-            .filter(|l| !(l.field == "withdrawn" && l.value == "否"))
+            // Bookkeeping fields and "not withdrawn" say nothing to a reader.
+            .filter(shared::history::tells)
             .map(|l| {
                 let show = |v: &str| shown_value(kind, &l.field, v, registry.as_ref(), &records);
                 let value = show(&l.value);
@@ -68,62 +60,9 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
     }
 }
 
-/// The record kind whose records live in the branch document's map `map`.
-pub fn kind_of(map: &str) -> Option<FormKind> {
-    [
-        (Visit::MAP, FormKind::Visit),
-        (LeaderPoint::MAP, FormKind::Point),
-        (Cultivation::MAP, FormKind::Cultivation),
-        (BranchPair::MAP, FormKind::Pair),
-        (Plan::MAP, FormKind::Plan),
-        (Activity::MAP, FormKind::Activity),
-        (Deed::MAP, FormKind::Deed),
-        (HelpTarget::MAP, FormKind::Target),
-        (HelpRecord::MAP, FormKind::Help),
-        (Training::MAP, FormKind::Training),
-    ]
-    .into_iter()
-    .find_map(|(m, k)| (m == map).then_some(k))
-}
-
-/// The map of a branch document holding records of `kind`.
-pub fn map_of(kind: FormKind) -> &'static str {
-    match kind {
-        FormKind::Visit => Visit::MAP,
-        FormKind::Point => LeaderPoint::MAP,
-        FormKind::Cultivation => Cultivation::MAP,
-        FormKind::Pair => BranchPair::MAP,
-        FormKind::Plan => Plan::MAP,
-        FormKind::Activity => Activity::MAP,
-        FormKind::Deed => Deed::MAP,
-        FormKind::Target => HelpTarget::MAP,
-        FormKind::Help => HelpRecord::MAP,
-        FormKind::Training => Training::MAP,
-        FormKind::CommitteePlan => shared::domain::records::CommitteePlan::MAP,
-    }
-}
-
-/// The label of a stored code, for the fields that hold one.
-fn code_label(kind: FormKind, field: &str, code: &str) -> Option<&'static str> {
-    use FormKind as K;
-    match (kind, field) {
-        (K::Visit, "kind") => VisitKind::from_code(code).map(VisitKind::label),
-        (K::Cultivation, "kind") => CultivationKind::from_code(code).map(CultivationKind::label),
-        (K::Plan, "kind") => PlanKind::from_code(code).map(PlanKind::label),
-        (K::Plan, "status") => PlanStatus::from_code(code).map(PlanStatus::label),
-        (K::Activity, "kind") => ActivityKind::from_code(code).map(ActivityKind::label),
-        (K::Deed, "kind") => DeedKind::from_code(code).map(DeedKind::label),
-        (K::Deed, "tie_in") => TieIn::from_code(code).map(TieIn::label),
-        (K::Target, "kind") => TargetKind::from_code(code).map(TargetKind::label),
-        (K::Target, "labour") => Labour::from_code(code).map(Labour::label),
-        (K::Help, "kind") => HelpKind::from_code(code).map(HelpKind::label),
-        (K::Training, "direction") => {
-            TrainingDirection::from_code(code).map(TrainingDirection::label)
-        }
-        (K::Training, "stage") => TrainingStage::from_code(code).map(TrainingStage::label),
-        _ => None,
-    }
-}
+// Which map holds which kind, and the labels of stored codes: `shared::history`, one home
+// for the phone and the console's drill-down.
+pub use shared::history::{code_label, kind_of, map_of};
 
 /// Values as people know them: names for places, branches and households, labels for
 /// codes, dates in Chinese format.

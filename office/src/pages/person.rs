@@ -1,12 +1,12 @@
 //! A person: links, open findings, and their records one page at a time; a record opens
 //! in place (drill-down levels 3 and 4).
 
-use crate::components::api::{fetch_json, loaded, period};
+use crate::components::api::{enc, fetch_json, loaded, period};
 use crate::components::sort::sort_by_header;
 use crate::pages::committee::period_link;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::office::{PersonDetail, RecordRow};
+use shared::office::{HistoryRow, PersonDetail, RecordRow};
 
 #[component]
 pub fn OfficePersonPage() -> impl IntoView {
@@ -118,7 +118,42 @@ fn Record(r: RecordRow) -> impl IntoView {
             <td class="record-detail">
                 <p class="note">{r.note.clone()}{r.withdrawn.then_some("（已撤回）")}</p>
                 <p class="meta">{format!("记录人 {}", r.author.name)}" · "{detail}</p>
+                <RecordHistory branch=r.branch.id.clone() id=r.id.clone() />
             </td>
         </tr>
+    }
+}
+
+/// A record's 修改历史 (issue 18), asked of the server when it is opened: every
+/// correction, old → new, who and when.
+#[component]
+fn RecordHistory(branch: String, id: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let lines = LocalResource::new(move || {
+        let url = open
+            .get()
+            .then(|| format!("/api/office/records/{}/{}/history", enc(&branch), enc(&id)));
+        async move {
+            match url {
+                None => Ok(Vec::new()),
+                Some(url) => fetch_json::<Vec<HistoryRow>>(url).await,
+            }
+        }
+    });
+    view! {
+        <details class="history" on:toggle=move |_| open.set(true)>
+            <summary>"修改历史"</summary>
+            {loaded(lines, |lines: Vec<HistoryRow>| view! {
+                <ol class="history-lines">
+                    {lines.into_iter().map(|l| view! {
+                        <li>
+                            <span class="meta">{l.at}</span>" "<strong>{l.who.name}</strong>" "
+                            {l.field}"："{l.old.map(|o| view! { <q class="old">{o}</q>" → " })}
+                            <q class="new">{l.value}</q>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            })}
+        </details>
     }
 }

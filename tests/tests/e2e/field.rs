@@ -822,8 +822,40 @@ async fn bench_issue_5_field_app_numbers() {
         .unwrap_or_else(|e| panic!("{e}"));
     let base = server.url("");
     const N: usize = 1000;
-    with_browsers("bench_issue_5", &base, &["bench"], async |browsers| {
+    with_browsers("bench_issue_5", &base, &["bench", "slow"], async |browsers| {
         let a = &browsers[0];
+        // Issue 18: a fresh phone on DevTools' "Slow 3G" (2 s latency, 50 kB/s each way):
+        // when something is painted, and when the login form can be used.
+        let slow = &browsers[1];
+        slow.cdp("Network.enable", json!({})).await?;
+        slow.cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": false, "latency": 2000,
+                    "downloadThroughput": 50_000, "uploadThroughput": 50_000 }),
+        )
+        .await?;
+        slow.goto("/").await?;
+        let usable = slow
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const tick = () => { if (document.querySelector('input#login-phone')) \
+                   done(performance.now()); else requestAnimationFrame(tick); }; tick();",
+                vec![],
+            )
+            .await
+            .context("timing the login form")?;
+        let paint = slow
+            .execute(
+                "const p = performance.getEntriesByType('paint') \
+                   .find((e) => e.name === 'first-contentful-paint'); \
+                 return p ? p.startTime : null;",
+                vec![],
+            )
+            .await?;
+        println!(
+            "Slow 3G, fresh phone: first contentful paint {paint} ms, login form usable {usable} ms after navigation"
+        );
         let transferred = "return performance.getEntriesByType('navigation') \
              .concat(performance.getEntriesByType('resource')) \
              .filter((e) => !e.name.includes('/api/')) \
