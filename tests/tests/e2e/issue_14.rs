@@ -325,6 +325,34 @@ async fn issue_14_two_phones_correct_one_entry() {
                 return Err(format!("the office judged growth on one figure: {shown}"));
             }
             super::registry::shot(a, "issue_14_office_person_to_verify", 1366).await?;
+            // The corrected visit's 修改历史 in the console (issue 18): every note it had.
+            a.goto("/office/person/p1-2").await?;
+            a.wait_for("#person-records tr.record", LONG).await?;
+            let opened = a
+                .execute(
+                    "const tr = [...document.querySelectorAll('#person-records tr.record')] \
+                       .find(r => r.innerText.includes('撤回前补充')); \
+                     const d = tr && tr.querySelector('details.history'); \
+                     if (!d) return false; d.open = true; return true;",
+                    vec![],
+                )
+                .await?;
+            if opened != json!(true) {
+                return Err("the corrected visit has no 修改历史 in the console".into());
+            }
+            poll("the console's 修改历史", LONG, || async {
+                let t = a.text("#person-records details.history[open]").await.unwrap_or_default();
+                if ["原来的备注", "甲手机改的", "乙手机改的", "撤回前补充", "→"]
+                    .iter()
+                    .all(|w| t.contains(w))
+                {
+                    Ok(())
+                } else {
+                    Err(format!("修改历史: {t:?}"))
+                }
+            })
+            .await?;
+            super::registry::shot(a, "issue_18_office_record_history", 1366).await?;
             Ok(())
         },
     )
