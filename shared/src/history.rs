@@ -7,7 +7,9 @@ use crate::domain::records::*;
 use crate::forms::FormKind;
 use crate::ids::person_of_actor;
 use crate::model::{Visit, VisitKind};
-use automerge::{AutoCommit, ChangeHash, ObjType, PatchAction, Prop, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{
+    AutoCommit, ChangeHash, ObjType, PatchAction, Prop, ReadDoc, ScalarValue, Value, ROOT,
+};
 use std::collections::BTreeMap;
 
 /// One field set by one change.
@@ -224,7 +226,9 @@ mod tests {
         assert_eq!(note[1].value, "书记改的");
         assert_eq!(note[1].person.as_deref(), Some("p1-1"));
         assert_eq!(note[1].at_secs, 200);
-        assert!(lines.iter().all(|l| l.field != "author" && l.field != "withdrawn"));
+        assert!(lines
+            .iter()
+            .all(|l| l.field != "author" && l.field != "withdrawn"));
         assert_eq!(kind_of(map_of(FormKind::Help)), Some(FormKind::Help));
         assert_eq!(code_label(FormKind::Visit, "kind", "Help"), Some("帮扶"));
     }

@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use axum::{middleware, Extension, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shared::domain::records::{Inspection, InspectionKind, TieIn};
 use shared::domain::docs::read_branch_records;
+use shared::domain::records::{Inspection, InspectionKind, TieIn};
 use shared::history;
 use shared::ids::DocId;
 use shared::office::{DeviceHealth, HistoryRow, Named, Stamp, SyncHealth};
@@ -47,7 +47,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let county_only = Router::new()
         .route("/api/office/sync-health", get(sync_health))
         .route("/api/office/inspections", post(add_inspection))
-        .route_layer(middleware::from_extractor_with_state::<CountyReader, AppState>(state));
+        .route_layer(middleware::from_extractor_with_state::<
+            CountyReader,
+            AppState,
+        >(state));
     Router::new()
         .route("/api/office/overview", get(overview))
         .route("/api/office/committees/{id}", get(committee))
@@ -56,7 +59,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/office/search", get(search))
         .route("/api/office/assessment", get(assessment))
         .route("/api/office/forms/{name}", get(form))
-        .route("/api/office/records/{branch}/{id}/history", get(record_history))
+        .route(
+            "/api/office/records/{branch}/{id}/history",
+            get(record_history),
+        )
         .merge(county_only)
         .layer(Extension(OfficeCache::default()))
 }
@@ -130,7 +136,10 @@ fn outside_scope() -> AppError {
 
 /// The committee a scoped request is for: the one asked for, which committee staff must
 /// not set to another than theirs; for them, theirs when none is asked for.
-fn scoped_committee(scope: &OfficeScope, asked: Option<String>) -> Result<Option<String>, AppError> {
+fn scoped_committee(
+    scope: &OfficeScope,
+    asked: Option<String>,
+) -> Result<Option<String>, AppError> {
     match (scope.committee(), asked) {
         (None, asked) => Ok(asked),
         (Some(mine), Some(asked)) if asked != mine => Err(outside_scope()),

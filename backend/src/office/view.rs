@@ -567,7 +567,11 @@ impl View {
             .unwrap_or(0);
         let mut point_by_month = vec![0; 12];
         let mut help_by_month = vec![0; 12];
-        for part in self.parts.iter().filter(|p| branches.contains(p.branch.as_str())) {
+        for part in self
+            .parts
+            .iter()
+            .filter(|p| branches.contains(p.branch.as_str()))
+        {
             for v in &part.visits {
                 if v.date.year() != self.year || v.date > self.as_of {
                     continue;

@@ -717,7 +717,10 @@ async fn issue_6_search_filters_by_text_date_branch_and_tag() {
         .expect("a household");
     let page: RecordPage = get_json(
         &server,
-        &format!("/api/office/search?{YEAR_2008}&q={}", urlencode(&household.name)),
+        &format!(
+            "/api/office/search?{YEAR_2008}&q={}",
+            urlencode(&household.name)
+        ),
     )
     .await;
     let row = page
@@ -727,7 +730,11 @@ async fn issue_6_search_filters_by_text_date_branch_and_tag() {
         .unwrap_or_else(|| panic!("{} not found: {page:?}", household.name));
     assert_eq!(row.record, "帮扶对象");
     assert_eq!(row.author.id, household.member);
-    assert!(row.note.contains(&format!("{}口人", household.household_size)), "{row:?}");
+    assert!(
+        row.note
+            .contains(&format!("{}口人", household.household_size)),
+        "{row:?}"
+    );
 
     for (q, msg) in [
         ("tag=NotATag", "五个结合"),
@@ -1046,7 +1053,12 @@ async fn issue_18_committee_staff_see_their_committee_only() {
         assert_eq!(reply.status, StatusCode::OK, "{what}: {}", reply.text());
     };
     let refused = |reply: &super::Reply, what: &str| {
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}: {}", reply.text());
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{what}: {}",
+            reply.text()
+        );
         assert!(
             reply.text().contains("党（工）委") || reply.text().contains("县委组织部"),
             "{what}: not a Chinese refusal: {}",
@@ -1073,7 +1085,10 @@ async fn issue_18_committee_staff_see_their_committee_only() {
     ok(&reply, "overview");
     let o: Overview = serde_json::from_slice(&reply.body).expect("an overview");
     assert_eq!(
-        o.committees.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        o.committees
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
         vec![mine]
     );
     let my_places = reg
@@ -1083,18 +1098,42 @@ async fn issue_18_committee_staff_see_their_committee_only() {
         .count();
     assert_eq!(o.totals.places, my_places);
     let county: Overview = get_json(&server, &format!("/api/office/overview?{YEAR_2008}")).await;
-    assert!(county.committees.len() > 1, "the county office still sees all");
+    assert!(
+        county.committees.len() > 1,
+        "the county office still sees all"
+    );
     let sum = |o: &Overview| o.rules.iter().map(|r| r.count).sum::<usize>();
-    assert!(sum(&o) < sum(&county), "findings are the committee's, not the county's");
+    assert!(
+        sum(&o) < sum(&county),
+        "findings are the committee's, not the county's"
+    );
 
     // Their committee, branches and people open; another committee's do not.
-    ok(&get(format!("/api/office/committees/{mine}?{YEAR_2008}")).await, "own committee");
-    refused(&get(format!("/api/office/committees/{other}?{YEAR_2008}")).await, "other committee");
-    ok(&get(format!("/api/office/branches/{my_branch}?{YEAR_2008}")).await, "own branch");
-    refused(&get(format!("/api/office/branches/{other_branch}?{YEAR_2008}")).await, "other branch");
+    ok(
+        &get(format!("/api/office/committees/{mine}?{YEAR_2008}")).await,
+        "own committee",
+    );
+    refused(
+        &get(format!("/api/office/committees/{other}?{YEAR_2008}")).await,
+        "other committee",
+    );
+    ok(
+        &get(format!("/api/office/branches/{my_branch}?{YEAR_2008}")).await,
+        "own branch",
+    );
+    refused(
+        &get(format!("/api/office/branches/{other_branch}?{YEAR_2008}")).await,
+        "other branch",
+    );
     let (me_p, other_p) = (person_of(&my_branch), person_of(&other_branch));
-    ok(&get(format!("/api/office/people/{me_p}?{YEAR_2008}")).await, "own person");
-    refused(&get(format!("/api/office/people/{other_p}?{YEAR_2008}")).await, "other person");
+    ok(
+        &get(format!("/api/office/people/{me_p}?{YEAR_2008}")).await,
+        "own person",
+    );
+    refused(
+        &get(format!("/api/office/people/{other_p}?{YEAR_2008}")).await,
+        "other person",
+    );
 
     // Search and the forms cover their committee whatever is asked.
     let reply = get(format!("/api/office/search?{YEAR_2008}")).await;
@@ -1112,9 +1151,15 @@ async fn issue_18_committee_staff_see_their_committee_only() {
     let reply = get(format!("/api/office/forms/roster?{YEAR_2008}")).await;
     ok(&reply, "roster");
     let form: Form = serde_json::from_slice(&reply.body).expect("a form");
-    assert_eq!(form.scope, reg.committees[mine].name, "the roster is their committee's");
+    assert_eq!(
+        form.scope, reg.committees[mine].name,
+        "the roster is their committee's"
+    );
     refused(
-        &get(format!("/api/office/forms/roster?{YEAR_2008}&committee={other}")).await,
+        &get(format!(
+            "/api/office/forms/roster?{YEAR_2008}&committee={other}"
+        ))
+        .await,
         "another committee's roster",
     );
     ok(
@@ -1186,13 +1231,26 @@ async fn issue_18_a_records_history_shows_every_correction_by_name() {
     assert_eq!(kind.value, "帮扶", "codes read as their labels");
     let place = rows.iter().find(|r| r.field == "地点").expect("the place");
     assert_eq!(place.value, reg.places["v1"].name, "places by name");
-    assert!(rows.iter().all(|r| r.field != "记录人" && r.field != "已撤回"), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.field != "记录人" && r.field != "已撤回"),
+        "{rows:?}"
+    );
 
     let missing = server
-        .request(Method::GET, "/api/office/records/b1/nothing/history", None, Vec::new())
+        .request(
+            Method::GET,
+            "/api/office/records/b1/nothing/history",
+            None,
+            Vec::new(),
+        )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text());
-    assert!(missing.text().contains("没有这条记录"), "{}", missing.text());
+    assert!(
+        missing.text().contains("没有这条记录"),
+        "{}",
+        missing.text()
+    );
 
     // Staff of another committee are refused it; b1's committee reads it.
     let hash = backend::auth::hash_password(super::DEMO_PASSWORD).expect("a hash");

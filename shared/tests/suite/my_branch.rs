@@ -34,7 +34,7 @@ fn issue_18_the_secretarys_branch_page_counts_this_years_work_and_each_persons_o
     for v in [
         visit("a", "p1-2", "2026-03-01", false),
         visit("b", "p1-2", "2026-04-01", false),
-        visit("c", "p1-2", "2026-05-01", true),  // withdrawn: not counted
+        visit("c", "p1-2", "2026-05-01", true), // withdrawn: not counted
         visit("d", "p1-2", "2025-05-01", false), // last year
         visit("e", "p1-3", "2026-06-01", false),
     ] {
@@ -124,7 +124,11 @@ fn issue_18_the_secretarys_branch_page_counts_this_years_work_and_each_persons_o
     let count = |list: &[shared::domain::my_branch::KindCount], label: &str| {
         list.iter().find(|k| k.label == label).map(|k| k.count)
     };
-    assert_eq!(count(&page.plans, "帮扶方案"), Some(1), "a draft is no plan yet");
+    assert_eq!(
+        count(&page.plans, "帮扶方案"),
+        Some(1),
+        "a draft is no plan yet"
+    );
     assert_eq!(count(&page.plans, "共建方案"), Some(0));
     assert_eq!(count(&page.activities, "五送一建"), Some(1));
     assert_eq!(count(&page.deeds, "解决实际困难"), Some(0));

@@ -228,7 +228,10 @@ async fn issue_14_two_phones_correct_one_entry() {
             b.wait_for("form#visit-form.editing #visit-draft", LONG)
                 .await?;
             let kept = b
-                .execute("return document.querySelector('textarea#visit-note').value;", vec![])
+                .execute(
+                    "return document.querySelector('textarea#visit-note').value;",
+                    vec![],
+                )
                 .await?;
             if kept != json!("撤回前补充") {
                 return Err(format!("the correction's draft was lost on reload: {kept}"));
@@ -341,7 +344,10 @@ async fn issue_14_two_phones_correct_one_entry() {
                 return Err("the corrected visit has no 修改历史 in the console".into());
             }
             poll("the console's 修改历史", LONG, || async {
-                let t = a.text("#person-records details.history[open]").await.unwrap_or_default();
+                let t = a
+                    .text("#person-records details.history[open]")
+                    .await
+                    .unwrap_or_default();
                 if ["原来的备注", "甲手机改的", "乙手机改的", "撤回前补充", "→"]
                     .iter()
                     .all(|w| t.contains(w))
