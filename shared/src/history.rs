@@ -3,6 +3,7 @@
 //! nothing can be left out. One reading for the phone (its entries' 修改历史) and the
 //! server (the console's drill-down, issue 18); each renders the lines in its own way.
 
+use crate::domain::docs::Record;
 use crate::domain::records::*;
 use crate::forms::FormKind;
 use crate::ids::person_of_actor;
@@ -95,10 +96,12 @@ pub fn map_holding(doc: &AutoCommit, record: &str) -> Option<String> {
 /// Whether a line says something to a reader: bookkeeping fields do not (the writer is
 /// the line's person), and every record starts "not withdrawn" — only a withdrawal is news.
 pub fn tells(line: &HistoryLine) -> bool {
-    !matches!(
+    let bookkeeping = matches!(
         line.field.as_str(),
         "id" | "author" | "recorded_at" | "member" | "leader" | "branch"
-    ) && !(line.field == "withdrawn" && line.value == "否")
+    );
+    let not_withdrawn = line.field == "withdrawn" && line.value == "否";
+    !bookkeeping && !not_withdrawn
 }
 
 /// The record kind whose records live in the branch document's map `map`.
@@ -196,7 +199,7 @@ mod tests {
 
     #[test]
     fn issue_18_a_records_history_reads_every_correction_with_who_and_what_it_was() {
-        let branch = DocId::branch("b1".into()).unwrap();
+        let branch = DocId::branch("b1".to_string()).unwrap();
         let mut doc = new_document(&branch, actor_for(Some("p1-2"), &[1; 8]));
         let mut v = Visit {
             id: "r1".into(),

@@ -75,7 +75,10 @@ async fn record_history(
     OfficeReader(_, scope): OfficeReader,
     Path((branch, id)): Path<(String, String)>,
 ) -> Result<Json<Vec<HistoryRow>>, AppError> {
-    let gone = || AppError::NotFound(format!("没有这条记录：{id}"));
+    let gone = {
+        let id = id.clone();
+        move || AppError::NotFound(format!("没有这条记录：{id}"))
+    };
     let doc_id = DocId::branch(branch.clone()).map_err(|_| gone())?;
     let out = blocking(move || {
         let registry = state.hub().shared_registry()?;

@@ -1191,7 +1191,7 @@ async fn issue_18_a_records_history_shows_every_correction_by_name() {
     use shared::ids::actor_for;
     let state = super::open(None);
     let server = Server::in_process(&state);
-    let b1 = DocId::branch("b1".into()).unwrap();
+    let b1 = DocId::branch("b1".to_string()).unwrap();
     let mut visit = Visit {
         id: "1764000000000-abcdef".into(),
         author: "p1-2".into(),
