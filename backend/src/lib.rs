@@ -209,6 +209,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
+        .route(shared::access::REGISTRY_SLICE_PATH, get(registry_slice))
         .route("/api/health", get(|| async { "ok" }))
         .merge(
             office::routes()
@@ -509,6 +510,83 @@ async fn findings(
         findings,
     })
     .into_response())
+}
+
+/// The version of the slice rules (`shared::access::registry_slice`): bumped when they
+/// change, so every phone's stored slice is replaced at its next sync.
+const SLICE_VERSION: &str = "sanlian registry slice v1";
+
+/// The `ETag` of a caller's registry slice: what it is computed from, the registry's
+/// version (its heads) and the caller's positions (which change with a move and again
+/// when the handover ends).
+fn slice_etag(heads: &[automerge::ChangeHash], positions: &[shared::access::Position]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(SLICE_VERSION);
+    let mut heads = heads.to_vec();
+    heads.sort();
+    for h in &heads {
+        digest.update(h.0);
+    }
+    for p in positions {
+        digest.update([0]);
+        digest.update(p.role.code());
+        digest.update([0]);
+        digest.update(&p.org);
+    }
+    format!("\"{}\"", shared::ids::hex(&digest.finalize()[..16]))
+}
+
+/// Whether `If-None-Match` names `etag` (a list of tags, weak or strong, or `*`).
+fn none_match_hits(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+/// Issue 15: what of the registry the caller's phone holds (`shared::access::registry_slice`:
+/// every organisation and place, the people of the branches they may read), as JSON with
+/// an `ETag`; `304` when the phone already holds it. Phones no longer sync the registry
+/// document, which names every party member of the county.
+async fn registry_slice(
+    State(state): State<AppState>,
+    user: User,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let positions = user.positions(now_secs());
+    let hub = state.hub.clone();
+    let reply = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let (heads, registry) = hub.registry_at_heads()?;
+        let etag = slice_etag(&heads, &positions);
+        if none_match_hits(&headers, &etag) {
+            return Ok((etag, None));
+        }
+        let slice = shared::access::registry_slice(&positions, &registry);
+        let body = serde_json::to_vec(&slice).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((etag, Some(body)))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let (etag, body) = reply;
+    let etag = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(match body {
+        None => (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response(),
+        Some(body) => (
+            [
+                (header::ETAG, etag),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+    })
 }
 
 #[cfg(test)]
