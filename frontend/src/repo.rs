@@ -114,12 +114,25 @@ pub struct StoredSlice {
     pub registry: Registry,
 }
 
-/// Where the slice is kept: JSON, so a slice stored by an older app still reads after an
-/// update (new fields come with serde defaults).
+/// Where the slice is kept: its JSON, so a slice stored by an older app still reads
+/// after an update (new fields come with serde defaults), deflated and packed like the
+/// documents — plain, the JSON of a county's places and branches took 2.5× the quota
+/// of the whole registry document it replaces (BENCHMARKS.md, issue 15).
 pub const SLICE_KEY: &str = "registry-slice";
 
 fn slice_key(ns: &str) -> String {
     format!("{ns}{SLICE_KEY}")
+}
+
+fn read_slice(ns: &str) -> Option<StoredSlice> {
+    let packed = storage::get_packed(&slice_key(ns))?;
+    let json = shared::wire::inflate_bytes(&packed).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+fn write_slice(ns: &str, slice: &StoredSlice) -> Result<(), StorageFull> {
+    let json = serde_json::to_vec(slice).expect("a registry serializes");
+    storage::set_packed(&slice_key(ns), &shared::wire::deflate_bytes(&json))
 }
 
 /// The id of the old whole-registry document, which apps before issue 15 synced and
@@ -213,9 +226,7 @@ impl Repo {
         }
         let ns = storage::ns(person.as_deref().unwrap_or(""));
         Repo {
-            slice: person
-                .as_ref()
-                .and_then(|_| storage::get::<StoredSlice>(&slice_key(&ns))),
+            slice: person.as_ref().and_then(|_| read_slice(&ns)),
             ns,
             person,
             writer,
@@ -472,7 +483,7 @@ impl Repo {
         if self.slice.as_ref() == Some(&slice) {
             return false;
         }
-        if storage::set(&slice_key(&self.ns), &slice).is_ok() {
+        if write_slice(&self.ns, &slice).is_ok() {
             self.drop_old_registry();
         }
         self.slice = Some(slice);
@@ -481,7 +492,7 @@ impl Repo {
 
     /// Another tab stored a slice: take it. Whether the registry shown changed.
     pub fn reload_slice(&mut self) -> bool {
-        match storage::get::<StoredSlice>(&slice_key(&self.ns)) {
+        match read_slice(&self.ns) {
             Some(s) if self.slice.as_ref() != Some(&s) => {
                 self.slice = Some(s);
                 true

@@ -1951,6 +1951,31 @@ async fn issue_15_an_unchanged_registry_slice_is_answered_304_by_its_etag() {
     }
     let other = get_slice(&server, &token, Some("\"not-this-one\"")).await;
     assert_eq!(slice_of(&other), first);
+    // Gzip'd for a client that takes it (every browser), the same JSON inside.
+    let gzipped = server
+        .request_with(
+            Some(&token),
+            Method::GET,
+            "/api/registry",
+            None,
+            &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(gzipped.status, StatusCode::OK);
+    assert_eq!(
+        header_text(gzipped.headers.get(header::CONTENT_ENCODING)),
+        "gzip"
+    );
+    assert_eq!(etag_of(&gzipped), tag);
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped.body[..]),
+        &mut json,
+    )
+    .expect("gzip");
+    assert_eq!(json, other.body);
+    assert!(gzipped.body.len() < other.body.len() / 2);
     assert_eq!(etag_of(&other), tag, "the same registry, the same tag");
     // Another branch's member has another slice of the same registry: another tag.
     let b2 = login(&server, MEMBER_B2, &ActorId::random()).await;
