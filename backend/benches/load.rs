@@ -7,7 +7,8 @@
 //! - **burst** (closed): all N phones start at the same instant and each runs its sessions
 //!   back to back, so the latencies measure how long the whole burst takes to drain.
 //! - **open** (open loop): the same sessions start on a fixed schedule at an offered rate
-//!   (`--rate 500` document syncs/s = 250 sessions/s, a session syncs 2 documents), session
+//!   (`--rate 500` document syncs/s = 250 sessions/s, a session counts as 2: the registry
+//!   slice and the branch), session
 //!   k going to phone k mod N, so each phone's next session starts on the schedule and not
 //!   when its previous one ends. Session latency is measured from the *scheduled* start, so a
 //!   server falling behind shows up in it (no coordinated omission).
@@ -18,7 +19,9 @@
 //! it as soon as the server accepts connections. The county's database is
 //! written once into `target/bench-data/county/` (a minute) and copied per run.
 //!
-//! Reports sessions/s, document syncs/s (each session syncs `registry` and the branch),
+//! Reports sessions/s, document syncs/s (each session asks for its registry slice, as the
+//! app does since issue 15 — `GET /api/registry` with its `ETag`, mostly a 304 — and syncs
+//! the branch),
 //! HTTP request latency p50/p99, session latency p50/p99, errors, and the server's RSS
 //! (peak and at the end, from /proc). Client and server share the machine's cores.
 
@@ -48,9 +51,8 @@ const PASSWORD: &str = "load-bench-pw";
 
 struct Prepared {
     db: PathBuf,
-    /// Saved bytes of every branch document and the registry, as the phones hold them.
+    /// Saved bytes of every branch document, as the phones hold them.
     branches: Vec<(String, Vec<u8>, String)>,
-    registry: Vec<u8>,
 }
 
 fn prepare(dir: &Path) -> Prepared {
@@ -100,7 +102,6 @@ fn prepare(dir: &Path) -> Prepared {
         }
     }
     let store = SqliteStore::open(&db).unwrap();
-    let registry = store.load("registry").unwrap().concat();
     let mut branches = Vec::new();
     for (id, b) in &g.data.registry.branches {
         let key = DocId::branch(id).unwrap().to_string();
@@ -119,11 +120,7 @@ fn prepare(dir: &Path) -> Prepared {
             .unwrap_or_default();
         branches.push((id.clone(), bytes, author));
     }
-    Prepared {
-        db,
-        branches,
-        registry,
-    }
+    Prepared { db, branches }
 }
 
 /// The server's accounts in `db`, without login rate limits: the bench logs in every
@@ -278,12 +275,10 @@ fn phone(i: usize, prepared: &Prepared) -> (SyncClient, DocId, String, ActorId) 
     let id = DocId::branch(branch).unwrap();
     let actor = ActorId::random();
     let mut client = SyncClient::new(format!("load-{i}"));
-    for (doc_id, bytes) in [(DocId::Registry, &prepared.registry), (id.clone(), bytes)] {
-        let mut doc = AutoCommit::load(bytes).unwrap().with_actor(actor.clone());
-        let mut state = sync::State::new();
-        state.shared_heads = doc.get_heads();
-        client.insert(doc_id, doc, Some(state));
-    }
+    let mut doc = AutoCommit::load(bytes).unwrap().with_actor(actor.clone());
+    let mut state = sync::State::new();
+    state.shared_heads = doc.get_heads();
+    client.insert(id.clone(), doc, Some(state));
     for n in 0..BACKLOG {
         put_visit(client.doc(&id).unwrap(), &visit(i, n, author), 0).unwrap();
     }
@@ -295,6 +290,8 @@ struct Tally {
     requests: Vec<Duration>,
     sessions: Vec<Duration>,
     errors: Vec<String>,
+    /// The `ETag` of the registry slice this phone holds, kept across its sessions.
+    etag: Option<String>,
 }
 
 async fn session(
@@ -306,6 +303,29 @@ async fn session(
     ids: &[DocId],
     tally: &mut Tally,
 ) -> Result<(), String> {
+    // The registry slice first, as the app asks for it (issue 15): sent again only when
+    // it changed.
+    let t = Instant::now();
+    let mut get = http
+        .get(format!("{base}{}", shared::access::REGISTRY_SLICE_PATH))
+        .bearer_auth(token);
+    if let Some(tag) = tally.etag.as_deref() {
+        get = get.header("if-none-match", tag);
+    }
+    let resp = get.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let tag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    tally.requests.push(t.elapsed());
+    match status.as_u16() {
+        304 => {}
+        200 => tally.etag = tag,
+        _ => return Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
+    }
     let mut reset = true;
     for _ in 0..shared::client::MAX_ROUNDS {
         let Some(req) = client.next_request(ids, reset) else {
@@ -392,7 +412,7 @@ fn run(n: usize, rate: Option<f64>, cold: bool, prepared: &Prepared, work: &Path
                 let http = http.clone();
                 let base = base.clone();
                 tokio::spawn(async move {
-                    let ids = [DocId::Registry, id.clone()];
+                    let ids = [id.clone()];
                     let mut tally = Tally::default();
                     for round in 0..=ROUNDS {
                         if round > 0 {

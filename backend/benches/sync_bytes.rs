@@ -7,6 +7,11 @@
 //! Since protocol 3 the phone's new changes travel as one Automerge bundle (four or more);
 //! a second table compares the two forms of the k changes alone.
 //!
+//! Last, issue 15: the registry bytes a member's phone receives on the full generated
+//! county, before (a fresh phone's sync of the whole `registry` document, as the wire
+//! carries it) and after (the member's slice, `GET /api/registry`'s JSON: raw, and gzip'd
+//! as the server sends it to a browser), and what each takes of the phone's storage.
+//!
 //! `cargo bench -p backend --bench sync_bytes` (`-- 100 1000` for other H). The
 //! automerge-repo side of the comparison is `node xtask/side-by-side/automerge-repo.mjs`
 //! (see BENCHMARKS.md).
@@ -140,7 +145,9 @@ fn main() {
     println!("| H earlier | k new | round trips | bytes up | bytes down | total | session time | gzip'd JSON of the k records | add one record at H |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let branch = DocId::branch("b1").unwrap();
-    let docs = [DocId::Registry, branch.clone()];
+    // The phone syncs its branch only: since issue 15 its registry is a JSON slice
+    // (`GET /api/registry`, measured at the end).
+    let docs = [branch.clone()];
     let mut sizes = Vec::new();
     for &history in &hs {
         let mut doc = new_document(&branch, ActorId::random());
@@ -164,7 +171,6 @@ fn main() {
             hub.write_registry(&demo::registry(DemoSpec::SMALL), 0)
                 .unwrap();
             let mut phone = SyncClient::new("bench-phone");
-            phone.insert(DocId::Registry, automerge::AutoCommit::new(), None);
             phone.insert(
                 branch.clone(),
                 automerge::AutoCommit::load(&saved).unwrap(),
@@ -237,7 +243,6 @@ fn main() {
     hub.write_registry(&demo::registry(DemoSpec::SMALL), 0)
         .unwrap();
     let mut phone = SyncClient::new("idle-phone");
-    phone.insert(DocId::Registry, automerge::AutoCommit::new(), None);
     let mut doc = new_document(&branch, ActorId::random());
     put_visit(&mut doc, &visit(0), 0).unwrap();
     phone.insert(branch.clone(), doc, None);
@@ -246,5 +251,79 @@ fn main() {
     println!(
         "\nreconnect with nothing new on either side: {} round trips, {} B up, {} B down",
         idle.round_trips, idle.bytes_up, idle.bytes_down
+    );
+    registry_bytes();
+}
+
+fn gzip(bytes: &[u8]) -> usize {
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap().len()
+}
+
+/// localStorage bytes of binary as the phone stores it (`frontend/src/storage.rs`: packed
+/// 15 bits a UTF-16 code unit, two bytes each): a document's chunk, the deflated slice.
+fn stored_packed(bytes: usize) -> usize {
+    (bytes * 8).div_ceil(15) * 2 + 2
+}
+
+/// Issue 15: what of the registry a member's phone receives on the full generated county.
+fn registry_bytes() {
+    use shared::access::{registry_slice, AccountRole, Position};
+    use shared::domain::generator::{generate, GenSpec};
+    use shared::model::Role;
+    let registry = generate(GenSpec::COUNTY).data.registry;
+    let hub = Hub::new(Arc::new(MemStore::default())).unwrap();
+    hub.write_registry(&registry, 0).unwrap();
+
+    // Before: a fresh phone syncs the whole document (as the app did until issue 15).
+    let mut phone = SyncClient::new("fresh-phone");
+    phone.insert(DocId::Registry, automerge::AutoCommit::new(), None);
+    let full = phone.session(&[DocId::Registry], transport(&hub)).unwrap();
+    assert!(full.problems.is_empty(), "{:?}", full.problems);
+    let saved = phone.doc(&DocId::Registry).unwrap().save().len();
+
+    // After: one member's slice as JSON.
+    let member = registry
+        .people
+        .values()
+        .find(|p| p.role == Role::Member)
+        .expect("a member");
+    let positions = [Position {
+        role: AccountRole::Member,
+        org: member.branch.clone(),
+    }];
+    let slice = registry_slice(&positions, &registry);
+    let json = serde_json::to_vec(&slice).unwrap();
+    let whole = serde_json::to_vec(&registry).unwrap();
+
+    println!(
+        "\nThe registry a member's phone receives, full generated county ({} committees, {} branches, {} places, {} people; the member's slice {} people):\n",
+        registry.committees.len(),
+        registry.branches.len(),
+        registry.places.len(),
+        registry.people.len(),
+        slice.people.len(),
+    );
+    println!("| | on the wire | gzip'd | stored on the phone |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| before: sync of the whole `registry` document ({} round trips; body deflated) | {} B ({} up, {} down) | — | {} B (its save, packed) |",
+        full.round_trips,
+        full.bytes_up + full.bytes_down,
+        full.bytes_up,
+        full.bytes_down,
+        stored_packed(saved),
+    );
+    println!(
+        "| **after: the member's slice**, `GET /api/registry` JSON (gzip'd for a browser) | {} B raw | **{} B** | {} B (its JSON deflated, packed) |",
+        json.len(),
+        gzip(&json),
+        stored_packed(shared::wire::deflate_bytes(&json).len()),
+    );
+    println!(
+        "| the whole registry as JSON (the county office's reply) | {} B | {} B | — |",
+        whole.len(),
+        gzip(&whole),
     );
 }

@@ -437,20 +437,26 @@ impl Hub {
 
     /// The registry, read again only when it has changed.
     pub fn shared_registry(&self) -> Result<Arc<Registry>, HubError> {
+        self.registry_at_heads().map(|(_, r)| r)
+    }
+
+    /// The registry and the heads it was read at (which name its version: the phones'
+    /// registry slices are tagged by them).
+    pub fn registry_at_heads(&self) -> Result<(Vec<ChangeHash>, Arc<Registry>), HubError> {
         let entry = self.entry(&DocId::Registry)?;
         let mut e = lock(&entry);
         let heads = e.doc.get_heads();
         if let Some((h, r)) = &*lock(&self.inner.registry) {
             if *h == heads {
-                return Ok(r.clone());
+                return Ok((heads, r.clone()));
             }
         }
         let registry = Arc::new(read_registry(&e.doc).map_err(|err| HubError::Corrupt {
             doc: "registry".into(),
             reason: err.to_string(),
         })?);
-        *lock(&self.inner.registry) = Some((heads, registry.clone()));
-        Ok(registry)
+        *lock(&self.inner.registry) = Some((heads.clone(), registry.clone()));
+        Ok((heads, registry))
     }
 
     /// Writes the registry (county office / demo start-up) durably.

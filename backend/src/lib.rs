@@ -209,6 +209,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/county", get(county))
         .route("/api/findings", get(findings))
+        .route(shared::access::REGISTRY_SLICE_PATH, get(registry_slice))
         .route("/api/health", get(|| async { "ok" }))
         // The console's pages guard themselves: committee staff see their part (issue 18).
         .merge(office::routes(state.clone()))
@@ -513,9 +514,154 @@ async fn findings(
     .into_response())
 }
 
+/// The version of the slice rules (`shared::access::registry_slice`): bumped when they
+/// change, so every phone's stored slice is replaced at its next sync.
+const SLICE_VERSION: &str = "sanlian registry slice v1";
+
+/// The `ETag` of a caller's registry slice: what it is computed from, the registry's
+/// version (its heads) and the caller's positions (which change with a move and again
+/// when the handover ends).
+fn slice_etag(heads: &[automerge::ChangeHash], positions: &[shared::access::Position]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(SLICE_VERSION);
+    let mut heads = heads.to_vec();
+    heads.sort();
+    for h in &heads {
+        digest.update(h.0);
+    }
+    for p in positions {
+        digest.update([0]);
+        digest.update(p.role.code());
+        digest.update([0]);
+        digest.update(&p.org);
+    }
+    format!("\"{}\"", shared::ids::hex(&digest.finalize()[..16]))
+}
+
+/// Whether `If-None-Match` names `etag` (a list of tags, weak or strong, or `*`).
+fn none_match_hits(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+/// Whether the client takes a gzip'd body (`Accept-Encoding`, a `q=0` refuses it).
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)
+        .and_then(|()| enc.finish())
+        .expect("gzip into a Vec cannot fail")
+}
+
+/// Issue 15: what of the registry the caller's phone holds (`shared::access::registry_slice`:
+/// every organisation and place, the people of the branches they may read), as JSON with
+/// an `ETag`; `304` when the phone already holds it. Phones no longer sync the registry
+/// document, which names every party member of the county.
+async fn registry_slice(
+    State(state): State<AppState>,
+    user: User,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let positions = user.positions(now_secs());
+    let hub = state.hub.clone();
+    let gzipped = accepts_gzip(&headers);
+    let reply = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let (heads, registry) = hub.registry_at_heads()?;
+        let etag = slice_etag(&heads, &positions);
+        if none_match_hits(&headers, &etag) {
+            return Ok((etag, None));
+        }
+        let slice = shared::access::registry_slice(&positions, &registry);
+        let body = serde_json::to_vec(&slice).map_err(|e| AppError::Internal(e.to_string()))?;
+        // Its names and field keys repeat: gzip'd it is a tenth (BENCHMARKS.md, issue 15),
+        // less than the deflated registry document phones synced before.
+        Ok((etag, Some(if gzipped { gzip(&body) } else { body })))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let (etag, body) = reply;
+    let etag = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(body) = body else {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    };
+    let mut resp = (
+        [
+            (header::ETAG, etag),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
+        ],
+        body,
+    )
+        .into_response();
+    if gzipped {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(resp)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{app_version, is_hashed_asset};
+    use super::{accepts_gzip, app_version, is_hashed_asset, none_match_hits};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    fn with(name: header::HeaderName, value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_static(value));
+        h
+    }
+
+    #[test]
+    fn issue_15_if_none_match_and_accept_encoding_are_read_as_lists() {
+        let tag = "\"abc\"";
+        for hit in ["\"abc\"", "W/\"abc\"", "\"x\", \"abc\"", "*"] {
+            assert!(
+                none_match_hits(&with(header::IF_NONE_MATCH, hit), tag),
+                "{hit}"
+            );
+        }
+        for miss in ["\"abcd\"", "abc", ""] {
+            assert!(
+                !none_match_hits(&with(header::IF_NONE_MATCH, miss), tag),
+                "{miss}"
+            );
+        }
+        assert!(!none_match_hits(&HeaderMap::new(), tag));
+        for yes in ["gzip, deflate, br", "br;q=1.0, GZIP;q=0.5", "*"] {
+            assert!(accepts_gzip(&with(header::ACCEPT_ENCODING, yes)), "{yes}");
+        }
+        for no in ["br", "gzip;q=0", "identity", "x-gzip2"] {
+            assert!(!accepts_gzip(&with(header::ACCEPT_ENCODING, no)), "{no}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 
     #[test]
     fn issue_5_a_changed_page_or_worker_is_a_new_app_version() {

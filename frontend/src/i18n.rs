@@ -52,6 +52,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("sync.today", "今天", "today"),
     ("sync.days_ago", "天前", "days ago"),
     (
+        "sync.registry_failed",
+        "信息库未能更新：",
+        "The registry could not be updated: ",
+    ),
+    (
+        "sync.registry_unreadable",
+        "服务器发来的信息库无法读取，请稍后再同步",
+        "The registry the server sent could not be read; sync again later",
+    ),
+    (
         "storage.full",
         "手机存储空间已满，新记录暂存在内存中，不要关闭页面。请尽快联网同步，或用“导出”保存到文件。",
         "Phone storage is full; new entries are kept in memory only. Do not close the page: sync as soon as you can, or save them with Export.",

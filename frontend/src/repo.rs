@@ -79,6 +79,9 @@ pub struct Repo {
     records_cache: BTreeMap<DocId, (Vec<automerge::ChangeHash>, std::rc::Rc<BranchRecords>)>,
     /// Pending records per document, by (heads, heads shared with the server).
     pending_cache: BTreeMap<DocId, PendingAt>,
+    /// The person's registry slice, read from storage at start and replaced by each new
+    /// one the server sends; kept here even when storage refuses it.
+    slice: Option<StoredSlice>,
 }
 
 /// A document's pending records as computed at (its heads, the heads shared with the server).
@@ -102,6 +105,39 @@ pub fn random_hex(bytes: usize) -> String {
 use shared::ids::{actor_for, person_of_actor};
 
 use shared::wire::ExportFile;
+
+/// The person's slice of the registry (issue 15) as the server last sent it, with its
+/// `ETag`: what every view reads, offline too.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoredSlice {
+    pub etag: String,
+    pub registry: Registry,
+}
+
+/// Where the slice is kept: its JSON, so a slice stored by an older app still reads
+/// after an update (new fields come with serde defaults), deflated and packed like the
+/// documents — plain, the JSON of a county's places and branches took 2.5× the quota
+/// of the whole registry document it replaces (BENCHMARKS.md, issue 15).
+pub const SLICE_KEY: &str = "registry-slice";
+
+fn slice_key(ns: &str) -> String {
+    format!("{ns}{SLICE_KEY}")
+}
+
+fn read_slice(ns: &str) -> Option<StoredSlice> {
+    let packed = storage::get_packed(&slice_key(ns))?;
+    let json = shared::wire::inflate_bytes(&packed).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+fn write_slice(ns: &str, slice: &StoredSlice) -> Result<(), StorageFull> {
+    let json = serde_json::to_vec(slice).expect("a registry serializes");
+    storage::set_packed(&slice_key(ns), &shared::wire::deflate_bytes(&json))
+}
+
+/// The id of the old whole-registry document, which apps before issue 15 synced and
+/// stored as chunks `<ns>d3.registry.<writer>.<n>`.
+const OLD_REGISTRY: &str = "registry";
 
 /// Signatures of others' changes carried by this person's phone, from imported files.
 fn relayed_key(ns: &str) -> String {
@@ -170,8 +206,10 @@ impl Repo {
             });
             client.relayed = load_relayed(&storage::ns(p));
         }
+        let ns = storage::ns(person.as_deref().unwrap_or(""));
         Repo {
-            ns: storage::ns(person.as_deref().unwrap_or("")),
+            slice: person.as_ref().and_then(|_| read_slice(&ns)),
+            ns,
             person,
             writer,
             next_chunk: 0,
@@ -395,10 +433,65 @@ impl Repo {
         }
     }
 
+    /// The registry as this phone knows it: the person's slice (issue 15); until the first
+    /// slice arrives, the whole registry document an older app synced, if it left one.
     pub fn registry(&mut self) -> Option<Registry> {
+        if let Some(s) = &self.slice {
+            return Some(s.registry.clone());
+        }
+        let old = self.client.contains(&DocId::Registry)
+            || !storage::doc_chunk_keys(&self.ns, OLD_REGISTRY).is_empty();
+        if !old {
+            return None;
+        }
         read_registry(self.doc(&DocId::Registry))
             .ok()
             .filter(|r| !r.people.is_empty())
+    }
+
+    /// The `ETag` of the slice held, sent with the next request for it.
+    pub fn registry_etag(&self) -> Option<String> {
+        self.slice.as_ref().map(|s| s.etag.clone())
+    }
+
+    /// Keeps a slice the server sent. Stored in the person's namespace; once it is, the
+    /// old whole-registry document (chunks and sync state) goes: the slice holds all the
+    /// phone reads of it. If storage refuses the slice (full), it is kept in memory only
+    /// and the old document stays, so a reload offline still has a registry; the next
+    /// session then asks for the slice again. Nothing else is touched, so no entry is
+    /// ever at risk. Whether anything changed.
+    pub fn store_registry(&mut self, etag: String, registry: Registry) -> bool {
+        let slice = StoredSlice { etag, registry };
+        if self.slice.as_ref() == Some(&slice) {
+            return false;
+        }
+        if write_slice(&self.ns, &slice).is_ok() {
+            self.drop_old_registry();
+        }
+        self.slice = Some(slice);
+        true
+    }
+
+    /// Another tab stored a slice: take it. Whether the registry shown changed.
+    pub fn reload_slice(&mut self) -> bool {
+        match read_slice(&self.ns) {
+            Some(s) if self.slice.as_ref() != Some(&s) => {
+                self.slice = Some(s);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes the whole registry document an app before issue 15 stored.
+    fn drop_old_registry(&mut self) {
+        for key in storage::doc_chunk_keys(&self.ns, OLD_REGISTRY) {
+            storage::remove(&key);
+        }
+        storage::remove(&self.state_key(&DocId::Registry));
+        self.client.remove(&DocId::Registry);
+        self.stored.remove(&DocId::Registry);
+        self.loaded.remove(&DocId::Registry);
     }
 
     // Only the tests read and write bare visits now; the app goes through forms.
@@ -758,6 +851,11 @@ impl Repo {
         let mut incoming = Vec::new();
         for (name, doc_bytes) in docs {
             let id = DocId::parse(&name).map_err(|_| format!("文件中的文档编号有误：{name}"))?;
+            if id == DocId::Registry {
+                // Files of apps before issue 15 carry the whole registry: it holds no
+                // entries, and this phone holds only its slice, from the server.
+                continue;
+            }
             let doc = AutoCommit::load(&doc_bytes)
                 .map_err(|_| format!("文件中的文档 {name} 已损坏，请重新导出"))?;
             incoming.push((id, doc));
@@ -1314,6 +1412,134 @@ mod tests {
             notes.contains(&(Some("p1-3".into()), "对方的备注".into())),
             "{notes:?}"
         );
+        LocalStorage::clear();
+    }
+
+    /// What an app before issue 15 left: the whole registry document, synced, stored as
+    /// a chunk of the person's, with its sync state.
+    fn store_old_registry(person: &str) -> Registry {
+        let whole = shared::demo::registry(shared::demo::DemoSpec::SMALL);
+        let mut doc = new_document(&DocId::Registry, actor_for(None, &[5; 12]));
+        shared::doc::write_registry(&mut doc, &whole, 1).unwrap();
+        let ns = storage::ns(person);
+        storage::write_chunk(&ns, "registry", "oldtab", 1, &doc.save()).unwrap();
+        storage::set_packed(&format!("{ns}s3.registry"), &am_sync::State::new().encode()).unwrap();
+        whole
+    }
+
+    fn b1_slice() -> Registry {
+        let mut slice = shared::demo::registry(shared::demo::DemoSpec::SMALL);
+        slice.people.retain(|_, p| p.branch == "b1");
+        slice
+    }
+
+    fn old_registry_stored(person: &str) -> bool {
+        !storage::doc_chunk_keys(&storage::ns(person), "registry").is_empty()
+            || storage::get_packed(&format!("{}s3.registry", storage::ns(person))).is_some()
+    }
+
+    /// Issue 15: a phone updated from an app that synced the whole registry keeps reading
+    /// it until its first slice is stored, then holds the slice only (and exports no
+    /// registry); the slice serves every later start, offline.
+    #[wasm_bindgen_test]
+    fn issue_15_the_old_registry_serves_until_the_first_slice_is_stored_then_goes() {
+        LocalStorage::clear();
+        let whole = store_old_registry("p1-2");
+        let mut repo = tab("p1-2");
+        repo.save_visit(&b1(), &visit("kept"), 1).unwrap();
+        assert_eq!(
+            repo.registry(),
+            Some(whole.clone()),
+            "the old document until then"
+        );
+        assert_eq!(
+            repo.registry_etag(),
+            None,
+            "nothing to send with the first request"
+        );
+
+        assert!(repo.store_registry("\"t1\"".into(), b1_slice()));
+        assert_eq!(repo.registry(), Some(b1_slice()));
+        assert!(!old_registry_stored("p1-2"), "the old document is gone");
+        assert!(
+            !repo.store_registry("\"t1\"".into(), b1_slice()),
+            "the same slice again changes nothing"
+        );
+        let file = ExportFile::decode(&repo.export_bundle()).unwrap();
+        let names: Vec<&str> = file.docs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["branch/b1"], "an export carries no registry");
+
+        // Another start, offline: the slice, its tag, and the entry.
+        let mut again = tab("p1-2");
+        assert_eq!(again.registry(), Some(b1_slice()));
+        assert_eq!(again.registry_etag().as_deref(), Some("\"t1\""));
+        assert_eq!(visit_ids(&mut again), ["kept"]);
+        assert!(!old_registry_stored("p1-2"));
+        // Another person on this phone has their own (none yet).
+        assert_eq!(tab("p2-2").registry(), None);
+        LocalStorage::clear();
+    }
+
+    /// Issue 15: a slice that does not fit in a full storage is used from memory; the old
+    /// document stays (a reload offline still has a registry) and no entry is touched.
+    #[wasm_bindgen_test]
+    fn issue_15_a_slice_that_does_not_fit_stays_in_memory_and_loses_nothing() {
+        LocalStorage::clear();
+        let whole = store_old_registry("p1-2");
+        let mut repo = tab("p1-2");
+        repo.save_visit(&b1(), &visit("before"), 1).unwrap();
+        let raw = LocalStorage::raw();
+        let mut chunk = 256 * 1024;
+        let mut i = 0;
+        loop {
+            if raw
+                .set_item(&format!("filler.{i}"), &"满".repeat(chunk))
+                .is_ok()
+            {
+                i += 1;
+                assert!(i < 10_000, "storage never filled up");
+            } else if chunk == 1 {
+                break;
+            } else {
+                chunk /= 2;
+            }
+        }
+        assert!(repo.store_registry("\"t2\"".into(), b1_slice()));
+        assert_eq!(repo.registry(), Some(b1_slice()), "used from memory");
+        assert_eq!(repo.registry_etag().as_deref(), Some("\"t2\""));
+        assert!(old_registry_stored("p1-2"), "the old document is kept");
+        assert_eq!(visit_ids(&mut repo), ["before"]);
+        let mut reloaded = tab("p1-2");
+        assert_eq!(reloaded.registry(), Some(whole), "a reload still has one");
+        assert_eq!(
+            reloaded.registry_etag(),
+            None,
+            "so the slice is asked for again"
+        );
+        assert_eq!(visit_ids(&mut reloaded), ["before"]);
+        LocalStorage::clear();
+    }
+
+    /// Issue 15: an export file of an older app carries the whole registry; importing it
+    /// takes the entries and leaves the registry out.
+    #[wasm_bindgen_test]
+    fn issue_15_importing_an_old_export_takes_no_registry() {
+        LocalStorage::clear();
+        store_old_registry("p1-2");
+        let mut old = tab("p1-2");
+        old.save_visit(&b1(), &visit("from-old"), 1).unwrap();
+        let file = old.export_bundle();
+        assert!(ExportFile::decode(&file)
+            .unwrap()
+            .docs
+            .iter()
+            .any(|(n, _)| n == "registry"));
+        LocalStorage::clear();
+        let mut repo = tab("p1-2");
+        assert_eq!(repo.import_bundle(&file, 0), Ok(1));
+        assert_eq!(visit_ids(&mut repo), ["from-old"]);
+        assert!(!old_registry_stored("p1-2"));
+        assert_eq!(repo.registry(), None);
         LocalStorage::clear();
     }
 }

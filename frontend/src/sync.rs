@@ -153,6 +153,11 @@ impl SyncState {
             if repo::with(|r| r.merge_stored(&id)) {
                 self.refresh();
             }
+        } else if rest == repo::SLICE_KEY {
+            // Another tab's session brought a new registry slice.
+            if repo::with(|r| r.reload_slice()) {
+                self.refresh();
+            }
         } else if let Some(doc) = rest.strip_prefix("s3.") {
             // Its sync state after a session: the server holds what it says.
             if let Ok(id) = DocId::parse(doc) {
@@ -234,8 +239,10 @@ impl SyncState {
         .flatten()
     }
 
+    /// The documents to sync. Not the registry: since issue 15 the phone holds its slice
+    /// of it, fetched as JSON at each session ([`fetch_registry`]).
     fn docs(&self) -> Vec<DocId> {
-        let mut docs = vec![DocId::Registry];
+        let mut docs = Vec::new();
         docs.extend(self.my_branch());
         docs.extend(self.my_committee());
         // After a handover the old branch's unsynced entries are still handed in (the
@@ -405,6 +412,19 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         RegisterError::Failed(m) => SyncError::Failed(m),
     })?;
     let mut problems = Vec::new();
+    // The registry first, so a first login shows the person's page at once; a failure
+    // here is reported, and the entries still go up below.
+    if wants_registry(login) {
+        match fetch_registry(&login.token).await? {
+            Fetched::Unchanged => {}
+            Fetched::New(etag, registry) => {
+                if repo::with(|r| r.store_registry(etag, registry)) {
+                    s.refresh();
+                }
+            }
+            Fetched::Failed(reason) => problems.push(reason),
+        }
+    }
     let mut version = None;
     let mut reset = true;
     for round in 1..=MAX_ROUNDS {
@@ -431,6 +451,53 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
     repo::with(|r| r.settle(docs));
     crate::update::seen(s, version);
     Ok(problems)
+}
+
+/// Whether this login's phone needs the registry: field users (their forms, names and
+/// findings) and committee staff (their committee's name). The county office and
+/// administrators work in the office console; their phone shows no page reading it, so
+/// it does not take the whole county's registry into its storage.
+fn wants_registry(login: &Session) -> bool {
+    login.is_field()
+        || shared::access::AccountRole::from_code(&login.account.role)
+            == Some(shared::access::AccountRole::CommitteeStaff)
+}
+
+enum Fetched {
+    /// `304`: the slice held is the current one.
+    Unchanged,
+    /// A new slice and its `ETag`.
+    New(String, Registry),
+    /// Why there is no new slice, for the sync bar.
+    Failed(String),
+}
+
+/// `GET /api/registry` with the login and the `ETag` of the slice held (issue 15).
+async fn fetch_registry(token: &str) -> Result<Fetched, SyncError> {
+    let mut request = Request::get(shared::access::REGISTRY_SLICE_PATH)
+        .header("Authorization", &format!("Bearer {token}"));
+    if let Some(etag) = repo::with(|r| r.registry_etag()) {
+        request = request.header("If-None-Match", &etag);
+    }
+    let resp = request.send().await.map_err(|_| SyncError::Offline)?;
+    clock::learn(&resp);
+    match resp.status() {
+        304 => return Ok(Fetched::Unchanged),
+        401 => return Err(SyncError::LoggedOut(crate::auth::error_text(&resp).await)),
+        _ if !resp.ok() => {
+            let reason = crate::auth::error_text(&resp).await;
+            return Ok(Fetched::Failed(format!(
+                "{}{reason}",
+                t("sync.registry_failed")
+            )));
+        }
+        _ => {}
+    }
+    let etag = resp.headers().get("etag").unwrap_or_default();
+    Ok(match resp.json::<Registry>().await {
+        Ok(registry) => Fetched::New(etag, registry),
+        Err(_) => Fetched::Failed(t("sync.registry_unreadable").to_string()),
+    })
 }
 
 /// The server's reply, and the app version it serves (`x-app-version`).

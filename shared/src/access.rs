@@ -7,7 +7,7 @@
 use crate::doc::genesis;
 use crate::domain::docs::new_branch_document;
 use crate::ids::DocId;
-use crate::model::{labelled_enum, Registry, Role};
+use crate::model::{labelled_enum, Registry, Role, StaffRole};
 use automerge::{ActorId, AutoCommit, ChangeHash, PatchAction, Prop, ReadDoc, ROOT};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -68,15 +68,17 @@ pub enum Access {
 /// - committee staff read the documents of the branches under their committee and the
 ///   county office's document, and write their own committee's document (its plans);
 /// - county office staff and administrators read every document;
-/// - the registry is read by everyone and the county office's document by the county and
-///   committees; both are written on the server only, never through a phone's sync.
+/// - the county office's document is read by the county and committees, the registry
+///   document by the county only (issue 15: everyone else gets their
+///   [`registry_slice`] as JSON, never the document, which names every party member of
+///   the county); both are written on the server only, never through a phone's sync.
 ///   A committee's document exists only for a committee of the registry.
 pub fn access(who: &Position, doc: &DocId, registry: &Registry) -> Access {
     match (who.role, doc) {
-        (_, DocId::Registry) => Access::Read,
         (_, DocId::Committee(c)) if !registry.committees.contains_key(c) => Access::None,
         // County roles write no branch's or committee's records: their history stays theirs.
         (AccountRole::OfficeStaff | AccountRole::Admin, _) => Access::Read,
+        (_, DocId::Registry) => Access::None,
         (AccountRole::CommitteeStaff, DocId::Office) => Access::Read,
         (AccountRole::CommitteeStaff, DocId::Committee(c)) if *c == who.org => Access::Write,
         (AccountRole::CommitteeStaff, DocId::Branch(b)) => match registry.branches.get(b) {
@@ -101,11 +103,14 @@ pub fn own_records_only(positions: &[Position], doc: &DocId) -> bool {
     }
 }
 
-/// The documents a phone of this user should hold and sync.
+/// The documents a phone of this user should hold and sync. The registry is among them
+/// only for the county (everyone else holds their [`registry_slice`] instead).
 pub fn documents(who: &Position, registry: &Registry) -> Vec<DocId> {
-    let mut docs = vec![DocId::Registry];
-    if access(who, &DocId::Office, registry) >= Access::Read {
-        docs.push(DocId::Office);
+    let mut docs = Vec::new();
+    for doc in [DocId::Registry, DocId::Office] {
+        if access(who, &doc, registry) >= Access::Read {
+            docs.push(doc);
+        }
     }
     docs.extend(
         registry
@@ -121,6 +126,72 @@ pub fn documents(who: &Position, registry: &Registry) -> Vec<DocId> {
             .filter(|d| access(who, d, registry) >= Access::Read),
     );
     docs
+}
+
+/// Where a phone fetches its [`registry_slice`] (`GET`, JSON, with an `ETag`).
+pub const REGISTRY_SLICE_PATH: &str = "/api/registry";
+
+/// What of the registry a phone of these positions holds (issue 15): every committee,
+/// branch and place (forms, the branch pair, the history and the year rollover name any
+/// of them, and they name no one), and only the people of the branches whose documents
+/// the positions may read — a field user's own branch, during a handover also the
+/// previous one (`positions` are all of the account's live positions), a committee's
+/// staff the branches under it. Of `staff`, only the staff of a committee the user works
+/// for as committee staff: that holds the user's own entry (committee staff sit in their
+/// committee), the phone reads nothing else of it, and a field user gets none. The
+/// county office and administrators read the whole registry document anyway, so they
+/// get all of it.
+///
+/// A CRDT document cannot be replicated in part and phones never write the registry, so
+/// the server sends this as plain JSON rather than a document.
+pub fn registry_slice(positions: &[Position], registry: &Registry) -> Registry {
+    if positions
+        .iter()
+        .any(|p| matches!(p.role, AccountRole::OfficeStaff | AccountRole::Admin))
+    {
+        return registry.clone();
+    }
+    // Access is judged per branch, not per person: a county has a few hundred branches
+    // and thousands of people.
+    let readable: BTreeSet<&str> = registry
+        .people
+        .values()
+        .map(|p| p.branch.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|b| {
+            DocId::branch(*b).is_ok_and(|doc| {
+                positions
+                    .iter()
+                    .any(|p| access(p, &doc, registry) >= Access::Read)
+            })
+        })
+        .collect();
+    let people = registry
+        .people
+        .iter()
+        .filter(|(_, p)| readable.contains(p.branch.as_str()))
+        .map(|(id, p)| (id.clone(), p.clone()))
+        .collect();
+    let staff = registry
+        .staff
+        .iter()
+        .filter(|(_, s)| {
+            s.role == StaffRole::CommitteeStaff
+                && positions
+                    .iter()
+                    .any(|p| p.role == AccountRole::CommitteeStaff && p.org == s.org)
+        })
+        .map(|(id, s)| (id.clone(), s.clone()))
+        .collect();
+    Registry {
+        county: registry.county.clone(),
+        committees: registry.committees.clone(),
+        branches: registry.branches.clone(),
+        places: registry.places.clone(),
+        people,
+        staff,
+    }
 }
 
 /// Whether `org` is a valid place in the tree for `role`; the error is for the user.
@@ -351,7 +422,8 @@ mod tests {
         let member = at(AccountRole::Member, "b1");
         assert_eq!(access(&member, &b1, &reg), Access::Write);
         assert_eq!(access(&member, &b2, &reg), Access::None);
-        assert_eq!(access(&member, &DocId::Registry, &reg), Access::Read);
+        // Issue 15: a phone gets its slice of the registry, not the document.
+        assert_eq!(access(&member, &DocId::Registry, &reg), Access::None);
         assert_eq!(access(&member, &DocId::Office, &reg), Access::None);
         let c1 = at(AccountRole::CommitteeStaff, "c1");
         assert_eq!(access(&c1, &b2, &reg), Access::Read);
@@ -360,12 +432,18 @@ mod tests {
         let office = at(AccountRole::OfficeStaff, "");
         assert_eq!(access(&office, &b2, &reg), Access::Read);
         assert_eq!(access(&office, &DocId::Office, &reg), Access::Read);
+        assert_eq!(access(&office, &DocId::Registry, &reg), Access::Read);
+        assert_eq!(access(&c1, &DocId::Registry, &reg), Access::None);
         assert_eq!(
             documents(&member, &reg),
-            [DocId::Registry, b1.clone()],
-            "a member's phone holds the registry and its branch only"
+            [DocId::branch("b1").unwrap()],
+            "a member's phone holds its branch only (and its slice of the registry)"
         );
-        assert_eq!(documents(&c1, &reg).len(), 1 + 1 + 1 + 6);
+        assert_eq!(documents(&c1, &reg).len(), 1 + 1 + 6);
+        assert_eq!(
+            documents(&office, &reg)[..2],
+            [DocId::Registry, DocId::Office]
+        );
         assert!(documents(&c1, &reg).contains(&DocId::committee("c1").unwrap()));
         // A committee writes its own plans; the county office reads them; nobody else.
         let own = DocId::committee("c1").unwrap();
@@ -381,6 +459,110 @@ mod tests {
         assert_eq!(access(&office, &unknown, &reg), Access::None);
         let nowhere = at(AccountRole::CommitteeStaff, "nowhere");
         assert_eq!(access(&nowhere, &unknown, &reg), Access::None);
+    }
+
+    /// The demo county with a committee's and the county office's staff.
+    fn with_staff() -> Registry {
+        use crate::model::Staff;
+        let mut reg = registry(DemoSpec::SMALL);
+        for (id, role, org) in [
+            ("c1-staff", StaffRole::CommitteeStaff, "c1"),
+            ("t1-staff", StaffRole::CommitteeStaff, "t1"),
+            ("office", StaffRole::OfficeStaff, ""),
+        ] {
+            reg.staff.insert(
+                id.into(),
+                Staff {
+                    id: id.into(),
+                    name: format!("{id} 的名字"),
+                    role,
+                    org: org.into(),
+                    position: String::new(),
+                    status: Default::default(),
+                },
+            );
+        }
+        reg
+    }
+
+    fn branches_of_people(reg: &Registry) -> BTreeSet<&str> {
+        reg.people.values().map(|p| p.branch.as_str()).collect()
+    }
+
+    #[test]
+    fn issue_15_the_registry_a_members_phone_holds_has_no_people_of_other_branches() {
+        let reg = with_staff();
+        assert!(
+            branches_of_people(&reg).len() > 1,
+            "a county of many branches"
+        );
+        for role in [
+            AccountRole::Member,
+            AccountRole::Leader,
+            AccountRole::Secretary,
+        ] {
+            let slice = registry_slice(&[at(role, "b1")], &reg);
+            assert_eq!(
+                branches_of_people(&slice),
+                BTreeSet::from(["b1"]),
+                "{role:?}"
+            );
+            let own: Vec<&String> = reg
+                .people
+                .iter()
+                .filter(|(_, p)| p.branch == "b1")
+                .map(|(id, _)| id)
+                .collect();
+            assert_eq!(slice.people.keys().collect::<Vec<_>>(), own);
+            assert!(slice.people.contains_key("p1-2"));
+            // The organisations and places all: forms and names need them.
+            assert_eq!(slice.committees, reg.committees);
+            assert_eq!(slice.branches, reg.branches);
+            assert_eq!(slice.places, reg.places);
+            assert_eq!(slice.county, reg.county);
+            assert!(slice.staff.is_empty(), "a field user needs no staff");
+        }
+    }
+
+    #[test]
+    fn issue_15_a_handover_holds_both_branches_and_a_committee_its_own() {
+        let reg = with_staff();
+        // A secretary moved from b1 to b2, still handing in b1's entries.
+        let moved = [
+            at(AccountRole::Secretary, "b2"),
+            at(AccountRole::Secretary, "b1"),
+        ];
+        assert_eq!(
+            branches_of_people(&registry_slice(&moved, &reg)),
+            BTreeSet::from(["b1", "b2"])
+        );
+        // Committee staff: the people of the branches under their committee, their
+        // committee's staff (themselves among them), nobody else.
+        let c1 = [at(AccountRole::CommitteeStaff, "c1")];
+        let slice = registry_slice(&c1, &reg);
+        let under_c1: BTreeSet<&str> = reg
+            .branches
+            .values()
+            .filter(|b| b.committee == "c1")
+            .map(|b| b.id.as_str())
+            .collect();
+        assert!(!branches_of_people(&slice).is_empty());
+        assert!(branches_of_people(&slice).is_subset(&under_c1));
+        assert_eq!(
+            slice.staff.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["c1-staff"]
+        );
+        let t1 = registry_slice(&[at(AccountRole::CommitteeStaff, "t1")], &reg);
+        assert!(t1.people.is_empty(), "t1 has no 机关 branch, so no people");
+        assert_eq!(t1.branches, reg.branches);
+        // The county reads the whole registry document anyway.
+        for role in [AccountRole::OfficeStaff, AccountRole::Admin] {
+            assert_eq!(registry_slice(&[at(role, "")], &reg), reg, "{role:?}");
+        }
+        assert!(
+            registry_slice(&[], &reg).people.is_empty(),
+            "no position, nobody"
+        );
     }
 
     #[test]

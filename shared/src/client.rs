@@ -63,6 +63,11 @@ impl SyncClient {
         self.docs.insert(id, (doc, state.unwrap_or_default()));
     }
 
+    /// Stops holding a document (the phone's old copy of the whole registry, issue 15).
+    pub fn remove(&mut self, id: &DocId) {
+        self.docs.remove(id);
+    }
+
     pub fn doc(&mut self, id: &DocId) -> Option<&mut AutoCommit> {
         self.docs.get_mut(id).map(|(d, _)| d)
     }

@@ -10,7 +10,8 @@ use std::fmt;
 /// Which document a record lives in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum DocId {
-    /// The org tree, places and people: read by every phone, written by the county office.
+    /// The org tree, places and people: written by the county office, read as a document
+    /// by the county only; phones get their slice of it (`access::registry_slice`).
     Registry,
     /// One 机关/事业 branch's records for all years: its members' and leaders' visits and help.
     Branch(String),

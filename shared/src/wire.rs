@@ -128,6 +128,17 @@ fn deflate(bytes: &[u8]) -> Vec<u8> {
     })
 }
 
+/// Raw deflate as the sync bodies are made: the phone keeps its registry slice this way
+/// (issue 15: its JSON is mostly repeated keys and names, a tenth deflated).
+pub fn deflate_bytes(bytes: &[u8]) -> Vec<u8> {
+    deflate(bytes)
+}
+
+/// The inverse of [`deflate_bytes`], bounded like a body ([`MAX_BODY_BYTES`]).
+pub fn inflate_bytes(bytes: &[u8]) -> Result<Vec<u8>, WireError> {
+    inflate(bytes)
+}
+
 /// Inflates at most [`MAX_BODY_BYTES`], so a small body cannot expand into a huge one.
 fn inflate(bytes: &[u8]) -> Result<Vec<u8>, WireError> {
     INFLATE.with_borrow_mut(|d| {

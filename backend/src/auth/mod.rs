@@ -76,7 +76,9 @@ impl User {
         }
     }
 
-    fn positions(&self, now: i64) -> Vec<Position> {
+    /// Every position whose documents the account may use now (the handover's previous
+    /// one included).
+    pub fn positions(&self, now: i64) -> Vec<Position> {
         positions_of(&self.account, now)
     }
 

@@ -209,26 +209,28 @@ async fn issue_4_role_by_document_read_write_matrix() {
     // Expected rights per document: registry, b1, b2, county-office, committee c1's own.
     // Written out by hand from the issue, not computed from the policy under test.
     let matrix: [(&str, &str, &str, [char; 5]); 8] = [
-        ("member b1", "p1-2", MEMBER_B1, ['R', 'W', '-', '-', '-']),
-        ("leader b1", "l1", LEADER_B1, ['R', 'W', '-', '-', '-']),
+        // Issue 15: phones get their slice of the registry (`/api/registry`); only the
+        // county reads the document, which names every party member of the county.
+        ("member b1", "p1-2", MEMBER_B1, ['-', 'W', '-', '-', '-']),
+        ("leader b1", "l1", LEADER_B1, ['-', 'W', '-', '-', '-']),
         (
             "secretary b1",
             "p1-1",
             SECRETARY_B1,
-            ['R', 'W', '-', '-', '-'],
+            ['-', 'W', '-', '-', '-'],
         ),
-        ("member b2", "p2-2", MEMBER_B2, ['R', '-', 'W', '-', '-']),
+        ("member b2", "p2-2", MEMBER_B2, ['-', '-', 'W', '-', '-']),
         (
             "committee c1",
             "c1-staff",
             COMMITTEE_C1,
-            ['R', 'R', 'R', 'R', 'W'],
+            ['-', 'R', 'R', 'R', 'W'],
         ),
         (
             "committee t1",
             "t1-staff",
             "13800009911",
-            ['R', '-', '-', 'R', '-'],
+            ['-', '-', '-', 'R', '-'],
         ),
         ("office staff", "office", OFFICE, ['R', 'R', 'R', 'R', 'R']),
         ("administrator", "admin", ADMIN, ['R', 'R', 'R', 'R', 'R']),
@@ -278,7 +280,7 @@ async fn issue_4_role_by_document_read_write_matrix() {
                 out.refused
             );
             let got_data = match doc {
-                REG => !phone.registry().people.is_empty(),
+                REG => read_registry(&phone.docs[doc]).is_ok_and(|r| !r.people.is_empty()),
                 B1 | B2 => !read_branch(&phone.docs[doc]).unwrap().visits.is_empty(),
                 // The county office's document holds only its genesis here; the refusal
                 // above is what tells.
@@ -719,7 +721,7 @@ async fn issue_4_accounts_are_made_by_the_county_office_and_by_committees_for_th
             Vec::new(),
         )
         .await;
-    assert_eq!(parse(&me)["docs"], serde_json::json!([REG, B2]));
+    assert_eq!(parse(&me)["docs"], serde_json::json!([B2]));
 
     // Refused: a member making accounts, a committee outside its branches, a taken
     // phone number, a weak password, an unknown role or branch.
@@ -1798,4 +1800,272 @@ async fn issue_14_the_server_refuses_edits_the_phone_would_not_offer() {
     assert_eq!(records.targets["theirs"].baseline_income, 3000);
     assert_eq!(records.targets["theirs"].member, "p1-3");
     assert_eq!(records.targets["mine"].baseline_income, 3200);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 15: each phone holds only what it needs of the registry
+// ---------------------------------------------------------------------------------------
+
+/// `GET /api/registry` with this login, sending `If-None-Match` when given.
+async fn get_slice(server: &Server, token: &str, if_none_match: Option<&str>) -> Reply {
+    let extra: Vec<(header::HeaderName, &str)> = if_none_match
+        .map(|tag| (header::IF_NONE_MATCH, tag))
+        .into_iter()
+        .collect();
+    server
+        .request_with(
+            Some(token),
+            Method::GET,
+            "/api/registry",
+            None,
+            &extra,
+            Vec::new(),
+        )
+        .await
+}
+
+fn slice_of(reply: &Reply) -> Registry {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.content_type, "application/json");
+    serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("not a registry ({e}): {}", reply.text()))
+}
+
+fn etag_of(reply: &Reply) -> String {
+    header_text(reply.headers.get(header::ETAG))
+}
+
+/// The branches whose people a registry names.
+fn people_branches(reg: &Registry) -> BTreeSet<String> {
+    reg.people.values().map(|p| p.branch.clone()).collect()
+}
+
+#[tokio::test]
+async fn issue_15_a_members_registry_holds_their_branchs_people_and_every_organisation_and_place() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let whole = demo::registry(DemoSpec::SMALL);
+    for (phone_no, me, branch) in [(MEMBER_B1, "p1-2", "b1"), (MEMBER_B2, "p2-2", "b2")] {
+        let token = login(&server, phone_no, &ActorId::random()).await;
+        let reply = get_slice(&server, &token, None).await;
+        assert_eq!(
+            header_text(reply.headers.get(header::CACHE_CONTROL)),
+            "no-store"
+        );
+        let slice = slice_of(&reply);
+        // Written out from the demo county's ids (shared::demo), not from the function.
+        let expected_people: BTreeSet<String> = ["1", "2", "3", "4"]
+            .iter()
+            .map(|k| format!("p{}-{k}", &branch[1..]))
+            .chain([format!("l{}", &branch[1..])])
+            .collect();
+        assert_eq!(
+            slice.people.keys().cloned().collect::<BTreeSet<_>>(),
+            expected_people,
+            "{me}: their branch's people, themselves and their leader among them"
+        );
+        assert_eq!(
+            people_branches(&slice),
+            BTreeSet::from([branch.to_string()])
+        );
+        assert_eq!(
+            slice.people[me], whole.people[me],
+            "names and roles as they are"
+        );
+        assert_eq!(slice.committees, whole.committees);
+        assert_eq!(slice.branches, whole.branches, "every branch");
+        assert_eq!(slice.places, whole.places, "every place");
+        assert_eq!(slice.county, whole.county);
+        assert!(slice.staff.is_empty());
+    }
+    // The county office gets all of it; nobody without a login gets anything.
+    let office = slice_of(&get_slice(&server, &server.view_token, None).await);
+    assert_eq!(office, whole);
+    let reply = server
+        .request_as(None, Method::GET, "/api/registry", None, Vec::new())
+        .await;
+    assert_json_error(&reply, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn issue_15_a_secretary_during_a_handover_gets_both_branches_people() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let token = login(&server, SECRETARY_B1, &ActorId::random()).await;
+    let before = get_slice(&server, &token, None).await;
+    assert_eq!(
+        people_branches(&slice_of(&before)),
+        BTreeSet::from(["b1".into()])
+    );
+
+    // The county office makes b1's secretary b2's; b1 stays theirs for the handover.
+    let office = login(&server, OFFICE, &ActorId::random()).await;
+    let reply = server
+        .request_as(
+            Some(&office),
+            Method::POST,
+            "/api/accounts/p1-1/reassign",
+            Some("application/json"),
+            json_body(serde_json::json!({ "role": "Secretary", "org": "b2" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let token = login(&server, SECRETARY_B1, &ActorId::random()).await;
+    // The stored slice is not the one of the new positions: it is sent again.
+    let reply = get_slice(&server, &token, Some(&etag_of(&before))).await;
+    assert_ne!(etag_of(&reply), etag_of(&before));
+    assert_eq!(
+        people_branches(&slice_of(&reply)),
+        BTreeSet::from(["b1".into(), "b2".into()])
+    );
+}
+
+#[tokio::test]
+async fn issue_15_an_unchanged_registry_slice_is_answered_304_by_its_etag() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let token = login(&server, MEMBER_B1, &ActorId::random()).await;
+    let first = get_slice(&server, &token, None).await;
+    let tag = etag_of(&first);
+    assert!(
+        tag.starts_with('"') && tag.ends_with('"') && tag.len() > 2,
+        "{tag}"
+    );
+    let first = slice_of(&first);
+
+    for sent in [
+        tag.clone(),
+        format!("W/{tag}"),
+        format!("\"other\", {tag}"),
+        "*".into(),
+    ] {
+        let again = get_slice(&server, &token, Some(&sent)).await;
+        assert_eq!(
+            again.status,
+            StatusCode::NOT_MODIFIED,
+            "{sent}: {}",
+            again.text()
+        );
+        assert!(again.body.is_empty());
+        assert_eq!(etag_of(&again), tag);
+    }
+    let other = get_slice(&server, &token, Some("\"not-this-one\"")).await;
+    assert_eq!(slice_of(&other), first);
+    // Gzip'd for a client that takes it (every browser), the same JSON inside.
+    let gzipped = server
+        .request_with(
+            Some(&token),
+            Method::GET,
+            "/api/registry",
+            None,
+            &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(gzipped.status, StatusCode::OK);
+    assert_eq!(
+        header_text(gzipped.headers.get(header::CONTENT_ENCODING)),
+        "gzip"
+    );
+    assert_eq!(etag_of(&gzipped), tag);
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped.body[..]),
+        &mut json,
+    )
+    .expect("gzip");
+    assert_eq!(json, other.body);
+    assert!(gzipped.body.len() < other.body.len() / 2);
+    assert_eq!(etag_of(&other), tag, "the same registry, the same tag");
+    // Another branch's member has another slice of the same registry: another tag.
+    let b2 = login(&server, MEMBER_B2, &ActorId::random()).await;
+    assert_ne!(etag_of(&get_slice(&server, &b2, None).await), tag);
+
+    // The county office renames a village: the old tag no longer matches.
+    let old = backend::registry::load_book(&state).expect("the registry reads");
+    let mut new = old.clone();
+    new.registry.places.get_mut("v1").expect("v1").name = "新名村".into();
+    backend::registry::store_book(&state, "office", &old, &new).expect("stored");
+    let renamed = get_slice(&server, &token, Some(&tag)).await;
+    assert_ne!(etag_of(&renamed), tag);
+    assert_eq!(slice_of(&renamed).places["v1"].name, "新名村");
+    let renamed_tag = etag_of(&renamed);
+    let unchanged = get_slice(&server, &token, Some(&renamed_tag)).await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+}
+
+/// An app from before issue 15 still asks for the whole `registry` in its syncs: that
+/// document is refused on its own, and the branch's entries of the same request go up.
+#[tokio::test]
+async fn issue_15_an_old_apps_sync_asking_for_the_registry_gets_it_refused_and_its_entries_go_up() {
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let mut phone = device(&server, "old-app", 150, MEMBER_B1, &[REG, B1]).await;
+    let v = visit(
+        "old-app-visit",
+        "p1-2",
+        "v1",
+        VisitKind::Help,
+        "旧版应用",
+        1_770_000_900_000,
+    );
+    add_visit_to(&mut phone, B1, &v);
+
+    // One session as the old app runs it: every round asks for the registry again.
+    phone.begin_session();
+    for round in 1..=MAX_ROUNDS {
+        let req = phone.request(round == 1, &BTreeSet::new());
+        if req.docs.is_empty() {
+            break;
+        }
+        let sent: Vec<&str> = req.docs.iter().map(|m| m.doc.as_str()).collect();
+        if round == 1 {
+            assert_eq!(sent, [B1, REG], "both documents in one request");
+        }
+        let reply = post_sync_as(&server, phone.token.as_deref(), req.encode()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "round {round}: a per-document refusal, never a refused sync: {}",
+            reply.text()
+        );
+        let resp = SyncResponse::decode(&reply.body).expect("the response decodes");
+        let refused: Vec<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
+        let expected: &[&str] = if sent.contains(&REG) { &[REG] } else { &[] };
+        assert_eq!(refused, expected, "round {round}: {:?}", resp.refused);
+        for r in &resp.refused {
+            assert_eq!(r.reason, "无权查看 registry", "a sentence, no internals");
+        }
+        assert!(
+            resp.docs.iter().all(|m| m.doc == B1),
+            "round {round}: nothing of the registry is sent"
+        );
+        if round == 1 {
+            assert!(!resp.docs.is_empty(), "b1 is answered beside the refusal");
+        }
+        phone.apply(&req, resp);
+        assert!(round < MAX_ROUNDS, "the session did not converge");
+    }
+    let stored: Vec<String> = state
+        .hub()
+        .all_visits()
+        .expect("visits")
+        .into_iter()
+        .filter(|(b, _)| b == "b1")
+        .flat_map(|(_, vs)| vs.into_iter().map(|v| v.id))
+        .collect();
+    assert!(stored.contains(&v.id), "the visit went up: {stored:?}");
+
+    // Later sessions too: the registry refused each time, nothing of it on the phone.
+    let out = phone.sync(&server).await;
+    assert!(
+        out.refused_docs().iter().all(|d| *d == REG),
+        "{:?}",
+        out.refused
+    );
+    assert!(
+        read_registry(&phone.docs[REG]).map_or(true, |r| r.people.is_empty()),
+        "no person of the county reached the old app"
+    );
+    assert_county_lists(&server.county().await, &[&v]);
 }

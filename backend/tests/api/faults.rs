@@ -121,11 +121,6 @@ impl FieldPhone {
         let id = DocId::branch(branch).expect("a branch id");
         let actor = ActorId::random();
         let mut client = SyncClient::new(device);
-        client.insert(
-            DocId::Registry,
-            AutoCommit::new().with_actor(actor.clone()),
-            None,
-        );
         client.insert(id.clone(), new_document(&id, actor.clone()), None);
         FieldPhone {
             client,
@@ -159,8 +154,8 @@ impl FieldPhone {
             .visits
     }
 
-    fn docs(&self) -> [DocId; 2] {
-        [DocId::Registry, self.branch.clone()]
+    fn docs(&self) -> [DocId; 1] {
+        [self.branch.clone()]
     }
 
     /// POST /api/login as the author's demo account, registering this phone's actor.

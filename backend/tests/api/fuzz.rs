@@ -118,11 +118,6 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
             person: ok.account.id.clone(),
             key,
         });
-        phone.insert(
-            DocId::Registry,
-            AutoCommit::new().with_actor(actor.clone()),
-            None,
-        );
         phone.insert(b1.clone(), new_document(&b1, actor), None);
         for (round, n) in per_round.into_iter().enumerate() {
             for i in 0..n {
@@ -137,7 +132,7 @@ fn corpus(rt: &tokio::runtime::Runtime, router: &Router, state: &AppState) -> Ve
                 put_visit(phone.doc(&b1).unwrap(), &v, 0).unwrap();
             }
             let report = phone
-                .session(&[DocId::Registry, b1.clone()], |body| {
+                .session(std::slice::from_ref(&b1), |body| {
                     seen.push(Sent {
                         req: SyncRequest::decode(&body).expect("own request"),
                         bearer: bearer.clone(),

@@ -55,6 +55,7 @@ struct Reply {
     status: StatusCode,
     content_type: String,
     body: Vec<u8>,
+    headers: axum::http::HeaderMap,
 }
 
 impl Reply {
@@ -175,7 +176,21 @@ impl Server {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
-        let (status, content_type, body) = match &self.transport {
+        self.request_with(token, method, path, content_type, &[], body)
+            .await
+    }
+
+    /// [`Server::request_as`] with more request headers.
+    async fn request_with(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        extra: &[(header::HeaderName, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
+        let (status, content_type, headers, body) = match &self.transport {
             Transport::InProcess(router) => {
                 let mut req = Request::builder().method(method).uri(path);
                 if let Some(ct) = content_type {
@@ -183,6 +198,9 @@ impl Server {
                 }
                 if let Some(t) = token {
                     req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+                }
+                for (name, value) in extra {
+                    req = req.header(name, *value);
                 }
                 let req = req.body(Body::from(body)).expect("a valid request");
                 let resp = router
@@ -192,6 +210,7 @@ impl Server {
                     .expect("the router is infallible");
                 let status = resp.status();
                 let ct = header_text(resp.headers().get(header::CONTENT_TYPE));
+                let headers = resp.headers().clone();
                 let body = resp
                     .into_body()
                     .collect()
@@ -199,7 +218,7 @@ impl Server {
                     .expect("response body")
                     .to_bytes()
                     .to_vec();
-                (status, ct, body)
+                (status, ct, headers, body)
             }
             Transport::Http { client, base } => {
                 let mut req = client.request(method, format!("{base}{path}")).body(body);
@@ -209,11 +228,15 @@ impl Server {
                 if let Some(t) = token {
                     req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
                 }
+                for (name, value) in extra {
+                    req = req.header(name, *value);
+                }
                 let resp = req.send().await.expect("the server answers");
                 let status = resp.status();
                 let ct = header_text(resp.headers().get(header::CONTENT_TYPE));
+                let headers = resp.headers().clone();
                 let body = resp.bytes().await.expect("response body").to_vec();
-                (status, ct, body)
+                (status, ct, headers, body)
             }
         };
         assert!(
@@ -225,6 +248,7 @@ impl Server {
             status,
             content_type,
             body,
+            headers,
         }
     }
 
@@ -346,15 +370,12 @@ impl Outcome {
 }
 
 impl Phone {
-    /// A phone of branch b1: the registry from nothing, the branch from its genesis.
+    /// A phone of branch b1: the branch from its genesis. (Since issue 15 a phone gets
+    /// its slice of the registry from `/api/registry`, not by sync: [`Phone::holding_registry`].)
     fn new(device: &str, actor: u8) -> Self {
         let actor = ActorId::from([actor; 16]);
         let actor_bytes = actor.clone();
         let mut docs = BTreeMap::new();
-        docs.insert(
-            REGISTRY.to_string(),
-            AutoCommit::new().with_actor(actor.clone()),
-        );
         docs.insert(
             B1.to_string(),
             new_document(&DocId::branch("b1").unwrap(), actor),
@@ -373,6 +394,15 @@ impl Phone {
             signs_with: None,
             relayed: Default::default(),
         }
+    }
+
+    /// As an app from before issue 15, which also synced the whole registry document
+    /// (from nothing).
+    fn holding_registry(mut self) -> Self {
+        let doc = AutoCommit::new().with_actor(self.actor.clone());
+        self.docs.insert(REGISTRY.to_string(), doc);
+        self.states.insert(REGISTRY.to_string(), sync::State::new());
+        self
     }
 
     fn doc(&mut self, id: &str) -> &mut AutoCommit {
@@ -398,8 +428,21 @@ impl Phone {
             .visits
     }
 
+    /// The registry document this phone holds (an app from before issue 15, or the
+    /// county office's).
     fn registry(&self) -> Registry {
         read_registry(&self.docs[REGISTRY]).expect("the phone's registry reads")
+    }
+
+    /// What of the registry this phone's login gets since issue 15: `GET /api/registry`.
+    async fn slice(&mut self, server: &Server) -> Registry {
+        let token = self.login(server).await;
+        let reply = server
+            .request_as(Some(&token), Method::GET, "/api/registry", None, Vec::new())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|e| panic!("/api/registry is not a registry: {e}: {}", reply.text()))
     }
 
     /// Starts a session: only the persistent part of each sync state is kept.
@@ -593,6 +636,14 @@ fn visit(
     }
 }
 
+/// The demo registry as b1's secretary's phone holds it (issue 15): every organisation
+/// and place, b1's people only.
+fn b1_slice() -> Registry {
+    let mut reg = demo::registry(DemoSpec::SMALL);
+    reg.people.retain(|_, p| p.branch == "b1");
+    reg
+}
+
 /// Two visits by the secretary p1-1 on phone A, two by member p1-2 on phone B.
 fn offline_visits() -> (Vec<Visit>, Vec<Visit>) {
     let a = vec![
@@ -714,10 +765,12 @@ async fn two_phones_merge_through(server: &Server) {
         for v in &all {
             assert_eq!(&visits[&v.id], *v);
         }
+    }
+    for phone in [&mut a, &mut b] {
         assert_eq!(
-            phone.registry(),
-            demo::registry(DemoSpec::SMALL),
-            "{} received the registry",
+            phone.slice(server).await,
+            b1_slice(),
+            "{} received its registry",
             phone.device
         );
     }
@@ -808,7 +861,7 @@ async fn issue_2_synced_visits_survive_a_server_restart() {
     let mut fresh = Phone::new("phone-new", 7);
     assert!(fresh.sync(&server).await.refused.is_empty());
     assert_eq!(ids(&fresh.visits()), ["a-1", "a-2", "b-1", "b-2"]);
-    assert_eq!(fresh.registry(), demo::registry(DemoSpec::SMALL));
+    assert_eq!(fresh.slice(&server).await, b1_slice());
     assert_eq!(fresh.doc(B1).get_heads(), a.doc(B1).get_heads());
 }
 
@@ -1118,8 +1171,8 @@ async fn unknown_documents_are_refused_one_by_one_and_the_others_still_sync() {
     let replied: BTreeSet<&str> = resp.docs.iter().map(|m| m.doc.as_str()).collect();
     assert_eq!(
         replied,
-        [REGISTRY, B1].into_iter().collect(),
-        "the known documents went through"
+        [B1].into_iter().collect(),
+        "the known document went through"
     );
     assert_eq!(
         state.hub().generation(),
@@ -1160,60 +1213,97 @@ async fn garbage_sync_message_for_one_document_is_refused_and_the_others_still_s
         (vec![], true),
         (corrupt.encode(), false),
     ];
+    // Each sent by b1's secretary (who writes b1, so junk changes reach the apply path)
+    // and by the county office beside a good message for the registry (which it reads;
+    // since issue 15 the secretary has no second document to send beside it).
     for (case, (msg, must_refuse)) in bad.into_iter().enumerate() {
-        let before = before(&state, &server).await;
-        let mut other = Phone::new("phone-b", 2);
-        let mut req = other.request(true, &BTreeSet::new());
-        req.docs.retain(|m| m.doc == REGISTRY);
-        req.docs.push(DocMessage {
-            doc: B1.to_string(),
-            msg,
-            sigs: Vec::new(),
-        });
-        let reply = server.post_sync(req.encode()).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-        let resp = SyncResponse::decode(&reply.body).expect("response");
-        let refused: Vec<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
-        if must_refuse {
-            assert_eq!(refused, [B1], "bad message {case}: {:?}", resp.refused);
-        } else {
-            assert!(
-                refused.is_empty() || refused == [B1],
-                "bad message {case}: {:?}",
-                resp.refused
+        for (token, beside) in [(&server.sync_token, false), (&server.view_token, true)] {
+            let before = before(&state, &server).await;
+            let mut other = Phone::new("phone-b", 2).holding_registry();
+            let mut req = other.request(true, &BTreeSet::new());
+            req.docs.retain(|m| beside && m.doc == REGISTRY);
+            req.docs.push(DocMessage {
+                doc: B1.to_string(),
+                msg: msg.clone(),
+                sigs: Vec::new(),
+            });
+            let reply = server
+                .request_as(
+                    Some(token),
+                    Method::POST,
+                    SYNC_PATH,
+                    Some(SYNC_CONTENT_TYPE),
+                    req.encode(),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+            let resp = SyncResponse::decode(&reply.body).expect("response");
+            let refused: Vec<&str> = resp.refused.iter().map(|r| r.doc.as_str()).collect();
+            if must_refuse {
+                assert_eq!(refused, [B1], "bad message {case}: {:?}", resp.refused);
+            } else {
+                assert!(
+                    refused.is_empty() || refused == [B1],
+                    "bad message {case}: {:?}",
+                    resp.refused
+                );
+            }
+            assert_eq!(
+                resp.docs.iter().any(|m| m.doc == REGISTRY),
+                beside,
+                "the registry still syncs"
             );
+            other.apply(&req, resp);
+            assert_unchanged_and_still_syncing(&state, &server, &before).await;
         }
-        assert!(
-            resp.docs.iter().any(|m| m.doc == REGISTRY),
-            "the registry still syncs"
-        );
-        other.apply(&req, resp);
-        assert_unchanged_and_still_syncing(&state, &server, &before).await;
     }
+}
+
+/// A phone's sync as the county office, which reads the registry document.
+fn office_phone(server: &Server, device: &str, actor: u8) -> Phone {
+    let mut phone = Phone::new(device, actor).holding_registry();
+    phone.docs.remove(B1);
+    phone.states.remove(B1);
+    phone.token = Some(server.view_token.clone());
+    phone
 }
 
 #[tokio::test]
 async fn a_phone_cannot_write_into_the_read_only_registry() {
     let state = open(None);
     let server = Server::in_process(&state);
-    let mut phone = Phone::new("phone-a", 1);
-    assert!(phone.sync(&server).await.refused.is_empty());
-    assert_eq!(phone.registry(), demo::registry(DemoSpec::SMALL));
+    // The county office reads the registry document, and cannot write it by sync either.
+    let mut office = office_phone(&server, "office-a", 5);
+    assert!(office.sync(&server).await.refused.is_empty());
+    assert_eq!(office.registry(), demo::registry(DemoSpec::SMALL));
     let before = before(&state, &server).await;
 
-    // The phone renames the county and adds itself as a person, and records a real visit.
-    let reg = phone.doc(REGISTRY);
-    reg.put(ROOT, "county", "黑客县").unwrap();
-    let people = match reg.get(ROOT, "people").unwrap() {
-        Some((_, id)) => id,
-        None => panic!("no people map"),
+    // The phone renames the county and adds itself as a person.
+    let intrude = |reg: &mut AutoCommit| {
+        reg.put(ROOT, "county", "黑客县").unwrap();
+        let people = match reg.get(ROOT, "people").unwrap() {
+            Some((_, id)) => id,
+            None => reg.put_object(ROOT, "people", ObjType::Map).unwrap(),
+        };
+        let me = reg.put_object(&people, "intruder", ObjType::Map).unwrap();
+        reg.put(&me, "id", "intruder").unwrap();
+        reg.commit();
     };
-    let me = reg.put_object(&people, "intruder", ObjType::Map).unwrap();
-    reg.put(&me, "id", "intruder").unwrap();
-    reg.commit();
+    intrude(office.doc(REGISTRY));
+    let out = office.sync(&server).await;
+    assert_eq!(out.refused_docs(), [REGISTRY], "{:?}", out.refused);
+    assert_eq!(
+        state.hub().generation(),
+        before.generation,
+        "nothing stored"
+    );
+
+    // A field phone of an app from before issue 15 may not even read it (it gets its
+    // slice by `/api/registry`); its intrusion is refused, its visit still goes up.
+    let mut phone = Phone::new("phone-a", 1).holding_registry();
+    intrude(phone.doc(REGISTRY));
     let v = offline_visits().0[1].clone();
     phone.add_visit(&v);
-
     let out = phone.sync(&server).await;
     assert_eq!(out.refused_docs(), [REGISTRY], "{:?}", out.refused);
     assert_eq!(
@@ -1229,7 +1319,7 @@ async fn a_phone_cannot_write_into_the_read_only_registry() {
         "only the visit was stored"
     );
 
-    let mut fresh = Phone::new("phone-new", 7);
+    let mut fresh = office_phone(&server, "office-new", 7);
     assert!(fresh.sync(&server).await.refused.is_empty());
     assert_eq!(
         fresh.registry(),

@@ -550,7 +550,7 @@ async fn issue_6_an_inspection_is_validated_recorded_and_clears_the_quarter() {
         .any(|i| i.inspectors == "县委组织部组织股"));
 }
 
-/// A phone of b1's secretary syncs one help visit to the registry and b1, reporting `report`.
+/// A phone of b1's secretary syncs one help visit to b1, reporting `report`.
 async fn sync_with_report(
     server: &Server,
     state: &AppState,
@@ -559,11 +559,6 @@ async fn sync_with_report(
 ) -> Visit {
     let mut phone = SyncClient::new(device);
     let actor = ActorId::from([9u8; 16]);
-    phone.insert(
-        DocId::Registry,
-        automerge::AutoCommit::new().with_actor(actor.clone()),
-        None,
-    );
     // The test server syncs as b1's secretary (main.rs): this phone's actor is theirs.
     state
         .auth()
@@ -583,7 +578,7 @@ async fn sync_with_report(
     };
     put_visit(phone.doc(&b1).unwrap(), &visit, 1).unwrap();
     phone.report = Some(report);
-    let ids = [DocId::Registry, b1];
+    let ids = [b1];
     let mut reset = true;
     while let Some(req) = phone.next_request(&ids, reset) {
         reset = false;
