@@ -130,6 +130,10 @@ pub struct CommitteeDetail {
     pub per_page: usize,
     /// About the committee itself (filings).
     pub findings: Vec<Finding>,
+    /// The committee's own plans of the year (活动方案, 督查工作安排), from its document
+    /// (issue 18: its staff see their plans beside their branches).
+    #[serde(default)]
+    pub plans: Vec<PlanRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

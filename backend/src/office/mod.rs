@@ -20,11 +20,11 @@ use axum::routing::{get, post};
 use axum::{middleware, Extension, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shared::domain::docs::read_branch_records;
+use shared::domain::docs::{read_branch_records, read_committee};
 use shared::domain::records::{Inspection, InspectionKind, TieIn};
 use shared::history;
 use shared::ids::DocId;
-use shared::office::{DeviceHealth, HistoryRow, Named, Stamp, SyncHealth};
+use shared::office::{DeviceHealth, HistoryRow, Named, PlanRow, Stamp, SyncHealth};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -123,6 +123,28 @@ async fn record_history(
     })
     .await?;
     Ok(Json(out))
+}
+
+/// A committee's own plans of `year` from its document, by kind and date.
+fn committee_plans(state: &AppState, id: &str, year: i32) -> Result<Vec<PlanRow>, AppError> {
+    let Ok(doc_id) = DocId::committee(id.to_string()) else {
+        return Ok(Vec::new());
+    };
+    let doc = state.hub().snapshot(&doc_id)?;
+    let records = read_committee(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut plans: Vec<PlanRow> = records
+        .plans
+        .values()
+        .filter(|p| !p.withdrawn && p.year == year)
+        .map(|p| PlanRow {
+            kind: p.kind.label().to_string(),
+            status: p.status.label().to_string(),
+            date: p.date.clone(),
+            title: p.title.clone(),
+        })
+        .collect();
+    plans.sort_by(|a, b| (&a.kind, &a.date).cmp(&(&b.kind, &b.date)));
+    Ok(plans)
 }
 
 /// `YYYY-MM-DD HH:MM` in the county's time (UTC+8) of a change's time.
@@ -248,9 +270,11 @@ async fn committee(
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
     let out = blocking(move || {
-        view_for(&state, &cache, year, as_of)?
+        let mut detail = view_for(&state, &cache, year, as_of)?
             .committee(&id, page)
-            .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{id}")))
+            .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{id}")))?;
+        detail.plans = committee_plans(&state, &id, year)?;
+        Ok(detail)
     })
     .await?;
     Ok(Json(out).into_response())

@@ -766,6 +766,9 @@ impl View {
             page,
             per_page: PER_PAGE,
             findings: self.findings_about(id),
+            // Kept in the committee's own document, which the county view does not read:
+            // the handler adds them.
+            plans: Vec::new(),
         })
     }
 
@@ -894,6 +897,9 @@ impl View {
             deeds,
             people,
             findings: self.findings_about(id),
+            // Kept in the committee's own document, which the county view does not read:
+            // the handler adds them.
+            plans: Vec::new(),
         })
     }
 

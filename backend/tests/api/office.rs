@@ -1275,3 +1275,46 @@ async fn issue_18_a_records_history_shows_every_correction_by_name() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
+
+/// Issue 18: a committee's own plans (kept in its own document) show on its page, for
+/// its staff and the county office.
+#[tokio::test]
+async fn issue_18_a_committees_own_plans_show_on_its_page() {
+    use shared::domain::records::{CommitteePlan, CommitteePlanKind, PlanStatus};
+    let state = super::open(None);
+    let server = Server::in_process(&state);
+    let c1 = DocId::committee("c1".to_string()).unwrap();
+    let plan = CommitteePlan {
+        id: format!("2026-{}", CommitteePlanKind::ALL[0].code()),
+        year: 2026,
+        kind: CommitteePlanKind::ALL[0],
+        status: PlanStatus::Adopted,
+        date: "2026-07-01".into(),
+        title: "县直机关工委2026年三联共建活动方案".into(),
+        content: "分三批开展".into(),
+        author: "c1-staff".into(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    state
+        .hub()
+        .modify_as(&c1, &shared::ids::actor_for(Some("c1-staff"), &[9; 8]), |doc| {
+            shared::domain::docs::put(doc, &plan, 1_782_000_000)
+        })
+        .expect("the committee's plan");
+    let staff = super::login_token(&state, "13800009901");
+    for token in [None, Some(staff.as_str())] {
+        let path = "/api/office/committees/c1?year=2026&as_of=2026-12-31";
+        let reply = match token {
+            None => server.request(Method::GET, path, None, Vec::new()).await,
+            Some(t) => server.request_as(Some(t), Method::GET, path, None, Vec::new()).await,
+        };
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let detail: CommitteeDetail = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(detail.plans.len(), 1, "{:?}", detail.plans);
+        assert_eq!(detail.plans[0].title, plan.title);
+        assert_eq!(detail.plans[0].status, "已制定");
+    }
+    let other: CommitteeDetail = get_json(&server, "/api/office/committees/c1?year=2025").await;
+    assert!(other.plans.is_empty(), "another year's page holds none");
+}

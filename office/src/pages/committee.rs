@@ -87,10 +87,31 @@ fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> i
     let has_branches = c.branch_total > 0;
     let pages = c.branch_total.div_ceil(c.per_page.max(1));
     let at = c.page;
+    // A `>=` inside the view! macro's attribute would close the tag (issue 18's 下一页).
+    let last = at + 1 >= pages;
+    let plans = c
+        .plans
+        .iter()
+        .map(|p| view! {
+            <tr><td>{p.kind.clone()}</td><td>{p.title.clone()}</td><td>{p.status.clone()}</td><td class="nowrap">{p.date.clone()}</td></tr>
+        })
+        .collect_view();
+    let has_plans = !c.plans.is_empty();
     view! {
         <h2>{c.name.clone()}</h2>
         <p class="meta">{c.kind.clone()}</p>
         <ul class="findings">{findings}</ul>
+        <h3>"本委方案"</h3>
+        {if has_plans {
+            view! {
+                <div class="scroll"><table class="office-table" id="committee-plans">
+                    <thead class="sortable" on:click=sort_by_header><tr><th>"方案"</th><th>"标题"</th><th>"进度"</th><th>"日期"</th></tr></thead>
+                    <tbody>{plans}</tbody>
+                </table></div>
+            }.into_any()
+        } else {
+            view! { <p class="empty" id="committee-no-plans">"本年尚未报送活动方案和督查工作安排"</p> }.into_any()
+        }}
         <Show when=move || has_places>
             <h3>{format!("联系点覆盖 {}/{}", t.covered, t.places)}</h3>
         </Show>
@@ -110,7 +131,7 @@ fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> i
                 <div class="pager" id="committee-pager">
                     <button type="button" disabled=at == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
                     <span>{format!("第 {} / {} 页", at + 1, pages)}</span>
-                    <button type="button" disabled=at + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
+                    <button type="button" disabled=last on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
                 </div>
             })}
         })}
