@@ -28,8 +28,9 @@ const OFFICE_PAGE: &str = "office/index.html";
 const OFFICE_DIR: &str = "office";
 /// What a phone downloads on its first visit (the page and every file it names, brotli):
 /// the build fails above this. Set just above the size measured in BENCHMARKS.md (issue 18),
-/// so growth is a decision, not an accident.
-const PHONE_FIRST_LOAD_BUDGET: u64 = 700 * 1024;
+/// so growth is a decision, not an accident: raised from 700 KiB on 2026-12-03 for the
+/// 本支部 page, drafts of corrections and the registry slice (711.0 KiB measured).
+const PHONE_FIRST_LOAD_BUDGET: u64 = 720 * 1024;
 
 /// Never precompressed: already compressed, so a sibling would only cost disk.
 const INCOMPRESSIBLE: &[&str] = &[
