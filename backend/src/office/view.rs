@@ -897,9 +897,6 @@ impl View {
             deeds,
             people,
             findings: self.findings_about(id),
-            // Kept in the committee's own document, which the county view does not read:
-            // the handler adds them.
-            plans: Vec::new(),
         })
     }
 

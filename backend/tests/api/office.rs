@@ -30,7 +30,10 @@ fn generated_server(dir: &std::path::Path) -> (AppState, Generated) {
 }
 
 fn generated_server_of(dir: &std::path::Path, spec: GenSpec) -> (AppState, Generated) {
-    let gen = generate(spec);
+    serve_generated(dir, generate(spec))
+}
+
+fn serve_generated(dir: &std::path::Path, gen: Generated) -> (AppState, Generated) {
     let mut docs =
         write_county(&gen.data, ActorId::from([3u8; 16]), 1_214_800_000).expect("county writes");
     let store = SqliteStore::open(&dir.join("sanlian.sqlite3")).expect("store opens");
@@ -1003,7 +1006,27 @@ async fn issue_18_committee_staff_see_their_committee_only() {
     use backend::auth::store::Account;
     use shared::access::AccountRole;
     let dir = tempfile::tempdir().unwrap();
-    let (state, gen) = generated_server(dir.path());
+    // The generated county's 机关 branches are all under 县直机关工委; put every other one
+    // under a township's committee, so two committees each have branches with people.
+    let mut gen = generate(GenSpec::SMALL);
+    let township = gen
+        .data
+        .registry
+        .committees
+        .keys()
+        .find(|c| *c != "c1")
+        .cloned()
+        .expect("a township committee");
+    let office_branches: Vec<String> = gen
+        .data
+        .registry
+        .writing_branches()
+        .map(|b| b.id.clone())
+        .collect();
+    for b in office_branches.iter().step_by(2) {
+        gen.data.registry.branches.get_mut(b).unwrap().committee = township.clone();
+    }
+    let (state, gen) = serve_generated(dir.path(), gen);
     let server = Server::in_process(&state);
     let reg = &gen.data.registry;
     // Two committees that each have 机关 branches with people.
@@ -1298,16 +1321,22 @@ async fn issue_18_a_committees_own_plans_show_on_its_page() {
     };
     state
         .hub()
-        .modify_as(&c1, &shared::ids::actor_for(Some("c1-staff"), &[9; 8]), |doc| {
-            shared::domain::docs::put(doc, &plan, 1_782_000_000)
-        })
+        .modify_as(
+            &c1,
+            &shared::ids::actor_for(Some("c1-staff"), &[9; 8]),
+            |doc| shared::domain::docs::put(doc, &plan, 1_782_000_000),
+        )
         .expect("the committee's plan");
     let staff = super::login_token(&state, "13800009901");
     for token in [None, Some(staff.as_str())] {
         let path = "/api/office/committees/c1?year=2026&as_of=2026-12-31";
         let reply = match token {
             None => server.request(Method::GET, path, None, Vec::new()).await,
-            Some(t) => server.request_as(Some(t), Method::GET, path, None, Vec::new()).await,
+            Some(t) => {
+                server
+                    .request_as(Some(t), Method::GET, path, None, Vec::new())
+                    .await
+            }
         };
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let detail: CommitteeDetail = serde_json::from_slice(&reply.body).unwrap();
