@@ -1060,7 +1060,25 @@ async fn issue_4_the_county_office_api_is_for_the_county_office() {
         };
         assert_json_error(&get(None).await, StatusCode::UNAUTHORIZED);
         assert_json_error(&get(Some(member.clone())).await, StatusCode::FORBIDDEN);
-        assert_json_error(&get(Some(committee.clone())).await, StatusCode::FORBIDDEN);
+        // Issue 18: committee staff use the console too, scoped to their committee
+        // (office.rs, `issue_18_committee_staff_see_their_committee_only`).
+        let reply = get(Some(committee.clone())).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "committee staff: {}",
+            reply.text()
+        );
+        if path == "/api/office/overview" {
+            let o: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            let ids: Vec<&str> = o["committees"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c["id"].as_str())
+                .collect();
+            assert_eq!(ids, ["c1"], "their committee's overview only");
+        }
         let reply = server.request(Method::GET, path, None, Vec::new()).await;
         assert_eq!(
             reply.status,
