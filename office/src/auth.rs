@@ -102,12 +102,14 @@ async fn end_on_server(token: &str) {
         .await;
 }
 
-/// Ends the session on the server if it can be reached, and here in any case.
+/// Ends the session here first, then on the server if it can be reached: a page loaded
+/// while the server is asked (a reload, another tab) must find no dead session to use.
 pub async fn logout() {
-    if let Some(s) = load() {
-        end_on_server(&s.token).await;
-    }
+    let saved = load();
     if let Some(s) = storage() {
         let _ = s.remove_item(KEY);
+    }
+    if let Some(s) = saved {
+        end_on_server(&s.token).await;
     }
 }

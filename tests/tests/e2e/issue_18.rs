@@ -169,6 +169,7 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
 
             // Committee staff (县直机关工委) in the same console: their committee only.
             b.click("button#office-logout").await?;
+            b.wait_for("form#office-login", LONG).await?;
             log_in_office(b, COMMITTEE_PHONE).await?;
             b.goto("/office").await?;
             b.wait_for("#office-committees tbody tr", LONG).await?;
