@@ -1050,13 +1050,9 @@ mod tests {
         );
     }
 
-    #[wasm_bindgen_test]
-    fn a_full_storage_quota_keeps_the_visit_in_memory_and_warns() {
-        LocalStorage::clear();
-        let mut repo = tab("p1-2");
-        repo.save_visit(&b1(), &visit("before"), 1).unwrap();
-        // Fill the origin's quota completely: halve the filler each time the browser
-        // refuses, down to a single character, so not even a small save fits.
+    /// Fills the origin's quota completely: halves the filler each time the browser
+    /// refuses, down to a single character, so not even a small save fits.
+    fn fill_storage() {
         let raw = LocalStorage::raw();
         let mut chunk = 256 * 1024;
         let mut i = 0;
@@ -1073,6 +1069,14 @@ mod tests {
                 chunk /= 2;
             }
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_full_storage_quota_keeps_the_visit_in_memory_and_warns() {
+        LocalStorage::clear();
+        let mut repo = tab("p1-2");
+        repo.save_visit(&b1(), &visit("before"), 1).unwrap();
+        fill_storage();
         repo.save_visit(&b1(), &visit("during"), 2).unwrap();
         assert!(repo.storage_error.is_some(), "the user must be warned");
         let ids: Vec<String> = repo.visits(&b1()).into_iter().map(|v| v.id).collect();
@@ -1488,22 +1492,7 @@ mod tests {
         let whole = store_old_registry("p1-2");
         let mut repo = tab("p1-2");
         repo.save_visit(&b1(), &visit("before"), 1).unwrap();
-        let raw = LocalStorage::raw();
-        let mut chunk = 256 * 1024;
-        let mut i = 0;
-        loop {
-            if raw
-                .set_item(&format!("filler.{i}"), &"满".repeat(chunk))
-                .is_ok()
-            {
-                i += 1;
-                assert!(i < 10_000, "storage never filled up");
-            } else if chunk == 1 {
-                break;
-            } else {
-                chunk /= 2;
-            }
-        }
+        fill_storage();
         assert!(repo.store_registry("\"t2\"".into(), b1_slice()));
         assert_eq!(repo.registry(), Some(b1_slice()), "used from memory");
         assert_eq!(repo.registry_etag().as_deref(), Some("\"t2\""));

@@ -143,7 +143,7 @@ fn committee_plans(state: &AppState, id: &str, year: i32) -> Result<Vec<PlanRow>
             title: p.title.clone(),
         })
         .collect();
-    plans.sort_by(|a, b| (&a.kind, &a.date).cmp(&(&b.kind, &b.date)));
+    view::sort_plans(&mut plans);
     Ok(plans)
 }
 

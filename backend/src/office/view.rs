@@ -844,7 +844,7 @@ impl View {
                 title: p.title.clone(),
             })
             .collect();
-        plans.sort_by(|a, b| (&a.kind, &a.date).cmp(&(&b.kind, &b.date)));
+        sort_plans(&mut plans);
         let deeds = DeedKind::ALL
             .iter()
             .map(|k| {
@@ -1210,6 +1210,11 @@ impl std::ops::Deref for Indexed {
     fn deref(&self) -> &RecordRow {
         &self.row
     }
+}
+
+/// Plans as every page lists them: by kind, then date.
+pub(crate) fn sort_plans(plans: &mut [PlanRow]) {
+    plans.sort_by(|a, b| (&a.kind, &a.date).cmp(&(&b.kind, &b.date)));
 }
 
 fn flatten(r: &Registry, bid: &str, b: &BranchRecords) -> Vec<Indexed> {

@@ -47,6 +47,20 @@ fn dated_in(date: &str, year: i32, as_of: NaiveDate) -> bool {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
 }
 
+/// One [`KindCount`] per kind, in the notice's order.
+fn per_kind<K: Copy>(
+    all: &[K],
+    label: fn(K) -> &'static str,
+    count: impl Fn(K) -> usize,
+) -> Vec<KindCount> {
+    all.iter()
+        .map(|&k| KindCount {
+            label: label(k),
+            count: count(k),
+        })
+        .collect()
+}
+
 /// The 本支部 page of `secretary`'s branch as of `as_of` (its year). `None` when the
 /// person is not in the registry.
 pub fn branch_page(
@@ -83,41 +97,29 @@ pub fn branch_page(
                 .collect(),
         })
         .collect();
-    let plans = PlanKind::ALL
-        .iter()
-        .map(|k| KindCount {
-            label: k.label(),
-            count: records
-                .plans
-                .values()
-                .filter(|p| {
-                    !p.withdrawn && p.kind == *k && p.year == year && p.status != PlanStatus::Draft
-                })
-                .count(),
-        })
-        .collect();
-    let activities = ActivityKind::ALL
-        .iter()
-        .map(|k| KindCount {
-            label: k.label(),
-            count: records
-                .activities
-                .values()
-                .filter(|a| !a.withdrawn && a.kind == *k && dated_in(&a.date, year, as_of))
-                .count(),
-        })
-        .collect();
-    let deeds = DeedKind::ALL
-        .iter()
-        .map(|k| KindCount {
-            label: k.label(),
-            count: records
-                .deeds
-                .values()
-                .filter(|d| !d.withdrawn && d.kind == *k && dated_in(&d.date, year, as_of))
-                .count(),
-        })
-        .collect();
+    let plans = per_kind(PlanKind::ALL, PlanKind::label, |k| {
+        records
+            .plans
+            .values()
+            .filter(|p| {
+                !p.withdrawn && p.kind == k && p.year == year && p.status != PlanStatus::Draft
+            })
+            .count()
+    });
+    let activities = per_kind(ActivityKind::ALL, ActivityKind::label, |k| {
+        records
+            .activities
+            .values()
+            .filter(|a| !a.withdrawn && a.kind == k && dated_in(&a.date, year, as_of))
+            .count()
+    });
+    let deeds = per_kind(DeedKind::ALL, DeedKind::label, |k| {
+        records
+            .deeds
+            .values()
+            .filter(|d| !d.withdrawn && d.kind == k && dated_in(&d.date, year, as_of))
+            .count()
+    });
     let branch_findings = findings
         .iter()
         .filter(|f| f.subject.id == me.branch)
