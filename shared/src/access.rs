@@ -264,22 +264,12 @@ pub fn system_changes(doc: &DocId) -> Vec<ChangeHash> {
     d.get_changes(&[]).iter().map(|c| c.hash()).collect()
 }
 
-/// Records a person logs under their own name: the map and the field naming them.
-/// Everything else in a branch document (支部联建, 三个方案, 三个活动, 三件实事) is the
-/// branch's, managed by its secretary.
-const OWN_RECORDS: &[(&str, &str)] = &[
-    ("visits", "author"),
-    ("points", "leader"),
-    ("cultivations", "leader"),
-    ("targets", "member"),
-    ("help", "member"),
-    ("trainings", "member"),
-];
-
 /// The field naming whose a record of the branch document's map `map` is (`author`,
-/// `leader`, `member`), `None` for the branch's own records.
+/// `leader`, `member`) for the records a person logs under their own name; `None` for the
+/// branch's own records (支部联建, 三个方案, 三个活动, 三件实事…), managed by its secretary.
+/// Each kind says which it is (`RecordKind::PERSONAL`).
 pub fn owner_field(map: &str) -> Option<&'static str> {
-    OWN_RECORDS.iter().find(|(m, _)| *m == map).map(|(_, f)| *f)
+    crate::forms::FormKind::of_branch_map(map)?.personal_owner()
 }
 
 /// **The one ownership rule** (issue 14), for the server's sync guard and the phone alike:

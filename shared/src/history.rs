@@ -3,11 +3,8 @@
 //! nothing can be left out. One reading for the phone (its entries' 修改历史) and the
 //! server (the console's drill-down, issue 18); each renders the lines in its own way.
 
-use crate::domain::docs::Record;
-use crate::domain::records::*;
 use crate::forms::FormKind;
 use crate::ids::person_of_actor;
-use crate::model::{Visit, VisitKind};
 use automerge::{
     AutoCommit, ChangeHash, ObjType, PatchAction, Prop, ReadDoc, ScalarValue, Value, ROOT,
 };
@@ -94,76 +91,39 @@ pub fn map_holding(doc: &AutoCommit, record: &str) -> Option<String> {
 }
 
 /// Whether a line says something to a reader: bookkeeping fields do not (the writer is
-/// the line's person), and every record starts "not withdrawn" — only a withdrawal is news.
+/// the line's person), and every record starts "not withdrawn" — so that first line is
+/// silent, while a withdrawal and a later restore (否 after 是) are news.
 pub fn tells(line: &HistoryLine) -> bool {
     let bookkeeping = matches!(
         line.field.as_str(),
         "id" | "author" | "recorded_at" | "member" | "leader" | "branch"
     );
-    let not_withdrawn = line.field == "withdrawn" && line.value == "否";
-    !bookkeeping && !not_withdrawn
+    let born_kept =
+        line.field == "withdrawn" && line.value == "否" && line.old.as_deref() != Some("是");
+    !bookkeeping && !born_kept
 }
 
 /// The record kind whose records live in the branch document's map `map`.
 pub fn kind_of(map: &str) -> Option<FormKind> {
-    [
-        (Visit::MAP, FormKind::Visit),
-        (LeaderPoint::MAP, FormKind::Point),
-        (Cultivation::MAP, FormKind::Cultivation),
-        (BranchPair::MAP, FormKind::Pair),
-        (Plan::MAP, FormKind::Plan),
-        (Activity::MAP, FormKind::Activity),
-        (Deed::MAP, FormKind::Deed),
-        (HelpTarget::MAP, FormKind::Target),
-        (HelpRecord::MAP, FormKind::Help),
-        (Training::MAP, FormKind::Training),
-    ]
-    .into_iter()
-    .find_map(|(m, k)| (m == map).then_some(k))
+    FormKind::of_branch_map(map)
 }
 
 /// The map of a branch document holding records of `kind`.
 pub fn map_of(kind: FormKind) -> &'static str {
-    match kind {
-        FormKind::Visit => Visit::MAP,
-        FormKind::Point => LeaderPoint::MAP,
-        FormKind::Cultivation => Cultivation::MAP,
-        FormKind::Pair => BranchPair::MAP,
-        FormKind::Plan => Plan::MAP,
-        FormKind::Activity => Activity::MAP,
-        FormKind::Deed => Deed::MAP,
-        FormKind::Target => HelpTarget::MAP,
-        FormKind::Help => HelpRecord::MAP,
-        FormKind::Training => Training::MAP,
-        FormKind::CommitteePlan => CommitteePlan::MAP,
-    }
+    kind.map()
 }
 
 /// The label (the notice's term, in Chinese) of a stored code, for the fields that hold one.
 pub fn code_label(kind: FormKind, field: &str, code: &str) -> Option<&'static str> {
-    use FormKind as K;
-    match (kind, field) {
-        (K::Visit, "kind") => VisitKind::from_code(code).map(VisitKind::label),
-        (K::Cultivation, "kind") => CultivationKind::from_code(code).map(CultivationKind::label),
-        (K::Plan, "kind") => PlanKind::from_code(code).map(PlanKind::label),
-        (K::Plan, "status") => PlanStatus::from_code(code).map(PlanStatus::label),
-        (K::Activity, "kind") => ActivityKind::from_code(code).map(ActivityKind::label),
-        (K::Deed, "kind") => DeedKind::from_code(code).map(DeedKind::label),
-        (K::Deed, "tie_in") => TieIn::from_code(code).map(TieIn::label),
-        (K::Target, "kind") => TargetKind::from_code(code).map(TargetKind::label),
-        (K::Target, "labour") => Labour::from_code(code).map(Labour::label),
-        (K::Help, "kind") => HelpKind::from_code(code).map(HelpKind::label),
-        (K::Training, "direction") => {
-            TrainingDirection::from_code(code).map(TrainingDirection::label)
-        }
-        (K::Training, "stage") => TrainingStage::from_code(code).map(TrainingStage::label),
-        _ => None,
-    }
+    kind.code_label(field, code)
 }
 
 /// What a field is called, in Chinese (the phone's English beside it is kept equal to this
 /// by a wasm test of its i18n table). An unknown field reads as its name.
 pub fn field_label(field: &str) -> &str {
+    if let Some(label) = crate::records::kind_field_label(field) {
+        return label;
+    }
     match field {
         "note" => "情况记录",
         "year" => "年度",
@@ -195,7 +155,9 @@ pub fn field_label(field: &str) -> &str {
 mod tests {
     use super::*;
     use crate::doc::{new_document, put_visit};
+    use crate::domain::docs::Record;
     use crate::ids::{actor_for, DocId};
+    use crate::model::{Visit, VisitKind};
 
     #[test]
     fn issue_18_a_records_history_reads_every_correction_with_who_and_what_it_was() {
@@ -234,5 +196,35 @@ mod tests {
             .all(|l| l.field != "author" && l.field != "withdrawn"));
         assert_eq!(kind_of(map_of(FormKind::Help)), Some(FormKind::Help));
         assert_eq!(code_label(FormKind::Visit, "kind", "Help"), Some("帮扶"));
+    }
+
+    /// A record withdrawn and restored shows both steps; its first "not withdrawn" (every
+    /// record is born so) shows nothing.
+    #[test]
+    fn issue_16_a_restore_shows_in_the_history() {
+        let branch = DocId::branch("b1".to_string()).unwrap();
+        let mut doc = new_document(&branch, actor_for(Some("p1-2"), &[1; 8]));
+        let mut v = Visit {
+            id: "r1".into(),
+            author: "p1-2".into(),
+            date: "2026-11-20".into(),
+            place: "v1".into(),
+            kind: VisitKind::Help,
+            note: "备注".into(),
+            recorded_at: 1,
+            withdrawn: false,
+        };
+        put_visit(&mut doc, &v, 100).unwrap();
+        v.withdrawn = true;
+        put_visit(&mut doc, &v, 200).unwrap();
+        v.withdrawn = false;
+        put_visit(&mut doc, &v, 300).unwrap();
+        let steps: Vec<(i64, String)> = record_history(&mut doc, Visit::MAP, "r1")
+            .into_iter()
+            .filter(tells)
+            .filter(|l| l.field == "withdrawn")
+            .map(|l| (l.at_secs, l.value))
+            .collect();
+        assert_eq!(steps, [(200, "是".to_string()), (300, "否".to_string())]);
     }
 }

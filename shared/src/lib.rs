@@ -15,6 +15,7 @@
 //! - [`county`]: the county's merged view, computed from all documents.
 //! - [`demo`]: a deterministic demo county.
 //! - [`domain`]: every link, record and rule of the notice; the generated county.
+//! - [`records`]: each kind of a branch document's record, one file each, listed once.
 //! - [`office`]: the county office's summaries and forms as the server sends them.
 //! - [`signing`]: each device's Ed25519 key and the signatures of its changes (issue 15).
 //! - [`history`]: a record's 修改历史 read from the document's changes (phone and server).
@@ -33,6 +34,7 @@ pub mod ids;
 pub mod model;
 pub mod msg;
 pub mod office;
+pub mod records;
 pub mod registry_admin;
 pub mod rollover;
 pub mod signing;

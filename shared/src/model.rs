@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// Declares a unit enum stored by its variant name, with its Chinese label.
 macro_rules! labelled_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:expr),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Reconcile, Hydrate, Serialize, Deserialize)]
         pub enum $name { $($variant),+ }
@@ -40,15 +40,9 @@ macro_rules! labelled_enum {
 // Shared with the `domain` records so every enum there carries label/code the same way.
 pub(crate) use labelled_enum;
 
-labelled_enum!(
-    /// What a visit worked on: the three tasks of 领导联点, or 帮扶 for a member's help.
-    VisitKind {
-        BuildTeam => "建班子",
-        Industry => "抓产业",
-        Stability => "保稳定",
-        Help => "帮扶",
-    }
-);
+// A visit is a record kind like the others (`crate::records::visit`); kept reachable here
+// for the skeleton's callers.
+pub use crate::records::visit::{Visit, VisitKind};
 
 labelled_enum!(
     /// The places that must all be covered (覆盖到每个村、社区或企业).
@@ -203,27 +197,6 @@ pub struct Registry {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub staff: BTreeMap<String, Staff>,
-}
-
-/// A visit to a contact point or a helped household: 到点记录 / 帮扶走访.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
-pub struct Visit {
-    /// Made on the device that recorded the visit, so a retried save or a re-sent sync can
-    /// never create a second copy.
-    pub id: String,
-    /// The person who made the visit.
-    pub author: String,
-    /// The day of the visit, `YYYY-MM-DD`.
-    pub date: String,
-    pub place: String,
-    pub kind: VisitKind,
-    /// What was found and what was done.
-    pub note: String,
-    /// When it was recorded on the phone, milliseconds since the Unix epoch.
-    pub recorded_at: i64,
-    /// Withdrawn entries are kept and marked, never deleted.
-    #[autosurgeon(missing = "Default::default")]
-    pub withdrawn: bool,
 }
 
 /// A 机关/事业 branch's document: `branch/<id>`.

@@ -136,6 +136,13 @@ pub enum Msg {
         branch: String,
         plan: String,
     },
+    /// `activity` is the activity kind's label (a term); `partners` the paired branches
+    /// that call for it.
+    ActivityMissing {
+        branch: String,
+        activity: String,
+        partners: Vec<String>,
+    },
     /// `deed` is the deed kind's label (a term).
     DeedMissing {
         branch: String,
@@ -284,6 +291,14 @@ impl Msg {
             }
             PlanMissing { branch, plan } => format!("{branch}尚未制定{plan}"),
             PlanDraft { branch, plan } => format!("{branch}的{plan}尚在草拟中"),
+            ActivityMissing {
+                branch,
+                activity,
+                partners,
+            } => format!(
+                "{branch}本年尚未开展“{activity}”活动（结对支部：{}）",
+                list(partners)
+            ),
             DeedMissing { branch, deed } => format!("{branch}本年尚无实事：{deed}"),
             NoCultivation { leader } => {
                 format!("{leader}本年尚未帮助联系点培养产业大户、技术骨干或岗位标兵")
@@ -430,6 +445,15 @@ impl Msg {
             PlanDraft { branch, plan } => {
                 format!("{branch}: the {} is still being drafted", term(plan))
             }
+            ActivityMissing {
+                branch,
+                activity,
+                partners,
+            } => format!(
+                "{branch} has held no {} activity this year (paired with {})",
+                term(activity),
+                list(partners)
+            ),
             DeedMissing { branch, deed } => {
                 format!("{branch} has no deed this year: {}", term(deed))
             }

@@ -1218,163 +1218,27 @@ pub(crate) fn sort_plans(plans: &mut [PlanRow]) {
 }
 
 fn flatten(r: &Registry, bid: &str, b: &BranchRecords) -> Vec<Indexed> {
-    let mut out = Vec::new();
-    {
-        let branch = named(bid, r.branches.get(bid).map_or(bid, |x| x.name.as_str()));
-        let mut push = |id: &str,
-                        record: &str,
-                        date: &str,
-                        kind: &str,
-                        place: &str,
-                        author: &str,
-                        note: String,
-                        withdrawn: bool,
-                        tie_in: Option<TieIn>| {
-            out.push(Indexed {
-                row: RecordRow {
-                    id: id.to_string(),
-                    record: record.to_string(),
-                    date: date.to_string(),
-                    kind: kind.to_string(),
-                    place: r.place_name(place).to_string(),
-                    author: named(author, r.person_name(author)),
-                    branch: branch.clone(),
-                    note,
-                    withdrawn,
-                },
-                place_id: place.to_string(),
-                tie_in,
-            });
-        };
-        for v in b.visits.values() {
-            let record = if v.kind == VisitKind::Help {
-                "帮扶走访"
-            } else {
-                "到点走访"
-            };
-            push(
-                &v.id,
-                record,
-                &v.date,
-                v.kind.label(),
-                &v.place,
-                &v.author,
-                v.note.clone(),
-                v.withdrawn,
-                None,
-            );
-        }
-        for h in b.help.values() {
-            let (name, place) = b
-                .targets
-                .get(&h.target)
-                .map_or(("", ""), |t| (t.name.as_str(), t.place.as_str()));
-            let mut note = format!("{name}：{}", h.detail);
-            if let Some(i) = h.income {
-                note.push_str(&format!("（人均收入 {i} 元）"));
-            }
-            push(
-                &h.id,
-                "帮扶记录",
-                &h.date,
-                h.kind.label(),
-                place,
-                &h.member,
-                note,
-                h.withdrawn,
-                None,
-            );
-        }
-        // Households (帮扶对象), so the console's search finds a household by its head's
-        // name and a member's records list the households they took on (issue 18).
-        for t in b.targets.values() {
-            push(
-                &t.id,
-                "帮扶对象",
-                &shared::forms::county_day(t.recorded_at),
-                t.kind.label(),
-                &t.place,
-                &t.member,
-                format!(
-                    "{}（{}年，{}，{}口人，年初人均收入 {} 元）{}{}",
-                    t.name,
-                    t.year,
-                    t.labour.label(),
-                    t.household_size,
-                    t.baseline_income,
-                    if t.note.is_empty() { "" } else { "：" },
-                    t.note
-                ),
-                t.withdrawn,
-                None,
-            );
-        }
-        for d in b.deeds.values() {
-            push(
-                &d.id,
-                "实事",
-                &d.date,
-                d.kind.label(),
-                &d.place,
-                &d.author,
-                d.note.clone(),
-                d.withdrawn,
-                d.tie_in,
-            );
-        }
-        for a in b.activities.values() {
-            push(
-                &a.id,
-                "活动",
-                &a.date,
-                a.kind.label(),
-                &a.partner,
-                &a.author,
-                a.note.clone(),
-                a.withdrawn,
-                None,
-            );
-        }
-        for c in b.cultivations.values() {
-            push(
-                &c.id,
-                "培养",
-                &c.date,
-                c.kind.label(),
-                &c.place,
-                &c.leader,
-                format!("{}：{}", c.name, c.note),
-                c.withdrawn,
-                None,
-            );
-        }
-        for t in b.trainings.values() {
-            push(
-                &t.id,
-                "双向培养",
-                &t.date,
-                t.direction.label(),
-                &t.place,
-                &t.member,
-                format!("{}（{}）：{}", t.name, t.stage.label(), t.note),
-                t.withdrawn,
-                None,
-            );
-        }
-        for p in b.plans.values() {
-            push(
-                &p.id,
-                "方案",
-                &p.date,
-                p.kind.label(),
-                "",
-                &p.author,
-                format!("{}（{}）", p.title, p.status.label()),
-                p.withdrawn,
-                None,
-            );
-        }
-    }
+    let branch = named(bid, r.branches.get(bid).map_or(bid, |x| x.name.as_str()));
+    // Each kind says what its row is (`RecordKind::office_row`); this view knows none.
+    let mut out: Vec<Indexed> = b
+        .office_rows()
+        .into_iter()
+        .map(|(id, withdrawn, l)| Indexed {
+            row: RecordRow {
+                id: id.to_string(),
+                record: l.record.to_string(),
+                date: l.date,
+                kind: l.kind.to_string(),
+                place: r.place_name(&l.place).to_string(),
+                author: named(&l.author, r.person_name(&l.author)),
+                branch: branch.clone(),
+                note: l.note,
+                withdrawn,
+            },
+            place_id: l.place,
+            tie_in: l.tie_in,
+        })
+        .collect();
     // Newest first; the id breaks ties so pages are stable.
     out.sort_by(|a, b| (&b.row.date, &b.row.id).cmp(&(&a.row.date, &a.row.id)));
     out

@@ -32,7 +32,7 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
         let records = repo::with(|r| r.records(&doc));
         repo::with(|r| r.history(&doc, &map, &record))
             .into_iter()
-            // Bookkeeping fields and "not withdrawn" say nothing to a reader.
+            // Bookkeeping fields and a record's first "not withdrawn" say nothing.
             .filter(shared::history::tells)
             .map(|l| {
                 let show = |v: &str| shown_value(kind, &l.field, v, registry.as_ref(), &records);
@@ -83,6 +83,7 @@ fn shown_value(
         "target" => records.targets.get(value).map(|t| t.name.clone()),
         "date" => Some(clock::format_date(value)),
         "withdrawn" if value == "是" => Some(t("history.yes").to_string()),
+        "withdrawn" if value == "否" => Some(t("history.no").to_string()),
         _ => kind.and_then(|k| code_label(k, field, value)).map(tr),
     };
     named.unwrap_or_else(|| value.to_string())

@@ -157,12 +157,11 @@ pub fn HomePage() -> impl IntoView {
             .get(&person.branch)
             .map(|b| b.name.clone())
             .unwrap_or_default();
-        let kinds = forms_for(person.role);
+        // Stored, so the tab bar and the reactive `current` share one list (it is `Copy`).
+        let kinds = StoredValue::new(forms_for(person.role));
         let current = move || {
-            chosen
-                .get()
-                .filter(|k| kinds.contains(k))
-                .unwrap_or(kinds[0])
+            let chosen = chosen.get();
+            kinds.with_value(|ks| chosen.filter(|k| ks.contains(k)).unwrap_or(ks[0]))
         };
         let form = {
             let (person, branch, registry) = (person.clone(), branch.clone(), registry.clone());
@@ -200,8 +199,7 @@ pub fn HomePage() -> impl IntoView {
             // The forms first (issue 14): at 360×740 a secretary's twenty findings used to
             // push them a screen and a half down.
             <nav class="form-tabs" id="form-tabs" aria-label=t("home.form_kinds")>
-                {kinds.iter().map(|k| {
-                    let k = *k;
+                {kinds.get_value().into_iter().map(|k| {
                     view! {
                         <button type="button" id=format!("tab-{}", k.slug())
                             aria-pressed=move || (current() == k && nav.editing.get().is_none()).to_string()

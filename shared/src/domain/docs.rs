@@ -14,7 +14,6 @@
 use super::records::*;
 use crate::doc::{genesis, DocError, SCHEMA};
 use crate::ids::DocId;
-use crate::model::Visit;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjType, ROOT};
 use autosurgeon::ReadDoc;
@@ -24,9 +23,10 @@ use std::collections::BTreeMap;
 /// The id string of the county office's document (`DocId::Office.to_string()`).
 pub const OFFICE_DOC: &str = "county-office";
 
-/// Root maps added to branch documents by the extension change, in creation order.
-/// Changing this list or its order changes the extension's hash: append a second
-/// extension instead.
+/// Root maps added to branch documents by the first extension change, in creation order.
+/// Changing this list or its order changes the extension's hash: a new kind's map comes
+/// with a later extension instead ([`branch_extensions`], from each kind's
+/// `RecordKind::EXTENSION`).
 pub const BRANCH_MAPS: &[&str] = &[
     "points",
     "pairs",
@@ -80,16 +80,7 @@ macro_rules! record {
     };
 }
 
-record!(Visit, "visits", Branch);
-record!(LeaderPoint, "points", Branch);
-record!(BranchPair, "pairs", Branch);
-record!(HelpTarget, "targets", Branch);
-record!(Plan, "plans", Branch);
-record!(Activity, "activities", Branch);
-record!(Deed, "deeds", Branch);
-record!(Cultivation, "cultivations", Branch);
-record!(HelpRecord, "help", Branch);
-record!(Training, "trainings", Branch);
+// The branch kinds' `Record` comes from their one list (`crate::records`).
 record!(PlaceTag, "tags", Office);
 record!(Filing, "filings", Office);
 record!(Inspection, "inspections", Office);
@@ -128,18 +119,44 @@ pub fn new_office_document(actor: ActorId) -> AutoCommit {
     doc
 }
 
-/// Genesis and extension of a branch document, both by the genesis actor.
+/// The maps each extension adds to a branch document, in order: the first is
+/// [`BRANCH_MAPS`] (frozen), each later one the maps of the kinds that name it
+/// (`RecordKind::EXTENSION`), in the kinds' list order. An extension, once released, must
+/// not change: its change's hash is what makes every device's copy the same one.
+pub fn branch_extensions() -> Vec<Vec<&'static str>> {
+    let last = crate::records::BRANCH_KIND_MAPS
+        .iter()
+        .map(|(_, e)| *e)
+        .max()
+        .unwrap_or(1);
+    let mut out = vec![BRANCH_MAPS.to_vec()];
+    for n in 2..=last {
+        out.push(
+            crate::records::BRANCH_KIND_MAPS
+                .iter()
+                .filter(|(_, e)| *e == n)
+                .map(|(m, _)| *m)
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Genesis and every extension of a branch document, all by the genesis actor at time
+/// 0, each directly on top of the one before: byte-identical on every device.
 fn branch_extension(branch: &str) -> Result<AutoCommit, DocError> {
     let id = DocId::branch(branch).map_err(|_| DocError::MissingRoot("branch"))?;
     let mut doc = genesis(&id);
-    for key in BRANCH_MAPS {
-        doc.put_object(ROOT, *key, ObjType::Map)?;
+    for maps in branch_extensions() {
+        for key in maps {
+            doc.put_object(ROOT, key, ObjType::Map)?;
+        }
+        doc.commit_with(CommitOptions::default().with_time(0));
     }
-    doc.commit_with(CommitOptions::default().with_time(0));
     Ok(doc)
 }
 
-/// A new branch document with the extension already in: what a device should create
+/// A new branch document with the extensions already in: what a device should create
 /// from now on. Merges with documents made by [`crate::doc::new_document`].
 pub fn new_branch_document(branch: &str, actor: ActorId) -> Result<AutoCommit, DocError> {
     let mut doc = branch_extension(branch)?;
@@ -147,11 +164,12 @@ pub fn new_branch_document(branch: &str, actor: ActorId) -> Result<AutoCommit, D
     Ok(doc)
 }
 
-/// Adds the extension to a branch document that lacks it. Idempotent.
+/// Adds the extensions a branch document lacks (an older app's document has none, or
+/// only the first). Idempotent.
 pub fn ensure_branch_maps(doc: &mut AutoCommit) -> Result<(), DocError> {
-    if BRANCH_MAPS
+    if crate::records::BRANCH_KIND_MAPS
         .iter()
-        .all(|k| matches!(doc.get(&ROOT, *k), Ok(Some(_))))
+        .all(|(k, _)| matches!(doc.get(&ROOT, *k), Ok(Some(_))))
     {
         return Ok(());
     }
@@ -413,20 +431,7 @@ pub fn write_county(
 }
 
 fn write_branch(doc: &mut AutoCommit, b: &BranchRecords, now_secs: i64) -> Result<(), DocError> {
-    // Visits go through the skeleton's own call, one change each, as phones make them.
-    for v in b.visits.values() {
-        crate::doc::put_visit(doc, v, now_secs)?;
-    }
-    put_many(doc, b.points.values(), now_secs)?;
-    put_many(doc, b.pairs.values(), now_secs)?;
-    put_many(doc, b.targets.values(), now_secs)?;
-    put_many(doc, b.plans.values(), now_secs)?;
-    put_many(doc, b.activities.values(), now_secs)?;
-    put_many(doc, b.deeds.values(), now_secs)?;
-    put_many(doc, b.cultivations.values(), now_secs)?;
-    put_many(doc, b.help.values(), now_secs)?;
-    put_many(doc, b.trainings.values(), now_secs)?;
-    Ok(())
+    b.put_into(doc, now_secs)
 }
 
 /// Checks that a branch document still reads as its schema after changes made since
@@ -472,28 +477,10 @@ pub fn check_branch_changes(
         if automerge::ReadDoc::get(&*doc, &obj, id.as_str())?.is_none() {
             continue;
         }
-        macro_rules! check {
-            ($($t:ty),*) => {
-                match map.as_str() {
-                    $(<$t as Record>::MAP => {
-                        hydrate_prop::<_, $t, _, _>(&*doc, &obj, id.as_str())?;
-                    })*
-                    _ => return read_branch_records(doc).map(|_| ()),
-                }
-            };
+        match crate::records::check_record(doc, &map, &obj, &id) {
+            Some(read) => read?,
+            None => return read_branch_records(doc).map(|_| ()),
         }
-        check!(
-            Visit,
-            LeaderPoint,
-            BranchPair,
-            HelpTarget,
-            Plan,
-            Activity,
-            Deed,
-            Cultivation,
-            HelpRecord,
-            Training
-        );
     }
     Ok(())
 }

@@ -45,6 +45,8 @@ pub struct Gaps {
     /// (branch, plan kind) with only a draft.
     pub plans_draft: usize,
     pub deeds_missing: usize,
+    /// (branch, activity kind its pair calls for) with no such activity (三个活动).
+    pub activities_missing: usize,
     pub leaders_without_cultivation: usize,
     pub targets_without_project: usize,
     pub targets_without_skill: usize,
@@ -69,6 +71,7 @@ impl Gaps {
         plans_missing: 1,
         plans_draft: 1,
         deeds_missing: 1,
+        activities_missing: 1,
         leaders_without_cultivation: 1,
         targets_without_project: 1,
         targets_without_skill: 1,
@@ -91,6 +94,7 @@ impl Gaps {
         plans_missing: 0,
         plans_draft: 0,
         deeds_missing: 0,
+        activities_missing: 0,
         leaders_without_cultivation: 0,
         targets_without_project: 0,
         targets_without_skill: 0,
@@ -149,6 +153,7 @@ impl GenSpec {
             plans_missing: 10,
             plans_draft: 10,
             deeds_missing: 15,
+            activities_missing: 10,
             leaders_without_cultivation: 12,
             targets_without_project: 30,
             targets_without_skill: 30,
@@ -189,6 +194,8 @@ pub struct AnswerKey {
     pub leaders_short: BTreeMap<String, usize>,
     pub plans_missing: BTreeSet<(String, PlanKind)>,
     pub deeds_missing: BTreeSet<(String, DeedKind)>,
+    /// (branch, activity kind) → the paired branches that call for it.
+    pub activities_missing: BTreeMap<(String, ActivityKind), BTreeSet<String>>,
     pub leaders_without_cultivation: BTreeSet<String>,
     /// Target id → member.
     pub targets_without_project: BTreeMap<String, String>,
@@ -253,6 +260,9 @@ impl AnswerKey {
         }
         for (b, kind) in &self.deeds_missing {
             add(RuleCode::BranchDeed, b, kind.code(), vec![], 0);
+        }
+        for ((b, kind), partners) in &self.activities_missing {
+            add(RuleCode::BranchActivity, b, kind.code(), ids(partners), 0);
         }
         for l in &self.leaders_without_cultivation {
             add(RuleCode::LeaderCultivation, l, "", pts(l), 0);
@@ -1174,6 +1184,29 @@ pub fn generate(spec: GenSpec) -> Generated {
     key.deeds_missing = take(&mut deed_pool, gaps.deeds_missing)
         .into_iter()
         .collect();
+    // Branch → the activities its pairs call for (kind → partners), and the planted
+    // gaps among them, drawn from a stream of their own (see below).
+    let activities_due: BTreeMap<String, BTreeMap<ActivityKind, BTreeSet<String>>> = branches
+        .iter()
+        .map(|b| {
+            let mut due: BTreeMap<ActivityKind, BTreeSet<String>> = BTreeMap::new();
+            for partner in key.pairs.get(b).into_iter().flatten() {
+                if let Some(kind) = super::rules::activity_for(&registry, partner) {
+                    due.entry(kind).or_default().insert(partner.clone());
+                }
+            }
+            (b.clone(), due)
+        })
+        .collect();
+    let mut activity_pool: Vec<((String, ActivityKind), BTreeSet<String>)> = activities_due
+        .iter()
+        .flat_map(|(b, due)| due.iter().map(move |(k, ps)| ((b.clone(), *k), ps.clone())))
+        .collect();
+    SplitMix::new(spec.seed ^ 0x5a17_ac71).shuffle(&mut activity_pool);
+    let activities_missing: BTreeMap<(String, ActivityKind), BTreeSet<String>> =
+        take(&mut activity_pool, gaps.activities_missing)
+            .into_iter()
+            .collect();
     for b in &branches {
         let author = secretary(b);
         for kind in PlanKind::ALL {
@@ -1263,6 +1296,48 @@ pub fn generate(spec: GenSpec) -> Generated {
                     withdrawn: false,
                 },
             );
+        }
+        // 三个活动: every pair's activity is held, except the planted gaps, whose
+        // activities of that kind were entered and then withdrawn. A random activity is
+        // turned into the one due, so the main random stream (and every record after it)
+        // stays as it was before this rule.
+        for (kind, partners) in &activities_due[b] {
+            let acts = &mut g.branch(b).activities;
+            if let Some(partners) = activities_missing.get(&(b.clone(), *kind)) {
+                for a in acts.values_mut().filter(|a| a.kind == *kind) {
+                    a.withdrawn = true;
+                }
+                key.activities_missing
+                    .insert((b.clone(), *kind), partners.clone());
+                continue;
+            }
+            if acts.values().any(|a| a.kind == *kind && !a.withdrawn) {
+                continue;
+            }
+            let spare = acts
+                .values_mut()
+                .find(|a| !a.withdrawn && !activities_due[b].contains_key(&a.kind));
+            if let Some(a) = spare {
+                a.kind = *kind;
+                a.note = kind.label().into();
+                a.partner = partners.iter().next().cloned().unwrap_or_default();
+            } else {
+                let d = NaiveDate::from_ymd_opt(year, 9, 1).expect("1 September exists");
+                let (id, at) = g.id(d);
+                g.branch(b).activities.insert(
+                    id.clone(),
+                    Activity {
+                        id,
+                        date: ymd(d),
+                        kind: *kind,
+                        partner: partners.iter().next().cloned().unwrap_or_default(),
+                        note: kind.label().into(),
+                        author: author.clone(),
+                        recorded_at: at,
+                        withdrawn: false,
+                    },
+                );
+            }
         }
     }
 

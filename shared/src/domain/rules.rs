@@ -13,7 +13,7 @@
 
 use super::docs::OFFICE_DOC;
 use super::records::*;
-use crate::model::{labelled_enum, Registry, Role, Visit, VisitKind};
+use crate::model::{labelled_enum, BranchKind, PlaceKind, Registry, Role, Visit, VisitKind};
 use crate::msg::Msg;
 use autosurgeon::{Hydrate, Reconcile};
 use chrono::{Datelike, NaiveDate};
@@ -37,6 +37,7 @@ labelled_enum!(
         MemberWithoutTarget => "未确定帮扶对象",
         LeaderVisits => "到点次数不足",
         BranchPlan => "三个方案未完成",
+        BranchActivity => "三个活动未开展",
         BranchDeed => "三件实事未完成",
         LeaderCultivation => "未培养产业大户、技术骨干或岗位标兵",
         TargetProject => "未选定发展项目",
@@ -124,6 +125,7 @@ pub const RULES: &[(&str, Rule)] = &[
     ("member_targets", member_targets),
     ("leader_visits", leader_visits),
     ("branch_plans", branch_plans),
+    ("branch_activities", branch_activities),
     ("branch_deeds", branch_deeds),
     ("leader_cultivation", leader_cultivation),
     ("target_help", target_help),
@@ -579,6 +581,73 @@ pub fn branch_plans(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
     out
 }
 
+/// The activity of 三个活动 a pair with this branch calls for: 与联建支部开展"五送一建"
+/// (a village branch), 协助驻社区单位开展"共驻共建" (a community's), 指导企业开展"党工共建"
+/// (an enterprise's). `None` for a partner that is not a village, community or enterprise
+/// branch; a partner missing from the registry is judged by nothing.
+pub fn activity_for(r: &Registry, partner: &str) -> Option<ActivityKind> {
+    let b = r.branches.get(partner)?;
+    let kind = match b.kind {
+        BranchKind::Village => PlaceKind::Village,
+        BranchKind::Community => PlaceKind::Community,
+        BranchKind::Enterprise => PlaceKind::Enterprise,
+        BranchKind::Office | BranchKind::Institution => return None,
+    };
+    Some(match kind {
+        PlaceKind::Village => ActivityKind::FiveSend,
+        PlaceKind::Community => ActivityKind::CoResident,
+        PlaceKind::Enterprise => ActivityKind::PartyLabour,
+    })
+}
+
+/// 搞好三个活动: each 机关/事业 branch holds this year, for each branch it is paired with,
+/// the activity that pair calls for ([`activity_for`]). A branch with no pair has
+/// [`branch_pairs`]'s finding instead. Any activity of the kind counts, whoever it was
+/// held with: the notice asks the activity of the branch, and a 共驻共建 is held with
+/// the community's units, not only its branch.
+pub fn branch_activities(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
+    let r = &data.registry;
+    let empty = BranchRecords::default();
+    let mut by_branch: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for p in pairs(data, year) {
+        by_branch.entry(&p.branch).or_default().insert(&p.partner);
+    }
+    let mut out = Vec::new();
+    for b in r.writing_branches().filter(|b| b.status.is_active()) {
+        let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
+        let held: BTreeSet<ActivityKind> = recs
+            .activities
+            .values()
+            .filter(|a| !a.withdrawn && counts(&a.date, year, as_of))
+            .map(|a| a.kind)
+            .collect();
+        // Partner → the activity it calls for; two partners of one kind ask for it once.
+        let mut due: BTreeMap<ActivityKind, Vec<&str>> = BTreeMap::new();
+        for partner in by_branch.get(b.id.as_str()).into_iter().flatten() {
+            if let Some(kind) = activity_for(r, partner) {
+                due.entry(kind).or_default().push(partner);
+            }
+        }
+        for (kind, partners) in due.into_iter().filter(|(k, _)| !held.contains(k)) {
+            let others: Vec<Subject> = partners.iter().map(|p| branch(r, p)).collect();
+            out.push(finding(
+                RuleCode::BranchActivity,
+                branch(r, &b.id),
+                kind.code(),
+                others.clone(),
+                1,
+                0,
+                Msg::ActivityMissing {
+                    branch: b.name.clone(),
+                    activity: kind.label().into(),
+                    partners: names(&others),
+                },
+            ));
+        }
+    }
+    out
+}
+
 /// 办好三件实事: each 机关/事业 branch does each of the yearly deeds at least once.
 pub fn branch_deeds(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
     let r = &data.registry;
@@ -972,6 +1041,7 @@ pub const LOCAL_RULES: &[(&str, Rule)] = &[
     ("member_targets", member_targets),
     ("leader_visits", leader_visits),
     ("branch_plans", branch_plans),
+    ("branch_activities", branch_activities),
     ("branch_deeds", branch_deeds),
     ("leader_cultivation", leader_cultivation),
     ("target_help", target_help),

@@ -588,3 +588,182 @@ fn issue_4_the_committee_plan_form_submits_into_the_committee_document() {
         ]
     );
 }
+
+/// Issue 16: 民主评议参考, the branch secretary's year-end record per member for the
+/// 年终民主评议 — the member's year, read from the branch document, beside the branch's
+/// own conclusion. The kind was added as one file and a line in the list of kinds.
+#[test]
+fn issue_16_a_secretary_records_a_members_appraisal_beside_their_year() {
+    let mut phone = Phone::new();
+    // The member's year: a household whose income grew 10 %, one help visit.
+    phone
+        .save(
+            "p1-2",
+            FormKind::Target,
+            &[
+                ("name", "王某某"),
+                ("household_size", "3"),
+                ("baseline_income", "1000"),
+            ],
+        )
+        .unwrap();
+    let household = phone.records.targets.values().next().unwrap().id.clone();
+    phone
+        .save(
+            "p1-2",
+            FormKind::Help,
+            &[
+                ("target", household.as_str()),
+                ("kind", "Income"),
+                ("detail", "核定收入"),
+                ("income", "1100"),
+                ("date", "2026-08-01"),
+            ],
+        )
+        .unwrap();
+    phone
+        .save(
+            "p1-2",
+            FormKind::Visit,
+            &[("note", "走访王某某"), ("date", "2026-08-02")],
+        )
+        .unwrap();
+
+    // Only the secretary keeps it.
+    assert!(forms_for(Role::Secretary).contains(&FormKind::Appraisal));
+    assert!(!forms_for(Role::Member).contains(&FormKind::Appraisal));
+    let errs = phone
+        .save("p1-2", FormKind::Appraisal, &[("member", "p1-2")])
+        .unwrap_err();
+    assert_eq!(messages(&errs, "form"), ["党员不能记“民主评议参考”"]);
+    // Only a person of the secretary's own branch can be appraised.
+    let errs = phone
+        .save("p1-1", FormKind::Appraisal, &[("member", "p2-2")])
+        .unwrap_err();
+    assert_eq!(messages(&errs, "member"), ["请选择评议的党员"]);
+
+    let first = phone
+        .save(
+            "p1-1",
+            FormKind::Appraisal,
+            &[
+                ("member", "p1-2"),
+                ("grade", "Excellent"),
+                ("note", "群众评价好"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(first.id(), "2026-p1-2");
+    // A later conclusion for the member and year is the same record.
+    phone
+        .save(
+            "p1-1",
+            FormKind::Appraisal,
+            &[
+                ("member", "p1-2"),
+                ("grade", "Qualified"),
+                ("note", "群众评价好"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(phone.records.appraisals.len(), 1);
+    assert_eq!(
+        phone.records.appraisals["2026-p1-2"].grade,
+        AppraisalGrade::Qualified
+    );
+
+    let secretary = phone.registry.people["p1-1"].clone();
+    let lines = entries(&phone.records, &phone.registry, &secretary);
+    let line = lines
+        .iter()
+        .find(|l| l.kind == FormKind::Appraisal)
+        .expect("the secretary lists it");
+    assert_eq!(
+        line.detail,
+        "全年走访 1 次·帮扶对象 1 户·帮扶 1 次·收入增长达 10% 的 1 户。支部意见：群众评价好"
+    );
+    assert!(line.title.starts_with(&phone.registry.people["p1-2"].name));
+    // The member appraised does not list the branch's record as theirs.
+    let member = phone.registry.people["p1-2"].clone();
+    assert!(entries(&phone.records, &phone.registry, &member)
+        .iter()
+        .all(|l| l.kind != FormKind::Appraisal));
+    // Nobody but the secretary may touch it (the branch's own record).
+    assert_eq!(shared::access::owner_field(FormKind::Appraisal.map()), None);
+}
+
+/// Issue 16: a new kind's map comes with a second extension of the branch document. The
+/// first extension is unchanged (an older app's documents share it), two phones that add
+/// the new map offline make the same one, and a document of an older app still loads.
+#[test]
+fn issue_16_a_new_map_comes_with_a_second_extension_and_old_documents_still_load() {
+    use automerge::transaction::{CommitOptions, Transactable};
+    use automerge::{ObjType, ReadDoc, ROOT};
+    use shared::domain::docs::{self, BRANCH_MAPS};
+    use shared::ids::DocId;
+
+    // The document an older app made: the genesis and the first extension only.
+    let id = DocId::branch("b1").unwrap();
+    let mut old = shared::doc::genesis(&id);
+    for key in BRANCH_MAPS {
+        old.put_object(ROOT, *key, ObjType::Map).unwrap();
+    }
+    old.commit_with(CommitOptions::default().with_time(0));
+    let old_changes: Vec<_> = old.get_changes(&[]).iter().map(|c| c.hash()).collect();
+    let system = shared::access::system_changes(&id);
+    assert_eq!(system.len(), old_changes.len() + 1, "one more extension");
+    assert_eq!(
+        &system[..old_changes.len()],
+        &old_changes[..],
+        "the first is unchanged"
+    );
+    let mut old = old.with_actor(ActorId::from([1u8; 16]));
+    let plan = Plan {
+        id: "2026-Help".into(),
+        year: 2026,
+        kind: PlanKind::Help,
+        status: PlanStatus::Adopted,
+        date: "2026-03-01".into(),
+        title: "帮扶方案".into(),
+        author: "p1-1".into(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    docs::put(&mut old, &plan, 1).unwrap();
+    // Read as the older app left it: no appraisals, the plan intact.
+    let read = read_branch_records(&old).unwrap();
+    assert!(read.appraisals.is_empty());
+    assert_eq!(read.plans["2026-Help"], plan);
+
+    // Two phones each add an appraisal offline, then merge.
+    let appraisal = |member: &str| Appraisal {
+        id: format!("2026-{member}"),
+        year: 2026,
+        member: member.into(),
+        grade: AppraisalGrade::Qualified,
+        note: String::new(),
+        author: "p1-1".into(),
+        recorded_at: 2,
+        withdrawn: false,
+    };
+    let mut a = old.fork().with_actor(ActorId::from([2u8; 16]));
+    let mut b = old.fork().with_actor(ActorId::from([3u8; 16]));
+    docs::put(&mut a, &appraisal("p1-2"), 2).unwrap();
+    docs::put(&mut b, &appraisal("p1-3"), 3).unwrap();
+    a.merge(&mut b).unwrap();
+    assert_eq!(
+        a.get_all(ROOT, "appraisals").unwrap().len(),
+        1,
+        "one map, no conflict"
+    );
+    let merged = read_branch_records(&a).unwrap();
+    assert_eq!(
+        merged.appraisals.keys().collect::<Vec<_>>(),
+        ["2026-p1-2", "2026-p1-3"]
+    );
+    assert_eq!(merged.plans["2026-Help"], plan);
+    // A new phone's document merges with both.
+    let mut fresh = new_branch_document("b1", ActorId::from([4u8; 16])).unwrap();
+    fresh.merge(&mut a).unwrap();
+    assert_eq!(read_branch_records(&fresh).unwrap(), merged);
+}

@@ -200,6 +200,11 @@ fn clean() -> CountyData {
         let id = format!("deed{i}");
         b.deeds.insert(id.clone(), deed(&id, *kind, "2008-09-01"));
     }
+    // vb1 is a village's branch: the pair calls for 五送一建.
+    b.activities.insert(
+        "act1".into(),
+        activity("act1", ActivityKind::FiveSend, "2008-08-01"),
+    );
     b.cultivations.insert(
         "cu1".into(),
         Cultivation {
@@ -335,6 +340,19 @@ fn deed(id: &str, kind: DeedKind, date: &str) -> Deed {
     }
 }
 
+fn activity(id: &str, kind: ActivityKind, date: &str) -> Activity {
+    Activity {
+        id: id.into(),
+        date: date.into(),
+        kind,
+        partner: "vb1".into(),
+        note: String::new(),
+        author: "p1-1".into(),
+        recorded_at: 0,
+        withdrawn: false,
+    }
+}
+
 fn filing(id: &str, committee: &str, kind: FilingKind, date: &str) -> Filing {
     Filing {
         id: id.into(),
@@ -409,6 +427,7 @@ fn the_clean_county_has_no_findings_at_any_time_of_year() {
         early.iter().all(|f| matches!(
             f.rule,
             RuleCode::LeaderVisits
+                | RuleCode::BranchActivity
                 | RuleCode::BranchDeed
                 | RuleCode::LeaderCultivation
                 | RuleCode::TargetProject
@@ -624,6 +643,60 @@ fn three_deeds_each_year() {
         .map(|f| f.item)
         .collect();
     assert_eq!(f, ["NewMember", "ReserveCadre"]);
+}
+
+/// 搞好三个活动: the pair decides which activity is due — 五送一建 with a village's branch,
+/// 共驻共建 with a community's, 党工共建 with an enterprise's.
+#[test]
+fn issue_16_three_activities_follow_the_pair() {
+    let activities = |d: &CountyData, as_of| -> Vec<(String, Vec<String>)> {
+        evaluate(d, YEAR, as_of)
+            .into_iter()
+            .filter(|f| f.rule == RuleCode::BranchActivity)
+            .map(|f| (f.item, f.others.into_iter().map(|o| o.id).collect()))
+            .collect()
+    };
+    let mut d = clean();
+    assert_eq!(activities(&d, year_end()), vec![]);
+    // Not held yet on 1 July: it is dated 1 August.
+    assert_eq!(activities(&d, day(7, 1)), [(s("FiveSend"), vec![s("vb1")])]);
+    // Another activity does not stand in for the one the pair calls for; a withdrawn
+    // one does not count.
+    b1(&mut d).activities.insert(
+        "act2".into(),
+        activity("act2", ActivityKind::PartyLabour, "2008-08-02"),
+    );
+    b1(&mut d).activities.get_mut("act1").unwrap().withdrawn = true;
+    let open = evaluate(&d, YEAR, year_end());
+    let f: Vec<_> = open
+        .iter()
+        .filter(|f| f.rule == RuleCode::BranchActivity)
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        (f[0].subject.id.as_str(), f[0].item.as_str()),
+        ("b1", "FiveSend")
+    );
+    assert_eq!(
+        f[0].message,
+        "县农业农村局机关党支部本年尚未开展“五送一建”活动（结对支部：城关枣园村党支部）"
+    );
+    // Paired with a community's branch instead: 共驻共建 is due.
+    d.registry.branches.get_mut("vb1").unwrap().kind = shared::model::BranchKind::Community;
+    assert_eq!(
+        activities(&d, year_end()),
+        [(s("CoResident"), vec![s("vb1")])]
+    );
+    b1(&mut d).activities.insert(
+        "act3".into(),
+        activity("act3", ActivityKind::CoResident, "2008-08-03"),
+    );
+    assert_eq!(activities(&d, year_end()), vec![]);
+    // A branch with no pair has the pair's finding, not one per activity.
+    b1(&mut d).pairs.clear();
+    b1(&mut d).activities.clear();
+    assert_eq!(activities(&d, year_end()), vec![]);
+    assert_eq!(of(&d, RuleCode::BranchPairs, year_end()).len(), 1);
 }
 
 #[test]
