@@ -36,25 +36,61 @@ fn unregistered_key(person: &str) -> String {
     format!("{}actors", storage::ns(person))
 }
 
+thread_local! {
+    /// Actors whose note did not fit in a full storage (issue 16: they were dropped, so
+    /// this start's entries were never accepted). Kept for this start, so it still
+    /// registers them and its entries still sync.
+    static UNSTORED: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Remembers that `person` writes with `actor` on this phone until the server has
-/// registered it.
+/// registered it: in storage, or in memory when storage is full.
 pub fn note_actor(person: &str, actor: String) {
     let key = unregistered_key(person);
     let mut list: Vec<String> = storage::get(&key).unwrap_or_default();
-    if !list.contains(&actor) {
-        list.push(actor);
-        let _ = storage::set(&key, &list);
+    if list.contains(&actor) {
+        return;
+    }
+    list.push(actor.clone());
+    if storage::set(&key, &list).is_err() {
+        UNSTORED.with(|u| {
+            let mut u = u.borrow_mut();
+            if !u.iter().any(|(p, a)| p == person && *a == actor) {
+                u.push((person.to_string(), actor));
+            }
+        });
     }
 }
 
 /// The person's actors still to register; only those that name them (a list can never
 /// carry another person's actor to the server).
 fn unregistered(person: &str) -> Vec<String> {
-    storage::get::<Vec<String>>(&unregistered_key(person))
-        .unwrap_or_default()
-        .into_iter()
+    let mut list: Vec<String> =
+        storage::get::<Vec<String>>(&unregistered_key(person)).unwrap_or_default();
+    UNSTORED.with(|u| {
+        for (p, a) in u.borrow().iter() {
+            if p == person && !list.contains(a) {
+                list.push(a.clone());
+            }
+        }
+    });
+    list.into_iter()
         .filter(|a| shared::ids::person_of_actor_hex(a).as_deref() == Some(person))
         .collect()
+}
+
+/// Forgets actors the server has registered, wherever they were kept.
+fn registered(person: &str, done: &[String]) {
+    let left: Vec<String> = storage::get::<Vec<String>>(&unregistered_key(person))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| !done.contains(a))
+        .collect();
+    let _ = storage::set(&unregistered_key(person), &left);
+    UNSTORED.with(|u| {
+        u.borrow_mut()
+            .retain(|(p, a)| !(p == person && done.contains(a)))
+    });
 }
 
 /// The server's error for the user: its JSON `error` (Chinese), else the status.
@@ -137,13 +173,7 @@ pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
             .await
             .map_err(|_| RegisterError::Offline)?;
         match resp.status() {
-            204 => {
-                let left: Vec<String> = unregistered(person)
-                    .into_iter()
-                    .filter(|a| !chunk.contains(a))
-                    .collect();
-                let _ = storage::set(&unregistered_key(person), &left);
-            }
+            204 => registered(person, chunk),
             401 => return Err(RegisterError::Unauthorized(error_text(&resp).await)),
             _ => return Err(RegisterError::Failed(error_text(&resp).await)),
         }

@@ -7,7 +7,7 @@
 //! conflict at the root key and one side's records would be hidden after a merge.
 
 use crate::ids::DocId;
-use crate::model::{BranchDoc, Registry, Visit};
+use crate::model::{Registry, Visit};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjType, ROOT};
 use autosurgeon::ReadDoc;
@@ -116,11 +116,6 @@ pub fn put_visit(doc: &mut AutoCommit, visit: &Visit, now_secs: i64) -> Result<(
 /// no such visit.
 pub fn withdraw_visit(doc: &mut AutoCommit, id: &str, now_secs: i64) -> Result<bool, DocError> {
     crate::domain::docs::withdraw::<Visit>(doc, id, now_secs)
-}
-
-pub fn read_branch(doc: &impl ReadDoc) -> Result<BranchDoc, DocError> {
-    check_schema(doc)?;
-    Ok(hydrate(doc)?)
 }
 
 pub fn read_registry(doc: &impl ReadDoc) -> Result<Registry, DocError> {

@@ -199,14 +199,6 @@ pub struct Registry {
     pub staff: BTreeMap<String, Staff>,
 }
 
-/// A 机关/事业 branch's document: `branch/<id>`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate)]
-pub struct BranchDoc {
-    pub schema: u64,
-    pub branch: String,
-    pub visits: BTreeMap<String, Visit>,
-}
-
 impl Registry {
     pub fn person(&self, id: &str) -> Option<&Person> {
         self.people.get(id)

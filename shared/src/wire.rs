@@ -704,7 +704,10 @@ mod tests {
         }
         assert_eq!(phone.get_heads(), server.get_heads());
         assert_eq!(
-            crate::doc::read_branch(&server).unwrap().visits.len(),
+            crate::domain::docs::read_branch_records(&server)
+                .unwrap()
+                .visits
+                .len(),
             40 + 7 + 5
         );
         // What the server would store is ordinary changes, readable without bundle support.

@@ -19,7 +19,8 @@ use backend::{app, AppState, Config};
 use http_body_util::BodyExt;
 use shared::county::CountySummary;
 use shared::demo::{self, DemoSpec};
-use shared::doc::{new_document, put_visit, read_branch, read_registry};
+use shared::doc::{new_document, put_visit, read_registry};
+use shared::domain::docs::read_branch_records as read_branch;
 use shared::ids::DocId;
 use shared::model::{Registry, Visit, VisitKind};
 use shared::wire::{

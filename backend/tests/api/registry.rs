@@ -1008,7 +1008,7 @@ async fn issue_13_a_moved_member_is_told_at_the_next_sync_and_keeps_handing_in()
     let stored = state
         .hub()
         .read(&DocId::branch("b1").unwrap(), |d| {
-            shared::doc::read_branch(d).unwrap().visits
+            shared::domain::docs::read_branch_records(d).unwrap().visits
         })
         .unwrap();
     assert!(stored.contains_key("issue13-after-move"));

@@ -6,7 +6,8 @@
 //! merged in (not written) the first time a device writes a new kind of record, so two
 //! phones that both add a plan offline create the same `plans` map instead of two
 //! conflicting ones. Documents made by older apps only lack the extension; `visits` and
-//! the genesis are untouched, so [`crate::doc::read_branch`] reads both kinds alike.
+//! the genesis are untouched, so [`read_branch_records`] reads both kinds alike (the maps
+//! they lack read as empty).
 //!
 //! **The county office's document** ([`DocId::Office`], `county-office`) holds the
 //! office's own records; its genesis is [`crate::doc::genesis`]'s like every other.

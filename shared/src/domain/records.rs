@@ -60,7 +60,6 @@ labelled_enum!(
 // Each kind of a branch document is one file of `crate::records`; reachable here, with
 // the branch document's type, for every reader of the domain.
 pub use crate::records::activity::{Activity, ActivityKind};
-pub use crate::records::appraisal::{Appraisal, AppraisalGrade};
 pub use crate::records::cultivation::{Cultivation, CultivationKind};
 pub use crate::records::deed::{Deed, DeedKind};
 pub use crate::records::help::{HelpKind, HelpRecord};

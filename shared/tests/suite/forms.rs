@@ -10,6 +10,7 @@ use shared::domain::records::*;
 use shared::domain::rules::{self, RuleCode};
 use shared::forms::{self, entries, form, forms_for, submit, Entry, FormContext, FormKind, Input};
 use shared::model::{Registry, Role};
+use shared::records::appraisal::{Appraisal, AppraisalGrade};
 use std::collections::BTreeMap;
 
 fn today() -> NaiveDate {

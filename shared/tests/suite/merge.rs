@@ -2,7 +2,8 @@
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ReadDoc};
-use shared::doc::{new_document, put_visit, read_branch, withdraw_visit};
+use shared::doc::{new_document, put_visit, withdraw_visit};
+use shared::domain::docs::read_branch_records as read_branch;
 use shared::ids::DocId;
 use shared::model::{Visit, VisitKind};
 
