@@ -4,8 +4,10 @@
 //! session: the Content-Security-Policy lets the page run only the app's own files, the
 //! WebAssembly they instantiate, and the inline bootstrap scripts of the built pages,
 //! named by hash (Trunk writes the wasm loader inline; `index.html` registers the service
-//! worker inline). The hashes are read from the built pages at start, so a rebuild needs
-//! no change here.
+//! worker inline). Styles likewise: the files, and the pages' inline `<style>` by hash
+//! (the phone's page carries its stylesheet inline, so its 正在加载 frame paints from the
+//! page alone, issue 18). The hashes are read from the built pages at start, so a rebuild
+//! needs no change here.
 //!
 //! `/api/` replies carry personal data, the login reply a token: `Cache-Control: no-store`
 //! keeps them out of every cache, the browser's included.
@@ -21,13 +23,17 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The policy for the pages in `dist` (or, with no pages served, for API replies alone).
 pub fn content_security_policy(dist: Option<&Path>) -> String {
     let mut script = String::from("script-src 'self' 'wasm-unsafe-eval'");
-    for hash in dist.map(inline_script_hashes).unwrap_or_default() {
+    for hash in dist.map(|d| inline_hashes(d, "script")).unwrap_or_default() {
         script.push_str(&format!(" 'sha256-{hash}'"));
+    }
+    let mut style = String::from("style-src 'self'");
+    for hash in dist.map(|d| inline_hashes(d, "style")).unwrap_or_default() {
+        style.push_str(&format!(" 'sha256-{hash}'"));
     }
     [
         "default-src 'self'",
         &script,
-        "style-src 'self'",
+        &style,
         "img-src 'self' data: blob:",
         "object-src 'none'",
         "base-uri 'none'",
@@ -37,12 +43,12 @@ pub fn content_security_policy(dist: Option<&Path>) -> String {
     .join("; ")
 }
 
-/// Base64 SHA-256 of every inline `<script>` body of the `.html` files at the top of `dist`
-/// and of `dist/office`,
-/// sorted and without repeats. The pages are our own build output, so a plain scan for
-/// `<script …>` without `src` is enough; a page that does not read gives no hash and its
-/// inline scripts are blocked, which the e2e suite would show.
-fn inline_script_hashes(dist: &Path) -> Vec<String> {
+/// Base64 SHA-256 of every inline `<script>` (or `<style>`: `tag`) body of the `.html`
+/// files at the top of `dist` and of `dist/office`, sorted and without repeats. The pages
+/// are our own build output, so a plain scan for `<script …>` without `src` is enough; a
+/// page that does not read gives no hash and its inline scripts are blocked, which the
+/// e2e suite would show.
+fn inline_hashes(dist: &Path, tag: &str) -> Vec<String> {
     let mut hashes = Vec::new();
     // The phone app's pages, and the office console's in `office/` (issue 18).
     let pages = [dist.to_path_buf(), dist.join("office")];
@@ -58,7 +64,7 @@ fn inline_script_hashes(dist: &Path) -> Vec<String> {
         let Ok(page) = std::fs::read_to_string(&path) else {
             continue;
         };
-        for body in inline_scripts(&page) {
+        for body in inline_bodies(&page, tag) {
             hashes.push(STANDARD.encode(Sha256::digest(body.as_bytes())));
         }
     }
@@ -67,21 +73,22 @@ fn inline_script_hashes(dist: &Path) -> Vec<String> {
     hashes
 }
 
-/// The bodies of `<script>` elements that have no `src` attribute, exactly as written
-/// (the browser hashes the text between the tags byte for byte).
-fn inline_scripts(page: &str) -> Vec<&str> {
+/// The bodies of `<script>` (or `<style>`) elements that have no `src` attribute, exactly
+/// as written (the browser hashes the text between the tags byte for byte).
+fn inline_bodies<'a>(page: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close_tag) = (format!("<{tag}"), format!("</{tag}>"));
     let mut out = Vec::new();
     let mut rest = page;
-    while let Some(start) = rest.find("<script") {
-        rest = &rest[start + "<script".len()..];
+    while let Some(start) = rest.find(&open) {
+        rest = &rest[start + open.len()..];
         let Some(tag_end) = rest.find('>') else { break };
         let attributes = &rest[..tag_end];
         rest = &rest[tag_end + 1..];
-        let Some(close) = rest.find("</script>") else {
+        let Some(close) = rest.find(&close_tag) else {
             break;
         };
         let body = &rest[..close];
-        rest = &rest[close + "</script>".len()..];
+        rest = &rest[close + close_tag.len()..];
         let has_src = attributes
             .split(|c: char| c.is_whitespace())
             .any(|a| a.starts_with("src="));
@@ -138,9 +145,28 @@ mod tests {
   x()
 </script></head>"#;
         assert_eq!(
-            inline_scripts(page),
+            inline_bodies(page, "script"),
             vec!["import init from '/a.js';", "\n  x()\n"]
         );
+    }
+
+    /// Issue 18: the phone's stylesheet is inline, so the page's 正在加载 frame paints
+    /// before any other file arrives; the policy allows that one style by its hash only.
+    #[test]
+    fn issue_18_inline_styles_are_allowed_by_hash_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<style>.boot{color:red}</style><script>a()</script>",
+        )
+        .unwrap();
+        let csp = content_security_policy(Some(dir.path()));
+        let hash = STANDARD.encode(Sha256::digest(b".boot{color:red}"));
+        assert!(
+            csp.contains(&format!("style-src 'self' 'sha256-{hash}'")),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
 
     #[test]

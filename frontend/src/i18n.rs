@@ -654,9 +654,9 @@ mod tests {
                         Input::Number { unit } => {
                             english(unit);
                         }
-                        // Places, branches and households are the county's own names.
+                        // Places, branches, households and people are the county's own names.
                         Input::Choice { choices, .. }
-                            if !matches!(f.name, "place" | "partner" | "target") =>
+                            if !matches!(f.name, "place" | "partner" | "target" | "member") =>
                         {
                             for c in choices {
                                 english(&c.label);

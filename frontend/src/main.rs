@@ -15,5 +15,9 @@ mod update;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The page's own 正在加载 frame (index.html) stood in while this code arrived.
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }

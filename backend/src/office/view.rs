@@ -91,7 +91,7 @@ impl Part {
         let rows = flatten(&registry, branch, &records);
         let mut by_author: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in rows.iter().enumerate() {
-            by_author.entry(r.author.id.clone()).or_default().push(i);
+            by_author.entry(r.person().to_string()).or_default().push(i);
         }
         let visits = records
             .visits
@@ -1026,7 +1026,7 @@ impl View {
                         || place_rec.is_some_and(|p| p.township == c)
                 })
                 && f.branch.as_deref().is_none_or(|b| row.row.branch.id == b)
-                && f.person.as_deref().is_none_or(|p| row.row.author.id == p)
+                && f.person.as_deref().is_none_or(|p| row.person() == p)
                 && tagged
                     .as_ref()
                     .is_none_or(|set| set.contains(place) || row.tie_in == f.tag)
@@ -1203,6 +1203,15 @@ pub struct Indexed {
     pub row: RecordRow,
     pub place_id: String,
     pub tie_in: Option<TieIn>,
+    /// Whom the record is about when not its author (`OfficeLine::about`).
+    pub about: Option<String>,
+}
+
+impl Indexed {
+    /// The person whose page lists the record: whom it is about, else its author.
+    fn person(&self) -> &str {
+        self.about.as_deref().unwrap_or(&self.row.author.id)
+    }
 }
 
 impl std::ops::Deref for Indexed {
@@ -1237,6 +1246,7 @@ fn flatten(r: &Registry, bid: &str, b: &BranchRecords) -> Vec<Indexed> {
             },
             place_id: l.place,
             tie_in: l.tie_in,
+            about: l.about,
         })
         .collect();
     // Newest first; the id breaks ties so pages are stable.

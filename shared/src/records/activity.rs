@@ -87,11 +87,11 @@ impl RecordKind for Activity {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("partner".into(), self.partner.clone()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("kind", self.kind.code().into()),
+            ("partner", self.partner.clone()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -111,6 +111,7 @@ impl RecordKind for Activity {
             kind: self.kind.label(),
             place: self.partner.clone(),
             author: self.author.clone(),
+            about: None,
             note: self.note.clone(),
             tie_in: None,
         })

@@ -159,11 +159,11 @@ impl RecordKind for Appraisal {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("year".into(), self.year.to_string()),
-            ("member".into(), self.member.clone()),
-            ("grade".into(), self.grade.code().into()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("year", self.year.to_string()),
+            ("member", self.member.clone()),
+            ("grade", self.grade.code().into()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -180,14 +180,15 @@ impl RecordKind for Appraisal {
         }
     }
 
-    /// Under the member appraised, so their page in the console shows it with their year.
+    /// About the member appraised, so their page in the console shows it with their year.
     fn office_row(&self, records: &BranchRecords) -> Option<OfficeLine> {
         Some(OfficeLine {
             record: "民主评议参考",
             date: super::county_day(self.recorded_at),
             kind: self.grade.label(),
             place: String::new(),
-            author: self.member.clone(),
+            author: self.author.clone(),
+            about: Some(self.member.clone()),
             note: self.summary_with_note(records),
             tie_in: None,
         })

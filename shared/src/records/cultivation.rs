@@ -92,12 +92,12 @@ impl RecordKind for Cultivation {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("place".into(), self.place.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("name".into(), self.name.clone()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("place", self.place.clone()),
+            ("kind", self.kind.code().into()),
+            ("name", self.name.clone()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -117,6 +117,7 @@ impl RecordKind for Cultivation {
             kind: self.kind.label(),
             place: self.place.clone(),
             author: self.leader.clone(),
+            about: None,
             note: format!("{}：{}", self.name, self.note),
             tie_in: None,
         })

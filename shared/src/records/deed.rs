@@ -95,17 +95,17 @@ impl RecordKind for Deed {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("place".into(), self.place.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("kind", self.kind.code().into()),
+            ("place", self.place.clone()),
             (
-                "tie_in".into(),
+                "tie_in",
                 self.tie_in
                     .map(|t| t.code().to_string())
                     .unwrap_or_default(),
             ),
-            ("note".into(), self.note.clone()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -129,6 +129,7 @@ impl RecordKind for Deed {
             kind: self.kind.label(),
             place: self.place.clone(),
             author: self.author.clone(),
+            about: None,
             note: self.note.clone(),
             tie_in: self.tie_in,
         })

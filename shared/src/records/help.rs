@@ -112,13 +112,13 @@ impl RecordKind for HelpRecord {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("target".into(), self.target.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("detail".into(), self.detail.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("target", self.target.clone()),
+            ("kind", self.kind.code().into()),
+            ("detail", self.detail.clone()),
             (
-                "income".into(),
+                "income",
                 self.income.map(|i| i.to_string()).unwrap_or_default(),
             ),
         ])
@@ -157,6 +157,7 @@ impl RecordKind for HelpRecord {
             kind: self.kind.label(),
             place: place.to_string(),
             author: self.member.clone(),
+            about: None,
             note,
             tie_in: None,
         })

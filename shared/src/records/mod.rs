@@ -178,6 +178,9 @@ pub struct OfficeLine {
     /// A place id, or a branch id for an activity's partner; empty for none.
     pub place: String,
     pub author: String,
+    /// The person the record is about when that is not its author (a 民主评议参考's
+    /// member): the office lists it on that person's page.
+    pub about: Option<String>,
     pub note: String,
     pub tie_in: Option<TieIn>,
 }
@@ -188,6 +191,16 @@ pub fn county_day(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
+}
+
+/// A form's values from `(field, value)` pairs: one function for every kind (a
+/// `BTreeMap::from` of an array per kind was a copy of the map's bulk build per length in
+/// the phone's wasm).
+pub fn form_values(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// A tag that is a label as it is.

@@ -61,9 +61,9 @@ impl RecordKind for BranchPair {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("year".into(), self.year.to_string()),
-            ("partner".into(), self.partner.clone()),
+        super::form_values(&[
+            ("year", self.year.to_string()),
+            ("partner", self.partner.clone()),
         ])
     }
 

@@ -103,12 +103,12 @@ impl RecordKind for Plan {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("year".into(), self.year.to_string()),
-            ("kind".into(), self.kind.code().into()),
-            ("status".into(), self.status.code().into()),
-            ("date".into(), self.date.clone()),
-            ("title".into(), self.title.clone()),
+        super::form_values(&[
+            ("year", self.year.to_string()),
+            ("kind", self.kind.code().into()),
+            ("status", self.status.code().into()),
+            ("date", self.date.clone()),
+            ("title", self.title.clone()),
         ])
     }
 
@@ -128,6 +128,7 @@ impl RecordKind for Plan {
             kind: self.kind.label(),
             place: String::new(),
             author: self.author.clone(),
+            about: None,
             note: format!("{}（{}）", self.title, self.status.label()),
             tie_in: None,
         })

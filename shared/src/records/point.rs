@@ -63,10 +63,10 @@ impl RecordKind for LeaderPoint {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("year".into(), self.year.to_string()),
-            ("place".into(), self.place.clone()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("year", self.year.to_string()),
+            ("place", self.place.clone()),
+            ("note", self.note.clone()),
         ])
     }
 

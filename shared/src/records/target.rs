@@ -133,15 +133,15 @@ impl RecordKind for HelpTarget {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("year".into(), self.year.to_string()),
-            ("name".into(), self.name.clone()),
-            ("place".into(), self.place.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("labour".into(), self.labour.code().into()),
-            ("household_size".into(), self.household_size.to_string()),
-            ("baseline_income".into(), self.baseline_income.to_string()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("year", self.year.to_string()),
+            ("name", self.name.clone()),
+            ("place", self.place.clone()),
+            ("kind", self.kind.code().into()),
+            ("labour", self.labour.code().into()),
+            ("household_size", self.household_size.to_string()),
+            ("baseline_income", self.baseline_income.to_string()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -172,6 +172,7 @@ impl RecordKind for HelpTarget {
             kind: self.kind.label(),
             place: self.place.clone(),
             author: self.member.clone(),
+            about: None,
             note: format!(
                 "{}（{}年，{}，{}口人，年初人均收入 {} 元）{}{}",
                 self.name,

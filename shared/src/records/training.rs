@@ -104,13 +104,13 @@ impl RecordKind for Training {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("direction".into(), self.direction.code().into()),
-            ("stage".into(), self.stage.code().into()),
-            ("name".into(), self.name.clone()),
-            ("place".into(), self.place.clone()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("direction", self.direction.code().into()),
+            ("stage", self.stage.code().into()),
+            ("name", self.name.clone()),
+            ("place", self.place.clone()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -130,6 +130,7 @@ impl RecordKind for Training {
             kind: self.direction.label(),
             place: self.place.clone(),
             author: self.member.clone(),
+            about: None,
             note: format!("{}（{}）：{}", self.name, self.stage.label(), self.note),
             tie_in: None,
         })

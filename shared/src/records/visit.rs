@@ -199,11 +199,11 @@ impl RecordKind for Visit {
     }
 
     fn values(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("date".into(), self.date.clone()),
-            ("place".into(), self.place.clone()),
-            ("kind".into(), self.kind.code().into()),
-            ("note".into(), self.note.clone()),
+        super::form_values(&[
+            ("date", self.date.clone()),
+            ("place", self.place.clone()),
+            ("kind", self.kind.code().into()),
+            ("note", self.note.clone()),
         ])
     }
 
@@ -228,6 +228,7 @@ impl RecordKind for Visit {
             kind: self.kind.label(),
             place: self.place.clone(),
             author: self.author.clone(),
+            about: None,
             note: self.note.clone(),
             tie_in: None,
         })

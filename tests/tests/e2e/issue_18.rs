@@ -224,7 +224,35 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
                 secretary.wait_for(&format!("#{id} li"), SHORT).await?;
             }
             super::field::phone_shot(secretary, "issue-18-secretary-branch-360").await?;
+
+            // Issue 16: still offline, the secretary records a member's 民主评议参考; the
+            // member's year is read from the branch document beside the conclusion.
+            secretary.click("nav.tabs a[href='/']").await?;
+            secretary.wait_for("button#tab-appraisal", LONG).await?;
+            secretary.click("button#tab-appraisal").await?;
+            secretary.select("select#appraisal-member", "p1-2", SHORT).await?;
+            secretary.select("select#appraisal-grade", "Excellent", SHORT).await?;
+            secretary.fill("textarea#appraisal-note", "帮扶工作扎实，群众评价好").await?;
+            super::field::phone_shot(secretary, "issue-16-appraisal-form-360").await?;
+            secretary.click("button#appraisal-save").await?;
+            wait_entry(secretary, "支部意见：帮扶工作扎实，群众评价好", SHORT).await?;
+            let line = entry_texts(secretary)
+                .await?
+                .into_iter()
+                .find(|e| e.contains("帮扶工作扎实"))
+                .unwrap_or_default();
+            if !line.contains("全年走访") || !line.contains("优秀") {
+                return Err(format!("the appraisal's line lacks the year or grade: {line:?}"));
+            }
             super::issue_14::set_offline(secretary, false).await?;
+            wait_synced(secretary, LONG).await?;
+            // The committee's console shows it under the member, with the same summary.
+            b.goto("/office/person/p1-2").await?;
+            b.wait_text("#office-person", "the appraisal in the console", LONG, |t| {
+                t.contains("民主评议参考") && t.contains("优秀") && t.contains("帮扶工作扎实")
+            })
+            .await?;
+            shot(b, "issue-16-appraisal-console-1366", 1366).await?;
             Ok(())
         },
     )
