@@ -4,7 +4,7 @@
 //! in yet), issue a new code as a password reset, disable and enable. Codes come back
 //! once and are printed as 登录凭条 from this page.
 
-use crate::components::api::{enc, fetch_json};
+use crate::components::api::{enc, fetched};
 use crate::components::login_slips::LoginSlips;
 use crate::components::post::{post_empty, post_json};
 use crate::i18n::t;
@@ -31,9 +31,9 @@ fn when(secs: i64) -> String {
 #[component]
 pub fn OfficeAccountsPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let list = LocalResource::new(move || {
+    let list = fetched::<Vec<AccountRow>>(move || {
         reload.track();
-        fetch_json::<Vec<AccountRow>>("/api/office/accounts".to_string())
+        Some("/api/office/accounts".to_string())
     });
     let filter = RwSignal::new(String::new());
     let branch = RwSignal::new(String::new());

@@ -1,11 +1,14 @@
 //! A committee: coverage of its places and its 机关/事业 branches, a page of branches at
 //! a time (drill-down level 1).
 
-use crate::components::api::{fetch_json, loaded, period, ratio};
+use crate::components::api::{fetched, loaded, period, ratio};
 use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::office::CommitteeDetail;
+use shared::office::{CommitteeDetail, FindingLine};
+
+/// Findings read as their rule and message: all this page shows.
+type Detail = CommitteeDetail<FindingLine>;
 
 pub fn period_link(path: String, period: &str) -> String {
     if period.is_empty() {
@@ -20,11 +23,11 @@ pub fn OfficeCommitteePage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
     let page = RwSignal::new(0usize);
-    let detail = LocalResource::new(move || {
+    let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
         let p = period.get();
         let sep = if p.is_empty() { "" } else { "&" };
-        fetch_json::<CommitteeDetail>(format!(
+        Some(format!(
             "/api/office/committees/{id}?page={}{sep}{p}",
             page.get()
         ))
@@ -41,7 +44,7 @@ pub fn OfficeCommitteePage() -> impl IntoView {
 }
 
 #[component]
-fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> impl IntoView {
+fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoView {
     let t = c.totals.clone();
     let places = c
         .places

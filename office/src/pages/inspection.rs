@@ -2,7 +2,7 @@
 //! what must be followed up. The server validates and answers in Chinese; nothing typed
 //! is lost on an error.
 
-use crate::components::api::fetch_json;
+use crate::components::api::fetched;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +10,7 @@ use shared::office::Overview;
 
 #[component]
 pub fn OfficeInspectionPage() -> impl IntoView {
-    let overview = LocalResource::new(|| fetch_json::<Overview>("/api/office/overview".into()));
+    let overview = fetched::<Overview>(|| Some("/api/office/overview".into()));
     let date = RwSignal::new(crate::components::api::today());
     let kind = RwSignal::new("Quarterly".to_string());
     let inspectors = RwSignal::new(String::new());

@@ -5,7 +5,7 @@
 //! registry with the user's own actor, so each item's 修改历史 names who changed what.
 //! Retired items stay, struck through: nothing is ever deleted.
 
-use crate::components::api::{enc, fetch_json};
+use crate::components::api::{enc, fetch_json, fetched};
 use crate::components::post::post_empty;
 use crate::components::registry_edit::{EditForm, Editing};
 use crate::i18n::t;
@@ -18,9 +18,9 @@ use shared::registry_admin::{HistoryEntry, ItemKind, RegistryListing, Saved};
 #[component]
 pub fn OfficeRegistryPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let listing = LocalResource::new(move || {
+    let listing = fetched::<RegistryListing>(move || {
         reload.track();
-        fetch_json::<RegistryListing>("/api/office/registry".to_string())
+        Some("/api/office/registry".to_string())
     });
     let editing = RwSignal::new(None::<Editing>);
     let history = RwSignal::new(None::<(String, Result<Vec<HistoryEntry>, String>)>);
