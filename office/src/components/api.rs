@@ -163,12 +163,25 @@ pub fn loaded<T: DeserializeOwned + 'static, V: IntoView + 'static>(
     res: Fetched<T>,
     show: impl Fn(T) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
+    use leptos::either::EitherOf3;
     move || match res.get() {
-        None => view! { <p class="empty">"正在读取…"</p> }.into_any(),
-        Some(Err(e)) if e.is_empty() => ().into_any(),
-        Some(Err(e)) => view! { <p class="warning">{e}</p> }.into_any(),
-        Some(Ok(v)) => show(v).into_any(),
+        None => EitherOf3::A(view! { <p class="empty">"正在读取…"</p> }),
+        Some(Err(e)) => {
+            EitherOf3::B((!e.is_empty()).then(|| view! { <p class="warning" role="alert">{e}</p> }))
+        }
+        Some(Ok(v)) => EitherOf3::C(show(v)),
     }
+}
+
+/// A form's outcome line: what was done (`stamp`, a status) or the error (`warning`, an
+/// alert). One function for every page, so the wasm holds one copy of this view instead of
+/// two boxed ones per page (BENCHMARKS.md, issue 18).
+pub fn notice(id: &'static str, m: Result<String, String>) -> impl IntoView {
+    let (class, role, text) = match m {
+        Ok(t) => ("stamp", "status", t),
+        Err(e) => ("warning", "alert", e),
+    };
+    view! { <p id=id class=class role=role>{text}</p> }
 }
 
 /// "3/5" with the shortfall marked, for figures that should be complete.

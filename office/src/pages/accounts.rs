@@ -4,7 +4,7 @@
 //! in yet), issue a new code as a password reset, disable and enable. Codes come back
 //! once and are printed as 登录凭条 from this page.
 
-use crate::components::api::{enc, fetched};
+use crate::components::api::{enc, fetched, loaded, notice};
 use crate::components::login_slips::LoginSlips;
 use crate::components::post::{post_empty, post_json};
 use crate::i18n::t;
@@ -96,10 +96,8 @@ pub fn OfficeAccountsPage() -> impl IntoView {
         });
     };
 
-    let body = move || match list.get() {
-        None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
-        Some(Ok(all)) => {
+    let body = loaded(list, move |all: Vec<AccountRow>| {
+        {
             let mut orgs: Vec<(String, String)> = all
                 .iter()
                 .filter(|a| !a.org.is_empty())
@@ -148,17 +146,13 @@ pub fn OfficeAccountsPage() -> impl IntoView {
                     </table>
                 </div>
             }
-            .into_any()
         }
-    };
+    });
     view! {
         <section class="card office wide-page no-print" id="office-accounts">
             <h2>{t("accounts.title")}</h2>
             <p class="hint">{t("accounts.how")}</p>
-            {move || message.get().map(|m| match m {
-                Ok(s) => view! { <p id="accounts-message" class="stamp" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <p id="accounts-message" class="warning" role="alert">{e}</p> }.into_any(),
-            })}
+            {move || message.get().map(|m| notice("accounts-message", m))}
             {body}
         </section>
         {move || {

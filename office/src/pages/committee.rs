@@ -3,6 +3,7 @@
 
 use crate::components::api::{fetched, loaded, period, ratio};
 use crate::components::sort::sort_by_header;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::office::{CommitteeDetail, FindingLine};
@@ -106,14 +107,14 @@ fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoV
         <ul class="findings">{findings}</ul>
         <h3>"本委方案"</h3>
         {if has_plans {
-            view! {
+            Either::Left(view! {
                 <div class="scroll"><table class="office-table" id="committee-plans">
                     <thead class="sortable" on:click=sort_by_header><tr><th>"方案"</th><th>"标题"</th><th>"进度"</th><th>"日期"</th></tr></thead>
                     <tbody>{plans}</tbody>
                 </table></div>
-            }.into_any()
+            })
         } else {
-            view! { <p class="empty" id="committee-no-plans">"本年尚未报送活动方案和督查工作安排"</p> }.into_any()
+            Either::Right(view! { <p class="empty" id="committee-no-plans">"本年尚未报送活动方案和督查工作安排"</p> })
         }}
         <Show when=move || has_places>
             <h3>{format!("联系点覆盖 {}/{}", t.covered, t.places)}</h3>

@@ -70,9 +70,12 @@ pub fn OfficeInspectionPage() -> impl IntoView {
                 <label>"整改要求" <textarea name="follow_up" bind:value=follow_up rows="2"></textarea></label>
                 <button type="submit" class="primary" id="inspection-submit">"保存"</button>
             </form>
-            {move || message.get().map(|m| match m {
-                Ok(t) => view! { <p class="saved">{t}</p> }.into_any(),
-                Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
+            {move || message.get().map(|m| {
+                let (class, role, text) = match m {
+                    Ok(t) => ("saved", "status", t),
+                    Err(e) => ("field-error", "alert", e),
+                };
+                view! { <p class=class role=role>{text}</p> }
             })}
         </section>
     }

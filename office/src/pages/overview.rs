@@ -2,7 +2,7 @@
 //! link down to the committee; charts; deadlines and inspections; the forms; sync health.
 //! Everything here is a server-side summary (≤ 50 KB for the whole county).
 
-use crate::components::api::{download, enc, fetched, loaded, period, ratio};
+use crate::components::api::{download, enc, fetched, loaded, notice, period, ratio};
 use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
 use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
@@ -206,10 +206,7 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
                 <a id="registration-xlsx" href=move || fl4("registration", true)
                     on:click=move |ev| fetch_file(ev, fl5("registration", true))>"下载 xlsx"</a></li>
         </ul>
-        {move || status.get().map(|s| match s {
-            Ok(t) => view! { <p id="form-download" class="stamp" role="status">{t}</p> }.into_any(),
-            Err(e) => view! { <p id="form-download" class="warning" role="alert">{e}</p> }.into_any(),
-        })}
+        {move || status.get().map(|m| notice("form-download", m))}
     }
 }
 

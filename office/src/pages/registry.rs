@@ -5,7 +5,8 @@
 //! registry with the user's own actor, so each item's 修改历史 names who changed what.
 //! Retired items stay, struck through: nothing is ever deleted.
 
-use crate::components::api::{enc, fetch_json, fetched};
+use crate::components::api::{enc, fetch_json, fetched, loaded, notice};
+use leptos::either::{Either, EitherOf3};
 use crate::components::post::post_empty;
 use crate::components::registry_edit::{EditForm, Editing};
 use crate::i18n::t;
@@ -78,28 +79,25 @@ pub fn OfficeRegistryPage() -> impl IntoView {
         }),
     };
 
-    let body = move || match listing.get() {
-        None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
-        Some(Ok(l)) => {
+    let body = loaded(listing, move |l: RegistryListing| {
+        {
             let empty = l.registry.committees.is_empty() && l.registry.places.is_empty();
             let l2 = l.clone();
             let content = move || {
                 let f = filter.get().trim().to_string();
                 let all = show_retired.get();
                 if tab.get() == "tree" {
-                    tree(&l2, &f, all, actions).into_any()
+                    Either::Left(tree(&l2, &f, all, actions))
                 } else {
-                    places(&l2, &f, all, actions).into_any()
+                    Either::Right(places(&l2, &f, all, actions))
                 }
             };
             view! {
                 {empty.then(|| view! { <p class="hint" id="registry-empty">{t("registry.empty")}</p> })}
                 {content}
             }
-            .into_any()
         }
-    };
+    });
     let listing_now = move || listing.get().and_then(Result::ok);
     view! {
         <section class="card office wide-page" id="office-registry">
@@ -123,10 +121,7 @@ pub fn OfficeRegistryPage() -> impl IntoView {
                     })
                     .collect_view()}
             </p>
-            {move || message.get().map(|m| match m {
-                Ok(s) => view! { <p id="registry-message" class="stamp" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <p id="registry-message" class="warning" role="alert">{e}</p> }.into_any(),
-            })}
+            {move || message.get().map(|m| notice("registry-message", m))}
             {move || editing.get().zip(listing_now()).map(|(e, l)| view! {
                 <EditForm editing=e listing=l on_saved=saved on_cancel=Callback::new(move |()| editing.set(None)) />
             })}
@@ -419,10 +414,8 @@ fn History(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let body = match h {
-        Err(e) => view! { <p class="stamp">{e}</p> }.into_any(),
-        Ok(h) if h.is_empty() => {
-            view! { <p class="empty">{t("registry.no_history")}</p> }.into_any()
-        }
+        Err(e) => EitherOf3::A(view! { <p class="stamp">{e}</p> }),
+        Ok(h) if h.is_empty() => EitherOf3::B(view! { <p class="empty">{t("registry.no_history")}</p> }),
         Ok(h) => {
             // Newest first: the last change is what people look for.
             let rows = h
@@ -436,15 +429,14 @@ fn History(
                     }
                 })
                 .collect_view();
-            view! {
+            EitherOf3::C(view! {
                 <div class="scroll">
                     <table class="office-table history-table" id="history-table">
                         <thead><tr><th>{t("rhistory.when")}</th><th>{t("rhistory.who")}</th><th>{t("rhistory.what")}</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
-            }
-            .into_any()
+            })
         }
     };
     view! {
