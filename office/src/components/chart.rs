@@ -16,7 +16,7 @@ pub struct Bar {
 /// ~11 KB of wasm for the charts alone (BENCHMARKS.md, issue 18).
 fn num(x: f64) -> String {
     js_sys::Number::from(x)
-        .to_string(10)
+        .to_string_with_radix(10)
         .map(String::from)
         .unwrap_or_default()
 }

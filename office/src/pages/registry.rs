@@ -6,10 +6,10 @@
 //! Retired items stay, struck through: nothing is ever deleted.
 
 use crate::components::api::{enc, fetch_json, fetched, loaded, notice};
-use leptos::either::{Either, EitherOf3};
 use crate::components::post::post_empty;
 use crate::components::registry_edit::{EditForm, Editing};
 use crate::i18n::t;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::domain::records::TieIn;
@@ -80,22 +80,20 @@ pub fn OfficeRegistryPage() -> impl IntoView {
     };
 
     let body = loaded(listing, move |l: RegistryListing| {
-        {
-            let empty = l.registry.committees.is_empty() && l.registry.places.is_empty();
-            let l2 = l.clone();
-            let content = move || {
-                let f = filter.get().trim().to_string();
-                let all = show_retired.get();
-                if tab.get() == "tree" {
-                    Either::Left(tree(&l2, &f, all, actions))
-                } else {
-                    Either::Right(places(&l2, &f, all, actions))
-                }
-            };
-            view! {
-                {empty.then(|| view! { <p class="hint" id="registry-empty">{t("registry.empty")}</p> })}
-                {content}
+        let empty = l.registry.committees.is_empty() && l.registry.places.is_empty();
+        let l2 = l.clone();
+        let content = move || {
+            let f = filter.get().trim().to_string();
+            let all = show_retired.get();
+            if tab.get() == "tree" {
+                Either::Left(tree(&l2, &f, all, actions))
+            } else {
+                Either::Right(places(&l2, &f, all, actions))
             }
+        };
+        view! {
+            {empty.then(|| view! { <p class="hint" id="registry-empty">{t("registry.empty")}</p> })}
+            {content}
         }
     });
     let listing_now = move || listing.get().and_then(Result::ok);
@@ -415,7 +413,9 @@ fn History(
 ) -> impl IntoView {
     let body = match h {
         Err(e) => EitherOf3::A(view! { <p class="stamp">{e}</p> }),
-        Ok(h) if h.is_empty() => EitherOf3::B(view! { <p class="empty">{t("registry.no_history")}</p> }),
+        Ok(h) if h.is_empty() => {
+            EitherOf3::B(view! { <p class="empty">{t("registry.no_history")}</p> })
+        }
         Ok(h) => {
             // Newest first: the last change is what people look for.
             let rows = h
