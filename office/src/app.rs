@@ -6,6 +6,7 @@ use crate::pages::{
     person::OfficePersonPage, print::OfficePrintPage, registry::OfficeRegistryPage,
     registry_import::OfficeRegistryImportPage, search::OfficeSearchPage,
 };
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -19,8 +20,8 @@ pub fn App() -> impl IntoView {
     });
     view! {
         {move || match session.get() {
-            None => view! { <LoginPage on_login=move |s| session.set(Some(s)) /> }.into_any(),
-            Some(s) => view! {
+            None => Either::Left(view! { <LoginPage on_login=move |s| session.set(Some(s)) /> }),
+            Some(s) => Either::Right(view! {
                 <Router>
                     <div class="console">
                         <SideNav session=s on_logout=logout />
@@ -41,7 +42,7 @@ pub fn App() -> impl IntoView {
                         </main>
                     </div>
                 </Router>
-            }.into_any(),
+            }),
         }}
     }
 }

@@ -20,7 +20,7 @@ fn now_secs() -> i64 {
 /// phone there is no grace: an expired token would be refused by every request anyway.
 pub fn load() -> Option<Session> {
     let text = storage()?.get_item(KEY).ok()??;
-    serde_json::from_str::<Session>(&text)
+    crate::components::api::parse::<Session>(&text)
         .ok()
         .filter(|s| s.expires_at > now_secs())
 }
@@ -78,9 +78,11 @@ pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
         return Err(error_text(&resp).await);
     }
     let session: Session = resp
-        .json()
+        .text()
         .await
-        .map_err(|_| "服务器回复无法读取".to_string())?;
+        .ok()
+        .and_then(|text| crate::components::api::parse(&text).ok())
+        .ok_or_else(|| "服务器回复无法读取".to_string())?;
     if !is_console_role(&session) {
         // The token is of no use here; end it rather than leave it on the server.
         end_on_server(&session.token).await;

@@ -113,9 +113,19 @@ pub struct QuarterInspections {
     pub missing: bool,
 }
 
-/// One committee: its places (coverage) and its 机关/事业 branches.
+/// What the console reads of a [`Finding`]: the rule and the Chinese message. The details
+/// (`F`) read as this leave [`crate::msg::Msg`]'s deserializer, the largest single function
+/// in the console's wasm (~94 KB before wasm-opt), out of the console (BENCHMARKS.md, issue 18).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommitteeDetail {
+pub struct FindingLine {
+    pub rule: crate::domain::rules::RuleCode,
+    pub message: String,
+}
+
+/// One committee: its places (coverage) and its 机关/事业 branches. `F` is how its findings
+/// are read: whole on the server and in tests, [`FindingLine`] in the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeDetail<F = Finding> {
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -129,7 +139,7 @@ pub struct CommitteeDetail {
     pub page: usize,
     pub per_page: usize,
     /// About the committee itself (filings).
-    pub findings: Vec<Finding>,
+    pub findings: Vec<F>,
     /// The committee's own plans of the year (活动方案, 督查工作安排), from its document
     /// (issue 18: its staff see their plans beside their branches).
     #[serde(default)]
@@ -169,7 +179,7 @@ pub struct BranchRow {
 
 /// One branch: its pair, plans, deeds and people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BranchDetail {
+pub struct BranchDetail<F = Finding> {
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -180,7 +190,7 @@ pub struct BranchDetail {
     pub deeds: Vec<(String, usize)>,
     pub people: Vec<PersonRow>,
     /// About the branch itself.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<F>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +217,7 @@ pub struct PersonRow {
 
 /// One person: links, findings and a page of their records, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonDetail {
+pub struct PersonDetail<F = Finding> {
     pub id: String,
     pub name: String,
     pub role: String,
@@ -215,7 +225,7 @@ pub struct PersonDetail {
     pub branch: Named,
     pub points: Vec<Named>,
     pub targets: Vec<TargetRow>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<F>,
     pub records: RecordPage,
 }
 

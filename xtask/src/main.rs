@@ -31,6 +31,10 @@ const OFFICE_DIR: &str = "office";
 /// so growth is a decision, not an accident: raised from 700 KiB on 2026-12-03 for the
 /// 本支部 page, drafts of corrections and the registry slice (711.0 KiB measured).
 const PHONE_FIRST_LOAD_BUDGET: u64 = 720 * 1024;
+/// The office console's first load (`/office`, the same measure): the build fails above
+/// this. Set just above the size measured in BENCHMARKS.md ("The office console's first
+/// load (issue 18)", 2026-12-03: 387.3 KiB cut to 331.1 KiB); the issue's goal is 200 KB.
+const OFFICE_FIRST_LOAD_BUDGET: u64 = 340 * 1024;
 
 /// Never precompressed: already compressed, so a sibling would only cost disk.
 const INCOMPRESSIBLE: &[&str] = &[
@@ -429,13 +433,18 @@ impl Ctx {
         let phone = first_load(&dist, "index.html", &sizes)?;
         let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
         print!("{}", first_load_table(&phone, &office));
-        let phone_brotli: u64 = phone.iter().map(|s| s.brotli).sum();
-        if phone_brotli > PHONE_FIRST_LOAD_BUDGET {
-            return Err(format!(
-                "the phone's first load is {} brotli, over its budget of {} (BENCHMARKS.md, issue 18)",
-                human(phone_brotli),
-                human(PHONE_FIRST_LOAD_BUDGET)
-            ));
+        for (app, files, budget) in [
+            ("phone", &phone, PHONE_FIRST_LOAD_BUDGET),
+            ("office console", &office, OFFICE_FIRST_LOAD_BUDGET),
+        ] {
+            let brotli: u64 = files.iter().map(|s| s.brotli).sum();
+            if brotli > budget {
+                return Err(format!(
+                    "the {app}'s first load is {} brotli, over its budget of {} (BENCHMARKS.md, issue 18)",
+                    human(brotli),
+                    human(budget)
+                ));
+            }
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use shared::doc::put_visit;
 use shared::domain::docs::write_county;
 use shared::domain::generator::{generate, GenSpec, Generated};
 use shared::domain::records::Labour;
-use shared::domain::rules::Finding;
+use shared::domain::rules::{Finding, RuleCode};
 use shared::ids::DocId;
 use shared::model::{Role, Visit, VisitKind};
 use shared::office::*;
@@ -219,6 +219,24 @@ async fn issue_6_drill_down_goes_committee_branch_person_record() {
     )
     .await;
     assert!(p.findings.iter().any(|f| f.rule.code() == "LeaderVisits"));
+    // The console reads the same reply with each finding as its rule and message only.
+    let lines: PersonDetail<FindingLine> = get_json(
+        &server,
+        &format!("/api/office/people/{short_leader}?{YEAR_2008}"),
+    )
+    .await;
+    let read: Vec<(RuleCode, &str)> = lines
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.message.as_str()))
+        .collect();
+    let whole: Vec<(RuleCode, &str)> = p
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.message.as_str()))
+        .collect();
+    assert_eq!(read, whole);
+    assert_eq!(lines.records, p.records);
     let authored = gen
         .data
         .branches

@@ -5,8 +5,17 @@ use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
+    let text = fetch_text(url).await?;
+    parse(&text).map_err(|e| format!("服务器回复无法读取：{e}"))
+}
+
+/// The request itself, once for every type: `fetch_json::<T>` only adds the parse, so the
+/// wasm holds one copy of the request's future instead of one per page.
+async fn fetch_text(url: String) -> Result<String, String> {
     let resp = Request::get(&url)
         .header("Authorization", &crate::auth::bearer())
         .send()
@@ -15,9 +24,16 @@ pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
     if !resp.ok() {
         return Err(crate::auth::error_text(&resp).await);
     }
-    resp.json()
+    resp.text()
         .await
         .map_err(|e| format!("服务器回复无法读取：{e}"))
+}
+
+/// Every reply is read in two steps: the text into a `serde_json::Value` (one parser in
+/// the wasm), then the value into `T`, rather than a text parser inlined into every type's
+/// `Deserialize` (measured 0.6 KiB brotli smaller; BENCHMARKS.md, issue 18).
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_value(serde_json::from_str::<serde_json::Value>(text)?)
 }
 
 /// Fetches a file with the login and hands it to the browser's downloads: a plain link
@@ -97,16 +113,74 @@ pub fn period() -> Signal<String> {
     })
 }
 
+/// A GET as a resource: it fetches again whenever `url` changes (`None`: nothing to
+/// fetch, resolved as an empty error that [`loaded`] shows as nothing). The reply is kept
+/// as text and read as `T` where it is used, so every page shares one resource type: one
+/// resource per reply type cost ~5–8 KB of wasm each (BENCHMARKS.md, issue 18).
+pub struct Fetched<T> {
+    text: LocalResource<Result<Arc<str>, String>>,
+    read: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Fetched<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Fetched<T> {}
+
+pub fn fetched<T>(url: impl Fn() -> Option<String> + Send + Sync + 'static) -> Fetched<T> {
+    Fetched {
+        text: text_resource(Signal::derive(url)),
+        read: PhantomData,
+    }
+}
+
+fn text_resource(url: Signal<Option<String>>) -> LocalResource<Result<Arc<str>, String>> {
+    LocalResource::new(move || {
+        let url = url.get();
+        async move {
+            match url {
+                None => Err(String::new()),
+                Some(url) => fetch_text(url).await.map(Arc::from),
+            }
+        }
+    })
+}
+
+impl<T: DeserializeOwned> Fetched<T> {
+    /// `None` while the first reply is awaited; tracked like any signal.
+    pub fn get(&self) -> Option<Result<T, String>> {
+        let text = self.text.get()?;
+        Some(text.and_then(|t| parse(&t).map_err(|e| format!("服务器回复无法读取：{e}"))))
+    }
+}
+
 /// Shows a loading line, the error, or the loaded value.
-pub fn loaded<T: Clone + Send + Sync + 'static, V: IntoView + 'static>(
-    res: LocalResource<Result<T, String>>,
+pub fn loaded<T: DeserializeOwned + 'static, V: IntoView + 'static>(
+    res: Fetched<T>,
     show: impl Fn(T) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
+    use leptos::either::EitherOf3;
     move || match res.get() {
-        None => view! { <p class="empty">"正在读取…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning">{e}</p> }.into_any(),
-        Some(Ok(v)) => show(v).into_any(),
+        None => EitherOf3::A(view! { <p class="empty">"正在读取…"</p> }),
+        Some(Err(e)) => {
+            EitherOf3::B((!e.is_empty()).then(|| view! { <p class="warning" role="alert">{e}</p> }))
+        }
+        Some(Ok(v)) => EitherOf3::C(show(v)),
     }
+}
+
+/// A form's outcome line: what was done (`stamp`, a status) or the error (`warning`, an
+/// alert). One function for every page, so the wasm holds one copy of this view instead of
+/// two boxed ones per page (BENCHMARKS.md, issue 18).
+pub fn notice(id: &'static str, m: Result<String, String>) -> impl IntoView {
+    let (class, role, text) = match m {
+        Ok(t) => ("stamp", "status", t),
+        Err(e) => ("warning", "alert", e),
+    };
+    view! { <p id=id class=class role=role>{text}</p> }
 }
 
 /// "3/5" with the shortfall marked, for figures that should be complete.

@@ -12,6 +12,15 @@ pub struct Bar {
     pub total: usize,
 }
 
+/// An SVG coordinate as text, formatted by the browser: Rust's float formatting would add
+/// ~11 KB of wasm for the charts alone (BENCHMARKS.md, issue 18).
+fn num(x: f64) -> String {
+    js_sys::Number::from(x)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 const ROW: f64 = 22.0;
 const LABEL_W: f64 = 96.0;
 const BAR_W: f64 = 170.0;
@@ -24,17 +33,17 @@ pub fn ShareBars(bars: Vec<Bar>, #[prop(into)] title: String) -> impl IntoView {
     view! {
         <figure class="chart">
             <figcaption>{title.clone()}</figcaption>
-            <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label=title>
+            <svg viewBox=format!("0 0 {} {}", num(w), num(h)) width="100%" role="img" aria-label=title>
                 {bars.into_iter().enumerate().map(|(i, b)| {
                     let y = ROW * i as f64 + 2.0;
                     let share = if b.total == 0 { 0.0 } else { b.part as f64 / b.total as f64 };
                     let full = b.total > 0 && b.part == b.total;
                     view! {
                         <g class="bar" class:full=full>
-                            <text x="0" y=y + 15.0 class="label">{b.label.clone()}</text>
-                            <rect x=LABEL_W y=y + 3.0 width=BAR_W height=ROW - 8.0 class="track" />
-                            <rect x=LABEL_W y=y + 3.0 width=BAR_W * share height=ROW - 8.0 class="fill" />
-                            <text x=LABEL_W + BAR_W + 4.0 y=y + 15.0 class="value">
+                            <text x="0" y=num(y + 15.0) class="label">{b.label.clone()}</text>
+                            <rect x=num(LABEL_W) y=num(y + 3.0) width=num(BAR_W) height=num(ROW - 8.0) class="track" />
+                            <rect x=num(LABEL_W) y=num(y + 3.0) width=num(BAR_W * share) height=num(ROW - 8.0) class="fill" />
+                            <text x=num(LABEL_W + BAR_W + 4.0) y=num(y + 15.0) class="value">
                                 {format!("{}/{}", b.part, b.total)}
                             </text>
                         </g>
@@ -59,14 +68,14 @@ pub fn MonthColumns(
         .copied()
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
+        .max(1);
     let (w, h, top, bottom) = (300.0, 150.0, 14.0, 18.0);
     let slot = w / 12.0;
     let plot = h - top - bottom;
     let col = |v: usize, x: f64, class: &'static str| {
-        let ch = plot * v as f64 / max;
+        let ch = plot * v as f64 / max as f64;
         view! {
-            <rect x=x y=top + plot - ch width=slot * 0.38 height=ch class=class>
+            <rect x=num(x) y=num(top + plot - ch) width=num(slot * 0.38) height=num(ch) class=class>
                 <title>{v}</title>
             </rect>
         }
@@ -79,7 +88,7 @@ pub fn MonthColumns(
             <g>
                 {col(a, x, "series-a")}
                 {col(b, x + slot * 0.4, "series-b")}
-                <text x=x + slot * 0.4 y=h - 4.0 class="axis" text-anchor="middle">{m + 1}</text>
+                <text x=num(x + slot * 0.4) y=num(h - 4.0) class="axis" text-anchor="middle">{m + 1}</text>
             </g>
         }
     }).collect_view();
@@ -88,7 +97,7 @@ pub fn MonthColumns(
     view! {
         <figure class="chart">
             <figcaption>{title.clone()}</figcaption>
-            <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label=title>
+            <svg viewBox=format!("0 0 {} {}", num(w), num(h)) width="100%" role="img" aria-label=title>
                 <text x="0" y="10" class="axis">{format!("最高 {max} 次/月")}</text>
                 {months}
             </svg>
@@ -111,14 +120,14 @@ pub fn ShareRing(#[prop(into)] title: String, part: usize, total: usize) -> impl
     } else {
         part as f64 / total as f64
     };
-    let percent = (share * 100.0).floor();
+    let percent = (share * 100.0).floor() as u32;
     view! {
         <figure class="chart ring">
             <figcaption>{title.clone()}</figcaption>
             <svg viewBox="0 0 100 100" width="120" height="120" role="img" aria-label=title>
-                <circle cx="50" cy="50" r=r class="track" fill="none" stroke-width="14" />
-                <circle cx="50" cy="50" r=r class="fill" fill="none" stroke-width="14"
-                    stroke-dasharray=format!("{} {}", c * share, c)
+                <circle cx="50" cy="50" r=num(r) class="track" fill="none" stroke-width="14" />
+                <circle cx="50" cy="50" r=num(r) class="fill" fill="none" stroke-width="14"
+                    stroke-dasharray=format!("{} {}", num(c * share), num(c))
                     transform="rotate(-90 50 50)" />
                 <text x="50" y="56" text-anchor="middle" class="big">{format!("{percent}%")}</text>
             </svg>

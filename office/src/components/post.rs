@@ -6,6 +6,18 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 async fn answer<T: DeserializeOwned>(req: RequestBuilder, body: Body<'_>) -> Result<T, String> {
+    let text = answer_text(req, body).await?;
+    // A 204 or an empty body is a plain "done".
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    crate::components::api::parse(text).map_err(|_| crate::i18n::t("office.bad_reply").to_string())
+}
+
+/// The request, once for every reply type (see `api::fetch_text`).
+async fn answer_text(req: RequestBuilder, body: Body<'_>) -> Result<String, String> {
     let req = req.header("Authorization", &crate::auth::bearer());
     let req = match body {
         Body::Json(v) => req.json(&v),
@@ -22,14 +34,7 @@ async fn answer<T: DeserializeOwned>(req: RequestBuilder, body: Body<'_>) -> Res
     if !resp.ok() {
         return Err(crate::auth::error_text(&resp).await);
     }
-    let text = resp.text().await.unwrap_or_default();
-    // A 204 or an empty body is a plain "done".
-    let text = if text.trim().is_empty() {
-        "null"
-    } else {
-        &text
-    };
-    serde_json::from_str(text).map_err(|_| crate::i18n::t("office.bad_reply").to_string())
+    Ok(resp.text().await.unwrap_or_default())
 }
 
 enum Body<'a> {

@@ -82,5 +82,7 @@ fn leading_number(text: &str) -> Option<f64> {
         .char_indices()
         .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (c == '-' && i == 0)))
         .map_or(text.len(), |(i, _)| i);
-    text[..end].parse().ok()
+    // The browser parses: Rust's float parser would add its tables to the wasm.
+    let n = js_sys::Number::parse_float(&text[..end]);
+    (end > 0 && !n.is_nan()).then_some(n)
 }

@@ -4,7 +4,7 @@
 //! in yet), issue a new code as a password reset, disable and enable. Codes come back
 //! once and are printed as 登录凭条 from this page.
 
-use crate::components::api::{enc, fetch_json};
+use crate::components::api::{enc, fetched, loaded, notice};
 use crate::components::login_slips::LoginSlips;
 use crate::components::post::{post_empty, post_json};
 use crate::i18n::t;
@@ -31,9 +31,9 @@ fn when(secs: i64) -> String {
 #[component]
 pub fn OfficeAccountsPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let list = LocalResource::new(move || {
+    let list = fetched::<Vec<AccountRow>>(move || {
         reload.track();
-        fetch_json::<Vec<AccountRow>>("/api/office/accounts".to_string())
+        Some("/api/office/accounts".to_string())
     });
     let filter = RwSignal::new(String::new());
     let branch = RwSignal::new(String::new());
@@ -96,69 +96,61 @@ pub fn OfficeAccountsPage() -> impl IntoView {
         });
     };
 
-    let body = move || match list.get() {
-        None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
-        Some(Ok(all)) => {
-            let mut orgs: Vec<(String, String)> = all
-                .iter()
-                .filter(|a| !a.org.is_empty())
-                .map(|a| (a.org.clone(), a.org_name.clone()))
-                .collect();
-            orgs.sort();
-            orgs.dedup();
-            let f = filter.get();
-            let f = f.trim();
-            let b = branch.get();
-            let rows: Vec<AccountRow> = all
-                .into_iter()
-                .filter(|a| b.is_empty() || a.org == b)
-                .filter(|a| f.is_empty() || a.name.contains(f) || a.phone.contains(f))
-                .collect();
-            let n = rows.len();
-            let rows = rows
-                .into_iter()
-                .map(|a| account_row(a, issue_one, set_enabled))
-                .collect_view();
-            view! {
-                <div class="filters">
-                    <label>{t("accounts.search")}
-                        <input type="search" id="accounts-search" bind:value=filter /></label>
-                    <label>{t("accounts.branch")}
-                        <select id="accounts-branch" on:change=move |ev| branch.set(event_target_value(&ev))>
-                            <option value="">{t("accounts.all")}</option>
-                            {orgs.into_iter().map(|(id, name)| {
-                                let id2 = id.clone();
-                                view! { <option value=id selected=move || branch.get() == id2>{name}</option> }
-                            }).collect_view()}
-                        </select></label>
-                    {move || (!branch.get().is_empty()).then(|| view! {
-                        <button type="button" id="issue-branch" on:click=issue_branch>{t("accounts.issue_branch")}</button>
-                    })}
-                </div>
-                <p class="stamp">{t("accounts.count").replace("{}", &n.to_string())}</p>
-                <div class="scroll">
-                    <table class="office-table accounts" id="accounts-table">
-                        <thead><tr>
-                            <th>{t("accounts.name")}</th><th>{t("accounts.phone")}</th><th>{t("accounts.role")}</th>
-                            <th>{t("accounts.branch")}</th><th>{t("accounts.last_login")}</th>
-                            <th>{t("accounts.last_sync")}</th><th>{t("accounts.state")}</th><th>{t("accounts.actions")}</th>
-                        </tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-            }
-            .into_any()
+    let body = loaded(list, move |all: Vec<AccountRow>| {
+        let mut orgs: Vec<(String, String)> = all
+            .iter()
+            .filter(|a| !a.org.is_empty())
+            .map(|a| (a.org.clone(), a.org_name.clone()))
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        let f = filter.get();
+        let f = f.trim();
+        let b = branch.get();
+        let rows: Vec<AccountRow> = all
+            .into_iter()
+            .filter(|a| b.is_empty() || a.org == b)
+            .filter(|a| f.is_empty() || a.name.contains(f) || a.phone.contains(f))
+            .collect();
+        let n = rows.len();
+        let rows = rows
+            .into_iter()
+            .map(|a| account_row(a, issue_one, set_enabled))
+            .collect_view();
+        view! {
+            <div class="filters">
+                <label>{t("accounts.search")}
+                    <input type="search" id="accounts-search" bind:value=filter /></label>
+                <label>{t("accounts.branch")}
+                    <select id="accounts-branch" on:change=move |ev| branch.set(event_target_value(&ev))>
+                        <option value="">{t("accounts.all")}</option>
+                        {orgs.into_iter().map(|(id, name)| {
+                            let id2 = id.clone();
+                            view! { <option value=id selected=move || branch.get() == id2>{name}</option> }
+                        }).collect_view()}
+                    </select></label>
+                {move || (!branch.get().is_empty()).then(|| view! {
+                    <button type="button" id="issue-branch" on:click=issue_branch>{t("accounts.issue_branch")}</button>
+                })}
+            </div>
+            <p class="stamp">{t("accounts.count").replace("{}", &n.to_string())}</p>
+            <div class="scroll">
+                <table class="office-table accounts" id="accounts-table">
+                    <thead><tr>
+                        <th>{t("accounts.name")}</th><th>{t("accounts.phone")}</th><th>{t("accounts.role")}</th>
+                        <th>{t("accounts.branch")}</th><th>{t("accounts.last_login")}</th>
+                        <th>{t("accounts.last_sync")}</th><th>{t("accounts.state")}</th><th>{t("accounts.actions")}</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         }
-    };
+    });
     view! {
         <section class="card office wide-page no-print" id="office-accounts">
             <h2>{t("accounts.title")}</h2>
             <p class="hint">{t("accounts.how")}</p>
-            {move || message.get().map(|m| match m {
-                Ok(s) => view! { <p id="accounts-message" class="stamp" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <p id="accounts-message" class="warning" role="alert">{e}</p> }.into_any(),
-            })}
+            {move || message.get().map(|m| notice("accounts-message", m))}
             {body}
         </section>
         {move || {

@@ -1,19 +1,22 @@
 //! A branch: its pair, plans, deeds and people (drill-down level 2).
 
-use crate::components::api::{fetch_json, loaded, period, ratio};
+use crate::components::api::{fetched, loaded, period, ratio};
 use crate::components::sort::sort_by_header;
 use crate::pages::committee::period_link;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::office::BranchDetail;
+use shared::office::{BranchDetail, FindingLine};
+
+/// Findings read as their rule and message: all this page shows.
+type Detail = BranchDetail<FindingLine>;
 
 #[component]
 pub fn OfficeBranchPage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
-    let detail = LocalResource::new(move || {
+    let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
-        fetch_json::<BranchDetail>(format!("/api/office/branches/{id}?{}", period.get()))
+        Some(format!("/api/office/branches/{id}?{}", period.get()))
     });
     view! {
         <section class="card office" id="office-branch">
@@ -26,7 +29,7 @@ pub fn OfficeBranchPage() -> impl IntoView {
 }
 
 #[component]
-fn BranchBody(b: BranchDetail, period: String) -> impl IntoView {
+fn BranchBody(b: Detail, period: String) -> impl IntoView {
     let up = period_link(format!("/office/committee/{}", b.committee.id), &period);
     let partners = if b.partners.is_empty() {
         "未结对".to_string()

@@ -1,11 +1,15 @@
 //! A committee: coverage of its places and its 机关/事业 branches, a page of branches at
 //! a time (drill-down level 1).
 
-use crate::components::api::{fetch_json, loaded, period, ratio};
+use crate::components::api::{fetched, loaded, period, ratio};
 use crate::components::sort::sort_by_header;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::office::CommitteeDetail;
+use shared::office::{CommitteeDetail, FindingLine};
+
+/// Findings read as their rule and message: all this page shows.
+type Detail = CommitteeDetail<FindingLine>;
 
 pub fn period_link(path: String, period: &str) -> String {
     if period.is_empty() {
@@ -20,11 +24,11 @@ pub fn OfficeCommitteePage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
     let page = RwSignal::new(0usize);
-    let detail = LocalResource::new(move || {
+    let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
         let p = period.get();
         let sep = if p.is_empty() { "" } else { "&" };
-        fetch_json::<CommitteeDetail>(format!(
+        Some(format!(
             "/api/office/committees/{id}?page={}{sep}{p}",
             page.get()
         ))
@@ -41,7 +45,7 @@ pub fn OfficeCommitteePage() -> impl IntoView {
 }
 
 #[component]
-fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> impl IntoView {
+fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoView {
     let t = c.totals.clone();
     let places = c
         .places
@@ -103,14 +107,14 @@ fn CommitteeBody(c: CommitteeDetail, period: String, page: RwSignal<usize>) -> i
         <ul class="findings">{findings}</ul>
         <h3>"本委方案"</h3>
         {if has_plans {
-            view! {
+            Either::Left(view! {
                 <div class="scroll"><table class="office-table" id="committee-plans">
                     <thead class="sortable" on:click=sort_by_header><tr><th>"方案"</th><th>"标题"</th><th>"进度"</th><th>"日期"</th></tr></thead>
                     <tbody>{plans}</tbody>
                 </table></div>
-            }.into_any()
+            })
         } else {
-            view! { <p class="empty" id="committee-no-plans">"本年尚未报送活动方案和督查工作安排"</p> }.into_any()
+            Either::Right(view! { <p class="empty" id="committee-no-plans">"本年尚未报送活动方案和督查工作安排"</p> })
         }}
         <Show when=move || has_places>
             <h3>{format!("联系点覆盖 {}/{}", t.covered, t.places)}</h3>

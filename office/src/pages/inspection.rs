@@ -2,7 +2,7 @@
 //! what must be followed up. The server validates and answers in Chinese; nothing typed
 //! is lost on an error.
 
-use crate::components::api::fetch_json;
+use crate::components::api::fetched;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +10,7 @@ use shared::office::Overview;
 
 #[component]
 pub fn OfficeInspectionPage() -> impl IntoView {
-    let overview = LocalResource::new(|| fetch_json::<Overview>("/api/office/overview".into()));
+    let overview = fetched::<Overview>(|| Some("/api/office/overview".into()));
     let date = RwSignal::new(crate::components::api::today());
     let kind = RwSignal::new("Quarterly".to_string());
     let inspectors = RwSignal::new(String::new());
@@ -70,9 +70,12 @@ pub fn OfficeInspectionPage() -> impl IntoView {
                 <label>"整改要求" <textarea name="follow_up" bind:value=follow_up rows="2"></textarea></label>
                 <button type="submit" class="primary" id="inspection-submit">"保存"</button>
             </form>
-            {move || message.get().map(|m| match m {
-                Ok(t) => view! { <p class="saved">{t}</p> }.into_any(),
-                Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
+            {move || message.get().map(|m| {
+                let (class, role, text) = match m {
+                    Ok(t) => ("saved", "status", t),
+                    Err(e) => ("field-error", "alert", e),
+                };
+                view! { <p class=class role=role>{text}</p> }
             })}
         </section>
     }

@@ -2,7 +2,7 @@
 //! link down to the committee; charts; deadlines and inspections; the forms; sync health.
 //! Everything here is a server-side summary (≤ 50 KB for the whole county).
 
-use crate::components::api::{download, enc, fetch_json, loaded, period, ratio};
+use crate::components::api::{download, enc, fetched, loaded, notice, period, ratio};
 use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
 use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
@@ -13,15 +13,11 @@ use shared::office::{CommitteeRow, Overview, SyncHealth};
 pub fn OfficePage() -> impl IntoView {
     let period = period();
     let query = use_query_map();
-    let overview = LocalResource::new(move || {
-        fetch_json::<Overview>(format!("/api/office/overview?{}", period.get()))
-    });
+    let overview =
+        fetched::<Overview>(move || Some(format!("/api/office/overview?{}", period.get())));
     // The county office's alone: committee staff are not asked for it (the server refuses).
-    let health = LocalResource::new(|| async {
-        if crate::auth::is_committee_staff() {
-            return Err(String::new());
-        }
-        fetch_json::<SyncHealth>("/api/office/sync-health".to_string()).await
+    let health = fetched::<SyncHealth>(|| {
+        (!crate::auth::is_committee_staff()).then(|| "/api/office/sync-health".to_string())
     });
     let year = RwSignal::new(query.with_untracked(|q| q.get("year").unwrap_or_default()));
     let as_of = RwSignal::new(query.with_untracked(|q| q.get("as_of").unwrap_or_default()));
@@ -210,10 +206,7 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
                 <a id="registration-xlsx" href=move || fl4("registration", true)
                     on:click=move |ev| fetch_file(ev, fl5("registration", true))>"下载 xlsx"</a></li>
         </ul>
-        {move || status.get().map(|s| match s {
-            Ok(t) => view! { <p id="form-download" class="stamp" role="status">{t}</p> }.into_any(),
-            Err(e) => view! { <p id="form-download" class="warning" role="alert">{e}</p> }.into_any(),
-        })}
+        {move || status.get().map(|m| notice("form-download", m))}
     }
 }
 

@@ -1,23 +1,26 @@
 //! A person: links, open findings, and their records one page at a time; a record opens
 //! in place (drill-down levels 3 and 4).
 
-use crate::components::api::{enc, fetch_json, loaded, period};
+use crate::components::api::{enc, fetched, loaded, period};
 use crate::components::sort::sort_by_header;
 use crate::pages::committee::period_link;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::office::{HistoryRow, PersonDetail, RecordRow};
+use shared::office::{FindingLine, HistoryRow, PersonDetail, RecordRow};
+
+/// Findings read as their rule and message: all this page shows.
+type Detail = PersonDetail<FindingLine>;
 
 #[component]
 pub fn OfficePersonPage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
     let page = RwSignal::new(0usize);
-    let detail = LocalResource::new(move || {
+    let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
         let p = period.get();
         let sep = if p.is_empty() { "" } else { "&" };
-        fetch_json::<PersonDetail>(format!(
+        Some(format!(
             "/api/office/people/{id}?page={}{sep}{p}",
             page.get()
         ))
@@ -33,7 +36,7 @@ pub fn OfficePersonPage() -> impl IntoView {
 }
 
 #[component]
-fn PersonBody(d: PersonDetail, period: String, page: RwSignal<usize>) -> impl IntoView {
+fn PersonBody(d: Detail, period: String, page: RwSignal<usize>) -> impl IntoView {
     let up = period_link(format!("/office/branch/{}", d.branch.id), &period);
     let points = d
         .points
@@ -129,16 +132,10 @@ fn Record(r: RecordRow) -> impl IntoView {
 #[component]
 fn RecordHistory(branch: String, id: String) -> impl IntoView {
     let open = RwSignal::new(false);
-    let lines = LocalResource::new(move || {
-        let url = open
-            .get()
-            .then(|| format!("/api/office/records/{}/{}/history", enc(&branch), enc(&id)));
-        async move {
-            match url {
-                None => Ok(Vec::new()),
-                Some(url) => fetch_json::<Vec<HistoryRow>>(url).await,
-            }
-        }
+    // Asked only once opened: until then nothing is shown (an empty error).
+    let lines = fetched::<Vec<HistoryRow>>(move || {
+        open.get()
+            .then(|| format!("/api/office/records/{}/{}/history", enc(&branch), enc(&id)))
     });
     view! {
         <details class="history" on:toggle=move |_| open.set(true)>

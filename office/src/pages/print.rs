@@ -1,7 +1,7 @@
 //! The official forms as printable A4 pages: the same rows as the .xlsx, laid out for
 //! the browser's print (see the `@media print` rules in style.css).
 
-use crate::components::api::{enc, fetch_json, loaded};
+use crate::components::api::{enc, fetched, loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::office::Form;
@@ -10,7 +10,7 @@ use shared::office::Form;
 pub fn OfficePrintPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let form = LocalResource::new(move || {
+    let form = fetched::<Form>(move || {
         let name = params.read().get("form").unwrap_or_default();
         let q = query.with(|q| {
             ["committee", "year", "as_of"]
@@ -19,7 +19,7 @@ pub fn OfficePrintPage() -> impl IntoView {
                 .collect::<Vec<_>>()
                 .join("&")
         });
-        fetch_json::<Form>(format!("/api/office/forms/{}?{q}", enc(&name)))
+        Some(format!("/api/office/forms/{}?{q}", enc(&name)))
     });
     let print = |_| {
         if let Some(w) = web_sys::window() {

@@ -5,10 +5,11 @@
 //! registry with the user's own actor, so each item's 修改历史 names who changed what.
 //! Retired items stay, struck through: nothing is ever deleted.
 
-use crate::components::api::{enc, fetch_json};
+use crate::components::api::{enc, fetch_json, fetched, loaded, notice};
 use crate::components::post::post_empty;
 use crate::components::registry_edit::{EditForm, Editing};
 use crate::i18n::t;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::domain::records::TieIn;
@@ -18,9 +19,9 @@ use shared::registry_admin::{HistoryEntry, ItemKind, RegistryListing, Saved};
 #[component]
 pub fn OfficeRegistryPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let listing = LocalResource::new(move || {
+    let listing = fetched::<RegistryListing>(move || {
         reload.track();
-        fetch_json::<RegistryListing>("/api/office/registry".to_string())
+        Some("/api/office/registry".to_string())
     });
     let editing = RwSignal::new(None::<Editing>);
     let history = RwSignal::new(None::<(String, Result<Vec<HistoryEntry>, String>)>);
@@ -78,28 +79,23 @@ pub fn OfficeRegistryPage() -> impl IntoView {
         }),
     };
 
-    let body = move || match listing.get() {
-        None => view! { <p class="empty">{t("office.loading")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="warning" role="alert">{e}</p> }.into_any(),
-        Some(Ok(l)) => {
-            let empty = l.registry.committees.is_empty() && l.registry.places.is_empty();
-            let l2 = l.clone();
-            let content = move || {
-                let f = filter.get().trim().to_string();
-                let all = show_retired.get();
-                if tab.get() == "tree" {
-                    tree(&l2, &f, all, actions).into_any()
-                } else {
-                    places(&l2, &f, all, actions).into_any()
-                }
-            };
-            view! {
-                {empty.then(|| view! { <p class="hint" id="registry-empty">{t("registry.empty")}</p> })}
-                {content}
+    let body = loaded(listing, move |l: RegistryListing| {
+        let empty = l.registry.committees.is_empty() && l.registry.places.is_empty();
+        let l2 = l.clone();
+        let content = move || {
+            let f = filter.get().trim().to_string();
+            let all = show_retired.get();
+            if tab.get() == "tree" {
+                Either::Left(tree(&l2, &f, all, actions))
+            } else {
+                Either::Right(places(&l2, &f, all, actions))
             }
-            .into_any()
+        };
+        view! {
+            {empty.then(|| view! { <p class="hint" id="registry-empty">{t("registry.empty")}</p> })}
+            {content}
         }
-    };
+    });
     let listing_now = move || listing.get().and_then(Result::ok);
     view! {
         <section class="card office wide-page" id="office-registry">
@@ -123,10 +119,7 @@ pub fn OfficeRegistryPage() -> impl IntoView {
                     })
                     .collect_view()}
             </p>
-            {move || message.get().map(|m| match m {
-                Ok(s) => view! { <p id="registry-message" class="stamp" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <p id="registry-message" class="warning" role="alert">{e}</p> }.into_any(),
-            })}
+            {move || message.get().map(|m| notice("registry-message", m))}
             {move || editing.get().zip(listing_now()).map(|(e, l)| view! {
                 <EditForm editing=e listing=l on_saved=saved on_cancel=Callback::new(move |()| editing.set(None)) />
             })}
@@ -419,9 +412,9 @@ fn History(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let body = match h {
-        Err(e) => view! { <p class="stamp">{e}</p> }.into_any(),
+        Err(e) => EitherOf3::A(view! { <p class="stamp">{e}</p> }),
         Ok(h) if h.is_empty() => {
-            view! { <p class="empty">{t("registry.no_history")}</p> }.into_any()
+            EitherOf3::B(view! { <p class="empty">{t("registry.no_history")}</p> })
         }
         Ok(h) => {
             // Newest first: the last change is what people look for.
@@ -436,15 +429,14 @@ fn History(
                     }
                 })
                 .collect_view();
-            view! {
+            EitherOf3::C(view! {
                 <div class="scroll">
                     <table class="office-table history-table" id="history-table">
                         <thead><tr><th>{t("rhistory.when")}</th><th>{t("rhistory.who")}</th><th>{t("rhistory.what")}</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
-            }
-            .into_any()
+            })
         }
     };
     view! {

@@ -3,7 +3,7 @@
 //! always a dry run first: what would be added, changed and retired per sheet and every
 //! bad row; only then 确认导入 sends the same bytes for the real, all-or-nothing import.
 
-use crate::components::api::download;
+use crate::components::api::{download, notice};
 use crate::components::file_pick::{FilePick, Picked};
 use crate::components::post::{post_bytes, XLSX};
 use crate::i18n::t;
@@ -77,10 +77,7 @@ pub fn OfficeRegistryImportPage() -> impl IntoView {
                     on:click=move |ev| { ev.prevent_default(); fetch_file("/api/office/registry/export.xlsx") }>
                     {t("rimport.export")}</a></li>
             </ul>
-            {move || status.get().map(|s| match s {
-                Ok(m) => view! { <p id="registry-download" class="stamp" role="status">{m}</p> }.into_any(),
-                Err(e) => view! { <p id="registry-download" class="warning" role="alert">{e}</p> }.into_any(),
-            })}
+            {move || status.get().map(|m| notice("registry-download", m))}
             <h3>{t("rimport.upload")}</h3>
             <FilePick id="registry-file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 on_pick=check />

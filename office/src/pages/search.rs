@@ -1,7 +1,7 @@
 //! Filters and search over every record of the county: by township or committee, branch,
 //! person, 五个结合 tag, date range, and Chinese text in notes. One page at a time.
 
-use crate::components::api::{enc, fetch_json, loaded};
+use crate::components::api::{enc, fetched, loaded};
 use crate::pages::person::RecordTable;
 use leptos::prelude::*;
 use shared::domain::records::TieIn;
@@ -9,7 +9,7 @@ use shared::office::{Overview, RecordPage};
 
 #[component]
 pub fn OfficeSearchPage() -> impl IntoView {
-    let committees = LocalResource::new(|| fetch_json::<Overview>("/api/office/overview".into()));
+    let committees = fetched::<Overview>(|| Some("/api/office/overview".into()));
     let committee = RwSignal::new(String::new());
     let branch = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
@@ -19,10 +19,10 @@ pub fn OfficeSearchPage() -> impl IntoView {
     let page = RwSignal::new(0usize);
     // What was last submitted: results follow the form only when asked.
     let submitted = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
+    let results = fetched::<RecordPage>(move || {
         let q = submitted.get();
         let p = page.get();
-        fetch_json::<RecordPage>(format!("/api/office/search?page={p}&{q}"))
+        Some(format!("/api/office/search?page={p}&{q}"))
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
