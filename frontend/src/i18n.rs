@@ -206,6 +206,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("notice.kept", "之前记的内容都保留，并会交到原支部。", "Everything you logged before is kept and handed in to your former branch."),
     ("activate.too_short", "密码至少 8 位", "The password needs at least 8 characters"),
     ("notice.ok", "知道了", "OK"),
+    (
+        "repo.newer_app",
+        "本支部的记录由较新版本的应用写入，这个版本读不了。请更新应用（联网后重新打开）；记录都还在。",
+        "Your branch's records were written by a newer version of the app, which this one cannot read. Update the app (open it again online); nothing is lost.",
+    ),
     // ---- end issue 13 ----
 ];
 

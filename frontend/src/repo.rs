@@ -82,6 +82,9 @@ pub struct Repo {
     /// The person's registry slice, read from storage at start and replaced by each new
     /// one the server sends; kept here even when storage refuses it.
     slice: Option<StoredSlice>,
+    /// A document this app cannot read because a newer app wrote it (issue 16: it used to
+    /// read as no records at all). Shown as 「请更新应用」 until it reads again.
+    pub newer_app: bool,
 }
 
 /// A document's pending records as computed at (its heads, the heads shared with the server).
@@ -219,6 +222,7 @@ impl Repo {
             loaded: BTreeSet::new(),
             storage_error: None,
             records_cache: BTreeMap::new(),
+            newer_app: false,
             pending_cache: BTreeMap::new(),
         }
     }
@@ -666,9 +670,10 @@ impl Repo {
                 return records.clone();
             }
         }
-        let records = std::rc::Rc::new(
-            shared::domain::docs::read_branch_records(self.doc(branch)).unwrap_or_default(),
-        );
+        let read = shared::domain::docs::read_branch_records(self.doc(branch));
+        // Nothing is shown rather than a part, and the person is told why.
+        self.newer_app = matches!(read, Err(shared::doc::DocError::NewerSchema(_)));
+        let records = std::rc::Rc::new(read.unwrap_or_default());
         self.records_cache
             .insert(branch.clone(), (heads, records.clone()));
         records
@@ -1049,6 +1054,29 @@ mod tests {
             reloaded.client.device, repo.client.device,
             "the device id is kept"
         );
+    }
+
+    /// Issue 16: a branch document a newer app wrote (a higher schema) used to read as no
+    /// records at all; now the person is told to update, and the records come back as
+    /// soon as the document reads again.
+    #[wasm_bindgen_test]
+    fn issue_16_a_document_of_a_newer_app_says_update_instead_of_showing_nothing() {
+        use automerge::transaction::Transactable;
+        LocalStorage::clear();
+        let mut repo = tab("p1-2");
+        repo.save_visit(&b1(), &visit("kept"), 1).unwrap();
+        assert_eq!(repo.records(&b1()).visits.len(), 1);
+        assert!(!repo.newer_app);
+        repo.doc(&b1())
+            .put(automerge::ROOT, "schema", shared::doc::SCHEMA + 1)
+            .unwrap();
+        assert!(repo.records(&b1()).visits.is_empty());
+        assert!(repo.newer_app, "the person is told to update the app");
+        repo.doc(&b1())
+            .put(automerge::ROOT, "schema", shared::doc::SCHEMA)
+            .unwrap();
+        assert_eq!(repo.records(&b1()).visits.len(), 1, "nothing was lost");
+        assert!(!repo.newer_app);
     }
 
     /// Fills the origin's quota completely: halves the filler each time the browser

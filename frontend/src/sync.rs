@@ -46,6 +46,8 @@ pub struct SyncState {
     /// Bumped whenever the local documents change, so views re-read them.
     pub revision: RwSignal<u64>,
     pub storage_warning: RwSignal<Option<String>>,
+    /// A document written by a newer app (`Repo::newer_app`): 「请更新应用」.
+    pub newer_app: RwSignal<bool>,
     /// When the oldest entry waiting for the server was saved (ms).
     pub pending_since: RwSignal<Option<i64>>,
     /// The logged-in person's own entries among the pending ones (the logout warning).
@@ -88,6 +90,7 @@ impl SyncState {
             me: RwSignal::new(me),
             revision: RwSignal::new(0),
             storage_warning: RwSignal::new(None),
+            newer_app: RwSignal::new(false),
             pending_since: RwSignal::new(None),
             my_pending: RwSignal::new(0),
             clock_offset: RwSignal::new(clock::offset_ms()),
@@ -286,6 +289,13 @@ impl SyncState {
                 r.storage_error.clone(),
             )
         });
+        if let Some(branch) = self.my_branch() {
+            let newer = repo::with(|r| {
+                r.records(&branch);
+                r.newer_app
+            });
+            self.newer_app.set(newer);
+        }
         self.pending_since.set(since);
         self.my_pending.set(mine);
         self.clock_offset.set(clock::offset_ms());

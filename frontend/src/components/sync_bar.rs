@@ -36,6 +36,9 @@ pub fn SyncBar() -> impl IntoView {
                 {t("storage.full")} " (" {e} ")"
             </p>
         })}
+        <Show when=move || sync.newer_app.get()>
+            <p class="warning" id="newer-app" role="alert">{t("repo.newer_app")}</p>
+        </Show>
         <Show when=move || sync.session.with(Option::is_some)>
             <StorageMeter />
         </Show>
