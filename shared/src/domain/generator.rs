@@ -576,42 +576,101 @@ struct HelpTruth {
 }
 
 pub fn generate(spec: GenSpec) -> Generated {
-    let mut registry = demo::registry(spec.demo);
-    enrich(&mut registry, DemoSpec::SMALL.office_branches.max(16));
-    let year = spec.year;
-    let as_of = spec.as_of();
-    let gaps = spec.gaps;
     let mut g = Gen {
         rng: SplitMix::new(spec.seed),
-        year,
+        year: spec.year,
         counter: 0,
         recs: BTreeMap::new(),
         office: OfficeRecords::default(),
     };
+    let w = World::new(spec, &mut g);
     let mut key = AnswerKey {
-        year,
+        year: spec.year,
         ..Default::default()
     };
-
-    let branches: Vec<String> = registry.writing_branches().map(|b| b.id.clone()).collect();
-    for b in &branches {
-        g.branch(b);
+    // In this order: each part draws from the one random stream in turn, so the county
+    // stays the same for a seed.
+    let base_point = leader_points(&w, &mut g, &mut key);
+    branch_pairs(&w, &mut g, &mut key);
+    leader_visits(&w, &mut g, &mut key, &base_point);
+    cultivations(&w, &mut g, &mut key, &base_point);
+    member_help(&w, &mut g, &mut key);
+    branch_work(&w, &mut g, &mut key);
+    county_office(&w, &mut g, &mut key);
+    Generated {
+        data: CountyData {
+            registry: w.registry,
+            branches: g.recs.into_iter().map(|(b, r)| (b, r.into())).collect(),
+            office: g.office,
+        },
+        key,
     }
-    let leaders: Vec<(String, String)> = registry
-        .people
-        .values()
-        .filter(|p| p.role == Role::Leader)
-        .map(|p| (p.id.clone(), p.branch.clone()))
-        .collect();
-    let place_branch: BTreeMap<String, String> = registry
-        .branches
-        .values()
-        .filter_map(|b| Some((b.place.clone()?, b.id.clone())))
-        .collect();
-    let mut places: Vec<String> = registry.places.keys().cloned().collect();
-    g.rng.shuffle(&mut places);
+}
 
-    // ---- 领导联点: truth, then records with noise.
+/// What every part of the generation reads: the county's registry, its year and planted
+/// gaps, and the lists drawn from the registry once.
+struct World {
+    spec: GenSpec,
+    registry: Registry,
+    year: i32,
+    as_of: NaiveDate,
+    gaps: Gaps,
+    /// The office branches (who write).
+    branches: Vec<String>,
+    /// (leader, their branch).
+    leaders: Vec<(String, String)>,
+    /// Place → the branch of that village, community or enterprise.
+    place_branch: BTreeMap<String, String>,
+    /// Every place, shuffled: the order leaders and branches are given their links in.
+    places: Vec<String>,
+}
+
+impl World {
+    fn new(spec: GenSpec, g: &mut Gen) -> World {
+        let mut registry = demo::registry(spec.demo);
+        enrich(&mut registry, DemoSpec::SMALL.office_branches.max(16));
+        let branches: Vec<String> = registry.writing_branches().map(|b| b.id.clone()).collect();
+        for b in &branches {
+            g.branch(b);
+        }
+        let leaders: Vec<(String, String)> = registry
+            .people
+            .values()
+            .filter(|p| p.role == Role::Leader)
+            .map(|p| (p.id.clone(), p.branch.clone()))
+            .collect();
+        let place_branch: BTreeMap<String, String> = registry
+            .branches
+            .values()
+            .filter_map(|b| Some((b.place.clone()?, b.id.clone())))
+            .collect();
+        let mut places: Vec<String> = registry.places.keys().cloned().collect();
+        g.rng.shuffle(&mut places);
+        World {
+            spec,
+            registry,
+            year: spec.year,
+            as_of: spec.as_of(),
+            gaps: spec.gaps,
+            branches,
+            leaders,
+            place_branch,
+            places,
+        }
+    }
+}
+
+/// The secretary of an office branch in the generated county (`b7` → `p7-1`).
+fn secretary(b: &str) -> String {
+    format!("p{}-1", &b[1..])
+}
+
+/// 领导联点: the truth of who links with which place, then the records, with noise the
+/// rules must not count. Returns each leader's first place (their visits and cultivation go
+/// there even when their point was withdrawn).
+fn leader_points(w: &World, g: &mut Gen, key: &mut AnswerKey) -> BTreeMap<String, String> {
+    let (year, gaps) = (w.year, w.gaps);
+    let (leaders, places) = (w.leaders.clone(), w.places.clone());
     let leader_ids: Vec<String> = leaders.iter().map(|(l, _)| l.clone()).collect();
     let base_point: BTreeMap<String, String> = leader_ids
         .iter()
@@ -691,7 +750,14 @@ pub fn generate(spec: GenSpec) -> Generated {
         );
     }
 
-    // ---- 支部联建: the branch pairs with its leader's first point's branch.
+    base_point
+}
+
+/// 支部联建, then what coverage and repeats follow from the links' truth.
+fn branch_pairs(w: &World, g: &mut Gen, key: &mut AnswerKey) {
+    let (year, gaps, registry) = (w.year, w.gaps, &w.registry);
+    let (branches, places, place_branch) =
+        (w.branches.clone(), w.places.clone(), w.place_branch.clone());
     let base_pair: BTreeMap<String, String> = branches
         .iter()
         .zip(&places)
@@ -708,7 +774,6 @@ pub fn generate(spec: GenSpec) -> Generated {
         ),
     );
     key.pairs.extend(pairs);
-    let secretary = |b: &str| format!("p{}-1", &b[1..]);
     // Entries are dated between January and `last_month`.
     let put_pair = |g: &mut Gen, b: &str, partner: String, last_month, withdrawn| {
         let d = g.day(1, last_month);
@@ -728,11 +793,11 @@ pub fn generate(spec: GenSpec) -> Generated {
     };
     for (b, vbs) in key.pairs.clone() {
         for vb in vbs {
-            put_pair(&mut g, &b, vb, 3, false);
+            put_pair(g, &b, vb, 3, false);
         }
     }
     for (b, vb) in withdrawn_pairs {
-        put_pair(&mut g, &b, vb, 2, true);
+        put_pair(g, &b, vb, 2, true);
     }
 
     // Coverage and repeats follow from the truth.
@@ -764,8 +829,17 @@ pub fn generate(spec: GenSpec) -> Generated {
         }
     }
     key.pair_repeats.retain(|_, bs| bs.len() > 1);
+}
 
-    // ---- 领导到点.
+/// 领导到点: each leader's visits to their point, some short of six.
+fn leader_visits(
+    w: &World,
+    g: &mut Gen,
+    key: &mut AnswerKey,
+    base_point: &BTreeMap<String, String>,
+) {
+    let (year, gaps) = (w.year, w.gaps);
+    let (leaders, places) = (w.leaders.clone(), w.places.clone());
     let mut short: Vec<String> = leaders.iter().map(|(l, _)| l.clone()).collect();
     g.rng.shuffle(&mut short);
     let short: BTreeSet<String> = take(&mut short, gaps.leaders_short_of_visits)
@@ -819,25 +893,34 @@ pub fn generate(spec: GenSpec) -> Generated {
         };
         for i in 0..n {
             let d = g.day(1, 12);
-            write(&mut g, d, go_to[i % go_to.len()].clone(), false);
+            write(g, d, go_to[i % go_to.len()].clone(), false);
         }
         // Noise the count must not include, heavier on the leaders whose count matters.
         let noisy = short.contains(l) || g.rng.percent(20);
         if noisy {
             let d = g.day(1, 12);
-            write(&mut g, d, go_to[0].clone(), true);
+            write(g, d, go_to[0].clone(), true);
             let d = g.day_in(year - 1, 10, 12);
-            write(&mut g, d, go_to[0].clone(), false);
+            write(g, d, go_to[0].clone(), false);
             if !pts.is_empty() {
                 if let Some(other) = places.iter().find(|p| !pts.contains(p)) {
                     let d = g.day(1, 12);
-                    write(&mut g, d, other.clone(), false);
+                    write(g, d, other.clone(), false);
                 }
             }
         }
     }
+}
 
-    // ---- 培养产业大户/技术骨干/岗位标兵.
+/// 培养产业大户、技术骨干或岗位标兵, one per leader, some only last year.
+fn cultivations(
+    w: &World,
+    g: &mut Gen,
+    key: &mut AnswerKey,
+    base_point: &BTreeMap<String, String>,
+) {
+    let (year, gaps) = (w.year, w.gaps);
+    let (leaders, places) = (w.leaders.clone(), w.places.clone());
     let mut pool: Vec<String> = leaders.iter().map(|(l, _)| l.clone()).collect();
     g.rng.shuffle(&mut pool);
     key.leaders_without_cultivation = take(&mut pool, gaps.leaders_without_cultivation)
@@ -874,8 +957,12 @@ pub fn generate(spec: GenSpec) -> Generated {
             },
         );
     }
+}
 
-    // ---- 党员联帮: targets, help records, help visits.
+/// 党员联帮: households, help records with incomes, help visits.
+fn member_help(w: &World, g: &mut Gen, key: &mut AnswerKey) {
+    let (spec, year, gaps, registry) = (w.spec, w.year, w.gaps, &w.registry);
+    let (branches, places) = (w.branches.clone(), w.places.clone());
     let members: Vec<(String, String)> = registry
         .people
         .values()
@@ -1034,7 +1121,7 @@ pub fn generate(spec: GenSpec) -> Generated {
         for _ in 0..supports {
             let d = g.day(2, 12);
             let s = *g.rng.pick(SUPPORT);
-            help(&mut g, d, HelpKind::Support, s, None, false);
+            help(g, d, HelpKind::Support, s, None, false);
         }
         if t.labour == Labour::Potential {
             for (stage, from, to) in [
@@ -1072,23 +1159,23 @@ pub fn generate(spec: GenSpec) -> Generated {
         if h.no_project {
             // Only a withdrawn choice: it must not count.
             let d = g.day(3, 6);
-            help(&mut g, d, HelpKind::Project, project, None, true);
+            help(g, d, HelpKind::Project, project, None, true);
             key.targets_without_project
                 .insert(t.id.clone(), t.member.clone());
         } else {
             let d = g.day(3, 6);
-            help(&mut g, d, HelpKind::Project, project, None, false);
+            help(g, d, HelpKind::Project, project, None, false);
         }
         let skill = *g.rng.pick(SKILLS);
         if h.no_skill {
             // Only last year's skill: it must not count.
             let d = g.day_in(year - 1, 4, 9);
-            help(&mut g, d, HelpKind::Skill, skill, None, false);
+            help(g, d, HelpKind::Skill, skill, None, false);
             key.targets_without_skill
                 .insert(t.id.clone(), t.member.clone());
         } else {
             let d = g.day(4, 9);
-            help(&mut g, d, HelpKind::Skill, skill, None, false);
+            help(g, d, HelpKind::Skill, skill, None, false);
         }
         let base = t.baseline_income;
         if h.no_income {
@@ -1115,11 +1202,11 @@ pub fn generate(spec: GenSpec) -> Generated {
                 base * 104 / 100
             };
             let d = g.day(6, 7);
-            help(&mut g, d, HelpKind::Income, "年中测算", Some(mid), false);
+            help(g, d, HelpKind::Income, "年中测算", Some(mid), false);
         }
         let d = g.day(11, 12);
         help(
-            &mut g,
+            g,
             d,
             HelpKind::Income,
             "年终核定",
@@ -1163,8 +1250,12 @@ pub fn generate(spec: GenSpec) -> Generated {
             );
         }
     }
+}
 
-    // ---- 三个方案, 三件实事, 三个活动.
+/// 三个方案, 三件实事, 三个活动 of each office branch.
+fn branch_work(w: &World, g: &mut Gen, key: &mut AnswerKey) {
+    let (spec, year, gaps, registry) = (w.spec, w.year, w.gaps, &w.registry);
+    let (branches, places) = (w.branches.clone(), w.places.clone());
     let mut plan_pool: Vec<(String, PlanKind)> = branches
         .iter()
         .flat_map(|b| PlanKind::ALL.iter().map(move |k| (b.clone(), *k)))
@@ -1191,7 +1282,7 @@ pub fn generate(spec: GenSpec) -> Generated {
         .map(|b| {
             let mut due: BTreeMap<ActivityKind, BTreeSet<String>> = BTreeMap::new();
             for partner in key.pairs.get(b).into_iter().flatten() {
-                if let Some(kind) = super::rules::activity_for(&registry, partner) {
+                if let Some(kind) = super::rules::activity_for(registry, partner) {
                     due.entry(kind).or_default().insert(partner.clone());
                 }
             }
@@ -1230,19 +1321,19 @@ pub fn generate(spec: GenSpec) -> Generated {
                 );
             };
             if missing.contains(&k) {
-                plan(&mut g, year - 1, PlanStatus::Done);
+                plan(g, year - 1, PlanStatus::Done);
             } else if draft.contains(&k) {
-                plan(&mut g, year, PlanStatus::Draft);
+                plan(g, year, PlanStatus::Draft);
             } else {
                 if g.rng.percent(30) {
-                    plan(&mut g, year, PlanStatus::Draft);
+                    plan(g, year, PlanStatus::Draft);
                 }
                 let status = if g.rng.percent(50) {
                     PlanStatus::Adopted
                 } else {
                     PlanStatus::Done
                 };
-                plan(&mut g, year, status);
+                plan(g, year, status);
             }
         }
         let partner = key.pairs[b].iter().next().cloned().unwrap_or_default();
@@ -1340,8 +1431,12 @@ pub fn generate(spec: GenSpec) -> Generated {
             }
         }
     }
+}
 
-    // ---- The county office: filings, inspections, tags, publicity.
+/// The county office's own records: filings, inspections, tags, publicity.
+fn county_office(w: &World, g: &mut Gen, key: &mut AnswerKey) {
+    let (year, as_of, gaps, registry) = (w.year, w.as_of, w.gaps, &w.registry);
+    let branches = w.branches.clone();
     let committees: Vec<String> = registry.committees.keys().cloned().collect();
     let mut filing_pool: Vec<(String, FilingKind)> = committees
         .iter()
@@ -1455,14 +1550,5 @@ pub fn generate(spec: GenSpec) -> Generated {
                 withdrawn: false,
             },
         );
-    }
-
-    Generated {
-        data: CountyData {
-            registry,
-            branches: g.recs.into_iter().map(|(b, r)| (b, r.into())).collect(),
-            office: g.office,
-        },
-        key,
     }
 }
