@@ -459,7 +459,7 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
         gloo_timers::future::sleep(Duration::ZERO).await;
     }
     repo::with(|r| r.settle(docs));
-    crate::update::seen(s, version);
+    crate::update::seen(s.new_version, version);
     Ok(problems)
 }
 

@@ -5,7 +5,6 @@
 //! asked to fetch the new one (the script helpers are in index.html) and the user is
 //! offered to switch; entries are never involved, they live in storage (see sw.js).
 
-use crate::sync::SyncState;
 use js_sys::{Function, Promise, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,8 +37,9 @@ async fn own_version() -> Option<String> {
     own
 }
 
-/// A sync was answered by a server serving `server`.
-pub fn seen(sync: SyncState, server: Option<String>) {
+/// A sync was answered by a server serving `server`; `new_version` is set once the new
+/// version is ready to open.
+pub fn seen(new_version: RwSignal<bool>, server: Option<String>) {
     let Some(server) = server else { return };
     if BUSY.get() || HANDLED.with_borrow(|h| h.as_ref() == Some(&server)) {
         return;
@@ -57,7 +57,7 @@ pub fn seen(sync: SyncState, server: Option<String>) {
                 // On failure (the network went) the next sync tries again.
                 if shell_call("refresh").await.ok().flatten().as_ref() == Some(&server) {
                     HANDLED.set(Some(server));
-                    sync.new_version.set(true);
+                    new_version.set(true);
                 }
             }
         }
@@ -67,10 +67,10 @@ pub fn seen(sync: SyncState, server: Option<String>) {
 
 /// Opens the new version after the sync under way (if any) has ended. What a form holds
 /// is kept as a draft (`crate::drafts`) and is there again in the new version.
-pub fn apply(sync: SyncState, waiting: RwSignal<bool>) {
+pub fn apply(busy: impl Fn() -> bool + 'static, waiting: RwSignal<bool>) {
     waiting.set(true);
     spawn_local(async move {
-        while sync.busy() {
+        while busy() {
             gloo_timers::future::sleep(std::time::Duration::from_millis(100)).await;
         }
         let _ = window().location().reload();

@@ -53,6 +53,32 @@ impl From<autosurgeon::ReconcileError> for DocError {
     }
 }
 
+/// Root maps of the county office's document, in creation order (changing it changes the genesis).
+pub const OFFICE_MAPS: &[&str] = &["tags", "filings", "inspections", "publicity"];
+
+/// Root maps of a committee's document (changing it changes the genesis).
+pub const COMMITTEE_MAPS: &[&str] = &["plans"];
+
+/// Puts the county office document's root maps (after `schema`, which the caller puts).
+pub fn put_office_roots<T: Transactable>(doc: &mut T) -> Result<(), automerge::AutomergeError> {
+    for key in OFFICE_MAPS {
+        doc.put_object(ROOT, *key, ObjType::Map)?;
+    }
+    Ok(())
+}
+
+/// Puts a committee document's keys (after `schema`, which the caller puts).
+pub fn put_committee_roots<T: Transactable>(
+    doc: &mut T,
+    committee: &str,
+) -> Result<(), automerge::AutomergeError> {
+    doc.put(ROOT, "committee", committee)?;
+    for key in COMMITTEE_MAPS {
+        doc.put_object(ROOT, *key, ObjType::Map)?;
+    }
+    Ok(())
+}
+
 /// The identical first change of a document. The caller sets its own actor afterwards.
 pub fn genesis(id: &DocId) -> AutoCommit {
     let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
@@ -70,8 +96,8 @@ pub fn genesis(id: &DocId) -> AutoCommit {
                 doc.put(ROOT, "branch", b.as_str())?;
                 doc.put_object(ROOT, "visits", ObjType::Map)?;
             }
-            DocId::Office => crate::domain::docs::put_office_roots(doc)?,
-            DocId::Committee(c) => crate::domain::docs::put_committee_roots(doc, c)?,
+            DocId::Office => put_office_roots(doc)?,
+            DocId::Committee(c) => put_committee_roots(doc, c)?,
         }
         Ok(())
     };
@@ -110,12 +136,6 @@ pub fn put_visit(doc: &mut AutoCommit, visit: &Visit, now_secs: i64) -> Result<(
     reconcile_prop(doc, &visits, visit.id.as_str(), visit)?;
     doc.commit_with(CommitOptions::default().with_time(now_secs));
     Ok(())
-}
-
-/// Marks a visit withdrawn; it stays in the document and its history. `false` if there is
-/// no such visit.
-pub fn withdraw_visit(doc: &mut AutoCommit, id: &str, now_secs: i64) -> Result<bool, DocError> {
-    crate::domain::docs::withdraw::<Visit>(doc, id, now_secs)
 }
 
 pub fn read_registry(doc: &impl ReadDoc) -> Result<Registry, DocError> {

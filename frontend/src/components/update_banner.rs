@@ -12,7 +12,7 @@ pub fn UpdateBanner() -> impl IntoView {
             view! {
                 <button id="update-ready" type="button" class="update-ready"
                     disabled=move || waiting.get()
-                    on:click=move |_| crate::update::apply(sync, waiting)>
+                    on:click=move |_| crate::update::apply(move || sync.busy(), waiting)>
                     {move || if waiting.get() { t("update.waiting") } else { t("update.ready") }}
                 </button>
             }

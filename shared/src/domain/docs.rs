@@ -14,6 +14,8 @@
 
 use super::records::*;
 use crate::doc::{genesis, DocError, SCHEMA};
+// The other documents' maps are made by their genesis (`crate::doc`).
+pub use crate::doc::{put_committee_roots, put_office_roots, COMMITTEE_MAPS, OFFICE_MAPS};
 use crate::ids::DocId;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjType, ROOT};
@@ -39,12 +41,6 @@ pub const BRANCH_MAPS: &[&str] = &[
     "help",
     "trainings",
 ];
-
-/// Root maps of the county office's document, in creation order (same caveat).
-pub const OFFICE_MAPS: &[&str] = &["tags", "filings", "inspections", "publicity"];
-
-/// Root maps of a committee's document (same caveat).
-pub const COMMITTEE_MAPS: &[&str] = &["plans"];
 
 /// Which document a record type lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,26 +83,6 @@ record!(Filing, "filings", Office);
 record!(Inspection, "inspections", Office);
 record!(Publicity, "publicity", Office);
 record!(CommitteePlan, "plans", Committee);
-
-/// Puts the county office document's root maps (after `schema`, which the caller puts).
-pub fn put_office_roots<T: Transactable>(doc: &mut T) -> Result<(), automerge::AutomergeError> {
-    for key in OFFICE_MAPS {
-        doc.put_object(ROOT, *key, ObjType::Map)?;
-    }
-    Ok(())
-}
-
-/// Puts a committee document's keys (after `schema`, which the caller puts).
-pub fn put_committee_roots<T: Transactable>(
-    doc: &mut T,
-    committee: &str,
-) -> Result<(), automerge::AutomergeError> {
-    doc.put(ROOT, "committee", committee)?;
-    for key in COMMITTEE_MAPS {
-        doc.put_object(ROOT, *key, ObjType::Map)?;
-    }
-    Ok(())
-}
 
 /// The identical first change of the county office's document.
 pub fn office_genesis() -> AutoCommit {

@@ -2,8 +2,8 @@
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, AutoCommit, ReadDoc};
-use shared::doc::{new_document, put_visit, withdraw_visit};
-use shared::domain::docs::read_branch_records as read_branch;
+use shared::doc::{new_document, put_visit};
+use shared::domain::docs::{self, read_branch_records as read_branch};
 use shared::ids::DocId;
 use shared::model::{Visit, VisitKind};
 
@@ -94,7 +94,7 @@ fn concurrent_edits_of_one_visit_keep_both_fields_and_show_the_conflict() {
     // A rewrites the note; B withdraws the entry and also rewrites the note.
     let mut edited = visit("a1", "p1-1", "A 的修改", 1);
     put_visit(&mut phone_a, &edited, 2).unwrap();
-    withdraw_visit(&mut phone_b, "a1", 2).unwrap();
+    docs::withdraw::<Visit>(&mut phone_b, "a1", 2).unwrap();
     edited.note = "B 的修改".into();
     edited.withdrawn = true;
     put_visit(&mut phone_b, &edited, 3).unwrap();
@@ -128,7 +128,7 @@ fn concurrent_edits_of_one_visit_keep_both_fields_and_show_the_conflict() {
 fn withdrawing_an_unknown_visit_changes_nothing() {
     let mut phone = new_document(&branch(), actor(1));
     let heads = phone.get_heads();
-    assert!(!withdraw_visit(&mut phone, "no-such-id", 1).unwrap());
+    assert!(!docs::withdraw::<Visit>(&mut phone, "no-such-id", 1).unwrap());
     assert_eq!(phone.get_heads(), heads);
 }
 
