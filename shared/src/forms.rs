@@ -377,40 +377,17 @@ pub fn committee_form(today: NaiveDate) -> Form {
 }
 
 fn committee_fields(today: NaiveDate) -> Vec<Field> {
-    vec![
-        field("year", "年度", Input::Year, today.year().to_string()),
-        select(
-            "kind",
-            "方案",
-            choices_of!(CommitteePlanKind),
-            CommitteePlanKind::Activity.code(),
-        ),
-        select(
-            "status",
-            "进度",
-            choices_of!(PlanStatus),
-            PlanStatus::Adopted.code(),
-        ),
-        field(
-            "date",
-            "日期",
-            Input::Date,
-            today.format("%Y-%m-%d").to_string(),
-        ),
-        field(
-            "title",
-            "标题（可不填）",
-            Input::Text {
-                placeholder: "不填则为“年度 + 方案名”",
-            },
-            "",
-        ),
-        long(
-            "content",
-            "内容",
-            "例：分领导干部、机关支部、党员三个层次细化任务",
-        ),
-    ]
+    let mut fields = crate::records::plan::plan_fields(
+        today,
+        choices_of!(CommitteePlanKind),
+        CommitteePlanKind::Activity.code(),
+    );
+    fields.push(long(
+        "content",
+        "内容",
+        "例：分领导干部、机关支部、党员三个层次细化任务",
+    ));
+    fields
 }
 
 /// Checks a 党（工）委 plan typed by `me`, staff of `committee`. One plan of each kind a
@@ -427,22 +404,22 @@ pub fn submit_committee_plan(
         errors: Vec::new(),
         today,
     };
-    let year = c.year("year");
-    let pkind = c.code("kind", CommitteePlanKind::from_code, "方案");
-    let status = c.code("status", PlanStatus::from_code, "进度");
-    let date = c.date("date", "日期");
-    let title = c.text("title", "标题", MAX_TITLE_CHARS, false);
+    // The same fields and checks as a branch's plans, and the plan's content.
+    let read = crate::records::plan::read_plan(
+        &mut c,
+        CommitteePlanKind::from_code,
+        CommitteePlanKind::label,
+    );
     let content = c.text("content", "内容", MAX_NOTE_CHARS, false);
     let plan = (|| {
-        let (year, pkind) = (year?, pkind?);
-        let title = title.filter(|t| !t.is_empty());
+        let read = read?;
         Some(CommitteePlan {
-            id: format!("{year}-{}", pkind.code()),
-            year,
-            kind: pkind,
-            status: status?,
-            date: date?,
-            title: title.unwrap_or_else(|| format!("{year}年度{}", pkind.label())),
+            id: format!("{}-{}", read.year, read.kind.code()),
+            year: read.year,
+            kind: read.kind,
+            status: read.status,
+            date: read.date,
+            title: read.title,
             content: content?,
             author: me.to_string(),
             recorded_at,

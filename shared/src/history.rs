@@ -159,20 +159,25 @@ mod tests {
     use crate::ids::{actor_for, DocId};
     use crate::model::{Visit, VisitKind};
 
-    #[test]
-    fn issue_18_a_records_history_reads_every_correction_with_who_and_what_it_was() {
-        let branch = DocId::branch("b1".to_string()).unwrap();
-        let mut doc = new_document(&branch, actor_for(Some("p1-2"), &[1; 8]));
-        let mut v = Visit {
+    /// p1-2's visit `r1` with this note.
+    fn visit(note: &str) -> Visit {
+        Visit {
             id: "r1".into(),
             author: "p1-2".into(),
             date: "2026-11-20".into(),
             place: "v1".into(),
             kind: VisitKind::Help,
-            note: "原来的备注".into(),
+            note: note.into(),
             recorded_at: 1,
             withdrawn: false,
-        };
+        }
+    }
+
+    #[test]
+    fn issue_18_a_records_history_reads_every_correction_with_who_and_what_it_was() {
+        let branch = DocId::branch("b1".to_string()).unwrap();
+        let mut doc = new_document(&branch, actor_for(Some("p1-2"), &[1; 8]));
+        let mut v = visit("原来的备注");
         put_visit(&mut doc, &v, 100).unwrap();
         let mut other = doc.fork().with_actor(actor_for(Some("p1-1"), &[2; 8]));
         v.note = "书记改的".into();
@@ -204,16 +209,7 @@ mod tests {
     fn issue_16_a_restore_shows_in_the_history() {
         let branch = DocId::branch("b1".to_string()).unwrap();
         let mut doc = new_document(&branch, actor_for(Some("p1-2"), &[1; 8]));
-        let mut v = Visit {
-            id: "r1".into(),
-            author: "p1-2".into(),
-            date: "2026-11-20".into(),
-            place: "v1".into(),
-            kind: VisitKind::Help,
-            note: "备注".into(),
-            recorded_at: 1,
-            withdrawn: false,
-        };
+        let mut v = visit("备注");
         put_visit(&mut doc, &v, 100).unwrap();
         v.withdrawn = true;
         put_visit(&mut doc, &v, 200).unwrap();

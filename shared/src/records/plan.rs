@@ -2,10 +2,11 @@
 
 use super::{owned_by, term, Line, Listing, OfficeLine, RecordKind};
 use crate::forms::{
-    choices_of, date_field, field, select, Check, Field, FormContext, Input, MAX_TITLE_CHARS,
+    choices_of, field, select, Check, Choice, Field, FormContext, Input, MAX_TITLE_CHARS,
 };
 use crate::model::{labelled_enum, Role};
 use autosurgeon::{Hydrate, Reconcile};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,50 +53,21 @@ impl RecordKind for Plan {
     owned_by!(author);
 
     fn form(ctx: &FormContext) -> (Vec<Field>, Option<String>) {
-        let fields = vec![
-            field("year", "年度", Input::Year, ctx.year().to_string()),
-            select(
-                "kind",
-                "方案",
-                choices_of!(PlanKind),
-                PlanKind::Economic.code(),
-            ),
-            select(
-                "status",
-                "进度",
-                choices_of!(PlanStatus),
-                PlanStatus::Adopted.code(),
-            ),
-            date_field(ctx, "日期"),
-            field(
-                "title",
-                "标题（可不填）",
-                Input::Text {
-                    placeholder: "不填则为“年度 + 方案名”",
-                },
-                "",
-            ),
-        ];
+        let fields = plan_fields(ctx.today, choices_of!(PlanKind), PlanKind::Economic.code());
         (fields, None)
     }
 
     fn submit(c: &mut Check, ctx: &FormContext, _id: String, recorded_at: i64) -> Option<Self> {
-        let year = c.year("year");
-        let pkind = c.code("kind", PlanKind::from_code, "方案");
-        let status = c.code("status", PlanStatus::from_code, "进度");
-        let date = c.date("date", "日期");
-        let title = c.text("title", "标题", MAX_TITLE_CHARS, false);
-        let (year, pkind) = (year?, pkind?);
-        let title = title.filter(|t| !t.is_empty());
+        let read = read_plan(c, PlanKind::from_code, PlanKind::label)?;
         Some(Plan {
             // One plan of each kind a year: a later status is the same record, so two
             // secretaries' phones converge on it instead of listing two plans.
-            id: format!("{year}-{}", pkind.code()),
-            year,
-            kind: pkind,
-            status: status?,
-            date: date?,
-            title: title.unwrap_or_else(|| format!("{year}年度{}", pkind.label())),
+            id: format!("{}-{}", read.year, read.kind.code()),
+            year: read.year,
+            kind: read.kind,
+            status: read.status,
+            date: read.date,
+            title: read.title,
             author: ctx.me.id.clone(),
             recorded_at,
             withdrawn: false,
@@ -141,4 +113,67 @@ impl RecordKind for Plan {
             _ => None,
         }
     }
+}
+
+/// The fields of every plan's form — a branch's 三个方案 and a committee's own plans: the
+/// year, which plan, its progress, the day of that progress and an optional title.
+pub(crate) fn plan_fields(today: NaiveDate, kinds: Vec<Choice>, default_kind: &str) -> Vec<Field> {
+    vec![
+        field("year", "年度", Input::Year, today.year().to_string()),
+        select("kind", "方案", kinds, default_kind),
+        select(
+            "status",
+            "进度",
+            choices_of!(PlanStatus),
+            PlanStatus::Adopted.code(),
+        ),
+        field(
+            "date",
+            "日期",
+            Input::Date,
+            today.format("%Y-%m-%d").to_string(),
+        ),
+        field(
+            "title",
+            "标题（可不填）",
+            Input::Text {
+                placeholder: "不填则为“年度 + 方案名”",
+            },
+            "",
+        ),
+    ]
+}
+
+/// What [`plan_fields`] hold, checked.
+pub(crate) struct PlanRead<K> {
+    pub year: i32,
+    pub kind: K,
+    pub status: PlanStatus,
+    pub date: String,
+    /// As typed, or "<year>年度<plan>" when left empty.
+    pub title: String,
+}
+
+/// Reads [`plan_fields`]; every field is checked (all errors go to `c`) before `None`.
+pub(crate) fn read_plan<K: Copy>(
+    c: &mut Check,
+    parse: fn(&str) -> Option<K>,
+    label: fn(K) -> &'static str,
+) -> Option<PlanRead<K>> {
+    let year = c.year("year");
+    let kind = c.code("kind", parse, "方案");
+    let status = c.code("status", PlanStatus::from_code, "进度");
+    let date = c.date("date", "日期");
+    let title = c.text("title", "标题", MAX_TITLE_CHARS, false);
+    let (year, kind) = (year?, kind?);
+    let title = title
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("{year}年度{}", label(kind)));
+    Some(PlanRead {
+        year,
+        kind,
+        status: status?,
+        date: date?,
+        title,
+    })
 }
