@@ -51,11 +51,12 @@ pub fn changed_from(
     values: &BTreeMap<String, String>,
     base: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    values
-        .iter()
-        .filter(|(k, v)| base.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    shared::records::string_map(
+        values
+            .iter()
+            .filter(|(k, v)| base.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    )
 }
 
 /// The 修改 form left open (form slug, record id), so a reload, an update or the login

@@ -130,7 +130,9 @@ fn slice_key(ns: &str) -> String {
 fn read_slice(ns: &str) -> Option<StoredSlice> {
     let packed = storage::get_packed(&slice_key(ns))?;
     let json = shared::wire::inflate_bytes(&packed).ok()?;
-    serde_json::from_slice(&json).ok()
+    // Read as text, as gloo reads the server's reply: `from_slice` would be a second
+    // copy of the registry's whole deserializer (≈ 39 KB before wasm-opt).
+    serde_json::from_str(std::str::from_utf8(&json).ok()?).ok()
 }
 
 fn write_slice(ns: &str, slice: &StoredSlice) -> Result<(), StorageFull> {

@@ -198,7 +198,7 @@ pub fn offers(
 }
 
 fn values<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    crate::records::string_map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)))
 }
 
 #[cfg(test)]

@@ -19,10 +19,11 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
     let slug = kind.slug();
     let form = forms::committee_form(clock::today());
     let defaults = |form: &forms::Form| -> BTreeMap<String, String> {
-        form.fields
-            .iter()
-            .map(|f| (f.name.to_string(), f.default.clone()))
-            .collect()
+        shared::records::string_map(
+            form.fields
+                .iter()
+                .map(|f| (f.name.to_string(), f.default.clone())),
+        )
     };
     let draft = crate::drafts::load(&me, slug);
     let edited = RwSignal::new(draft.as_ref().map(|d| d.edited_ms));

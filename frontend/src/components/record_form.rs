@@ -25,10 +25,11 @@ fn describe(kind: FormKind, person: &Person, branch: &DocId, registry: &Registry
 }
 
 fn defaults(form: &forms::Form) -> BTreeMap<String, String> {
-    form.fields
-        .iter()
-        .map(|f| (f.name.to_string(), f.default.clone()))
-        .collect()
+    shared::records::string_map(
+        form.fields
+            .iter()
+            .map(|f| (f.name.to_string(), f.default.clone())),
+    )
 }
 
 /// 草稿 · 最后编辑 …, with 丢弃草稿, while the form holds a draft (`crate::drafts`).

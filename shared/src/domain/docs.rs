@@ -173,11 +173,20 @@ fn root_map(doc: &AutoCommit, key: &'static str) -> Result<automerge::ObjId, Doc
 }
 
 fn prepare<R: Record>(doc: &mut AutoCommit) -> Result<automerge::ObjId, DocError> {
+    prepare_map(doc, R::HOME, R::MAP)
+}
+
+/// [`prepare`]'s work, not generic: one copy in the phone's wasm instead of one per kind.
+fn prepare_map(
+    doc: &mut AutoCommit,
+    home: Home,
+    name: &'static str,
+) -> Result<automerge::ObjId, DocError> {
     check_schema(doc)?;
-    if R::HOME == Home::Branch {
+    if home == Home::Branch {
         ensure_branch_maps(doc)?;
     }
-    root_map(doc, R::MAP)
+    root_map(doc, name)
 }
 
 /// Adds or updates one record and commits. Writes only that record, so its cost does
@@ -224,24 +233,50 @@ fn set_withdrawn<R: Record>(
     flag: bool,
     now_secs: i64,
 ) -> Result<bool, DocError> {
+    // Only the reading of the record is generic; the rest is in the two helpers, one
+    // copy each in the phone's wasm instead of one per kind.
+    let Some(map) = withdrawal_map(doc, R::HOME, R::MAP, id)? else {
+        return Ok(false);
+    };
+    let Some(record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
+        return Ok(false);
+    };
+    put_withdrawn(doc, &map, id, record.withdrawn() == flag, flag, now_secs)
+}
+
+/// The kind's root map, prepared, if it holds a record `id`.
+fn withdrawal_map(
+    doc: &mut AutoCommit,
+    home: Home,
+    name: &'static str,
+    id: &str,
+) -> Result<Option<automerge::ObjId>, DocError> {
     check_schema(doc)?;
     // Look before preparing: merging the extension into a document that cannot hold the
     // record would make a no-op withdrawal a change to sync.
-    let exists = match doc.get(&ROOT, R::MAP)? {
+    let exists = match doc.get(&ROOT, name)? {
         Some((automerge::Value::Object(ObjType::Map), map)) => doc.get(&map, id)?.is_some(),
         _ => false,
     };
     if !exists {
+        return Ok(None);
+    }
+    prepare_map(doc, home, name).map(Some)
+}
+
+/// Writes `withdrawn` unless the record already reads so (`unchanged`).
+fn put_withdrawn(
+    doc: &mut AutoCommit,
+    map: &automerge::ObjId,
+    id: &str,
+    unchanged: bool,
+    flag: bool,
+    now_secs: i64,
+) -> Result<bool, DocError> {
+    if unchanged {
         return Ok(false);
     }
-    let map = prepare::<R>(doc)?;
-    let Some(record) = hydrate_prop::<_, Option<R>, _, _>(doc, &map, id)? else {
-        return Ok(false);
-    };
-    if record.withdrawn() == flag {
-        return Ok(false);
-    }
-    let Some((automerge::Value::Object(ObjType::Map), rec)) = doc.get(&map, id)? else {
+    let Some((automerge::Value::Object(ObjType::Map), rec)) = doc.get(map, id)? else {
         return Ok(false);
     };
     doc.put(&rec, "withdrawn", flag)?;
@@ -254,11 +289,17 @@ fn set_withdrawn<R: Record>(
 fn scalar_fields<R: Record>(record: &R) -> Option<BTreeMap<String, automerge::ScalarValue>> {
     let mut scratch = AutoCommit::new();
     reconcile_prop(&mut scratch, ROOT, "r", record).ok()?;
+    scalars_of(&scratch)
+}
+
+/// [`scalar_fields`]' reading of the scratch document, not generic (one copy, not one
+/// per kind).
+fn scalars_of(scratch: &AutoCommit) -> Option<BTreeMap<String, automerge::ScalarValue>> {
     let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) = scratch.get(&ROOT, "r") else {
         return None;
     };
     let mut out = BTreeMap::new();
-    for key in automerge::ReadDoc::keys(&scratch, &obj) {
+    for key in automerge::ReadDoc::keys(scratch, &obj) {
         match scratch.get(&obj, key.as_str()).ok()?? {
             (automerge::Value::Scalar(v), _) => {
                 out.insert(key, v.into_owned());
