@@ -30,6 +30,15 @@ pub struct Overview {
     /// Members' help visits (帮扶) per month.
     pub help_visits_by_month: Vec<usize>,
     pub quarters: Vec<QuarterInspections>,
+    /// Every committee the reader may narrow the overview to (the county office: all;
+    /// committee staff: theirs), for the console's 党（工）委 filter (issue 18).
+    #[serde(default)]
+    pub choices: Vec<Named>,
+    /// Every township (its committee, a place's `township`), for the console's 乡镇
+    /// filter (issue 18): named for committee staff too, since their branches pair with
+    /// places all over the county.
+    #[serde(default)]
+    pub townships: Vec<Named>,
 }
 
 /// "数据截至 …" and what is known to be still on phones.

@@ -242,15 +242,23 @@ async fn overview(
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = parse(q)?;
+    // The county office may narrow the overview to one committee (a township is its
+    // committee); committee staff have theirs, and asking for another is refused.
+    let committee = scoped_committee(&scope, some(q.committee))?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
         let v = view_for(&state, &cache, year, as_of)?;
-        match scope.committee() {
-            None => Ok(v.overview(stamp(&state))),
-            Some(c) => v
-                .overview_of(c, stamp(&state))
-                .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{c}"))),
+        let Some(c) = committee else {
+            return Ok(v.overview(stamp(&state)));
+        };
+        let mut o = v
+            .overview_of(&c, stamp(&state))
+            .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{c}")))?;
+        if scope.committee().is_none() {
+            // Narrowed by the county office, which may choose another next.
+            o.choices = v.committee_choices();
         }
+        Ok(o)
     })
     .await?;
     Ok(Json(out).into_response())
@@ -380,6 +388,8 @@ async fn search(
         tag,
         from: q.from,
         to: q.to,
+        // Only when asked: without a year, records of every year are searched.
+        year: q.year,
         text,
     };
     let page = q.page.unwrap_or(0);

@@ -609,6 +609,8 @@ impl View {
             help_visits_by_month: help_by_month,
             // Inspections are the county office's own; a committee is told nothing of them.
             quarters: Vec::new(),
+            choices: vec![named(&c.id, &c.name)],
+            townships: self.townships(),
         })
     }
 
@@ -681,7 +683,28 @@ impl View {
             point_visits_by_month: self.point_visits_by_month.clone(),
             help_visits_by_month: self.help_visits_by_month.clone(),
             quarters: self.quarters(),
+            choices: self.committee_choices(),
+            townships: self.townships(),
         }
+    }
+
+    /// Every committee, in id order: what the county office may narrow its pages to.
+    pub fn committee_choices(&self) -> Vec<Named> {
+        self.reg()
+            .committees
+            .values()
+            .map(|c| named(&c.id, &c.name))
+            .collect()
+    }
+
+    /// The township committees, which places belong to, in id order.
+    fn townships(&self) -> Vec<Named> {
+        self.reg()
+            .committees
+            .values()
+            .filter(|c| c.kind == shared::model::CommitteeKind::Township)
+            .map(|c| named(&c.id, &c.name))
+            .collect()
     }
 
     fn quarters(&self) -> Vec<QuarterInspections> {
@@ -1013,6 +1036,7 @@ impl View {
         });
         let from = f.from.map(|d| d.to_string());
         let to = f.to.map(|d| d.to_string());
+        let year = f.year.map(|y| format!("{y:04}-"));
         let keep = |row: &&Indexed| {
             let place = row.place_id.as_str();
             let place_rec = r.places.get(place);
@@ -1030,6 +1054,7 @@ impl View {
                 && tagged
                     .as_ref()
                     .is_none_or(|set| set.contains(place) || row.tie_in == f.tag)
+                && year.as_deref().is_none_or(|y| row.row.date.starts_with(y))
                 && from.as_deref().is_none_or(|d| row.row.date.as_str() >= d)
                 && to.as_deref().is_none_or(|d| row.row.date.as_str() <= d)
                 && f.text.as_deref().is_none_or(|q| {
@@ -1195,6 +1220,8 @@ pub struct Filter {
     pub tag: Option<TieIn>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Records dated in this year (the page's 年度, e.g. last year's for the assessment).
+    pub year: Option<i32>,
     pub text: Option<String>,
 }
 

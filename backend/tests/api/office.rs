@@ -683,7 +683,8 @@ async fn issue_6_search_filters_by_text_date_branch_and_tag() {
     let (state, gen) = generated_server(dir.path());
     let server = Server::in_process(&state);
 
-    let all: RecordPage = get_json(&server, &format!("/api/office/search?{YEAR_2008}")).await;
+    // Without a year, every year's records (issue 18: a year narrows to its records).
+    let all: RecordPage = get_json(&server, "/api/office/search").await;
     assert_eq!(all.total, gen.data.record_count() - count_links(&gen));
     assert_eq!(all.records.len(), all.per_page.min(all.total));
 
@@ -1364,4 +1365,323 @@ async fn issue_18_a_committees_own_plans_show_on_its_page() {
     }
     let other: CommitteeDetail = get_json(&server, "/api/office/committees/c1?year=2025").await;
     assert!(other.plans.is_empty(), "another year's page holds none");
+}
+
+/// A committee staff account for `committee`, logged in: its bearer token.
+fn staff_token(state: &AppState, committee: &str, phone: &str) -> String {
+    use backend::auth::store::Account;
+    use shared::access::AccountRole;
+    let hash = backend::auth::hash_password(super::DEMO_PASSWORD).expect("a hash");
+    state
+        .auth()
+        .insert(
+            &Account {
+                id: format!("staff-{committee}"),
+                name: "工委干事".into(),
+                phone: phone.into(),
+                role: AccountRole::CommitteeStaff,
+                org: committee.into(),
+                previous: None,
+                handover_until: 0,
+            },
+            &hash,
+        )
+        .expect("a committee staff account");
+    super::login_token(state, phone)
+}
+
+/// Issue 18: the county office narrows the overview to one 党（工）委 (a township is its
+/// committee) with `committee=`, and is told every township for the 乡镇 filter; committee
+/// staff asking for theirs get theirs, and another committee through the filter is refused.
+#[tokio::test]
+async fn issue_18_the_overview_narrows_to_one_committee() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, gen) = generated_server(dir.path());
+    let server = Server::in_process(&state);
+    let reg = &gen.data.registry;
+    let township = reg
+        .committees
+        .values()
+        .find(|c| c.kind == shared::model::CommitteeKind::Township)
+        .map(|c| c.id.clone())
+        .expect("a township");
+
+    let county: Overview = get_json(&server, &format!("/api/office/overview?{YEAR_2008}")).await;
+    assert!(
+        county.committees.len() > 2,
+        "the county sees every committee"
+    );
+    let townships: Vec<&str> = county.townships.iter().map(|t| t.id.as_str()).collect();
+    let expected: Vec<&str> = reg
+        .committees
+        .values()
+        .filter(|c| c.kind == shared::model::CommitteeKind::Township)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(townships, expected, "every township, for the 乡镇 filter");
+    assert!(!townships.contains(&"c1"), "县直机关工委 is no township");
+
+    let one: Overview = get_json(
+        &server,
+        &format!("/api/office/overview?{YEAR_2008}&committee={township}"),
+    )
+    .await;
+    assert_eq!(
+        one.committees
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        vec![township.as_str()],
+        "the table holds the committee asked for"
+    );
+    let row = county
+        .committees
+        .iter()
+        .find(|c| c.id == township)
+        .expect("its row in the county's table");
+    assert_eq!(
+        one.committees[0].totals, row.totals,
+        "its row's figures are the same"
+    );
+    assert_eq!(one.totals, row.totals, "the figures are the committee's");
+    assert_eq!(
+        one.totals.places,
+        reg.places
+            .values()
+            .filter(|p| p.township == township && p.status.is_active())
+            .count()
+    );
+    assert_eq!(one.year, 2008);
+    assert_eq!(one.townships, county.townships, "the filter's choices stay");
+    assert_eq!(one.choices, county.choices);
+    assert_eq!(county.choices.len(), reg.committees.len());
+    // Last year's: the year is the filter's too.
+    let last: Overview = get_json(
+        &server,
+        &format!("/api/office/overview?year=2007&as_of=2007-12-31&committee={township}"),
+    )
+    .await;
+    assert_eq!(
+        (last.year, last.as_of.as_str(), last.committees.len()),
+        (2007, "2007-12-31", 1)
+    );
+    let reply = server
+        .request(
+            Method::GET,
+            "/api/office/overview?committee=nowhere",
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text());
+    assert!(
+        reply.text().contains("没有这个党委（工委）"),
+        "{}",
+        reply.text()
+    );
+
+    // Committee staff: their own through the filter; never another's.
+    let token = staff_token(&state, "c1", "13900000011");
+    let get = |path: String| {
+        let (server, token) = (&server, token.clone());
+        async move {
+            server
+                .request_as(Some(&token), Method::GET, &path, None, Vec::new())
+                .await
+        }
+    };
+    let reply = get(format!("/api/office/overview?{YEAR_2008}&committee=c1")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let mine: Overview = serde_json::from_slice(&reply.body).expect("an overview");
+    assert_eq!(mine.committees.len(), 1);
+    assert_eq!(mine.committees[0].id, "c1");
+    assert_eq!(
+        mine.choices
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["c1"],
+        "their filter offers their committee only"
+    );
+    assert_eq!(
+        mine.townships, county.townships,
+        "every township, to narrow by"
+    );
+    for asked in [township.as_str(), "nowhere"] {
+        let reply = get(format!(
+            "/api/office/overview?{YEAR_2008}&committee={asked}"
+        ))
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{asked}: {}",
+            reply.text()
+        );
+        assert!(
+            reply.text().contains("只能查看本党（工）委"),
+            "{}",
+            reply.text()
+        );
+    }
+}
+
+/// Every page of a search, as the console pages through it: as `token`, else the county
+/// office.
+async fn all_pages(server: &Server, token: Option<&str>, q: &str) -> Vec<RecordRow> {
+    let mut rows = Vec::new();
+    for page in 0.. {
+        let path = format!("/api/office/search?page={page}&{q}");
+        let reply = match token {
+            Some(t) => {
+                server
+                    .request_as(Some(t), Method::GET, &path, None, Vec::new())
+                    .await
+            }
+            None => server.request(Method::GET, &path, None, Vec::new()).await,
+        };
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+        let p: RecordPage = serde_json::from_slice(&reply.body).expect("a page");
+        let done = (page + 1) * p.per_page >= p.total;
+        rows.extend(p.records);
+        if done {
+            break;
+        }
+    }
+    rows
+}
+
+/// Issue 18: search narrows by township (the place's) and by year (the records' dates),
+/// alone and with the committee; committee staff filtering by a township get their own
+/// committee's records there, never another committee's.
+#[tokio::test]
+async fn issue_18_search_narrows_by_township_and_year_within_the_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gen = generate(GenSpec::SMALL);
+    // One visit moved to last year, one copy of it, so a year has something to tell apart.
+    let (bid, visit) = gen
+        .data
+        .branches
+        .iter()
+        .find_map(|(b, r)| Some((b.clone(), r.visits.values().find(|v| !v.withdrawn)?.clone())))
+        .expect("a visit");
+    let mut old = visit.clone();
+    old.id = "1200000000000-lastyear".into();
+    old.date = "2007-06-01".into();
+    std::sync::Arc::make_mut(gen.data.branches.get_mut(&bid).unwrap())
+        .visits
+        .insert(old.id.clone(), old.clone());
+    let township = gen.data.registry.places[&old.place].township.clone();
+    // Half the other 机关 branches under that township's committee: the township then has
+    // records of two committees, so a township filter could widen a scope if it were wrong.
+    let moved: Vec<String> = gen
+        .data
+        .registry
+        .writing_branches()
+        .filter(|b| b.committee == "c1" && b.id != bid)
+        .map(|b| b.id.clone())
+        .step_by(2)
+        .collect();
+    for b in &moved {
+        gen.data.registry.branches.get_mut(b).unwrap().committee = township.clone();
+    }
+    let (state, gen) = serve_generated(dir.path(), gen);
+    let server = Server::in_process(&state);
+    let reg = &gen.data.registry;
+    let places_of = |t: &str| -> BTreeSet<String> {
+        reg.places
+            .values()
+            .filter(|p| p.township == t)
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    let everything = all_pages(&server, None, "").await;
+    assert!(
+        everything.iter().any(|r| r.id == old.id),
+        "no year: every year"
+    );
+
+    // By township: every record at one of its places, and all of those.
+    let here = places_of(&township);
+    let rows = all_pages(&server, None, &format!("township={township}")).await;
+    assert!(
+        !rows.is_empty() && rows.len() < everything.len(),
+        "{}",
+        rows.len()
+    );
+    assert!(
+        rows.iter().all(|r| here.contains(&r.place)),
+        "a record elsewhere"
+    );
+    assert_eq!(
+        rows.len(),
+        everything
+            .iter()
+            .filter(|r| here.contains(&r.place))
+            .count(),
+        "every record at the township's places"
+    );
+
+    // By year: only that year's records, last year's included when asked for.
+    let this = all_pages(&server, None, YEAR_2008).await;
+    assert!(this.iter().all(|r| r.date.starts_with("2008-")));
+    assert_eq!(
+        this.len(),
+        everything
+            .iter()
+            .filter(|r| r.date.starts_with("2008-"))
+            .count(),
+        "every record of the year"
+    );
+    assert!(this.len() < everything.len() && this.iter().all(|r| r.id != old.id));
+    let last = all_pages(&server, None, "year=2007").await;
+    assert!(last.iter().all(|r| r.date.starts_with("2007-")));
+    assert!(last.iter().any(|r| r.id == old.id), "last year's visit");
+    assert_eq!(
+        last.len(),
+        everything
+            .iter()
+            .filter(|r| r.date.starts_with("2007-"))
+            .count()
+    );
+
+    // Committee and township together: both hold.
+    let c1 = all_pages(&server, None, &format!("committee=c1&township={township}")).await;
+    assert!(c1
+        .iter()
+        .all(|r| reg.branches[&r.branch.id].committee == "c1" && here.contains(&r.place)));
+
+    // 县直机关工委's staff: a township narrows their committee's records, never widens them.
+    let token = staff_token(&state, "c1", "13900000012");
+    let theirs = all_pages(&server, Some(&token), "").await;
+    assert!(theirs
+        .iter()
+        .all(|r| reg.branches[&r.branch.id].committee == "c1"));
+    let there = all_pages(&server, Some(&token), &format!("township={township}")).await;
+    assert_eq!(
+        there.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        c1.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        "their records in the township, as the county office sees them"
+    );
+    assert!(!there.is_empty(), "their records in the township");
+    assert!(there.len() < rows.len(), "not every record in the township");
+    let last = all_pages(&server, Some(&token), "year=2007").await;
+    assert!(last
+        .iter()
+        .all(|r| r.date.starts_with("2007-") && reg.branches[&r.branch.id].committee == "c1"));
+    let reply = server
+        .request_as(
+            Some(&token),
+            Method::GET,
+            &format!("/api/office/search?committee={township}&township={township}"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert!(
+        reply.text().contains("只能查看本党（工）委"),
+        "{}",
+        reply.text()
+    );
 }

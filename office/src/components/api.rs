@@ -99,18 +99,35 @@ pub fn enc(s: &str) -> String {
 
 /// `year=…&as_of=…` from the current page's query, to pass on to the API and to links.
 pub fn period() -> Signal<String> {
+    query_of(&["year", "as_of"])
+}
+
+/// `key=value&…` of those of `keys` the current page's query sets: the URL is where a
+/// page's filters live (issue 18), so a filtered page reloads, bookmarks and goes back.
+pub fn query_of(keys: &'static [&'static str]) -> Signal<String> {
     let q = use_query_map();
     Signal::derive(move || {
-        q.with(|q| {
-            let mut out = Vec::new();
-            for key in ["year", "as_of"] {
-                if let Some(v) = q.get(key).filter(|v| !v.is_empty()) {
-                    out.push(format!("{key}={}", enc(&v)));
-                }
-            }
-            out.join("&")
-        })
+        q.with(|q| joined(keys.iter().map(|k| (*k, q.get(k).unwrap_or_default()))))
     })
+}
+
+/// `key=value&…` of the pairs whose value is not blank, values percent-encoded.
+pub fn joined<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", enc(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A filter's field: its value in the page's query, again whenever the query changes
+/// (back, forward, a link), while the user may edit it in between.
+pub fn query_field(key: &'static str) -> RwSignal<String> {
+    let q = use_query_map();
+    let field = RwSignal::new(q.with_untracked(|q| q.get(key).unwrap_or_default()));
+    Effect::new(move || field.set(q.with(|q| q.get(key).unwrap_or_default())));
+    field
 }
 
 /// A GET as a resource: it fetches again whenever `url` changes (`None`: nothing to

@@ -4,6 +4,7 @@ pub mod chart;
 // asks `crate::i18n::t` for its two labels, which this app answers in Chinese.
 #[path = "../../../frontend/src/components/file_pick.rs"]
 pub mod file_pick;
+pub mod filter;
 pub mod login_slips;
 pub mod nav;
 pub mod post;

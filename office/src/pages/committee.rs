@@ -19,6 +19,16 @@ pub fn period_link(path: String, period: &str) -> String {
     }
 }
 
+/// The back link to the overview, by what it is to the reader: committee staff's
+/// overview is their own committee's (issue 18).
+pub fn overview_label() -> &'static str {
+    if crate::auth::is_committee_staff() {
+        "← 本委总览"
+    } else {
+        "← 县级总览"
+    }
+}
+
 #[component]
 pub fn OfficeCommitteePage() -> impl IntoView {
     let params = use_params_map();
@@ -35,7 +45,7 @@ pub fn OfficeCommitteePage() -> impl IntoView {
     });
     view! {
         <section class="card office" id="office-committee">
-            <p><a href=move || period_link("/office".into(), &period.get())>"← 县级总览"</a></p>
+            <p><a id="back-to-overview" href=move || period_link("/office".into(), &period.get())>{overview_label()}</a></p>
             {loaded(detail, move |c| {
                 let p = period.get_untracked();
                 view! { <CommitteeBody c=c period=p page=page /> }

@@ -2,48 +2,61 @@
 //! link down to the committee; charts; deadlines and inspections; the forms; sync health.
 //! Everything here is a server-side summary (≤ 50 KB for the whole county).
 
-use crate::components::api::{download, enc, fetched, loaded, notice, period, ratio};
+use crate::components::api::{
+    download, fetched, joined, loaded, notice, period, query_field, query_of, ratio,
+};
 use crate::components::chart::{Bar, MonthColumns, ShareBars, ShareRing};
+use crate::components::filter::filter_select;
 use crate::components::sort::sort_by_header;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use shared::office::{CommitteeRow, Overview, SyncHealth};
+use leptos_router::hooks::use_navigate;
+use shared::office::{CommitteeRow, Named, Overview, SyncHealth};
 
 #[component]
 pub fn OfficePage() -> impl IntoView {
+    // Year, day and committee live in the query string (issue 18): a filtered overview
+    // reloads, bookmarks and comes back with the back button.
+    let filter = query_of(&["year", "as_of", "committee"]);
     let period = period();
-    let query = use_query_map();
     let overview =
-        fetched::<Overview>(move || Some(format!("/api/office/overview?{}", period.get())));
+        fetched::<Overview>(move || Some(format!("/api/office/overview?{}", filter.get())));
     // The county office's alone: committee staff are not asked for it (the server refuses).
     let health = fetched::<SyncHealth>(|| {
         (!crate::auth::is_committee_staff()).then(|| "/api/office/sync-health".to_string())
     });
-    let year = RwSignal::new(query.with_untracked(|q| q.get("year").unwrap_or_default()));
-    let as_of = RwSignal::new(query.with_untracked(|q| q.get("as_of").unwrap_or_default()));
+    let year = query_field("year");
+    let as_of = query_field("as_of");
+    let committee = query_field("committee");
     let navigate = use_navigate();
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut q = Vec::new();
-        if !year.get().trim().is_empty() {
-            q.push(format!("year={}", enc(year.get().trim())));
-        }
-        if !as_of.get().is_empty() {
-            q.push(format!("as_of={}", enc(&as_of.get())));
-        }
-        navigate(&format!("/office?{}", q.join("&")), Default::default());
+        let q = joined([
+            ("year", year.get()),
+            ("as_of", as_of.get()),
+            ("committee", committee.get()),
+        ]);
+        navigate(&format!("/office?{q}"), Default::default());
     };
     let county = !crate::auth::is_committee_staff();
     view! {
         <section class="card office" id="office-overview">
             <h2>{if county { "三联共建信息库" } else { "本委三联共建情况" }}</h2>
-            <form class="period" on:submit=apply>
+            <form class="period" id="office-filter" on:submit=apply>
                 <label>"年度" <input type="number" inputmode="numeric" min="2000" max="2100"
                     name="year" bind:value=year placeholder="本年" /></label>
                 <label>"截至" <input type="date" name="as_of" bind:value=as_of /></label>
-                <button type="submit">"查看"</button>
+                {county.then(|| view! {
+                    <label>"党（工）委"
+                        {filter_select("filter-committee", committee, "全县",
+                            Signal::derive(move || committee_groups(overview.get().and_then(Result::ok))))}
+                    </label>
+                })}
+                <button type="submit" id="filter-apply">"查看"</button>
             </form>
-            {loaded(overview, move |o| view! { <OverviewBody o=o period=period.get_untracked() /> })}
+            {loaded(overview, move |o| {
+                let (period, committee) = (period.get_untracked(), committee.get_untracked());
+                view! { <OverviewBody o=o period=period committee=committee /> }
+            })}
         </section>
         {county.then(|| view! {
             <section class="card office" id="office-health">
@@ -52,6 +65,16 @@ pub fn OfficePage() -> impl IntoView {
             </section>
         })}
     }
+}
+
+/// The 党（工）委 filter's choices: townships' committees and the 工委 apart.
+pub fn committee_groups(o: Option<Overview>) -> Vec<(&'static str, Vec<Named>)> {
+    let Some(o) = o else { return Vec::new() };
+    let (towns, others): (Vec<Named>, Vec<Named>) = o
+        .choices
+        .into_iter()
+        .partition(|c| o.townships.iter().any(|t| t.id == c.id));
+    vec![("乡镇党委", towns), ("工委", others)]
 }
 
 fn with_period(path: String, period: &str) -> String {
@@ -65,7 +88,7 @@ fn with_period(path: String, period: &str) -> String {
 }
 
 #[component]
-fn OverviewBody(o: Overview, period: String) -> impl IntoView {
+fn OverviewBody(o: Overview, period: String, committee: String) -> impl IntoView {
     let county = !crate::auth::is_committee_staff();
     let t = o.totals.clone();
     let townships: Vec<Bar> = o
@@ -106,7 +129,14 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         })
         .collect_view();
     let committees = o.committees.clone();
-    let form_committee = RwSignal::new(String::new());
+    // The forms' range starts at the committee the overview is narrowed to.
+    let form_committee = RwSignal::new(committee.clone());
+    let search = if committee.is_empty() {
+        "/office/search".to_string()
+    } else {
+        format!("/office/search?committee={committee}")
+    };
+    let has_quarters = county && !o.quarters.is_empty();
     let form_link = {
         let period = period.clone();
         move |form: &'static str, xlsx: bool| {
@@ -183,17 +213,20 @@ fn OverviewBody(o: Overview, period: String) -> impl IntoView {
         </div>
         <h3>"问题清单"</h3>
         <ul class="rule-counts">{rules}</ul>
-        {county.then(|| view! {
+        {has_quarters.then(|| view! {
             <h3>"季度检查"</h3>
             <ul class="quarters">{quarters}</ul>
-            <p><a href=link("/office/inspection".into()) id="office-add-inspection">"登记一次检查"</a>
-               " · " <a href=link("/office/search".into())>"查询记录"</a></p>
+            <p><a href=link("/office/inspection".into()) id="office-add-inspection">"登记一次检查"</a></p>
         })}
+        <p><a href=link(search) id="office-to-search">"查询这些记录"</a></p>
         <h3>"花名册与登记表"</h3>
         <label>"范围 "
             <select id="form-committee" on:change=move |ev| form_committee.set(event_target_value(&ev))>
                 {county.then(|| view! { <option value="">"全县"</option> })}
-                {committees.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name.clone()}</option> }).collect_view()}
+                {committees.into_iter().map(|c| {
+                    let chosen = c.id == committee;
+                    view! { <option value=c.id.clone() selected=chosen>{c.name.clone()}</option> }
+                }).collect_view()}
             </select>
         </label>
         <ul class="forms">

@@ -1,7 +1,7 @@
 //! The official forms as printable A4 pages: the same rows as the .xlsx, laid out for
 //! the browser's print (see the `@media print` rules in style.css).
 
-use crate::components::api::{enc, fetched, loaded};
+use crate::components::api::{enc, fetched, loaded, period};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use shared::office::Form;
@@ -21,6 +21,9 @@ pub fn OfficePrintPage() -> impl IntoView {
         });
         Some(format!("/api/office/forms/{}?{q}", enc(&name)))
     });
+    // Back to the overview of the same year and day.
+    let period = period();
+    let back = move || crate::pages::committee::period_link("/office".into(), &period.get());
     let print = |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -29,7 +32,7 @@ pub fn OfficePrintPage() -> impl IntoView {
     view! {
         <section class="print-view" id="print-view">
             <p class="no-print">
-                <a href="/office">"← 县级总览"</a>" "
+                <a href=back>{crate::pages::committee::overview_label()}</a>" "
                 <button type="button" id="print-button" on:click=print>"打印"</button>
             </p>
             {loaded(form, |f| view! { <PrintedForm f=f /> })}

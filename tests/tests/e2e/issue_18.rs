@@ -167,6 +167,54 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
             }
             shot(b, "issue-18-office-1366", 1366).await?;
 
+            // The filters: the overview narrowed to one township's committee, kept in the
+            // URL (a reload keeps it; the back button undoes it).
+            b.select("select#filter-committee", "t2", LONG).await?;
+            b.click("button#filter-apply").await?;
+            let narrowed = async || -> E2eResult {
+                poll("the overview narrowed to 吕河镇党委", LONG, || async {
+                    let rows = column(b, "#office-committees").await?;
+                    let at = b.execute("return location.search;", vec![]).await?;
+                    let chosen = b
+                        .execute("return document.querySelector('#filter-committee').value;", vec![])
+                        .await?;
+                    (rows == ["吕河镇党委"]
+                        && at.as_str().is_some_and(|q| q.contains("committee=t2"))
+                        && chosen == json!("t2"))
+                    .then_some(())
+                    .ok_or_else(|| format!("rows {rows:?} at {at} with {chosen} chosen"))
+                })
+                .await
+            };
+            narrowed().await?;
+            let figure = b.text("#fig-coverage").await?;
+            if !figure.contains("/4") {
+                return Err(format!("the figures are not the township's 4 places: {figure:?}"));
+            }
+            shot(b, "issue-18-office-filter-1366", 1366).await?;
+            b.reload().await?;
+            narrowed().await?;
+            // Down to the committee: its back link says where it leads.
+            b.click("#office-committees tbody tr a").await?;
+            b.wait_for("#office-committee table", LONG).await?;
+            let up = b.text("#back-to-overview").await?;
+            if up != "← 县级总览" {
+                return Err(format!("the county office's back link reads {up:?}"));
+            }
+            b.client.back().await.map_err(|e| format!("back: {e}"))?;
+            narrowed().await?;
+            b.client.back().await.map_err(|e| format!("back: {e}"))?;
+            poll("the whole county again", LONG, || async {
+                let rows = column(b, "#office-committees").await?;
+                let chosen = b
+                    .execute("return document.querySelector('#filter-committee').value;", vec![])
+                    .await?;
+                (rows.len() == before.len() && chosen == json!(""))
+                    .then_some(())
+                    .ok_or_else(|| format!("rows {rows:?} with {chosen} chosen"))
+            })
+            .await?;
+
             // Committee staff (县直机关工委) in the same console: their committee only.
             b.click("button#office-logout").await?;
             b.wait_for("form#office-login", LONG).await?;
@@ -187,6 +235,10 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
             let branches = b.text("#office-committee").await?;
             if !branches.contains("县农业农村局机关党支部") {
                 return Err(format!("their committee's branches are not listed: {branches:?}"));
+            }
+            let up = b.text("#back-to-overview").await?;
+            if up != "← 本委总览" {
+                return Err(format!("committee staff's back link reads {up:?}"));
             }
             shot(b, "issue-18-committee-1366", 1366).await?;
             // Another committee's page, typed in: refused by the server, said in Chinese.
