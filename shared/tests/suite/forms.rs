@@ -768,3 +768,47 @@ fn issue_16_a_new_map_comes_with_a_second_extension_and_old_documents_still_load
     fresh.merge(&mut a).unwrap();
     assert_eq!(read_branch_records(&fresh).unwrap(), merged);
 }
+
+/// Issue 16: a phone not yet updated reads a branch document that a newer app gave a new
+/// map (the second extension, 民主评议参考): the map it does not know is ignored, its
+/// own records read as before.
+#[test]
+fn issue_16_an_older_app_still_reads_a_document_with_a_newer_map() {
+    use autosurgeon::{hydrate, Hydrate};
+    use shared::model::Visit;
+    /// What an app before issue 16 hydrated: no `appraisals`.
+    #[derive(Debug, Hydrate)]
+    struct BeforeIssue16 {
+        branch: String,
+        visits: BTreeMap<String, Visit>,
+        plans: BTreeMap<String, Plan>,
+    }
+    let mut doc = new_branch_document("b1", ActorId::from([5u8; 16])).unwrap();
+    let appraisal = Appraisal {
+        id: "2026-p1-2".into(),
+        year: 2026,
+        member: "p1-2".into(),
+        grade: AppraisalGrade::Excellent,
+        note: String::new(),
+        author: "p1-1".into(),
+        recorded_at: 1,
+        withdrawn: false,
+    };
+    shared::domain::docs::put(&mut doc, &appraisal, 1).unwrap();
+    let plan = Plan {
+        id: "2026-Help".into(),
+        year: 2026,
+        kind: PlanKind::Help,
+        status: PlanStatus::Done,
+        date: "2026-05-01".into(),
+        title: "帮扶方案".into(),
+        author: "p1-1".into(),
+        recorded_at: 2,
+        withdrawn: false,
+    };
+    shared::domain::docs::put(&mut doc, &plan, 2).unwrap();
+    let old: BeforeIssue16 = hydrate(&doc).expect("an older app reads the document");
+    assert_eq!(old.branch, "b1");
+    assert_eq!(old.plans["2026-Help"], plan);
+    assert!(old.visits.is_empty());
+}
