@@ -80,6 +80,9 @@ pub struct Totals {
     pub branches_plans_ok: usize,
     /// Branches with every yearly 实事 done.
     pub branches_deeds_ok: usize,
+    /// Paired branches that held the activity each pair calls for (三个活动, issue 16).
+    #[serde(default)]
+    pub branches_activities_ok: usize,
     pub members: usize,
     pub members_without_target: usize,
     /// Labour-capable households (有劳动能力).
@@ -180,6 +183,9 @@ pub struct BranchRow {
     pub plans_ok: usize,
     /// Kinds of yearly 实事 done, of 5.
     pub deeds_ok: usize,
+    /// Paired, and the activity each pair calls for held this year (三个活动).
+    #[serde(default)]
+    pub activities_ok: bool,
     pub households: usize,
     pub households_on_track: usize,
     /// Findings about the branch or its people.

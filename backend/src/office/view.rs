@@ -452,6 +452,7 @@ impl View {
             let deeds = self.count_about(b, RuleCode::BranchDeed);
             t.branches_plans_ok += usize::from(plans == 0);
             t.branches_deeds_ok += usize::from(deeds == 0);
+            t.branches_activities_ok += usize::from(self.activities_held(b));
         }
         for p in branch_set.iter().flat_map(|b| self.people_of(b)) {
             if p.role == Role::Leader {
@@ -836,10 +837,17 @@ impl View {
             partners: self.partners(id),
             plans_ok: PlanKind::ALL.len() - self.count_about(id, RuleCode::BranchPlan),
             deeds_ok: DeedKind::ALL.len() - self.count_about(id, RuleCode::BranchDeed),
+            activities_ok: self.activities_held(id),
             households,
             households_on_track: on_track,
             findings,
         }
+    }
+
+    /// 三个活动: the branch is paired and held the activity each pair calls for (an
+    /// unpaired branch has the pair's finding instead, and nothing to hold yet).
+    fn activities_held(&self, branch: &str) -> bool {
+        !self.partners(branch).is_empty() && self.count_about(branch, RuleCode::BranchActivity) == 0
     }
 
     fn partners(&self, branch: &str) -> Vec<Named> {
@@ -1111,7 +1119,7 @@ impl View {
                 id: b.id.clone(),
                 name: b.name.clone(),
                 done: format!(
-                    "结对 {}；三个方案 {plans}/3；实事 {deeds}/{}",
+                    "结对 {}；三个方案 {plans}/3；三个活动{}；实事 {deeds}/{}",
                     if partners.is_empty() {
                         "无".to_string()
                     } else {
@@ -1120,6 +1128,11 @@ impl View {
                             .map(|p| p.name.as_str())
                             .collect::<Vec<_>>()
                             .join("、")
+                    },
+                    if self.activities_held(&b.id) {
+                        "已开展"
+                    } else {
+                        "未开展"
                     },
                     DeedKind::ALL.len()
                 ),

@@ -194,7 +194,16 @@ async fn issue_6_drill_down_goes_committee_branch_person_record() {
         assert!(row.plans_ok <= 3 - missing, "{}: {row:?}", row.id);
         let deeds_missing = k.deeds_missing.iter().filter(|(b, _)| b == &row.id).count();
         assert_eq!(row.deeds_ok, 5 - deeds_missing, "{}", row.id);
+        // Issue 16: 三个活动 held, unless the pair's activity is a planted gap or there is
+        // no pair at all.
+        let lacking = k.activities_missing.keys().any(|(b, _)| b == &row.id);
+        let paired = k.pairs.get(&row.id).is_some_and(|p| !p.is_empty());
+        assert_eq!(row.activities_ok, paired && !lacking, "{}: {row:?}", row.id);
     }
+    assert!(
+        c1.branches.iter().any(|b| !b.activities_ok) && c1.branches.iter().any(|b| b.activities_ok),
+        "the small county has branches both ways"
+    );
 
     // Branch → its people, with the leader's visits as the rule counts them.
     let (short_leader, visits) = k.leaders_short.iter().next().expect("a short leader");

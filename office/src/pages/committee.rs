@@ -85,6 +85,7 @@ fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoV
                     <td><a class="drill" href=href>{b.name.clone()}</a><div class="meta">{b.kind.clone()}</div></td>
                     <td>{if partners.is_empty() { "未结对".to_string() } else { partners }}</td>
                     <td>{ratio(b.plans_ok, 3)}</td>
+                    <td class:short=!b.activities_ok>{if b.activities_ok { "已开展" } else { "未开展" }}</td>
                     <td>{ratio(b.deeds_ok, 5)}</td>
                     <td>{ratio(b.households_on_track, b.households)}</td>
                     <td>{b.findings}</td>
@@ -138,7 +139,7 @@ fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoV
         {has_branches.then(|| view! {
             <h3>{format!("机关、事业支部（共 {} 个）", c.branch_total)}</h3>
             <div class="scroll"><table class="office-table" id="committee-branches">
-                <thead class="sortable" on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
+                <thead class="sortable" on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"三个活动"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
                 <tbody>{branches}</tbody>
             </table></div>
             {(pages > 1).then(|| view! {

@@ -187,7 +187,7 @@ fn OverviewBody(o: Overview, period: String, committee: String) -> impl IntoView
             </div>
             <div class="figure">
                 <strong>{t.branches_plans_ok}"/"{t.branches}</strong><span>"支部三个方案齐全"</span>
-                <small>{format!("三件实事齐全 {}/{}", t.branches_deeds_ok, t.branches)}</small>
+                <small>{format!("三个活动开展 {}/{} · 三件实事齐全 {}/{}", t.branches_activities_ok, t.branches, t.branches_deeds_ok, t.branches)}</small>
             </div>
             <div class="figure">
                 <strong>{t.households_on_track}"/"{t.households}</strong><span>"有劳动能力户达标"</span>
