@@ -847,7 +847,10 @@ impl View {
     /// 三个活动: the branch is paired and held the activity each pair calls for (an
     /// unpaired branch has the pair's finding instead, and nothing to hold yet).
     fn activities_held(&self, branch: &str) -> bool {
-        !self.partners(branch).is_empty() && self.count_about(branch, RuleCode::BranchActivity) == 0
+        self.branch_partners
+            .get(branch)
+            .is_some_and(|p| !p.is_empty())
+            && self.count_about(branch, RuleCode::BranchActivity) == 0
     }
 
     fn partners(&self, branch: &str) -> Vec<Named> {

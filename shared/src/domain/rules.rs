@@ -13,7 +13,7 @@
 
 use super::docs::OFFICE_DOC;
 use super::records::*;
-use crate::model::{labelled_enum, BranchKind, PlaceKind, Registry, Role, Visit, VisitKind};
+use crate::model::{labelled_enum, BranchKind, Registry, Role, Visit, VisitKind};
 use crate::msg::Msg;
 use autosurgeon::{Hydrate, Reconcile};
 use chrono::{Datelike, NaiveDate};
@@ -238,6 +238,15 @@ fn targets(data: &CountyData, year: i32) -> impl Iterator<Item = (&BranchRecords
     })
 }
 
+/// Office branch → the distinct branches it names as partner this year.
+fn partners_by_branch(data: &CountyData, year: i32) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut by_branch: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for p in pairs(data, year) {
+        by_branch.entry(&p.branch).or_default().insert(&p.partner);
+    }
+    by_branch
+}
+
 /// Leader → the distinct places they name as point this year.
 fn points_by_leader(data: &CountyData, year: i32) -> BTreeMap<&str, BTreeSet<&str>> {
     let mut m: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -422,10 +431,7 @@ pub fn leader_points(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Fin
 /// 与1个支部结成对子: each 机关/事业 branch pairs with exactly one place branch.
 pub fn branch_pairs(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Finding> {
     let r = &data.registry;
-    let mut by_branch: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for p in pairs(data, year) {
-        by_branch.entry(&p.branch).or_default().insert(&p.partner);
-    }
+    let by_branch = partners_by_branch(data, year);
     let mut out = Vec::new();
     for b in r.writing_branches().filter(|b| b.status.is_active()) {
         let partners = by_branch.get(b.id.as_str());
@@ -586,18 +592,12 @@ pub fn branch_plans(data: &CountyData, year: i32, _as_of: NaiveDate) -> Vec<Find
 /// (an enterprise's). `None` for a partner that is not a village, community or enterprise
 /// branch; a partner missing from the registry is judged by nothing.
 pub fn activity_for(r: &Registry, partner: &str) -> Option<ActivityKind> {
-    let b = r.branches.get(partner)?;
-    let kind = match b.kind {
-        BranchKind::Village => PlaceKind::Village,
-        BranchKind::Community => PlaceKind::Community,
-        BranchKind::Enterprise => PlaceKind::Enterprise,
-        BranchKind::Office | BranchKind::Institution => return None,
-    };
-    Some(match kind {
-        PlaceKind::Village => ActivityKind::FiveSend,
-        PlaceKind::Community => ActivityKind::CoResident,
-        PlaceKind::Enterprise => ActivityKind::PartyLabour,
-    })
+    match r.branches.get(partner)?.kind {
+        BranchKind::Village => Some(ActivityKind::FiveSend),
+        BranchKind::Community => Some(ActivityKind::CoResident),
+        BranchKind::Enterprise => Some(ActivityKind::PartyLabour),
+        BranchKind::Office | BranchKind::Institution => None,
+    }
 }
 
 /// 搞好三个活动: each 机关/事业 branch holds this year, for each branch it is paired with,
@@ -608,10 +608,7 @@ pub fn activity_for(r: &Registry, partner: &str) -> Option<ActivityKind> {
 pub fn branch_activities(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
     let r = &data.registry;
     let empty = BranchRecords::default();
-    let mut by_branch: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for p in pairs(data, year) {
-        by_branch.entry(&p.branch).or_default().insert(&p.partner);
-    }
+    let by_branch = partners_by_branch(data, year);
     let mut out = Vec::new();
     for b in r.writing_branches().filter(|b| b.status.is_active()) {
         let recs = data.branches.get(&b.id).map_or(&empty, |r| &**r);
@@ -714,6 +711,21 @@ pub fn leader_cultivation(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec
         .collect()
 }
 
+/// The income a household's help records establish: the latest income record's (by day,
+/// then by when it was recorded), not the highest.
+pub fn latest_income(help: &[&HelpRecord]) -> Option<i64> {
+    help.iter()
+        .filter(|h| h.kind == HelpKind::Income)
+        .filter_map(|h| Some(((&h.date, h.recorded_at, &h.id), h.income?)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, income)| income)
+}
+
+/// 人均收入增长不低于10%: `income` on a year's `baseline`.
+pub fn income_on_track(baseline: i64, income: i64) -> bool {
+    income * 100 >= baseline * (100 + MIN_GROWTH_PERCENT)
+}
+
 /// 对有劳动能力的帮扶对象: 1 project, 1 skill, per-capita income up at least 10 % on the
 /// year's baseline, judged on the latest income established this year.
 pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
@@ -765,13 +777,7 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                 // growth is not judged on whichever happens to be later.
                 continue;
             }
-            let latest = hs
-                .iter()
-                .filter(|h| h.kind == HelpKind::Income)
-                .filter_map(|h| Some(((&h.date, h.recorded_at, &h.id), h.income?)))
-                .max_by(|a, b| a.0.cmp(&b.0))
-                .map(|(_, income)| income);
-            match latest {
+            match latest_income(hs) {
                 None => out.push(finding(
                     RuleCode::TargetIncomeUnknown,
                     who(),
@@ -783,7 +789,7 @@ pub fn target_help(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Findin
                         household: t.name.clone(),
                     },
                 )),
-                Some(income) if income * 100 < t.baseline_income * (100 + MIN_GROWTH_PERCENT) => {
+                Some(income) if !income_on_track(t.baseline_income, income) => {
                     let growth = growth_percent(t.baseline_income, income);
                     out.push(finding(
                         RuleCode::TargetIncome,

@@ -5,7 +5,7 @@
 //! is shown, so the summary beside the conclusion is never out of date.
 
 use super::{owned_by, term, BranchRecords, Line, Listing, OfficeLine, RecordKind};
-use crate::domain::rules::{growth_percent, MIN_GROWTH_PERCENT};
+use crate::domain::rules::{income_on_track, latest_income, MIN_GROWTH_PERCENT};
 use crate::forms::{choices_of, field, long, select, Check, Choice, Field, FormContext, Input};
 use crate::model::{labelled_enum, Role};
 use crate::validate::MAX_NOTE_CHARS;
@@ -53,7 +53,8 @@ pub struct Year {
 
 impl Year {
     pub fn of(records: &BranchRecords, member: &str, year: i32) -> Year {
-        let in_year = |date: &str| date.starts_with(&format!("{year}-"));
+        let prefix = format!("{year}-");
+        let in_year = |date: &str| date.starts_with(&prefix);
         let visits = records
             .visits
             .values()
@@ -69,14 +70,13 @@ impl Year {
             .values()
             .filter(|h| !h.withdrawn && h.member == member && in_year(&h.date))
             .collect();
+        // The income each household's records establish and the 10 % goal, as the rules
+        // judge them (`rules::target_help`).
         let incomes_up = targets
             .iter()
             .filter(|t| {
-                help.iter()
-                    .filter(|h| h.target == t.id && h.income.is_some())
-                    .max_by(|a, b| (&a.date, a.recorded_at).cmp(&(&b.date, b.recorded_at)))
-                    .and_then(|h| h.income)
-                    .is_some_and(|i| growth_percent(t.baseline_income, i) >= MIN_GROWTH_PERCENT)
+                let own: Vec<_> = help.iter().copied().filter(|h| h.target == t.id).collect();
+                latest_income(&own).is_some_and(|i| income_on_track(t.baseline_income, i))
             })
             .count();
         Year {
