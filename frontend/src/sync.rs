@@ -242,12 +242,16 @@ impl SyncState {
         .flatten()
     }
 
-    /// The documents to sync. Not the registry: since issue 15 the phone holds its slice
+    /// The documents to sync: those the person writes (`shared::access`'s rule, which
+    /// the server enforces). Not the registry: since issue 15 the phone holds its slice
     /// of it, fetched as JSON at each session ([`fetch_registry`]).
     fn docs(&self) -> Vec<DocId> {
-        let mut docs = Vec::new();
-        docs.extend(self.my_branch());
-        docs.extend(self.my_committee());
+        let mut docs = self
+            .session
+            .get_untracked()
+            .and_then(|s| shared::access::Position::of_session(&s))
+            .map(|p| shared::access::written_documents(&p))
+            .unwrap_or_default();
         // After a handover the old branch's unsynced entries are still handed in (the
         // server keeps the old branch writable for a while); nothing stays on the phone.
         for id in repo::with(|r| r.pending_docs()) {

@@ -76,18 +76,40 @@ pub enum Access {
 pub fn access(who: &Position, doc: &DocId, registry: &Registry) -> Access {
     match (who.role, doc) {
         (_, DocId::Committee(c)) if !registry.committees.contains_key(c) => Access::None,
+        _ if written_documents(who).contains(doc) => Access::Write,
         // County roles write no branch's or committee's records: their history stays theirs.
         (AccountRole::OfficeStaff | AccountRole::Admin, _) => Access::Read,
         (_, DocId::Registry) => Access::None,
         (AccountRole::CommitteeStaff, DocId::Office) => Access::Read,
-        (AccountRole::CommitteeStaff, DocId::Committee(c)) if *c == who.org => Access::Write,
         (AccountRole::CommitteeStaff, DocId::Branch(b)) => match registry.branches.get(b) {
             Some(branch) if branch.committee == who.org => Access::Read,
             _ => Access::None,
         },
-        (_, DocId::Office | DocId::Committee(_)) => Access::None,
-        (_, DocId::Branch(b)) if *b == who.org => Access::Write,
-        (_, DocId::Branch(_)) => Access::None,
+        _ => Access::None,
+    }
+}
+
+/// The documents a position writes through sync — a field role its branch's, committee
+/// staff their committee's — and so the documents its phone holds and syncs (issue 16:
+/// the phone asks this, not a list of its own). A phone holds none it only reads; after
+/// a handover it also hands in the old branch's unsynced entries. Needs no registry, so
+/// a first login syncs at once, before its registry slice has arrived.
+pub fn written_documents(who: &Position) -> Vec<DocId> {
+    let doc = match who.role {
+        AccountRole::CommitteeStaff => DocId::committee(who.org.clone()),
+        r if r.is_field() => DocId::branch(who.org.clone()),
+        _ => return Vec::new(),
+    };
+    doc.into_iter().collect()
+}
+
+impl Position {
+    /// The position a login is for, `None` for a role code this app does not know.
+    pub fn of_session(session: &crate::registry_admin::Session) -> Option<Position> {
+        Some(Position {
+            role: AccountRole::from_code(&session.account.role)?,
+            org: session.account.org.clone(),
+        })
     }
 }
 
@@ -402,6 +424,33 @@ mod tests {
             role,
             org: org.into(),
         }
+    }
+
+    /// Issue 16: the phone syncs `written_documents` (no registry needed); for every
+    /// position of the county they are exactly the documents `access` lets it write.
+    #[test]
+    fn issue_16_the_phones_documents_are_those_access_lets_it_write() {
+        let reg = registry(DemoSpec::SMALL);
+        let mut positions: Vec<Position> = reg
+            .people
+            .values()
+            .map(|p| at(p.role.into(), &p.branch))
+            .collect();
+        positions.extend(reg.committees.keys().map(|c| at(AccountRole::CommitteeStaff, c)));
+        positions.push(at(AccountRole::OfficeStaff, ""));
+        positions.push(at(AccountRole::Admin, ""));
+        for who in &positions {
+            let writable: Vec<DocId> = documents(who, &reg)
+                .into_iter()
+                .filter(|d| access(who, d, &reg) == Access::Write)
+                .collect();
+            assert_eq!(written_documents(who), writable, "{who:?}");
+        }
+        assert_eq!(
+            written_documents(&at(AccountRole::Member, "b1")),
+            [DocId::branch("b1").unwrap()]
+        );
+        assert!(written_documents(&at(AccountRole::OfficeStaff, "")).is_empty());
     }
 
     #[test]

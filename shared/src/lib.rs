@@ -1,7 +1,8 @@
 //! The 三联共建 domain, shared by the phone app and the server.
 //!
-//! This crate does no IO: no clock, no randomness, no storage, no network. Callers pass
-//! in "now", ids and actors, so every behaviour here is deterministic and testable.
+//! This crate does no IO: no clock, no randomness, no network, and storage only through
+//! the [`store::Store`] trait the caller implements. Callers pass in "now", ids, actors
+//! and random bytes, so every behaviour here is deterministic and testable.
 //! It knows nothing of leptos, axum or web_sys.
 //!
 //! - [`access`]: who may read and write which document, from the org tree.
@@ -20,6 +21,8 @@
 //! - [`signing`]: each device's Ed25519 key and the signatures of its changes (issue 15).
 //! - [`history`]: a record's 修改历史 read from the document's changes (phone and server).
 //! - [`registry_admin`]: the county's 信息库: registry edits, import/export, accounts (issue 13).
+//! - [`store`]: the phone's storage behind a trait (browser or memory), its formats (issue 16).
+//! - [`repo`]: the phone's documents over a store: saves, pending, export/import, conflicts.
 //! - [`rollover`]: last year's links offered to their owners as this year's drafts (issue 13).
 
 pub mod access;
@@ -36,8 +39,10 @@ pub mod msg;
 pub mod office;
 pub mod records;
 pub mod registry_admin;
+pub mod repo;
 pub mod rollover;
 pub mod signing;
+pub mod store;
 pub mod validate;
 pub mod wire;
 

@@ -4,4 +4,5 @@ mod edit;
 mod forms;
 mod merge;
 mod my_branch;
+mod repo;
 mod rules;
