@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p backend --bench office` (prints a table; see BENCHMARKS.md).
 
-use backend::office::{forms, stamp, view_for, OfficeCache};
+use backend::office::{forms, stamp};
 use backend::store::{DocStore, SqliteStore};
 use backend::{AppState, Config};
 use shared::automerge::ActorId;
@@ -97,17 +97,16 @@ fn main() {
         demo: false,
     })
     .expect("opens");
-    let cache = OfficeCache::default();
     let (year, as_of) = (spec.year, spec.as_of());
 
     println!("county office on GenSpec::COUNTY: {records} records\n");
     println!("| step | time | JSON to the browser |");
     println!("|---|---:|---:|");
     // First request after start: every document is loaded and hydrated.
-    let (view, first) = time(|| view_for(&state, &cache, year, as_of).expect("view"));
+    let (view, first) = time(|| state.view(year, as_of).expect("view"));
     println!("| first view after start (load + hydrate all documents, rules, indexes) | {first:.0} ms | |");
     let (o, warm) = time(|| {
-        let v = view_for(&state, &cache, year, as_of).expect("view");
+        let v = state.view(year, as_of).expect("view");
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
     });
     println!(
@@ -115,7 +114,7 @@ fn main() {
         o.len()
     );
     let (o, warm) = time(|| {
-        let v = view_for(&state, &cache, year, as_of).expect("view");
+        let v = state.view(year, as_of).expect("view");
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
     });
     println!(
@@ -141,7 +140,7 @@ fn main() {
         })
         .expect("a change");
     let (o, cold) = time(|| {
-        let v = view_for(&state, &cache, year, as_of).expect("view");
+        let v = state.view(year, as_of).expect("view");
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
     });
     println!(
@@ -167,10 +166,10 @@ fn main() {
         .modify(&b1, |doc| shared::doc::put_visit(doc, &visit, 2))
         .expect("a change");
     let (o, cold) = time(|| {
-        let v = view_for(&state, &cache, year, as_of).expect("view");
+        let v = state.view(year, as_of).expect("view");
         serde_json::to_vec(&v.overview(stamp(&state))).unwrap()
     });
-    let v = view_for(&state, &cache, year, as_of).expect("view");
+    let v = state.view(year, as_of).expect("view");
     println!(
         "| overview after one branch document changed ({} of {} listings reused) | {cold:.0} ms | {} B |",
         v.reused_listings(),
@@ -195,10 +194,11 @@ fn main() {
     let (_, rules) = time(|| shared::domain::rules::evaluate(&data, year, as_of));
     let (v2, build) = time(|| {
         backend::office::view::View::build(
-            data,
+            std::sync::Arc::new(data),
             state.hub().shared_registry().unwrap(),
             year,
             as_of,
+            v.today,
             Some(&v),
         )
     });
@@ -210,7 +210,7 @@ fn main() {
     drop((v, v2));
     let view = {
         drop(view);
-        view_for(&state, &cache, year, as_of).expect("view")
+        state.view(year, as_of).expect("view")
     };
 
     let (c, t) = time(|| serde_json::to_vec(&view.committee("c1", 0).unwrap()).unwrap());

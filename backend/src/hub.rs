@@ -152,6 +152,9 @@ struct Inner {
     branches: RwLock<HashSet<String>>,
     /// Bumped on every durable change, so cached views know when they are stale.
     generation: AtomicU64,
+    /// How many times every branch document's records were gathered for a county view:
+    /// the cheapest witness that the views read the county once per change, not once each.
+    county_reads: AtomicU64,
     /// The registry as of the heads it was read at: every sync request's access check
     /// reads it, and hydrating a county's registry on each would dominate small syncs.
     registry: Mutex<Option<(Vec<ChangeHash>, Arc<Registry>)>>,
@@ -245,6 +248,7 @@ impl Hub {
                 }),
                 branches: RwLock::new(HashSet::new()),
                 generation: AtomicU64::new(0),
+                county_reads: AtomicU64::new(0),
                 registry: Mutex::new(None),
                 devices: Mutex::new(devices),
             }),
@@ -267,6 +271,11 @@ impl Hub {
 
     pub fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// How many times [`Hub::all_branch_records`] gathered the county so far.
+    pub fn county_reads(&self) -> u64 {
+        self.inner.county_reads.load(Ordering::Acquire)
     }
 
     pub fn is_empty(&self) -> Result<bool, HubError> {
@@ -747,6 +756,7 @@ impl Hub {
     /// Every stored branch document's records, for the county's merged views; documents
     /// unchanged since they were last read are not read again.
     pub fn all_branch_records(&self) -> Result<Vec<(String, Arc<BranchRecords>)>, HubError> {
+        self.inner.county_reads.fetch_add(1, Ordering::AcqRel);
         let mut branches: Vec<String> = self
             .inner
             .branches

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod county;
 pub mod error;
 pub mod headers;
 pub mod hub;
@@ -26,15 +27,15 @@ use chrono::{Datelike, NaiveDate};
 pub use error::AppError;
 use hub::{Hub, HubError};
 use serde::Deserialize;
-use shared::county::{summarize, CountySummary};
+use shared::county::CountySummary;
 use shared::demo::{self, DemoSpec};
-use shared::domain::rules::{evaluate, Finding};
+use shared::domain::rules::Finding;
 use shared::wire::{
     SyncRequest, WireError, MAX_BODY_BYTES, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION,
     SYNC_CONTENT_TYPE, SYNC_PATH,
 };
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use store::{DocStore, MemStore, SqliteStore};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -56,17 +57,13 @@ fn account_store(config: &Config) -> Result<Arc<dyn AccountStore>, AppError> {
     })
 }
 
-/// The last county summary and the hub generation it was computed at.
-type CountyCache = Arc<Mutex<Option<(u64, Arc<CountySummary>)>>>;
-/// The last rule evaluation: hub generation, year, as-of day, findings.
-type FindingsCache = Arc<Mutex<Option<(u64, i32, NaiveDate, Arc<Vec<Finding>>)>>>;
-
 #[derive(Clone)]
 pub struct AppState {
     hub: Hub,
     auth: Auth,
-    county_cache: CountyCache,
-    findings_cache: FindingsCache,
+    /// The one county view: `/api/county`, `/api/findings` and the office console all
+    /// derive from one reading of the county per change.
+    county: Arc<county::County>,
     assets_dir: Option<PathBuf>,
     rate: Arc<limits::DeviceRate>,
     /// Syncs doing Automerge and SQLite work at once; the rest wait their turn in line.
@@ -130,8 +127,7 @@ impl AppState {
         Ok(AppState {
             hub,
             auth,
-            county_cache: Arc::new(Mutex::new(None)),
-            findings_cache: Arc::new(Mutex::new(None)),
+            county: Arc::default(),
             assets_dir: config.assets_dir,
             rate: Arc::new(limits::DeviceRate::default()),
             sync_slots: Arc::new(tokio::sync::Semaphore::new(SYNC_SLOTS)),
@@ -152,52 +148,16 @@ impl AppState {
         &self.auth
     }
 
-    /// The rules' findings over the merged county, re-evaluated only when a change has
-    /// arrived since or another year / day is asked for.
-    fn findings(&self, year: i32, as_of: NaiveDate) -> Result<Arc<Vec<Finding>>, AppError> {
-        let generation = self.hub.generation();
-        if let Some((g, y, d, f)) = &*self
-            .findings_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-        {
-            if (*g, *y, *d) == (generation, year, as_of) {
-                return Ok(f.clone());
-            }
-        }
-        let data = self.hub.county_data()?;
-        let mut findings = evaluate(&data, year, as_of);
-        // Dates after the server's real today are 需核实 whatever day is asked for.
-        findings.extend(shared::domain::rules::impossible_dates(
-            &data,
-            county_today(),
-        ));
-        let findings = Arc::new(findings);
-        *self
-            .findings_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((generation, year, as_of, findings.clone()));
-        Ok(findings)
+    /// The office view of the merged county for a year and as-of day, computed once per
+    /// change to the county (and per real day); `/api/findings` reads its findings.
+    pub fn view(&self, year: i32, as_of: NaiveDate) -> Result<Arc<office::view::View>, AppError> {
+        self.county.view(&self.hub, year, as_of)
     }
 
-    /// The merged county view, recomputed only when a change has arrived since.
-    fn county(&self) -> Result<Arc<CountySummary>, AppError> {
-        let generation = self.hub.generation();
-        if let Some((g, s)) = &*self.county_cache.lock().unwrap_or_else(|e| e.into_inner()) {
-            if *g == generation {
-                return Ok(s.clone());
-            }
-        }
-        let registry = self.hub.registry()?;
-        let visits = self.hub.all_visits()?;
-        let summary = Arc::new(summarize(
-            &registry,
-            visits.iter().map(|(b, v)| (b.as_str(), v.as_slice())),
-            MAX_COUNTY_ENTRIES,
-        ));
-        *self.county_cache.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((generation, summary.clone()));
-        Ok(summary)
+    /// The merged county's visits summary, made once per change from the same reading of
+    /// the county as the views.
+    pub fn county_summary(&self) -> Result<Arc<CountySummary>, AppError> {
+        Ok(self.county.reading(&self.hub)?.summary())
     }
 }
 
@@ -410,7 +370,7 @@ async fn sync(
 }
 
 /// The most entries one county page lists; the cached summary holds no more than this.
-const MAX_COUNTY_ENTRIES: usize = 1000;
+pub(crate) const MAX_COUNTY_ENTRIES: usize = 1000;
 
 #[derive(Deserialize)]
 struct CountyQuery {
@@ -427,7 +387,7 @@ async fn county(
     }
     let Query(q) = q.map_err(AppError::query)?;
     let limit = q.limit.unwrap_or(200).min(MAX_COUNTY_ENTRIES);
-    let s = tokio::task::spawn_blocking(move || state.county())
+    let s = tokio::task::spawn_blocking(move || state.county_summary())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
     let page = CountySummary {
@@ -498,9 +458,11 @@ async fn findings(
         return Err(AppError::Forbidden("只能查看本人或本支部的情况".into()));
     }
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
-    let all = tokio::task::spawn_blocking(move || state.findings(year, as_of))
+    // The office view's findings: the list the console counts and lists is this list.
+    let view = tokio::task::spawn_blocking(move || state.view(year, as_of))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
+    let all = &view.findings;
     let findings: Vec<Finding> = match &q.about {
         Some(id) => all.iter().filter(|f| f.concerns(id)).cloned().collect(),
         None => all.to_vec(),

@@ -3,9 +3,10 @@
 //! sync health, and the office's own inspections. Everything lives under `/api/office/`
 //! so access control can gate the whole office in one place.
 //!
-//! Views are computed from the merged county once per hub generation (and year / as-of
-//! day) and kept; a new view reuses the old one's per-document listings of documents that
-//! did not change. The browser receives summaries and one page of records at a time.
+//! Views are the one county view's (`crate::county`): computed from the county read once
+//! per hub generation (and per year / as-of day) and kept; a new view reuses the old one's
+//! per-document listings of documents that did not change. The browser receives summaries
+//! and one page of records at a time.
 
 pub mod forms;
 pub mod view;
@@ -17,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{middleware, Extension, Json, Router};
+use axum::{middleware, Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::domain::docs::{read_branch_records, read_committee};
@@ -27,15 +28,7 @@ use shared::ids::DocId;
 use shared::office::{DeviceHealth, HistoryRow, Named, PlanRow, Stamp, SyncHealth};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use view::{Filter, View};
-
-/// A computed view with the hub generation, year and as-of day it is for.
-type Cached = (u64, i32, NaiveDate, Arc<View>);
-
-/// The last computed view.
-#[derive(Clone, Default)]
-pub struct OfficeCache(Arc<Mutex<Option<Cached>>>);
+use view::Filter;
 
 /// Devices not heard from for longer than this are listed as silent, unless asked otherwise.
 const DEFAULT_SILENT_DAYS: i64 = 7;
@@ -64,7 +57,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(record_history),
         )
         .merge(county_only)
-        .layer(Extension(OfficeCache::default()))
 }
 
 /// A record's 修改历史 for the drill-down (issue 18): every correction, old → new, who and
@@ -172,37 +164,6 @@ fn scoped_committee(
     }
 }
 
-/// The view for a year and day, computed once per change to the county.
-pub fn view_for(
-    state: &AppState,
-    cache: &OfficeCache,
-    year: i32,
-    as_of: NaiveDate,
-) -> Result<Arc<View>, AppError> {
-    let generation = state.hub().generation();
-    // Held while computing: a second request for the same view waits instead of
-    // computing it again.
-    let mut slot = cache.0.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((g, y, d, v)) = &*slot {
-        if (*g, *y, *d) == (generation, year, as_of) {
-            return Ok(v.clone());
-        }
-    }
-    // The registry first: documents are then listed with names at least as new as it.
-    let registry = state.hub().shared_registry()?;
-    let data = state.hub().county_data()?;
-    let previous = slot.as_ref().map(|(_, _, _, v)| v.clone());
-    let v = Arc::new(View::build(
-        data,
-        registry,
-        year,
-        as_of,
-        previous.as_deref(),
-    ));
-    *slot = Some((generation, year, as_of, v.clone()));
-    Ok(v)
-}
-
 /// "数据截至 …" now, with what phones last said they still hold.
 pub fn stamp(state: &AppState) -> Stamp {
     let devices = state.hub().devices();
@@ -237,7 +198,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 async fn overview(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -247,7 +207,7 @@ async fn overview(
     let committee = scoped_committee(&scope, some(q.committee))?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
-        let v = view_for(&state, &cache, year, as_of)?;
+        let v = state.view(year, as_of)?;
         let Some(c) = committee else {
             return Ok(v.overview(stamp(&state)));
         };
@@ -266,7 +226,6 @@ async fn overview(
 
 async fn committee(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
@@ -278,7 +237,8 @@ async fn committee(
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
     let out = blocking(move || {
-        let mut detail = view_for(&state, &cache, year, as_of)?
+        let mut detail = state
+            .view(year, as_of)?
             .committee(&id, page)
             .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{id}")))?;
         detail.plans = committee_plans(&state, &id, year)?;
@@ -290,7 +250,6 @@ async fn committee(
 
 async fn branch(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
@@ -298,7 +257,7 @@ async fn branch(
     let q = parse(q)?;
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let out = blocking(move || {
-        let v = view_for(&state, &cache, year, as_of)?;
+        let v = state.view(year, as_of)?;
         if scope.committee().is_some_and(|c| !v.branch_in(&id, c)) {
             return Err(outside_scope());
         }
@@ -311,7 +270,6 @@ async fn branch(
 
 async fn person(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     Path(id): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
@@ -320,7 +278,7 @@ async fn person(
     let (year, as_of) = year_and_day(q.year, q.as_of)?;
     let page = q.page.unwrap_or(0);
     let out = blocking(move || {
-        let v = view_for(&state, &cache, year, as_of)?;
+        let v = state.view(year, as_of)?;
         if scope.committee().is_some_and(|c| !v.person_in(&id, c)) {
             return Err(outside_scope());
         }
@@ -354,7 +312,6 @@ fn some(s: Option<String>) -> Option<String> {
 
 async fn search(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -393,14 +350,12 @@ async fn search(
         text,
     };
     let page = q.page.unwrap_or(0);
-    let out =
-        blocking(move || Ok(view_for(&state, &cache, year, as_of)?.search(&filter, page))).await?;
+    let out = blocking(move || Ok(state.view(year, as_of)?.search(&filter, page))).await?;
     Ok(Json(out).into_response())
 }
 
 async fn assessment(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -414,7 +369,8 @@ async fn assessment(
         return Err(AppError::BadRequest("请选择党委（工委）".into()));
     };
     let out = blocking(move || {
-        view_for(&state, &cache, year, as_of)?
+        state
+            .view(year, as_of)?
             .assessment(&c)
             .ok_or_else(|| AppError::NotFound(format!("没有这个党委（工委）：{c}")))
     })
@@ -426,7 +382,6 @@ async fn assessment(
 /// `registration.xlsx` as a workbook. Without `committee`, the whole county.
 async fn form(
     State(state): State<AppState>,
-    Extension(cache): Extension<OfficeCache>,
     OfficeReader(_, scope): OfficeReader,
     Path(name): Path<String>,
     q: Result<Query<YearQuery>, QueryRejection>,
@@ -444,7 +399,7 @@ async fn form(
     }
     let committee = scoped_committee(&scope, some(q.committee))?;
     let out = blocking(move || {
-        let v = view_for(&state, &cache, year, as_of)?;
+        let v = state.view(year, as_of)?;
         if let Some(c) = &committee {
             if !v.data.registry.committees.contains_key(c) {
                 return Err(AppError::NotFound(format!("没有这个党委（工委）：{c}")));

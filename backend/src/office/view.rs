@@ -28,11 +28,16 @@ const HOUSEHOLD_RULES: [RuleCode; 4] = [
     RuleCode::TargetIncomeUnknown,
 ];
 
-/// Everything the office pages read, for one (generation, year, as-of day).
+/// Everything the office pages read, for one reading of the county (one hub
+/// generation), year, as-of day and real today.
 pub struct View {
     pub year: i32,
     pub as_of: NaiveDate,
-    pub data: CountyData,
+    /// The server's real day the impossible dates were judged against.
+    pub today: NaiveDate,
+    /// The county as read once for this generation, shared with every view of it and
+    /// with the county summary (`crate::county`): never copied per view.
+    pub data: Arc<CountyData>,
     pub findings: Vec<Finding>,
     /// Subject or other-side id → indices into `findings`.
     concerns: HashMap<String, Vec<usize>>,
@@ -217,20 +222,20 @@ pub fn named(id: &str, name: &str) -> Named {
 
 impl View {
     /// The view of `data` (whose registry is `registry`), reusing what `previous` listed
-    /// of documents that have not changed since.
+    /// of documents that have not changed since. `today` is passed in, not read, so the
+    /// view is a function of its inputs and the cache can key on the day it was judged.
     pub fn build(
-        data: CountyData,
+        data: Arc<CountyData>,
         registry: Arc<Registry>,
         year: i32,
         as_of: NaiveDate,
+        today: NaiveDate,
         previous: Option<&View>,
     ) -> View {
         let mut findings = evaluate(&data, year, as_of);
-        // Issue 17: records dated after the server's real today are 需核实 for the office.
-        findings.extend(shared::domain::rules::impossible_dates(
-            &data,
-            crate::county_now().date(),
-        ));
+        // Issue 17: records dated after the server's real today are 需核实 for the office
+        // and in `/api/findings`, which reads these very findings.
+        findings.extend(shared::domain::rules::impossible_dates(&data, today));
         let mut concerns: HashMap<String, Vec<usize>> = HashMap::new();
         let mut about: HashMap<String, Vec<usize>> = HashMap::new();
         let mut off_track = HashSet::new();
@@ -335,6 +340,7 @@ impl View {
         View {
             year,
             as_of,
+            today,
             data,
             findings,
             concerns,

@@ -1674,3 +1674,124 @@ async fn findings_with_a_bad_date_are_refused_with_a_json_error() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.text().contains("error"), "{}", reply.text());
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 16: one county view — the summary, the findings and the office read one county
+// ---------------------------------------------------------------------------------------
+
+async fn get_json<T: serde::de::DeserializeOwned>(server: &Server, path: impl AsRef<str>) -> T {
+    let path = path.as_ref();
+    let reply = server.request(Method::GET, path, None, Vec::new()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+    serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("{path} does not read: {e}: {}", reply.text()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_16_one_sync_reads_the_county_once_for_its_summary_findings_and_office_pages() {
+    use shared::domain::rules::Finding;
+    use shared::office::{Overview, PersonDetail};
+    let state = open(None);
+    let server = Server::in_process(&state);
+    let mut phone = Phone::new("phone-16", 16);
+    let now = visit(
+        "1770000001000-aa",
+        "p1-1",
+        "v1",
+        VisitKind::BuildTeam,
+        "班子会",
+        1_770_000_001_000,
+    );
+    // Dated after the server's real today: 需核实 in `/api/findings` and on the office's
+    // pages alike, judged against the same day.
+    let ahead = Visit {
+        id: "1770000002000-bb".into(),
+        date: "2099-06-01".into(),
+        ..visit(
+            "",
+            "p1-1",
+            "v2",
+            VisitKind::Industry,
+            "产业调研",
+            1_770_000_002_000,
+        )
+    };
+    phone.add_visit(&now);
+    phone.add_visit(&ahead);
+    let out = phone.sync(&server).await;
+    assert!(out.refused.is_empty(), "refused: {:?}", out.refused);
+
+    // Every county view at once, for two days: each waits for the one reading of the
+    // county instead of reading it again (three caches read it three times or more).
+    const Q: &str = "year=2026&as_of=2026-12-31";
+    let reads = state.hub().county_reads();
+    let (county, about, all, person, _, _): (
+        CountySummary,
+        serde_json::Value,
+        serde_json::Value,
+        PersonDetail,
+        Overview,
+        Overview,
+    ) = tokio::join!(
+        server.county(),
+        get_json(&server, format!("/api/findings?{Q}&about=p1-1")),
+        get_json(&server, format!("/api/findings?{Q}")),
+        get_json(&server, format!("/api/office/people/p1-1?{Q}")),
+        get_json(&server, format!("/api/office/overview?{Q}")),
+        get_json(&server, "/api/office/overview?year=2026&as_of=2026-06-30"),
+    );
+    assert_eq!(
+        state.hub().county_reads() - reads,
+        1,
+        "one change, one reading of the county for every view"
+    );
+
+    // They agree: the same visits, the same findings.
+    let listed: BTreeSet<&str> = county.entries.iter().map(|e| e.id.as_str()).collect();
+    let recorded: BTreeSet<&str> = person
+        .records
+        .records
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(listed, BTreeSet::from([now.id.as_str(), ahead.id.as_str()]));
+    assert_eq!(recorded, listed, "the office lists the summary's visits");
+    let mut about: Vec<Finding> =
+        serde_json::from_value(about["findings"].clone()).expect("findings");
+    about.sort();
+    assert_eq!(about, person.findings, "/api/findings is the office's list");
+    assert!(
+        about
+            .iter()
+            .any(|f| f.rule == shared::domain::rules::RuleCode::DateToVerify && f.item == ahead.id),
+        "the visit dated 2099 is 需核实: {about:?}"
+    );
+    let all: Vec<Finding> = serde_json::from_value(all["findings"].clone()).expect("findings");
+    let view = state.view(2026, "2026-12-31".parse().unwrap()).unwrap();
+    assert_eq!(
+        all, view.findings,
+        "the whole list, in the office view's order"
+    );
+    assert_eq!(state.hub().county_reads() - reads, 1, "asked again: cached");
+
+    // The next change is read once more, and every view sees it.
+    let later = visit(
+        "1770000003000-cc",
+        "p1-1",
+        "v3",
+        VisitKind::Stability,
+        "矛盾排查",
+        1_770_000_003_000,
+    );
+    phone.add_visit(&later);
+    let out = phone.sync(&server).await;
+    assert!(out.refused.is_empty(), "refused: {:?}", out.refused);
+    let reads = state.hub().county_reads();
+    let (county, person): (CountySummary, PersonDetail) = tokio::join!(
+        server.county(),
+        get_json(&server, format!("/api/office/people/p1-1?{Q}")),
+    );
+    assert_eq!(state.hub().county_reads() - reads, 1);
+    assert_eq!(county.total, 3);
+    assert_eq!(person.records.total, 3);
+}

@@ -945,15 +945,14 @@ async fn issue_6_committee_branches_come_a_page_at_a_time() {
 
 #[tokio::test]
 async fn issue_6_the_view_after_a_change_equals_one_computed_afresh() {
-    use backend::office::{view::Filter, view_for, OfficeCache};
+    use backend::office::view::{Filter, View};
     let dir = tempfile::tempdir().unwrap();
     let (state, gen) = generated_server(dir.path());
     let (year, as_of) = (
         gen_year(),
         chrono::NaiveDate::from_ymd_opt(2008, 12, 31).unwrap(),
     );
-    let cache = OfficeCache::default();
-    let before = view_for(&state, &cache, year, as_of).unwrap();
+    let before = state.view(year, as_of).unwrap();
 
     // One branch document changes: a visit by one of b2's people.
     let author = gen
@@ -981,8 +980,16 @@ async fn issue_6_the_view_after_a_change_equals_one_computed_afresh() {
         .modify(&b2, |doc| put_visit(doc, &visit, 2))
         .unwrap();
 
-    let after = view_for(&state, &cache, year, as_of).unwrap();
-    let fresh = view_for(&state, &OfficeCache::default(), year, as_of).unwrap();
+    let after = state.view(year, as_of).unwrap();
+    // Built from nothing: no previous view lends it any listing.
+    let fresh = View::build(
+        std::sync::Arc::new(state.hub().county_data().unwrap()),
+        state.hub().shared_registry().unwrap(),
+        year,
+        as_of,
+        after.today,
+        None,
+    );
     let listed = gen.data.branches.len();
     assert_eq!(
         after.reused_listings(),
