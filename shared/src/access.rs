@@ -436,7 +436,11 @@ mod tests {
             .values()
             .map(|p| at(p.role.into(), &p.branch))
             .collect();
-        positions.extend(reg.committees.keys().map(|c| at(AccountRole::CommitteeStaff, c)));
+        positions.extend(
+            reg.committees
+                .keys()
+                .map(|c| at(AccountRole::CommitteeStaff, c)),
+        );
         positions.push(at(AccountRole::OfficeStaff, ""));
         positions.push(at(AccountRole::Admin, ""));
         for who in &positions {

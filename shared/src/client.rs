@@ -150,7 +150,10 @@ impl SyncClient {
             match received {
                 Ok(()) if d.get_heads() != before => applied.changed.push(id),
                 Ok(()) => {}
-                Err(e) => applied.problems.push(format!("{doc}：{e}")),
+                // Automerge's text is for developers; the next session retries.
+                Err(_) => applied
+                    .problems
+                    .push(format!("{doc}：服务器回复无法应用，稍后自动重试")),
             }
         }
         applied

@@ -924,7 +924,9 @@ impl Repo {
             let before = self.record_ids(&id);
             self.doc(&id)
                 .merge(&mut other)
-                .map_err(|e| format!("合并 {id} 失败：{e}"))?;
+                // Automerge's own text names actors and sequence numbers: no use to a
+                // person, who can only export the file again.
+                .map_err(|_| format!("文件中的文档 {id} 无法合并，请重新导出"))?;
             let after = self.record_ids(&id);
             // They count as waiting (pending is read from the document) until a sync
             // confirms the server holds them.
