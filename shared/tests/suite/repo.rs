@@ -650,6 +650,40 @@ fn issue_17_a_synced_tab_tells_the_other_what_is_no_longer_pending() {
     assert_eq!(phone.tab("p1-2").pending_count(), 1);
 }
 
+/// Bad network: a phone whose first sync did not get through saves an entry offline (its
+/// first chunk: the new document and that entry); the next sync brings the branch's
+/// hundreds of records as a chunk far larger than the first. Every one of them is there
+/// after a reload, offline — the load used to take the largest chunk for the document,
+/// fail to load it alone, and show only the entry until the next sync.
+#[test]
+fn issue_16_records_synced_after_an_offline_entry_survive_a_reload() {
+    let mut colleague = new_document(&b1(), actor_for(Some("p1-3"), &[3; 12]));
+    for i in 0..300 {
+        let mut v = visit(&format!("old{i:03}"));
+        v.author = "p1-3".into();
+        put_visit(&mut colleague, &v, 5).unwrap();
+    }
+    let mut server = Server::default();
+    server
+        .docs
+        .insert("branch/b1".into(), (colleague, am_sync::State::new()));
+
+    let phone = Phone::default();
+    let mut repo = phone.tab("p1-2");
+    save(&mut repo, &visit("offline"), 10);
+    server.session(&mut repo, &[b1()]);
+    assert_eq!(repo.records(&b1()).visits.len(), 301);
+    assert_eq!(repo.pending_count(), 0);
+
+    let mut reloaded = phone.tab("p1-2");
+    assert_eq!(
+        reloaded.records(&b1()).visits.len(),
+        301,
+        "nothing is missing offline"
+    );
+    assert_eq!(reloaded.pending_count(), 0, "and nothing is sent again");
+}
+
 #[test]
 fn packing_round_trips_every_length_and_byte() {
     for len in 0..64usize {
