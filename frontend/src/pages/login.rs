@@ -3,18 +3,76 @@ use crate::i18n::t;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+
+/// What was typed into the page's own login form (index.html) while the app's code
+/// arrived, and whether 登录 was tapped: the app's form starts from it (issue 18).
+#[derive(Default, Clone)]
+pub struct BootForm {
+    phone: String,
+    password: String,
+    submitted: bool,
+    /// The field the person was typing in, which keeps the focus.
+    focused: Option<&'static str>,
+}
+
+thread_local! {
+    static BOOT: RefCell<Option<BootForm>> = const { RefCell::new(None) };
+}
+
+impl BootForm {
+    /// Reads the page's form before the app replaces it (`main.rs`).
+    pub fn take() {
+        let doc = document();
+        let value = |id: &str| {
+            doc.get_element_by_id(id)
+                .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value())
+                .unwrap_or_default()
+        };
+        let focused = doc.active_element().map(|e| e.id());
+        let form = BootForm {
+            phone: value("boot-phone"),
+            password: value("boot-password"),
+            submitted: doc
+                .document_element()
+                .is_some_and(|h| h.class_list().contains("boot-submitted")),
+            focused: match focused.as_deref() {
+                Some("boot-phone") => Some("login-phone"),
+                Some("boot-password") => Some("login-password"),
+                _ => None,
+            },
+        };
+        BOOT.with(|b| *b.borrow_mut() = Some(form));
+    }
+
+    /// After the app is on screen: the typing goes on in the app's own field.
+    pub fn refocus() {
+        let Some(id) = BOOT.with(|b| b.borrow().as_ref().and_then(|f| f.focused)) else {
+            return;
+        };
+        if let Some(input) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = input.focus();
+        }
+    }
+}
 
 /// 登录: phone number and password. The first login needs the network; afterwards the
 /// saved session lets the app work offline until it expires.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let sync = expect_context::<SyncState>();
-    let (phone, set_phone) = signal(String::new());
-    let (password, set_password) = signal(String::new());
+    // Once only: a later logout shows an empty form.
+    let boot = BOOT.with(|b| b.borrow_mut().take()).unwrap_or_default();
+    let (phone, set_phone) = signal(boot.phone);
+    let (password, set_password) = signal(boot.password);
     let (error, set_error) = signal(None::<String>);
     let (busy, set_busy) = signal(false);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let phone = phone.get_untracked().trim().to_string();
         let password = password.get_untracked();
         if phone.len() != 11 || !phone.bytes().all(|b| b.is_ascii_digit()) {
@@ -35,6 +93,14 @@ pub fn LoginPage() -> impl IntoView {
             set_busy.set(false);
         });
     };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit();
+    };
+    if boot.submitted {
+        // 登录 was tapped on the page's form before the app had loaded.
+        submit();
+    }
     view! {
         // Issue 13: why the server ended a login, and the way out for unsynced entries.
         <crate::components::unsynced_rescue::UnsyncedRescue />

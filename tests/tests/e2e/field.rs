@@ -835,6 +835,20 @@ async fn bench_issue_5_field_app_numbers() {
         )
         .await?;
         slow.goto("/").await?;
+        // The page's own login form (it takes the typing while the app's code arrives).
+        let form = slow
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 new PerformanceObserver((list) => { \
+                   const e = list.getEntries().find((e) => e.identifier === 'boot-form'); \
+                   if (e) done(e.renderTime || e.loadTime); \
+                 }).observe({ type: 'element', buffered: true }); \
+                 setTimeout(() => done(null), 3000);",
+                vec![],
+            )
+            .await
+            .context("timing the page's login form")?;
         let usable = slow
             .client
             .execute_async(
@@ -868,7 +882,7 @@ async fn bench_issue_5_field_app_numbers() {
             .await
             .context("timing the loading frame")?;
         println!(
-            "Slow 3G, fresh phone: first contentful paint {paint} ms, loading frame painted {boot} ms, login form usable {usable} ms after navigation"
+            "Slow 3G, fresh phone: first contentful paint {paint} ms, loading frame painted {boot} ms, the page's own login form painted {form} ms, the app's login form {usable} ms after navigation"
         );
         let transferred = "return performance.getEntriesByType('navigation') \
              .concat(performance.getEntriesByType('resource')) \
