@@ -125,8 +125,7 @@ async fn log_in_before_the_app_loads(b: &Browser, person: &str) -> E2eResult {
     if seen != json!({ "shown": true, "waitShown": true, "appStarted": false }) {
         return Err(format!(
             "the page's own login form was not used before the app started: {seen}"
-        )
-        .into());
+        ));
     }
     if b.exists("input#login-phone").await? {
         return Err("the app asks for the login again".into());
