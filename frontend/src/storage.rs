@@ -59,11 +59,6 @@ pub fn remove(name: &str) {
     shared::store::Store::remove(&Local, name);
 }
 
-/// The document a chunk's name (with or without `sanlian.`) of namespace `ns` is of.
-pub fn chunk_doc(ns: &str, name: &str) -> Option<String> {
-    shared::store::chunk_doc(ns, name.strip_prefix(PREFIX).unwrap_or(name))
-}
-
 /// Bytes of localStorage in use by this origin, counted as browsers count the quota
 /// (UTF-16: two bytes per code unit of keys and values).
 pub fn local_bytes_used() -> u64 {

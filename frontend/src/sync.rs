@@ -151,7 +151,7 @@ impl SyncState {
         let Some(rest) = name.strip_prefix(&ns) else {
             return;
         };
-        if let Some(doc) = crate::storage::chunk_doc(&ns, name) {
+        if let Some(doc) = shared::store::chunk_doc(&ns, name) {
             let Ok(id) = DocId::parse(&doc) else { return };
             if repo::with(|r| r.merge_stored(&id)) {
                 self.refresh();

@@ -8,13 +8,11 @@ use wasm_bindgen::JsCast;
 
 /// What was typed into the page's own login form (index.html) while the app's code
 /// arrived, and whether 登录 was tapped: the app's form starts from it (issue 18).
-#[derive(Default, Clone)]
+#[derive(Default)]
 pub struct BootForm {
     phone: String,
     password: String,
     submitted: bool,
-    /// The field the person was typing in, which keeps the focus.
-    focused: Option<&'static str>,
 }
 
 thread_local! {
@@ -22,8 +20,9 @@ thread_local! {
 }
 
 impl BootForm {
-    /// Reads the page's form before the app replaces it (`main.rs`).
-    pub fn take() {
+    /// Reads the page's form before the app replaces it (`main.rs`). Returns the app's
+    /// field matching the one the person was typing in, for [`BootForm::refocus`].
+    pub fn take() -> Option<&'static str> {
         let doc = document();
         let value = |id: &str| {
             doc.get_element_by_id(id)
@@ -31,29 +30,26 @@ impl BootForm {
                 .map(|i| i.value())
                 .unwrap_or_default()
         };
-        let focused = doc.active_element().map(|e| e.id());
         let form = BootForm {
             phone: value("boot-phone"),
             password: value("boot-password"),
             submitted: doc
                 .document_element()
                 .is_some_and(|h| h.class_list().contains("boot-submitted")),
-            focused: match focused.as_deref() {
-                Some("boot-phone") => Some("login-phone"),
-                Some("boot-password") => Some("login-password"),
-                _ => None,
-            },
         };
         BOOT.with(|b| *b.borrow_mut() = Some(form));
+        match doc.active_element().map(|e| e.id()).as_deref() {
+            Some("boot-phone") => Some("login-phone"),
+            Some("boot-password") => Some("login-password"),
+            _ => None,
+        }
     }
 
-    /// After the app is on screen: the typing goes on in the app's own field.
-    pub fn refocus() {
-        let Some(id) = BOOT.with(|b| b.borrow().as_ref().and_then(|f| f.focused)) else {
-            return;
-        };
-        if let Some(input) = document()
-            .get_element_by_id(id)
+    /// After the app is on screen: the typing goes on in the app's own field. (The login
+    /// page has taken the form by then, so the field is passed in, not read from it.)
+    pub fn refocus(field: Option<&'static str>) {
+        if let Some(input) = field
+            .and_then(|id| document().get_element_by_id(id))
             .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
         {
             let _ = input.focus();
