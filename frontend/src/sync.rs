@@ -307,7 +307,11 @@ impl SyncState {
             self.registry.set(registry);
         }
         self.pending.set(pending);
-        self.storage_warning.set(warning.map(|e| e.0));
+        // The browser's own text (a JsValue's Debug) is for the console, never the page.
+        self.storage_warning.set(warning.map(|e| {
+            leptos::logging::warn!("storage: {}", e.0);
+            String::new()
+        }));
         self.revision.update(|r| *r += 1);
     }
 

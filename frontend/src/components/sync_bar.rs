@@ -33,7 +33,9 @@ pub fn SyncBar() -> impl IntoView {
         </header>
         {move || sync.storage_warning.get().map(|e| view! {
             <p class="warning" id="storage-warning" role="alert">
-                {t("storage.full")} " (" {e} ")"
+                {t("storage.full")}
+                // A failed withdrawal says what failed; storage full needs no detail.
+                {(!e.is_empty()).then(|| format!(" ({e})"))}
             </p>
         })}
         <Show when=move || sync.newer_app.get()>
