@@ -8,9 +8,17 @@ use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// A reply the console cannot read (a server of another version, a proxy's page): the
+/// user is told so in Chinese; the parser's own text goes to the console for whoever
+/// looks into it, never onto the page.
+fn unreadable(e: impl std::fmt::Display) -> String {
+    leptos::logging::error!("reply: {e}");
+    "服务器回复无法读取，请刷新页面后再试".to_string()
+}
+
 pub async fn fetch_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
     let text = fetch_text(url).await?;
-    parse(&text).map_err(|e| format!("服务器回复无法读取：{e}"))
+    parse(&text).map_err(unreadable)
 }
 
 /// The request itself, once for every type: `fetch_json::<T>` only adds the parse, so the
@@ -24,9 +32,7 @@ async fn fetch_text(url: String) -> Result<String, String> {
     if !resp.ok() {
         return Err(crate::auth::error_text(&resp).await);
     }
-    resp.text()
-        .await
-        .map_err(|e| format!("服务器回复无法读取：{e}"))
+    resp.text().await.map_err(unreadable)
 }
 
 /// Every reply is read in two steps: the text into a `serde_json::Value` (one parser in
@@ -54,7 +60,10 @@ pub async fn download(url: String) -> Result<(String, usize), String> {
         .and_then(|d| file_name(&d))
         .unwrap_or_else(|| "三联共建.xlsx".to_string());
     let kind = resp.headers().get("content-type").unwrap_or_default();
-    let bytes = resp.binary().await.map_err(|e| format!("下载中断：{e}"))?;
+    let bytes = resp.binary().await.map_err(|e| {
+        leptos::logging::error!("download: {e}");
+        "下载中断，请重试".to_string()
+    })?;
     save(&bytes, &name, &kind).map_err(|_| "浏览器无法保存文件".to_string())?;
     Ok((name, bytes.len()))
 }
@@ -170,7 +179,7 @@ impl<T: DeserializeOwned> Fetched<T> {
     /// `None` while the first reply is awaited; tracked like any signal.
     pub fn get(&self) -> Option<Result<T, String>> {
         let text = self.text.get()?;
-        Some(text.and_then(|t| parse(&t).map_err(|e| format!("服务器回复无法读取：{e}"))))
+        Some(text.and_then(|t| parse(&t).map_err(unreadable)))
     }
 }
 

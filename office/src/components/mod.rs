@@ -7,6 +7,7 @@ pub mod file_pick;
 pub mod filter;
 pub mod login_slips;
 pub mod nav;
+pub mod pager;
 pub mod post;
 pub mod registry_edit;
 pub mod sort;

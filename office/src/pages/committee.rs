@@ -2,6 +2,7 @@
 //! a time (drill-down level 1).
 
 use crate::components::api::{fetched, loaded, period, ratio};
+use crate::components::pager::{page_index, pager};
 use crate::components::sort::sort_by_header;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -33,7 +34,7 @@ pub fn overview_label() -> &'static str {
 pub fn OfficeCommitteePage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
-    let page = RwSignal::new(0usize);
+    let page = page_index();
     let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
         let p = period.get();
@@ -48,14 +49,14 @@ pub fn OfficeCommitteePage() -> impl IntoView {
             <p><a id="back-to-overview" href=move || period_link("/office".into(), &period.get())>{overview_label()}</a></p>
             {loaded(detail, move |c| {
                 let p = period.get_untracked();
-                view! { <CommitteeBody c=c period=p page=page /> }
+                view! { <CommitteeBody c=c period=p /> }
             })}
         </section>
     }
 }
 
 #[component]
-fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoView {
+fn CommitteeBody(c: Detail, period: String) -> impl IntoView {
     let t = c.totals.clone();
     let places = c
         .places
@@ -102,8 +103,6 @@ fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoV
     let has_branches = c.branch_total > 0;
     let pages = c.branch_total.div_ceil(c.per_page.max(1));
     let at = c.page;
-    // A `>=` inside the view! macro's attribute would close the tag (issue 18's 下一页).
-    let last = at + 1 >= pages;
     let plans = c
         .plans
         .iter()
@@ -142,13 +141,7 @@ fn CommitteeBody(c: Detail, period: String, page: RwSignal<usize>) -> impl IntoV
                 <thead class="sortable" on:click=sort_by_header><tr><th>"支部"</th><th>"结对"</th><th>"三个方案"</th><th>"三个活动"</th><th>"实事"</th><th>"帮扶达标"</th><th>"问题"</th></tr></thead>
                 <tbody>{branches}</tbody>
             </table></div>
-            {(pages > 1).then(|| view! {
-                <div class="pager" id="committee-pager">
-                    <button type="button" disabled=at == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
-                    <span>{format!("第 {} / {} 页", at + 1, pages)}</span>
-                    <button type="button" disabled=last on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
-                </div>
-            })}
+            {(pages > 1).then(|| pager("committee-pager", "committee-next-page", at, pages))}
         })}
     }
 }

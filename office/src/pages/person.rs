@@ -2,6 +2,7 @@
 //! in place (drill-down levels 3 and 4).
 
 use crate::components::api::{enc, fetched, loaded, period};
+use crate::components::pager::{page_index, pager};
 use crate::components::sort::sort_by_header;
 use crate::pages::committee::period_link;
 use leptos::prelude::*;
@@ -15,7 +16,7 @@ type Detail = PersonDetail<FindingLine>;
 pub fn OfficePersonPage() -> impl IntoView {
     let params = use_params_map();
     let period = period();
-    let page = RwSignal::new(0usize);
+    let page = page_index();
     let detail = fetched::<Detail>(move || {
         let id = params.read().get("id").unwrap_or_default();
         let p = period.get();
@@ -29,14 +30,14 @@ pub fn OfficePersonPage() -> impl IntoView {
         <section class="card office" id="office-person">
             {loaded(detail, move |d| {
                 let p = period.get_untracked();
-                view! { <PersonBody d=d period=p page=page /> }
+                view! { <PersonBody d=d period=p /> }
             })}
         </section>
     }
 }
 
 #[component]
-fn PersonBody(d: Detail, period: String, page: RwSignal<usize>) -> impl IntoView {
+fn PersonBody(d: Detail, period: String) -> impl IntoView {
     let up = period_link(format!("/office/branch/{}", d.branch.id), &period);
     let points = d
         .points
@@ -66,8 +67,6 @@ fn PersonBody(d: Detail, period: String, page: RwSignal<usize>) -> impl IntoView
         .collect_view();
     let r = d.records.clone();
     let pages = r.total.div_ceil(r.per_page.max(1));
-    // A `>=` inside the view! macro's attribute would close the tag (issue 18's 下一页).
-    let last = r.page + 1 >= pages;
     let records = r.records;
     view! {
         <p><a href=up>{format!("← {}", d.branch.name)}</a></p>
@@ -84,11 +83,7 @@ fn PersonBody(d: Detail, period: String, page: RwSignal<usize>) -> impl IntoView
         })}
         <h3>{format!("记录（共 {} 条）", r.total)}</h3>
         <RecordTable id="person-records" records=records />
-        <div class="pager">
-            <button type="button" disabled=r.page == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"上一页"</button>
-            <span>{format!("第 {} / {} 页", r.page + 1, pages.max(1))}</span>
-            <button type="button" id="next-page" disabled=last on:click=move |_| page.update(|p| *p += 1)>"下一页"</button>
-        </div>
+        {pager("person-pager", "next-page", r.page, pages)}
     }
 }
 

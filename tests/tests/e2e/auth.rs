@@ -125,42 +125,10 @@ async fn server_committee(
     committee: &str,
 ) -> E2eResult<shared::domain::records::CommitteeRecords> {
     use shared::ids::DocId;
-    use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
     let token = api_token(base, OFFICE_PHONE).await?;
     let id = DocId::committee(committee).map_err(|e| e.to_string())?;
-    let mut client = shared::client::SyncClient::new("e2e-office-reads-committee");
-    client.insert(id.clone(), automerge::AutoCommit::new(), None);
-    let http = reqwest::Client::new();
-    let url = format!("{base}{SYNC_PATH}");
-    let mut reset = true;
-    for _ in 0..10 {
-        let Some(req) = client.next_request(std::slice::from_ref(&id), reset) else {
-            break;
-        };
-        reset = false;
-        let bytes = http
-            .post(&url)
-            .bearer_auth(&token)
-            .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
-            .body(req.encode())
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .context(format!("POST {url}"))?
-            .bytes()
-            .await
-            .context(format!("reading {url}"))?;
-        let resp = SyncResponse::decode(&bytes).map_err(|e| e.to_string())?;
-        if !resp.refused.is_empty() {
-            return Err(format!("the office was refused {id}: {:?}", resp.refused));
-        }
-        let applied = client.apply(resp);
-        if !applied.problems.is_empty() {
-            return Err(format!("syncing {id}: {:?}", applied.problems));
-        }
-    }
-    let doc = client.doc(&id).ok_or("the document is gone")?;
-    shared::domain::docs::read_committee(doc).map_err(|e| format!("reading {id}: {e}"))
+    let doc = super::sync_doc(base, &token, &id, automerge::AutoCommit::new()).await?;
+    shared::domain::docs::read_committee(&doc).map_err(|e| format!("reading {id}: {e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

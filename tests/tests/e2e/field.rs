@@ -540,7 +540,7 @@ fn edit_actor(person: &str, salt: u8) -> ActorId {
 }
 
 /// Registers actors to a demo person, as their phones do when they log in.
-async fn register_actors(base: &str, person: &str, actors: &[ActorId]) -> E2eResult {
+pub(crate) async fn register_actors(base: &str, person: &str, actors: &[ActorId]) -> E2eResult {
     let phone = super::demo_phone(person).ok_or("no demo phone")?;
     let token = super::api_token(base, &phone).await?;
     let hex: Vec<String> = actors.iter().map(ActorId::to_hex_string).collect();

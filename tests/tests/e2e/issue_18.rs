@@ -375,9 +375,90 @@ async fn issue_18_office_console_is_its_own_app_laid_out_for_a_desktop() {
             })
             .await?;
             shot(b, "issue-16-appraisal-console-1366", 1366).await?;
+            person_pages(b, &base).await?;
             Ok(())
         },
     )
     .await;
     server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A person with more than one page of records (the server pages by 50): 60 visits from
+/// another phone of p1-1's, synced as that phone would. The page is in the URL, so a
+/// reload keeps it and the back button returns to the first.
+async fn person_pages(b: &Browser, base: &str) -> E2eResult {
+    const PER_PAGE: usize = 50;
+    let person = "p1-1";
+    let token = api_token(base, &demo_phone(person).ok_or("no demo phone")?).await?;
+    let actor = automerge::ActorId::from(b"p1-1\0pages-e2e".to_vec());
+    super::field::register_actors(base, person, std::slice::from_ref(&actor)).await?;
+    let b1 = shared::ids::DocId::branch("b1").map_err(|e| e.to_string())?;
+    let mut doc = sync_doc(base, &token, &b1, automerge::AutoCommit::new()).await?;
+    doc.set_actor(actor);
+    for i in 0..60 {
+        let visit = shared::model::Visit {
+            id: format!("page{i:02}"),
+            author: person.into(),
+            date: format!("2026-10-{:02}", 1 + i % 28),
+            place: "v1".into(),
+            kind: shared::model::VisitKind::BuildTeam,
+            note: format!("第{i}次到点：研究产业发展"),
+            recorded_at: 1_790_000_000_000 + i as i64,
+            withdrawn: false,
+        };
+        shared::doc::put_visit(&mut doc, &visit, 1_790_000_000 + i as i64)
+            .map_err(|e| e.to_string())?;
+    }
+    sync_doc(base, &token, &b1, doc).await?;
+
+    b.goto(&format!("/office/person/{person}")).await?;
+    let heading = b
+        .wait_text("#office-person", "the records' count", LONG, |t| {
+            t.contains("记录（共")
+        })
+        .await?;
+    let total = heading
+        .split("记录（共")
+        .nth(1)
+        .and_then(first_number)
+        .ok_or_else(|| format!("no count of records in {heading:?}"))?;
+    let pages = total.div_ceil(PER_PAGE);
+    if total < 60 || pages < 2 {
+        return Err(format!("{person} shows {total} records in {pages} pages"));
+    }
+    let on_page = async |n: usize| -> E2eResult<Vec<String>> {
+        poll(format!("page {n} of {pages}"), LONG, || async {
+            let pager = b.text("#person-pager").await?;
+            let at = b.execute("return location.search;", vec![]).await?;
+            let rows = b.texts("#person-records tbody tr.record").await?;
+            let want = if n < pages {
+                PER_PAGE
+            } else {
+                total - PER_PAGE * (pages - 1)
+            };
+            let in_url = at.as_str().is_some_and(|q| {
+                if n == 1 {
+                    !q.contains("page=") || q.contains("page=1")
+                } else {
+                    q.contains(&format!("page={n}"))
+                }
+            });
+            (pager.contains(&format!("第 {n} / {pages} 页")) && in_url && rows.len() == want)
+                .then_some(rows.clone())
+                .ok_or_else(|| format!("{pager:?} at {at} with {} rows", rows.len()))
+        })
+        .await
+    };
+    let first = on_page(1).await?;
+    b.click("button#next-page").await?;
+    let second = on_page(2).await?;
+    if first.iter().any(|r| second.contains(r)) {
+        return Err("page 2 repeats rows of page 1".into());
+    }
+    shot(b, "issue-18-person-page-2-1366", 1366).await?;
+    b.reload().await?;
+    on_page(2).await?;
+    b.client.back().await.map_err(|e| format!("back: {e}"))?;
+    on_page(1).await?;
+    Ok(())
 }

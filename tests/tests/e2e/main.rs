@@ -285,6 +285,53 @@ async fn api_token(base: &str, phone: &str) -> E2eResult<String> {
         .ok_or_else(|| format!("no token from {url}: {json}"))
 }
 
+/// Syncs `doc` (empty, or with changes of its own) with the server's `id` as the holder of
+/// `token`, as a phone's session does, until neither side has more to send: the merged
+/// document. A refusal or a change the client could not apply is an error.
+async fn sync_doc(
+    base: &str,
+    token: &str,
+    id: &shared::ids::DocId,
+    doc: automerge::AutoCommit,
+) -> E2eResult<automerge::AutoCommit> {
+    use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+    let mut client = shared::client::SyncClient::new("e2e-sync-doc");
+    client.insert(id.clone(), doc, None);
+    let http = reqwest::Client::new();
+    let url = format!("{base}{SYNC_PATH}");
+    let mut reset = true;
+    for _ in 0..10 {
+        let Some(req) = client.next_request(std::slice::from_ref(id), reset) else {
+            break;
+        };
+        reset = false;
+        let bytes = http
+            .post(&url)
+            .bearer_auth(token)
+            .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
+            .body(req.encode())
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .context(format!("POST {url}"))?
+            .bytes()
+            .await
+            .context(format!("reading {url}"))?;
+        let resp = SyncResponse::decode(&bytes).map_err(|e| e.to_string())?;
+        if !resp.refused.is_empty() {
+            return Err(format!("{id} was refused: {:?}", resp.refused));
+        }
+        let applied = client.apply(resp);
+        if !applied.problems.is_empty() {
+            return Err(format!("syncing {id}: {:?}", applied.problems));
+        }
+    }
+    client
+        .doc(id)
+        .map(|d| d.clone())
+        .ok_or_else(|| "the document is gone".to_string())
+}
+
 async fn server_county(base: &str) -> E2eResult<serde_json::Value> {
     let token = api_token(base, OFFICE_PHONE).await?;
     let url = format!("{base}/api/county");
