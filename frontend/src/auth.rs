@@ -154,11 +154,18 @@ pub enum RegisterError {
 /// and accepted when they are sent. At most [`MAX_ACTORS_PER_REQUEST`] a request.
 pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
     let person = &session.account.id;
-    let key = crate::signing::key(person);
+    // The session opened the engine for the person before this.
+    let Some(key) = crate::signing::public_key() else {
+        return Err(RegisterError::Failed(
+            crate::i18n::t("engine.not_ready").to_string(),
+        ));
+    };
     let everything = !crate::signing::all_registered(person, &key);
     let mut actors = unregistered(person);
     if everything {
-        for a in crate::repo::with(|r| r.own_actors()) {
+        let own: Vec<String> =
+            crate::engine::call(&shared::engine::Command::OwnActors).unwrap_or_default();
+        for a in own {
             if !actors.contains(&a) {
                 actors.push(a);
             }
@@ -167,7 +174,7 @@ pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
     for chunk in actors.chunks(MAX_ACTORS_PER_REQUEST) {
         let resp = Request::post("/api/actors")
             .header("Authorization", &format!("Bearer {}", session.token))
-            .json(&serde_json::json!({ "actors": chunk, "key": key.public_hex() }))
+            .json(&serde_json::json!({ "actors": chunk, "key": key }))
             .map_err(|e| RegisterError::Failed(e.to_string()))?
             .send()
             .await

@@ -49,6 +49,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("sync.failed", "同步失败：", "Sync failed: "),
     ("sync.pending", "条待同步", "waiting to sync"),
     ("sync.oldest", "最早", "oldest"),
+    // The document engine (issue 18): fetched after the page, needed for histories,
+    // files and syncing; entries never wait for it.
+    ("engine.loading", "正在加载…", "Loading…"),
+    (
+        "engine.unavailable",
+        "数据引擎未能加载（需联网一次），已记录的内容都保存在手机上",
+        "The data engine could not be loaded (it needs the network once); everything recorded is kept on this phone",
+    ),
+    (
+        "engine.failed",
+        "数据引擎出错，请刷新页面；已记录的内容都保存在手机上",
+        "The data engine failed; reload the page. Everything recorded is kept on this phone",
+    ),
+    ("engine.not_ready", "数据引擎尚未就绪，稍后自动重试", "The data engine is not ready yet; it will retry by itself"),
+    ("engine.unreadable", "文件无法读取", "The file cannot be read"),
     ("sync.today", "今天", "today"),
     ("sync.days_ago", "天前", "days ago"),
     (

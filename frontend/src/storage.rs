@@ -1,51 +1,23 @@
 //! Browser storage: the documents and sync states survive reloads and cold starts with no
 //! network, with any number of tabs of one profile open at once, and with several people
 //! using one phone. The formats and the repo's logic are `shared::store` and
-//! `shared::repo` (issue 16), tested natively over a store in memory; here is only the
-//! browser's localStorage behind `shared::store::Store`, and the app's small JSON values.
+//! `shared::repo` (issue 16), tested natively over a store in memory, and run by the
+//! document engine (issue 18); here are the pages' small JSON values (session, drafts,
+//! the language) in the same localStorage, and the bytes in use.
 
 use gloo_storage::{LocalStorage, Storage};
 use serde::{de::DeserializeOwned, Serialize};
 pub use shared::store::{ns, StorageFull};
 
-/// Every name the app stores starts with this in localStorage.
-const PREFIX: &str = "sanlian.";
-
 /// Chromium, Firefox and Safari all give an origin about 5 M UTF-16 code units of
 /// localStorage (10 MiB as Chromium counts it); the browser does not report it.
 pub const LOCAL_QUOTA_BYTES: u64 = 10 * 1024 * 1024;
 
-/// The origin's localStorage, as the app's [`shared::store::Store`].
-pub struct Local;
-
-impl shared::store::Store for Local {
-    fn get(&self, name: &str) -> Option<String> {
-        LocalStorage::raw().get_item(&key(name)).ok()?
-    }
-
-    fn set(&self, name: &str, value: &str) -> Result<(), StorageFull> {
-        LocalStorage::raw()
-            .set_item(&key(name), value)
-            .map_err(|e| StorageFull(format!("{e:?}")))
-    }
-
-    fn remove(&self, name: &str) {
-        LocalStorage::delete(key(name));
-    }
-
-    fn names(&self) -> Vec<String> {
-        let raw = LocalStorage::raw();
-        let n = raw.length().unwrap_or(0);
-        (0..n)
-            .filter_map(|i| raw.key(i).ok().flatten())
-            .filter_map(|k| k.strip_prefix(PREFIX).map(str::to_string))
-            .collect()
-    }
-}
-
-fn key(name: &str) -> String {
-    format!("{PREFIX}{name}")
-}
+// The origin's localStorage as `shared::store::Store`: one file with the document
+// engine's (issue 18), so the pages and the engine name every key alike.
+#[path = "../../engine/src/local.rs"]
+mod local;
+pub use local::Local;
 
 pub fn get<T: DeserializeOwned>(name: &str) -> Option<T> {
     shared::store::get_json(&Local, name)

@@ -3,15 +3,16 @@
 
 use crate::auth::{self, RegisterError, Session};
 use crate::clock;
+use crate::engine;
 use crate::i18n::t;
-use crate::repo;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::client::MAX_ROUNDS;
+use shared::engine::Command;
 use shared::ids::DocId;
 use shared::model::Registry;
-use shared::wire::{SyncResponse, SYNC_CONTENT_TYPE, SYNC_PATH};
+use shared::wire::{SYNC_CONTENT_TYPE, SYNC_PATH};
 use std::time::Duration;
 
 const AUTO_SYNC_EVERY: Duration = Duration::from_secs(10);
@@ -56,6 +57,8 @@ pub struct SyncState {
     pub clock_offset: RwSignal<i64>,
     /// A new version of the app is in the phone's cache; the next start opens it.
     pub new_version: RwSignal<bool>,
+    /// Where the document engine stands (issue 18): histories and files wait for it.
+    pub engine: RwSignal<engine::Status>,
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     /// Consecutive failed sessions, and the earliest time the next automatic one may run.
@@ -77,10 +80,7 @@ impl SyncState {
         if let Some(person) = &me {
             if crate::storage::get::<String>("me").as_ref() != Some(person) {
                 let _ = crate::storage::set("me", person);
-                repo::reopen();
             }
-            // This start's actor must be registered to the person before its changes sync.
-            auth::note_actor(person, repo::with(|r| r.actor_hex()));
         }
         let s = SyncState {
             status: RwSignal::new(Status::Never),
@@ -95,12 +95,20 @@ impl SyncState {
             my_pending: RwSignal::new(0),
             clock_offset: RwSignal::new(clock::offset_ms()),
             new_version: RwSignal::new(false),
+            engine: RwSignal::new(engine::status()),
             running: StoredValue::new(false),
             again: StoredValue::new(false),
             failures: StoredValue::new(0),
             next_auto_ms: StoredValue::new(0),
         };
         s.refresh();
+        // The engine's code is fetched once the page has started (issue 18); until it has
+        // run, the page draws the view it stored and entries are kept as ops.
+        if s.session.get_untracked().is_some() {
+            spawn_local(async move {
+                let _ = s.open_engine().await;
+            });
+        }
         s.sync_now();
         // The interval and listener live as long as the app.
         let _ = set_interval_with_handle(
@@ -147,28 +155,38 @@ impl SyncState {
             self.clock_offset.set(clock::offset_ms());
             return;
         }
-        let ns = repo::with(|r| r.namespace().to_string());
+        let ns = crate::storage::ns(&self.me.get_untracked().unwrap_or_default());
         let Some(rest) = name.strip_prefix(&ns) else {
             return;
         };
-        if let Some(doc) = shared::store::chunk_doc(&ns, name) {
-            let Ok(id) = DocId::parse(&doc) else { return };
-            if repo::with(|r| r.merge_stored(&id)) {
-                self.refresh();
-            }
-        } else if rest == repo::SLICE_KEY {
+        let ready = engine::ready();
+        let changed = if let Some(doc) = shared::store::chunk_doc(&ns, name) {
+            let Ok(doc) = DocId::parse(&doc) else { return };
+            ready && engine::call::<bool>(&Command::MergeStored { doc }) == Some(true)
+        } else if rest == shared::repo::SLICE_KEY {
             // Another tab's session brought a new registry slice.
-            if repo::with(|r| r.reload_slice()) {
-                self.refresh();
-            }
+            ready && engine::call::<bool>(&Command::ReloadSlice) == Some(true)
         } else if let Some(doc) = rest.strip_prefix("s3.") {
             // Its sync state after a session: the server holds what it says.
-            if let Ok(id) = DocId::parse(doc) {
-                if !self.running.get_value() {
-                    repo::with(|r| r.reload_state(&id));
-                    self.refresh();
-                }
-            }
+            let Ok(doc) = DocId::parse(doc) else { return };
+            ready
+                && !self.running.get_value()
+                && engine::call::<bool>(&Command::ReloadState { doc }).is_some()
+        } else if rest.starts_with("op.") {
+            // Another tab's entry, shown here until its engine has written it.
+            engine::other_tab_changed_ops();
+            self.refresh();
+            false
+        } else if rest == shared::engine::VIEW_KEY {
+            engine::other_tab_stored_view();
+            self.refresh();
+            false
+        } else {
+            false
+        };
+        if changed {
+            engine::reread();
+            self.refresh();
         }
     }
 
@@ -254,7 +272,7 @@ impl SyncState {
             .unwrap_or_default();
         // After a handover the old branch's unsynced entries are still handed in (the
         // server keeps the old branch writable for a while); nothing stays on the phone.
-        for id in repo::with(|r| r.pending_docs()) {
+        for id in engine::view().pending_docs.iter().cloned() {
             if !docs.contains(&id) {
                 docs.push(id);
             }
@@ -265,15 +283,42 @@ impl SyncState {
     pub fn logged_in(&self, session: Session) {
         let person = session.account.id.clone();
         let _ = crate::storage::set("me", &person);
-        // Their own storage: documents, sync states, actors and drafts of this person
-        // only; whatever the previous user left unsynced stays in theirs.
-        repo::reopen();
-        // Changes from now on carry the person in their actor; the server must know it.
-        auth::note_actor(&person, repo::with(|r| r.actor_hex()));
         self.me.set(Some(person));
         self.session.set(Some(session));
+        // Their own storage: documents, sync states, actors and drafts of this person
+        // only; whatever the previous user left unsynced stays in theirs. The session
+        // below opens the engine for them.
+        engine::forget_person();
         self.refresh();
         self.sync_now();
+    }
+
+    /// Opens the engine for the person logged in (once at a time; a second caller waits
+    /// for the first) and registers this start's actor for them: their changes carry it,
+    /// and the server must know it is theirs before it takes them.
+    async fn open_engine(&self) -> Result<(), String> {
+        let docs = self.written_docs();
+        let result = engine::ensure(&docs).await;
+        if let (Ok(opened), Some(person)) = (&result, self.me.get_untracked()) {
+            auth::note_actor(&person, opened.actor.clone());
+        }
+        self.refresh();
+        result.map(|_| ())
+    }
+
+    /// The engine, opened for the person logged in (for what only it can do: files,
+    /// histories); opened now if it was not.
+    pub async fn engine_ready(&self) -> Result<(), String> {
+        self.open_engine().await
+    }
+
+    /// The documents the person writes (`shared::access`'s rule, which the server enforces).
+    fn written_docs(&self) -> Vec<DocId> {
+        self.session
+            .get_untracked()
+            .and_then(|s| shared::access::Position::of_session(&s))
+            .map(|p| shared::access::written_documents(&p))
+            .unwrap_or_default()
     }
 
     fn logged_out(&self) {
@@ -284,34 +329,19 @@ impl SyncState {
 
     /// Re-reads what the views show from the repo.
     pub fn refresh(&self) {
-        let (registry, pending, mine, since, warning) = repo::with(|r| {
-            (
-                r.registry(),
-                r.pending_count(),
-                r.my_pending_count(),
-                r.pending_since_ms(),
-                r.storage_error.clone(),
-            )
-        });
-        if let Some(branch) = self.my_branch() {
-            let newer = repo::with(|r| {
-                r.records(&branch);
-                r.newer_app
-            });
-            self.newer_app.set(newer);
-        }
-        self.pending_since.set(since);
-        self.my_pending.set(mine);
+        let view = engine::view();
+        self.newer_app.set(view.newer_app);
+        self.pending_since.set(view.pending_since_ms);
+        self.my_pending.set(view.my_pending);
         self.clock_offset.set(clock::offset_ms());
-        if self.registry.get_untracked() != registry {
-            self.registry.set(registry);
+        if self.registry.get_untracked() != view.registry {
+            self.registry.set(view.registry.clone());
         }
-        self.pending.set(pending);
-        // The browser's own text (a JsValue's Debug) is for the console, never the page.
-        self.storage_warning.set(warning.map(|e| {
-            leptos::logging::warn!("storage: {}", e.0);
-            String::new()
-        }));
+        self.pending.set(view.pending);
+        // The browser's own text is logged where the save failed, never shown.
+        let full = view.storage_full || engine::unstored();
+        self.storage_warning.set(full.then(String::new));
+        self.engine.set(engine::status());
         self.revision.update(|r| *r += 1);
     }
 
@@ -345,8 +375,6 @@ impl SyncState {
                     break;
                 };
                 lease::take();
-                // What other tabs stored since is handed in too (and never written over).
-                repo::with(|r| r.merge_all_stored());
                 let docs = s.docs();
                 let status = match session(s, &docs, &login).await {
                     Ok(problems) if problems.is_empty() => Status::Synced {
@@ -393,7 +421,7 @@ mod lease {
     }
 
     fn me() -> String {
-        crate::repo::with(|r| r.writer().to_string())
+        crate::engine::writer()
     }
 
     /// Takes (or renews) the lease unless another tab holds it.
@@ -424,49 +452,60 @@ mod lease {
 }
 
 async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<String>, SyncError> {
-    auth::register_actors(login).await.map_err(|e| match e {
-        RegisterError::Offline => SyncError::Offline,
-        RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),
-        RegisterError::Failed(m) => SyncError::Failed(m),
-    })?;
     let mut problems = Vec::new();
-    // The registry first, so a first login shows the person's page at once; a failure
+    // The registry first, and without the engine, so a first login shows the person's
+    // page (and forms) at once, even before the engine's code has arrived; a failure
     // here is reported, and the entries still go up below.
     if wants_registry(login) {
         match fetch_registry(&login.token).await? {
             Fetched::Unchanged => {}
             Fetched::New(etag, registry) => {
-                if repo::with(|r| r.store_registry(etag, registry)) {
-                    s.refresh();
-                }
+                engine::registry_fetched(etag, registry);
+                s.refresh();
             }
             Fetched::Failed(reason) => problems.push(reason),
         }
     }
+    s.open_engine().await.map_err(SyncError::Failed)?;
+    // What other tabs stored since is handed in too (and never written over), and
+    // entries left by a tab closed before its engine ran.
+    let left: Vec<String> = engine::call(&Command::MergeAll {
+        now_phone_ms: clock::phone_ms(),
+    })
+    .unwrap_or_default();
+    problems.extend(left);
+    engine::reread();
+    auth::register_actors(login).await.map_err(|e| match e {
+        RegisterError::Offline => SyncError::Offline,
+        RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),
+        RegisterError::Failed(m) => SyncError::Failed(m),
+    })?;
     let mut version = None;
     let mut reset = true;
     for round in 1..=MAX_ROUNDS {
-        let Some(mut req) = repo::with(|r| r.next_request(docs, reset)) else {
+        let Some(req) = engine::next_request(docs, reset).map_err(SyncError::Failed)? else {
             break;
         };
-        req.report = Some(repo::with(device_report));
         reset = false;
         lease::take();
         s.status.set(Status::Syncing {
             round,
             of: MAX_ROUNDS,
         });
-        let (resp, served) = post(req.encode(), &login.token).await?;
+        let (resp, served) = post(req, &login.token).await?;
         version = served.or(version);
         // Applying a large reply is the expensive part: give the page a frame to paint
         // and take taps before and after it, so entry never waits for sync.
         gloo_timers::future::sleep(Duration::ZERO).await;
-        problems.extend(repo::with(|r| r.apply_response(resp)));
+        problems.extend(engine::apply_response(&resp).map_err(SyncError::Failed)?);
         // Views re-read the documents once, after the session: re-reading a large branch
         // after every round would cost more than the round itself.
         gloo_timers::future::sleep(Duration::ZERO).await;
     }
-    repo::with(|r| r.settle(docs));
+    let _ = engine::call::<()>(&Command::Settle {
+        docs: docs.to_vec(),
+    });
+    engine::reread();
     crate::update::seen(s.new_version, version);
     Ok(problems)
 }
@@ -494,7 +533,7 @@ enum Fetched {
 async fn fetch_registry(token: &str) -> Result<Fetched, SyncError> {
     let mut request = Request::get(shared::access::REGISTRY_SLICE_PATH)
         .header("Authorization", &format!("Bearer {token}"));
-    if let Some(etag) = repo::with(|r| r.registry_etag()) {
+    if let Some(etag) = engine::view().registry_etag.clone() {
         request = request.header("If-None-Match", &etag);
     }
     let resp = request.send().await.map_err(|_| SyncError::Offline)?;
@@ -519,7 +558,7 @@ async fn fetch_registry(token: &str) -> Result<Fetched, SyncError> {
 }
 
 /// The server's reply, and the app version it serves (`x-app-version`).
-async fn post(body: Vec<u8>, token: &str) -> Result<(SyncResponse, Option<String>), SyncError> {
+async fn post(body: Vec<u8>, token: &str) -> Result<(Vec<u8>, Option<String>), SyncError> {
     let request = Request::post(SYNC_PATH)
         .header("Content-Type", SYNC_CONTENT_TYPE)
         .header("Authorization", &format!("Bearer {token}"))
@@ -537,17 +576,5 @@ async fn post(body: Vec<u8>, token: &str) -> Result<(SyncResponse, Option<String
     }
     let version = resp.headers().get("x-app-version");
     let bytes = resp.binary().await.map_err(|_| SyncError::Offline)?;
-    SyncResponse::decode(&bytes)
-        .map(|r| (r, version))
-        .map_err(|e| SyncError::Failed(e.to_string()))
-}
-
-/// What the phone tells the county office about itself with every sync (sync health).
-fn device_report(r: &mut repo::Repo) -> shared::office::DeviceReport {
-    shared::office::DeviceReport {
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-        user: crate::storage::get::<String>("me"),
-        pending: u32::try_from(r.pending_count()).unwrap_or(u32::MAX),
-        oldest_pending_ms: r.pending_since_ms(),
-    }
+    Ok((bytes, version))
 }

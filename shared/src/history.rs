@@ -11,7 +11,7 @@ use automerge::{
 use std::collections::BTreeMap;
 
 /// One field set by one change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HistoryLine {
     /// The change's time, seconds since the Unix epoch.
     pub at_secs: i64,

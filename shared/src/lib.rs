@@ -31,6 +31,7 @@ pub mod county;
 pub mod demo;
 pub mod doc;
 pub mod domain;
+pub mod engine;
 pub mod forms;
 pub mod history;
 pub mod ids;

@@ -223,12 +223,7 @@ impl Repo {
     /// converted first ([`store::migrate`]).
     pub fn open(store: Rc<dyn Store>, fresh: Fresh) -> Self {
         store::migrate(&*store, &fresh.writer);
-        let device = store::get_json::<String>(&*store, "device")
-            .filter(|d| crate::ids::is_plain_id(d))
-            .unwrap_or_else(|| {
-                let _ = store::set_json(&*store, "device", &fresh.device);
-                fresh.device.clone()
-            });
+        let device = store::device_id(&*store, &fresh.device);
         let person = store::logged_in(&*store);
         let mut client = SyncClient::new(device);
         if let Some(p) = &person {
@@ -267,6 +262,37 @@ impl Repo {
     /// This tab's name in storage (its chunks, the sync lease).
     pub fn writer(&self) -> &str {
         &self.writer
+    }
+
+    /// Whose storage this is (`me`), if anyone's.
+    pub fn person(&self) -> Option<&str> {
+        self.person.as_deref()
+    }
+
+    /// The person's signing key's public half (issue 15), if someone is logged in.
+    pub fn public_key(&self) -> Option<String> {
+        self.client.signer.as_ref().map(|s| s.key.public_hex())
+    }
+
+    /// Everything a view of the person's documents depends on, as bytes to compare:
+    /// every document's heads and the heads the server holds of it, the registry slice
+    /// held, and whether storage is full. Equal keys, equal views (`crate::engine`).
+    pub fn view_key(&mut self) -> Vec<u8> {
+        let mut key = Vec::new();
+        for id in self.known_docs() {
+            key.extend_from_slice(id.to_string().as_bytes());
+            key.push(0);
+            for h in self.doc(&id).get_heads() {
+                key.extend_from_slice(&h.0);
+            }
+            key.push(1);
+            for h in self.shared_heads(&id) {
+                key.extend_from_slice(&h.0);
+            }
+        }
+        key.extend_from_slice(self.registry_etag().unwrap_or_default().as_bytes());
+        key.push(u8::from(self.storage_error.is_some()));
+        key
     }
 
     /// This person's storage namespace (`u.<person>.`).

@@ -264,6 +264,17 @@ pub fn stored_doc_names(store: &dyn Store, ns: &str) -> Vec<String> {
     docs
 }
 
+/// The phone's device id (the server knows the phone by it): the one stored, or
+/// `fresh`, stored now, on a phone that has none yet.
+pub fn device_id(store: &dyn Store, fresh: &str) -> String {
+    get_json::<String>(store, "device")
+        .filter(|d| crate::ids::is_plain_id(d))
+        .unwrap_or_else(|| {
+            let _ = set_json(store, "device", fresh);
+            fresh.to_string()
+        })
+}
+
 /// Who is logged in on this phone (`me`), if anyone.
 pub fn logged_in(store: &dyn Store) -> Option<String> {
     get_json::<String>(store, "me").filter(|p| crate::ids::is_plain_id(p))

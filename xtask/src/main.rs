@@ -26,6 +26,10 @@ const DIST: &str = "dist";
 /// The office console's page, and where its build goes inside `dist/` (served at /office).
 const OFFICE_PAGE: &str = "office/index.html";
 const OFFICE_DIR: &str = "office";
+/// The phone's document engine (issue 18): Trunk builds it from a page of its own into
+/// `dist/engine/`; the build then names its files in the phone's page ([`link_engine`]).
+const ENGINE_PAGE: &str = "engine/index.html";
+const ENGINE_DIR: &str = "engine";
 /// What a phone downloads on its first visit (the page and every file it names, brotli):
 /// the build fails above this. Set just above the size measured in BENCHMARKS.md (issue 18),
 /// so growth is a decision, not an accident: raised from 700 KiB on 2026-12-03 for the
@@ -94,7 +98,10 @@ fn main() -> ExitCode {
             print!("{}", size_table(&sizes));
             let phone = first_load(&dist, "index.html", &sizes)?;
             let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
-            print!("{}", first_load_table(&phone, &office));
+            print!(
+                "{}",
+                first_load_table(&phone, &engine_files(&sizes), &office)
+            );
             Ok(())
         }),
     });
@@ -409,11 +416,13 @@ impl Ctx {
         self.setup()?;
         let bindgen = self.wasm_bindgen_version()?;
 
-        // Trunk builds one app per HTML file: the phone app into dist/ (which trunk empties
-        // first, so it goes first), then the office console into dist/office/, its asset
-        // URLs under /office/. Phones download only the first.
+        // Trunk builds one app per HTML file: the phone's pages into dist/ (which trunk
+        // empties first, so they go first), the phone's document engine into
+        // dist/engine/, then the office console into dist/office/, each with its asset
+        // URLs under its directory. Phones download the first, then the engine.
         for (page, dist, public_url) in [
             ("frontend/index.html", DIST.to_string(), "/"),
+            (ENGINE_PAGE, format!("{DIST}/{ENGINE_DIR}"), "/engine/"),
             (OFFICE_PAGE, format!("{DIST}/{OFFICE_DIR}"), "/office/"),
         ] {
             step(&format!("build: trunk build --release {page} -> {dist}"));
@@ -426,13 +435,17 @@ impl Ctx {
             run(&mut trunk)?;
         }
 
-        step("build: precompress dist/");
         let dist = self.dist();
+        step("build: name the engine in the phone's page");
+        link_engine(&dist)?;
+
+        step("build: precompress dist/");
         let sizes = precompress(&dist)?;
         print!("{}", size_table(&sizes));
         let phone = first_load(&dist, "index.html", &sizes)?;
         let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
-        print!("{}", first_load_table(&phone, &office));
+        let engine = engine_files(&sizes);
+        print!("{}", first_load_table(&phone, &engine, &office));
         for (app, files, budget) in [
             ("phone", &phone, PHONE_FIRST_LOAD_BUDGET),
             ("office console", &office, OFFICE_FIRST_LOAD_BUDGET),
@@ -515,12 +528,14 @@ impl Ctx {
         ]))?;
 
         step(&format!(
-            "test: cargo clippy -p frontend -p office ({WASM_TARGET})"
+            "test: cargo clippy -p frontend -p engine -p office ({WASM_TARGET})"
         ));
         run(&mut self.cargo(&[
             "clippy",
             "-p",
             "frontend",
+            "-p",
+            "engine",
             "-p",
             "office",
             "--target",
@@ -531,18 +546,33 @@ impl Ctx {
             "warnings",
         ]))?;
 
-        // The frontend only runs in a browser; its tests run in the next step.
+        // The phone's pages and engine only run in a browser; their tests run next.
         step("test: cargo test --workspace (native + e2e)");
-        let mut native = self.cargo(&["test", "--workspace", "--exclude", "frontend"]);
+        let mut native = self.cargo(&[
+            "test",
+            "--workspace",
+            "--exclude",
+            "frontend",
+            "--exclude",
+            "engine",
+        ]);
         native
             .env("SANLIAN_DIST", &dist)
             .env("CHROMEDRIVER", CHROMEDRIVER);
         run(&mut native)?;
 
         step(&format!(
-            "test: cargo test -p frontend ({WASM_TARGET}, headless chromium)"
+            "test: cargo test -p frontend -p engine ({WASM_TARGET}, headless chromium)"
         ));
-        let mut wasm = self.cargo(&["test", "-p", "frontend", "--target", WASM_TARGET]);
+        let mut wasm = self.cargo(&[
+            "test",
+            "-p",
+            "frontend",
+            "-p",
+            "engine",
+            "--target",
+            WASM_TARGET,
+        ]);
         wasm.env("CHROMEDRIVER", CHROMEDRIVER);
         run(&mut wasm)?;
 
@@ -788,22 +818,94 @@ fn size_table(sizes: &[Sizes]) -> String {
 }
 
 /// The page `page` (relative to `dist`) and the built files it names (`"/x.js"`,
-/// `'/office/x_bg.wasm'`, …): what a browser downloads to open that app.
+/// `'/office/x_bg.wasm'`, …): what a browser downloads to open that app. The phone's
+/// engine is named too, but fetched only after the app has started: not counted here.
 fn first_load<'a>(dist: &Path, page: &str, sizes: &'a [Sizes]) -> Result<Vec<&'a Sizes>> {
     let html = fs::read_to_string(dist.join(page))
         .map_err(|e| format!("cannot read {}: {e}", dist.join(page).display()))?;
     let named = |s: &&Sizes| {
         s.name == page
-            || ['"', '\'']
-                .iter()
-                .any(|q| html.contains(&format!("{q}/{}{q}", s.name.replace('\\', "/"))))
+            || (!is_engine(s)
+                && ['"', '\'']
+                    .iter()
+                    .any(|q| html.contains(&format!("{q}/{}{q}", s.name.replace('\\', "/")))))
     };
     Ok(sizes.iter().filter(named).collect())
 }
 
-fn first_load_table(phone: &[&Sizes], office: &[&Sizes]) -> String {
+fn is_engine(s: &Sizes) -> bool {
+    s.name
+        .replace('\\', "/")
+        .starts_with(&format!("{ENGINE_DIR}/"))
+}
+
+/// The phone's document engine: fetched after the phone's first load, before the first
+/// sync (entries are saved without it).
+fn engine_files(sizes: &[Sizes]) -> Vec<&Sizes> {
+    sizes.iter().filter(|s| is_engine(s)).collect()
+}
+
+/// Trunk builds the engine as a page of its own. The phone loads it from its own page
+/// instead: this names the engine's two files in `dist/index.html` as a
+/// `<link rel="sanlian-engine">` (a link the browser does not fetch by itself; the page's
+/// `sanlianShell.engine` imports from it, and the service worker caches both files with
+/// the shell) and removes the engine's page, which nobody opens.
+fn link_engine(dist: &Path) -> Result {
+    let engine_page = dist.join(ENGINE_DIR).join("index.html");
+    let html = fs::read_to_string(&engine_page)
+        .map_err(|e| format!("cannot read {}: {e}", engine_page.display()))?;
+    let named = |suffix: &str| {
+        quoted_paths(&html)
+            .into_iter()
+            .find(|p| p.starts_with(&format!("/{ENGINE_DIR}/")) && p.ends_with(suffix))
+            .ok_or_else(|| format!("{} names no {suffix} file", engine_page.display()))
+    };
+    let (js, wasm) = (named(".js")?, named("_bg.wasm")?);
+    let phone_page = dist.join("index.html");
+    let phone = fs::read_to_string(&phone_page)
+        .map_err(|e| format!("cannot read {}: {e}", phone_page.display()))?;
+    if !phone.contains("</head>") {
+        return Err(format!("{} has no </head>", phone_page.display()));
+    }
+    let link = format!(r#"<link rel="sanlian-engine" href="{js}" data-wasm="{wasm}" />"#);
+    write(
+        &phone_page,
+        phone
+            .replacen("</head>", &format!("{link}</head>"), 1)
+            .as_bytes(),
+    )?;
+    fs::remove_file(&engine_page)
+        .map_err(|e| format!("cannot remove {}: {e}", engine_page.display()))
+}
+
+/// Every `"/…"` or `'/…'` string of a page.
+fn quoted_paths(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in ['"', '\''] {
+        let mut rest = html;
+        while let Some(start) = rest.find(&format!("{q}/")) {
+            let after = &rest[start + 1..];
+            match after.find(q) {
+                Some(end) => {
+                    out.push(after[..end].to_string());
+                    rest = &after[end + 1..];
+                }
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+fn first_load_table(phone: &[&Sizes], engine: &[&Sizes], office: &[&Sizes]) -> String {
     let mut out = String::from("\nfirst load (page + the files it names):\n");
-    for (app, files) in [("phone", phone), ("office", office)] {
+    let phone_and_engine: Vec<&Sizes> = phone.iter().chain(engine).copied().collect();
+    for (app, files) in [
+        ("phone", phone),
+        ("engine", engine),
+        ("both", &phone_and_engine[..]),
+        ("office", office),
+    ] {
         let _ = writeln!(
             out,
             "{app:<8}  {:>10}  {:>10}  {:>10}  ({} files)",

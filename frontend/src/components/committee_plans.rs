@@ -1,7 +1,7 @@
 use crate::clock;
 use crate::components::record_form::{draft_note, error_for, field_view, shown, Shown};
+use crate::engine;
 use crate::i18n::{t, tr};
-use crate::repo;
 use crate::sync::SyncState;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -53,7 +53,10 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
         let typed = values.get_untracked();
         match forms::submit_committee_plan(&typed, &me, clock::today(), clock::now_ms()) {
             Ok(plan) => {
-                match repo::with(|r| r.save_committee_plan(&committee, &plan, clock::now_secs())) {
+                match engine::record(shared::engine::Op::CommitteePlan {
+                    doc: committee.clone(),
+                    plan,
+                }) {
                     Ok(()) => {
                         crate::drafts::discard(&me, slug);
                         edited.set(None);
@@ -109,7 +112,7 @@ pub fn CommitteePlanList(committee: DocId) -> impl IntoView {
     let sync = expect_context::<SyncState>();
     let plans = Memo::new(move |_| {
         sync.revision.track();
-        let mut plans: Vec<CommitteePlan> = repo::with(|r| r.committee_records(&committee))
+        let mut plans: Vec<CommitteePlan> = engine::committee_records(&committee)
             .plans
             .into_values()
             .filter(|p| !p.withdrawn)

@@ -1,15 +1,15 @@
 //! "需确认": fields two people changed offline at the same time. The merged document
 //! shows one value; this lists every value with who wrote it, so nothing is silently
-//! hidden, and lets the person the server's rule entitles (`repo::may_resolve`, the
+//! hidden, and lets the person the server's rule entitles (`shared::access`, the
 //! record's owner or the branch secretary) pick the value to keep or type another in the
 //! record's 修改 form. The others stay in the history.
 
-use crate::clock;
 use crate::components::history::{kind_of, History};
+use crate::engine;
 use crate::i18n::{self, t};
-use crate::repo::{self, show_scalar};
 use crate::sync::SyncState;
 use leptos::prelude::*;
+use shared::engine::Op;
 use shared::ids::DocId;
 
 #[component]
@@ -26,7 +26,12 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                 .or_else(|| p.clone())
                 .unwrap_or_else(|| t("history.unknown").to_string())
         };
-        let conflicts = repo::with(|r| r.conflicts(&branch));
+        let conflicts: Vec<_> = engine::view()
+            .conflicts
+            .iter()
+            .filter(|c| c.doc == branch)
+            .cloned()
+            .collect();
         if conflicts.is_empty() {
             return None;
         }
@@ -34,7 +39,7 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
             .into_iter()
             .map(|c| {
                 let allowed = registry.as_ref().is_some_and(|reg| {
-                    repo::may_resolve(reg, &me, &c.map, c.owner.as_deref())
+                    shared::access::may_touch_own_branch_record(reg, &me, &c.map, c.owner.as_deref())
                 });
                 let values = c
                     .values
@@ -46,8 +51,13 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                         let chosen = v.clone();
                         let conflict = c.clone();
                         let choose = move |_| {
-                            let result =
-                                repo::with(|r| r.resolve(&conflict, &chosen, clock::now_secs()));
+                            let result = engine::record(Op::Resolve {
+                                doc: conflict.doc.clone(),
+                                map: conflict.map.clone(),
+                                record: conflict.record.clone(),
+                                field: conflict.field.clone(),
+                                chosen: chosen.clone(),
+                            });
                             error.set(result.err());
                             sync.refresh();
                             sync.sync_now();
@@ -55,7 +65,7 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                         view! {
                             <li class="conflict-value">
                                 <span class="meta">{label}</span> " "
-                                <span class="value">{show_scalar(v)}</span> " "
+                                <span class="value">{v.shown()}</span> " "
                                 <span class="meta writer">{t("conflicts.by")} " " {name(by)}</span>
                                 {allowed.then(|| view! {
                                     <button type="button" class="choose" on:click=choose>{t("conflicts.choose")}</button>

@@ -1,9 +1,10 @@
 use crate::clock;
 use crate::components::history::{map_of, History};
+use crate::engine;
 use crate::i18n::{msg, t, tr};
-use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
+use shared::engine::{Command, Op};
 use shared::forms::{self, EntryLine};
 use shared::ids::DocId;
 use shared::model::{Person, Registry};
@@ -21,7 +22,7 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         let (registry, me) = (registry.clone(), me.clone());
         Memo::new(move |_| {
             sync.revision.track();
-            let records = repo::with(|r| r.records(&branch));
+            let records = engine::records(&branch);
             forms::entries(&records, &registry, &me)
         })
     };
@@ -36,7 +37,7 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         move |e: &EntryLine| {
             let map = map_of(e.kind);
             let owner = shared::access::owner_field(map).map(|_| e.author.as_str());
-            repo::may_resolve(&registry, &me, map, owner)
+            shared::access::may_touch_own_branch_record(&registry, &me, map, owner)
         }
     };
     let row = move |e: EntryLine| {
@@ -44,15 +45,32 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         // The server's rule: the phone offers only what the server accepts.
         let allowed = may(&e);
         let withdrawn = e.withdrawn;
-        let withdrawn_at = withdrawn
-            .then(|| repo::with(|r| r.withdrawn_at(&branch, map_of(e.kind), &e.id)))
-            .flatten();
+        // When, from the record's history: the engine reads it (once it runs).
+        let withdrawn_at = {
+            let (doc, map, record) = (branch.clone(), map_of(e.kind).to_string(), id.clone());
+            move || {
+                sync.engine.track();
+                withdrawn
+                    .then(|| {
+                        engine::call::<Option<i64>>(&Command::WithdrawnAt {
+                            doc: doc.clone(),
+                            map: map.clone(),
+                            record: record.clone(),
+                        })
+                    })
+                    .flatten()
+                    .flatten()
+                    .map(|s| format!(" {}", clock::format_ms(s * 1000)))
+            }
+        };
         let restore = {
             let (branch, id) = (branch.clone(), id.clone());
             move |_| {
-                if let Err(err) =
-                    repo::with(|r| r.restore_entry(&branch, e.kind, &id, clock::now_secs()))
-                {
+                if let Err(err) = engine::record(Op::Restore {
+                    doc: branch.clone(),
+                    kind: e.kind,
+                    id: id.clone(),
+                }) {
                     sync.storage_warning
                         .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
                 }
@@ -75,9 +93,11 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         let withdraw = {
             let (branch, id) = (branch.clone(), id.clone());
             move |_| {
-                if let Err(err) =
-                    repo::with(|r| r.withdraw_entry(&branch, e.kind, &id, clock::now_secs()))
-                {
+                if let Err(err) = engine::record(Op::Withdraw {
+                    doc: branch.clone(),
+                    kind: e.kind,
+                    id: id.clone(),
+                }) {
                     sync.storage_warning
                         .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
                 }
@@ -102,7 +122,7 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
                 {withdrawn.then(|| view! {
                     <p class="withdrawn-note" role="note">
                         <strong>{t("entries.withdrawn")}</strong>
-                        {withdrawn_at.map(|s| format!(" {}", clock::format_ms(s * 1000)))}
+                        {withdrawn_at}
                     </p>
                 })}
                 <div class="meta row">

@@ -4,39 +4,59 @@
 
 use crate::clock;
 use crate::components::file_pick::{FilePick, Picked};
+use crate::engine;
 use crate::i18n::t;
-use crate::repo;
 use crate::sync::SyncState;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn ExportImport() -> impl IntoView {
     let sync = expect_context::<SyncState>();
     let link = RwSignal::new(None::<(String, String)>);
     let message = RwSignal::new(None::<String>);
+    // Both read the documents themselves, so they wait for the engine (issue 18); it is
+    // usually running long before anyone taps.
     let export = move |_| {
-        let bytes = repo::with(|r| r.export_bundle());
-        let today = clock::today().format("%Y%m%d");
-        let name = format!("三联共建-{today}.sanlian");
-        link.set(Some((
-            format!(
-                "data:application/octet-stream;base64,{}",
-                STANDARD.encode(bytes)
-            ),
-            name,
-        )));
+        spawn_local(async move {
+            let bytes = match sync
+                .engine_ready()
+                .await
+                .and_then(|()| engine::export_bundle())
+            {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    message.set(Some(e));
+                    return;
+                }
+            };
+            let today = clock::today().format("%Y%m%d");
+            let name = format!("三联共建-{today}.sanlian");
+            link.set(Some((
+                format!(
+                    "data:application/octet-stream;base64,{}",
+                    STANDARD.encode(bytes)
+                ),
+                name,
+            )));
+        });
     };
     // The picker is labelled in the app's language (issue 14), not "Choose File".
     let import = move |p: Picked| {
-        let result = repo::with(|r| r.import_bundle(&p.bytes, clock::now_ms()));
-        message.set(Some(match result {
-            Ok(n) => format!("{} {n}", t("import.done")),
-            Err(e) => format!("{}{e}", t("import.failed")),
-        }));
-        sync.refresh();
-        sync.sync_now();
+        spawn_local(async move {
+            let result = sync
+                .engine_ready()
+                .await
+                .and_then(|()| engine::import_bundle(&p.bytes));
+            message.set(Some(match result {
+                Ok(n) => format!("{} {n}", t("import.done")),
+                Err(e) => format!("{}{e}", t("import.failed")),
+            }));
+            sync.refresh();
+            sync.sync_now();
+        });
     };
     view! {
         <section class="card" id="export-import">

@@ -1,6 +1,6 @@
 use crate::clock;
+use crate::engine;
 use crate::i18n::{msg, t, tr};
-use crate::repo;
 use crate::sync::SyncState;
 use chrono::Datelike;
 use leptos::prelude::*;
@@ -21,7 +21,7 @@ pub fn MyFindings(me: String, branch: DocId, registry: Registry) -> impl IntoVie
     let nav = use_context::<crate::pages::home::Nav>();
     let findings = Memo::new(move |_| {
         sync.revision.track();
-        let records = repo::with(|r| r.records(&branch));
+        let records = engine::records(&branch);
         let today = clock::today();
         let mut found = rules::for_person(&registry, &records, &me, today.year(), today);
         // 需核实: own records dated after the (corrected) today, issue 17.

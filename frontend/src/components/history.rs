@@ -3,11 +3,12 @@
 //! read as their labels, places and branches by name.
 
 use crate::clock;
+use crate::engine;
 use crate::i18n::{self, t, tr};
-use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use shared::domain::records::BranchRecords;
+use shared::engine::Command;
 use shared::forms::FormKind;
 use shared::ids::DocId;
 use shared::model::Registry;
@@ -22,6 +23,11 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
             return Vec::new();
         }
         sync.revision.track();
+        sync.engine.track();
+        if !engine::ready() {
+            // Read from the document's changes: only the engine can (issue 18).
+            return vec![view! { <li class="meta">{t("engine.loading")}</li> }.into_any()];
+        }
         let registry = sync.registry.get_untracked();
         let name = |p: &Option<String>| {
             p.as_ref()
@@ -29,8 +35,14 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
                 .or_else(|| p.clone())
                 .unwrap_or_else(|| t("history.unknown").to_string())
         };
-        let records = repo::with(|r| r.records(&doc));
-        repo::with(|r| r.history(&doc, &map, &record))
+        let records = engine::records(&doc);
+        let lines: Vec<shared::history::HistoryLine> = engine::call(&Command::History {
+            doc: doc.clone(),
+            map: map.clone(),
+            record: record.clone(),
+        })
+        .unwrap_or_default();
+        lines
             .into_iter()
             // Bookkeeping fields and a record's first "not withdrawn" say nothing.
             .filter(shared::history::tells)
@@ -49,6 +61,7 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
                         {old} <q class="new">{value}</q>
                     </li>
                 }
+                .into_any()
             })
             .collect::<Vec<_>>()
     };

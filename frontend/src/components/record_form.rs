@@ -1,9 +1,10 @@
 use crate::clock;
+use crate::engine::{self, random_hex};
 use crate::i18n::{msg, t, tr};
-use crate::repo::{self, random_hex};
 use crate::sync::SyncState;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::engine::Op;
 use shared::forms::{self, Field, FormContext, FormKind, Input};
 use shared::ids::DocId;
 use shared::model::{Person, Registry};
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// The form's description for this person, from what the phone holds right now.
 fn describe(kind: FormKind, person: &Person, branch: &DocId, registry: &Registry) -> forms::Form {
-    let records = repo::with(|r| r.records(branch));
+    let records = engine::records(branch);
     let last_place = crate::storage::get::<String>("last-place");
     let ctx = FormContext {
         registry,
@@ -55,7 +56,7 @@ pub(crate) fn draft_note(
 
 /// The record an edit form was opened on, as the phone holds it now.
 fn original(kind: FormKind, branch: &DocId, id: &str) -> Option<forms::Entry> {
-    let records = repo::with(|r| r.records(branch));
+    let records = engine::records(branch);
     forms::entry_of(&records, kind, id)
 }
 
@@ -143,7 +144,7 @@ pub fn RecordForm(
         let (edit, me, draft_key) = (edit.clone(), me.clone(), draft_key.clone());
         move |ev: SubmitEvent| {
             ev.prevent_default();
-            let records = repo::with(|r| r.records(&branch));
+            let records = engine::records(&branch);
             let ctx = FormContext {
                 registry: &registry,
                 me: &person,
@@ -162,7 +163,12 @@ pub fn RecordForm(
                 let typed = values.get_untracked();
                 match forms::submit_edit(&typed, &ctx, &o) {
                     Ok(entry) => {
-                        match repo::with(|r| r.edit_entry(&branch, &entry, &o, clock::now_secs())) {
+                        let op = Op::Edit {
+                            doc: branch.clone(),
+                            entry,
+                            original: o,
+                        };
+                        match engine::record(op) {
                             Ok(_) => {
                                 crate::drafts::discard(&me, &draft_key);
                                 errors.set(Vec::new());
@@ -185,8 +191,10 @@ pub fn RecordForm(
             let id = format!("{}-{}", clock::now_ms(), random_hex(6));
             let typed = values.get_untracked();
             match forms::submit(kind, &typed, &ctx, id, clock::now_ms()) {
-                Ok(entry) => match repo::with(|r| r.save_entry(&branch, &entry, clock::now_secs()))
-                {
+                Ok(entry) => match engine::record(Op::Save {
+                    doc: branch.clone(),
+                    entry,
+                }) {
                     Ok(()) => {
                         if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
                             let _ = crate::storage::set("last-place", place);

@@ -7,8 +7,8 @@
 //! person's own storage, so the offer goes away and stays away. All offline.
 
 use crate::clock;
+use crate::engine;
 use crate::i18n::t;
-use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use shared::forms::FormKind;
@@ -45,7 +45,7 @@ pub fn Rollover(me: Person, branch: DocId, registry: Registry) -> impl IntoView 
         // another tab or from another phone) takes its offer away.
         Memo::new(move |_| {
             sync.revision.track();
-            let records = repo::with(|r| r.records(&branch));
+            let records = engine::records(&branch);
             offers(&registry, &records, &me, clock::today(), &declined.get())
         })
     };

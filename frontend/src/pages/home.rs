@@ -173,7 +173,7 @@ pub fn HomePage() -> impl IntoView {
                     // this phone still holds.
                     let mine = crate::drafts::open_edit(&person.id)
                         .is_some_and(|(k, i)| k == kind.slug() && i == *id);
-                    let records = crate::repo::with(|r| r.records(&branch));
+                    let records = crate::engine::records(&branch);
                     mine && shared::forms::entry_of(&records, *kind, id).is_some()
                 });
                 if let Some((kind, id)) = open_edit {

@@ -5,8 +5,8 @@
 //! console.
 
 use crate::clock;
+use crate::engine;
 use crate::i18n::{msg, t, tr};
-use crate::repo;
 use crate::sync::SyncState;
 use leptos::prelude::*;
 use shared::domain::my_branch::{branch_page, KindCount, MemberLine};
@@ -69,7 +69,7 @@ pub fn MyBranchPage() -> impl IntoView {
             .get(&person.branch)
             .map(|b| b.name.clone())
             .unwrap_or_default();
-        let records = repo::with(|r| r.records(&branch));
+        let records = engine::records(&branch);
         branch_page(&registry, &records, &session.account.id, clock::today()).map(|p| (name, p))
     });
     move || match page.get() {

@@ -315,8 +315,9 @@ macro_rules! kinds {
             }
         )+
 
-        /// A validated record of a branch document, of any kind.
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        /// A validated record of a branch document, of any kind. Serde for the phone's
+        /// entries waiting for its document engine (`crate::engine::Op`, issue 18).
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         pub enum Entry {
             $($variant($t),)+
         }
@@ -483,6 +484,28 @@ macro_rules! kinds {
                     }
                 )+
                 out
+            }
+
+            /// Lays a record over what the document held: how a page shows an entry its
+            /// document engine has not written yet (`crate::engine::View::with_ops`).
+            pub fn upsert(&mut self, entry: Entry) {
+                match entry {
+                    $(Entry::$variant(r) => {
+                        self.$field.insert(r.id.clone(), r);
+                    })+
+                }
+            }
+
+            /// Marks a record withdrawn (or restored) in such a view.
+            pub fn mark_withdrawn(&mut self, kind: FormKind, id: &str, withdrawn: bool) {
+                match kind {
+                    $(FormKind::$variant => {
+                        if let Some(r) = self.$field.get_mut(id) {
+                            r.withdrawn = withdrawn;
+                        }
+                    })+
+                    FormKind::CommitteePlan => {}
+                }
             }
 
             /// Every record the office lists, as (id, withdrawn, its row), unsorted.

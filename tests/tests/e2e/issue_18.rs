@@ -462,3 +462,112 @@ async fn person_pages(b: &Browser, base: &str) -> E2eResult {
     on_page(1).await?;
     Ok(())
 }
+
+/// Holds back the phone's document engine (its own module since issue 18) until the test
+/// calls `window.__releaseEngine()`, as a slow network would: the page's
+/// `sanlianShell.engine` waits for the gate. Runs before the page's own scripts, at every
+/// load of the page.
+const ENGINE_GATE: &str = r#"(() => {
+  let release;
+  const gate = new Promise((done) => (release = done));
+  window.__releaseEngine = () => release();
+  let shell;
+  Object.defineProperty(window, "sanlianShell", {
+    configurable: true,
+    get: () => shell,
+    set: (v) => {
+      const load = v.engine;
+      v.engine = () => gate.then(() => load());
+      shell = v;
+    },
+  });
+})();"#;
+
+/// The notes of branch b1's visits as the server holds them (read as the county office).
+async fn server_visit_notes(base: &str) -> E2eResult<Vec<String>> {
+    let token = api_token(base, OFFICE_PHONE).await?;
+    let b1 = shared::ids::DocId::branch("b1").map_err(|e| e.to_string())?;
+    let doc = sync_doc(base, &token, &b1, automerge::AutoCommit::new()).await?;
+    let records = shared::domain::docs::read_branch_records(&doc).map_err(|e| e.to_string())?;
+    Ok(records.visits.values().map(|v| v.note.clone()).collect())
+}
+
+/// Issue 18: the phone's pages need no document engine to show a person's data or to
+/// save an entry. A fresh phone whose engine has not arrived logs in, sees its forms and
+/// saves a visit (kept as an op, listed at once, 待同步); when the engine arrives it
+/// writes and syncs it. A later start draws the entries the engine stored before its
+/// own engine has loaded, and what needs the engine (a record's history) says it is
+/// loading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.url("");
+    with_browsers(
+        "issue_18_engine_late",
+        &base,
+        &["phone"],
+        async |browsers: &[Browser]| {
+            let b = &browsers[0];
+            viewport(b, 360, 740).await?;
+            b.cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": ENGINE_GATE }),
+            )
+            .await?;
+            let phone = demo_phone("p1-2").ok_or("no demo phone")?;
+            log_in(b, &phone).await?;
+            b.click("button#tab-visit").await?;
+            b.wait_for("button#visit-save", LONG).await?;
+            let note = "引擎未到时记的走访";
+            log_visit(b, "v1", "Help", note).await?;
+            let status = b
+                .wait_text("#sync-status", "the entry waiting", LONG, |s| {
+                    is_pending_or_offline(s, 1) && s.contains("1 条待同步")
+                })
+                .await?;
+            if server_visit_notes(&base).await?.iter().any(|n| n == note) {
+                return Err(format!(
+                    "the server has the visit before the engine ran ({status})"
+                ));
+            }
+            shot(b, "issue-18-saved-before-engine-360", 360).await?;
+
+            // The engine arrives: it writes the entry and the session hands it in.
+            b.execute("window.__releaseEngine();", vec![]).await?;
+            wait_synced(b, LONG).await?;
+            let notes = server_visit_notes(&base).await?;
+            if notes.iter().filter(|n| *n == note).count() != 1 {
+                return Err(format!("the server holds {notes:?}"));
+            }
+
+            // A later start: the engine held back again. The entries are drawn from the
+            // view the engine stored, and the history waits for the engine.
+            b.reload().await?;
+            wait_entry(b, note, LONG).await?;
+            b.click("#my-entries li.entry details.history summary")
+                .await?;
+            b.wait_text(
+                "#my-entries li.entry details.history",
+                "the history waiting for the engine",
+                LONG,
+                |t| t.contains("正在加载"),
+            )
+            .await?;
+            b.execute("window.__releaseEngine();", vec![]).await?;
+            b.wait_text(
+                "#my-entries li.entry details.history",
+                "the history read by the engine",
+                LONG,
+                |t| t.contains(note),
+            )
+            .await?;
+            Ok(())
+        },
+    )
+    .await;
+    server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}

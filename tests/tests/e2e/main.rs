@@ -684,11 +684,16 @@ async fn check_served_assets(server: &Server, dist: &Path) -> E2eResult {
         ));
     }
 
+    // Issue 18: the app's pages, and its document engine (fetched after the pages have
+    // started), each hashed and precompressed.
     let wasm = asset_refs(&html, ".wasm");
-    let [wasm] = wasm.as_slice() else {
-        return Err(format!("expected one .wasm in index.html, found {wasm:?}"));
+    let (engine, pages): (Vec<_>, Vec<_>) = wasm.iter().partition(|w| w.starts_with("/engine/"));
+    let ([pages], [engine]) = (pages.as_slice(), engine.as_slice()) else {
+        return Err(format!(
+            "expected the pages' .wasm and the engine's in index.html, found {wasm:?}"
+        ));
     };
-    let mut refs = vec![wasm.clone()];
+    let mut refs = vec![pages.to_string(), engine.to_string()];
     refs.extend(asset_refs(&html, ".js"));
     refs.extend(asset_refs(&html, ".css"));
     let (assets, unhashed): (Vec<_>, Vec<_>) = refs.into_iter().partition(|r| is_hashed(r));
