@@ -10,6 +10,18 @@ pub fn App() -> impl IntoView {
     // One sync engine for the whole app: every page shows its state.
     let sync = SyncState::start();
     provide_context(sync);
+    // Where the document engine stands, on the page's root (`data-engine`: loading, ready
+    // or failed), for whoever looks at the page from outside it: a test, a benchmark.
+    Effect::new(move |_| {
+        let state = match sync.engine.get() {
+            crate::engine::Status::Loading => "loading",
+            crate::engine::Status::Ready => "ready",
+            crate::engine::Status::Failed(_) => "failed",
+        };
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-engine", state);
+        }
+    });
     view! {
         <Router>
             <crate::components::update_banner::UpdateBanner />

@@ -93,22 +93,44 @@ fn registered(person: &str, done: &[String]) {
     });
 }
 
+/// `POST /api/actors`: actors to register with the phone's public signing key.
+#[derive(serde::Serialize)]
+struct Actors<'a> {
+    actors: &'a [String],
+    key: &'a str,
+}
+
+/// The server's error body (`backend`'s `AppError`).
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
 /// The server's error for the user: its JSON `error` (Chinese), else the status.
 pub async fn error_text(resp: &Response) -> String {
-    resp.json::<serde_json::Value>()
+    resp.json::<ErrorBody>()
         .await
-        .ok()
-        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-        .unwrap_or_else(|| format!("服务器返回 {}", resp.status()))
+        .map(|b| b.error)
+        .unwrap_or_else(|_| format!("服务器返回 {}", resp.status()))
 }
 
 /// Logs in. The phone does not know whose number it is before the server answers, so it
 /// sends no actors here: the person's own are registered before their first sync
 /// ([`register_actors`]), and nobody else's are ever sent.
 pub async fn login(phone: &str, password: &str) -> Result<Session, String> {
-    let body = serde_json::json!({
-        "phone": phone, "password": password, "actors": [], "device": device_id(),
-    });
+    #[derive(serde::Serialize)]
+    struct Login<'a> {
+        phone: &'a str,
+        password: &'a str,
+        actors: [&'a str; 0],
+        device: Option<String>,
+    }
+    let body = Login {
+        phone,
+        password,
+        actors: [],
+        device: device_id(),
+    };
     let resp = Request::post("/api/login")
         .json(&body)
         .map_err(|e| e.to_string())?
@@ -174,7 +196,10 @@ pub async fn register_actors(session: &Session) -> Result<(), RegisterError> {
     for chunk in actors.chunks(MAX_ACTORS_PER_REQUEST) {
         let resp = Request::post("/api/actors")
             .header("Authorization", &format!("Bearer {}", session.token))
-            .json(&serde_json::json!({ "actors": chunk, "key": key }))
+            .json(&Actors {
+                actors: chunk,
+                key: &key,
+            })
             .map_err(|e| RegisterError::Failed(e.to_string()))?
             .send()
             .await

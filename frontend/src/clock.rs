@@ -7,7 +7,7 @@
 //! [`now_ms`] and [`today`] are corrected by it, so forms default to the county's real
 //! day and "not in the future" is judged against it, also offline.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use gloo_net::http::Response;
 use std::cell::Cell;
 
@@ -117,14 +117,11 @@ pub fn format_ms(ms: i64) -> String {
 
 /// "2026年11月26日" from an ISO date (kept as ISO in English).
 pub fn format_date(iso: &str) -> String {
-    let pattern = if english() {
-        "%Y-%m-%d"
-    } else {
-        "%Y年%-m月%-d日"
-    };
-    NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format(pattern).to_string())
-        .unwrap_or_else(|_| iso.to_string())
+    match shared::day::parse(iso) {
+        Some(d) if english() => shared::day::iso(d),
+        Some(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        None => iso.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -62,12 +62,14 @@ struct State {
     /// Ops that did not fit in storage (full): kept for this start and handed to the
     /// engine, which keeps their changes in memory and syncs them.
     unstored: Vec<Stamped>,
-    /// The view as the engine (or storage, before it ran) last gave it.
+    /// The view as the engine (or storage, before it ran) last gave it, and its JSON.
     base: Rc<View>,
+    base_json: String,
     /// `base` with the ops not yet applied laid over it: what the pages draw.
     shown: Rc<View>,
-    /// A registry slice fetched before the engine ran, handed to it when it opens.
-    fetched: Option<(String, Registry)>,
+    /// A registry slice fetched before the engine ran (its `ETag`, the server's JSON and
+    /// what it reads as), handed to the engine when it opens.
+    fetched: Option<(String, String, Registry)>,
 }
 
 thread_local! {
@@ -91,6 +93,7 @@ fn start() -> State {
         status: Status::Loading,
         unstored: Vec::new(),
         base: Rc::new(View::default()),
+        base_json: String::new(),
         shown: Rc::new(View::default()),
         fetched: None,
     };
@@ -109,7 +112,10 @@ fn me() -> String {
 /// The view stored by the last engine of the person logged in now (none: empty).
 fn read_stored(state: &mut State) {
     let me = me();
-    state.base = Rc::new(View::stored(&Local, &me).unwrap_or_else(|| View::empty(&me)));
+    let (json, view) =
+        View::stored_json(&Local, &me).unwrap_or_else(|| (String::new(), View::empty(&me)));
+    state.base = Rc::new(view);
+    state.base_json = json;
     overlay(state);
 }
 
@@ -130,7 +136,7 @@ fn overlay(state: &mut State) {
         })
         .collect();
     let mut shown = state.base.with_ops(&ops);
-    if let Some((etag, registry)) = &state.fetched {
+    if let Some((etag, _, registry)) = &state.fetched {
         shown.registry = Some(registry.clone());
         shown.registry_etag = Some(etag.clone());
     }
@@ -221,14 +227,20 @@ pub fn reread() {
     let Some(json) = module().and_then(|m| m.view.call0(&JsValue::NULL).ok()) else {
         return;
     };
-    let Some(view) = json
-        .as_string()
-        .and_then(|j| serde_json::from_str::<View>(&j).ok())
-    else {
+    let Some(json) = json.as_string() else {
+        return;
+    };
+    // Most starts find the documents as the stored view has them: the page keeps what
+    // it drew instead of reading a thousand records again.
+    if with(|s| s.base_json == json) {
+        return;
+    }
+    let Some(view) = View::parse(&json, &me()) else {
         return;
     };
     with(|s| {
         s.base = Rc::new(view);
+        s.base_json = json;
         overlay(s);
     });
 }
@@ -352,8 +364,8 @@ async fn open(docs: &[DocId]) -> Result<Opened, String> {
         s.opened = Some(opened.clone());
         s.status = Status::Ready;
     });
-    if let Some((etag, registry)) = with(|s| s.fetched.take()) {
-        let _ = call::<bool>(&Command::StoreRegistry { etag, registry });
+    if let Some((etag, json, _)) = with(|s| s.fetched.take()) {
+        let _ = call::<bool>(&Command::StoreRegistry { etag, json });
     }
     apply();
     Ok(opened)
@@ -364,15 +376,16 @@ pub fn opened() -> Option<Opened> {
     with(|s| s.opened.clone())
 }
 
-/// A slice of the registry the server sent (issue 15): the engine keeps it; before it
-/// runs, the pages show it and hand it over when it opens.
-pub fn registry_fetched(etag: String, registry: Registry) {
+/// A slice of the registry the server sent (issue 15; `json` as sent, `registry` as
+/// read): the engine keeps it; before it runs, the pages show it and hand it over when
+/// it opens.
+pub fn registry_fetched(etag: String, json: String, registry: Registry) {
     if ready() {
-        let _ = call::<bool>(&Command::StoreRegistry { etag, registry });
+        let _ = call::<bool>(&Command::StoreRegistry { etag, json });
         reread();
     } else {
         with(|s| {
-            s.fetched = Some((etag, registry));
+            s.fetched = Some((etag, json, registry));
             overlay(s);
         });
     }

@@ -459,8 +459,8 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
     if wants_registry(login) {
         match fetch_registry(&login.token).await? {
             Fetched::Unchanged => {}
-            Fetched::New(etag, registry) => {
-                engine::registry_fetched(etag, registry);
+            Fetched::New(etag, json, registry) => {
+                engine::registry_fetched(etag, json, registry);
                 s.refresh();
             }
             Fetched::Failed(reason) => problems.push(reason),
@@ -523,8 +523,8 @@ fn wants_registry(login: &Session) -> bool {
 enum Fetched {
     /// `304`: the slice held is the current one.
     Unchanged,
-    /// A new slice and its `ETag`.
-    New(String, Registry),
+    /// A new slice: its `ETag`, the server's JSON and what it reads as.
+    New(String, String, Registry),
     /// Why there is no new slice, for the sync bar.
     Failed(String),
 }
@@ -551,8 +551,11 @@ async fn fetch_registry(token: &str) -> Result<Fetched, SyncError> {
         _ => {}
     }
     let etag = resp.headers().get("etag").unwrap_or_default();
-    Ok(match resp.json::<Registry>().await {
-        Ok(registry) => Fetched::New(etag, registry),
+    let Ok(json) = resp.text().await else {
+        return Err(SyncError::Offline);
+    };
+    Ok(match serde_json::from_str::<Registry>(&json) {
+        Ok(registry) => Fetched::New(etag, json, registry),
         Err(_) => Fetched::Failed(t("sync.registry_unreadable").to_string()),
     })
 }

@@ -10,7 +10,6 @@ use crate::ids::DocId;
 use crate::model::{labelled_enum, Registry, Role, StaffRole};
 use automerge::{ActorId, AutoCommit, ChangeHash, PatchAction, Prop, ReadDoc, ROOT};
 use autosurgeon::{Hydrate, Reconcile};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 labelled_enum!(

@@ -103,6 +103,11 @@ impl Stamped {
     }
 }
 
+/// Where the person's view is stored.
+pub fn view_key(person: &str) -> String {
+    format!("{}{VIEW_KEY}", store::ns(person))
+}
+
 fn op_prefix(ns: &str) -> String {
     format!("{ns}op.")
 }
@@ -144,11 +149,10 @@ pub enum Scalar {
     Str(String),
     Int(i64),
     Uint(u64),
-    F64(f64),
     Bool(bool),
     Null,
-    /// Anything else, as Automerge writes it (bytes, counters, timestamps: no record
-    /// field holds one).
+    /// Anything else, as Automerge writes it (floats, bytes, counters, timestamps: no
+    /// record field holds one), shown but never chosen.
     Other(String),
 }
 
@@ -159,7 +163,6 @@ impl Scalar {
             Scalar::Str(s) | Scalar::Other(s) => s.clone(),
             Scalar::Int(i) => i.to_string(),
             Scalar::Uint(u) => u.to_string(),
-            Scalar::F64(f) => f.to_string(),
             Scalar::Bool(true) => "是".into(),
             Scalar::Bool(false) => "否".into(),
             Scalar::Null => "（空）".into(),
@@ -172,7 +175,6 @@ impl Scalar {
             S::Str(s) => Scalar::Str(s.to_string()),
             S::Int(i) => Scalar::Int(*i),
             S::Uint(u) => Scalar::Uint(*u),
-            S::F64(f) => Scalar::F64(*f),
             S::Boolean(b) => Scalar::Bool(*b),
             S::Null => Scalar::Null,
             other => Scalar::Other(crate::history::show_scalar(other)),
@@ -185,7 +187,6 @@ impl Scalar {
             Scalar::Str(s) => S::Str(s.as_str().into()),
             Scalar::Int(i) => S::Int(*i),
             Scalar::Uint(u) => S::Uint(*u),
-            Scalar::F64(f) => S::F64(*f),
             Scalar::Bool(b) => S::Boolean(*b),
             Scalar::Null => S::Null,
             Scalar::Other(_) => return None,
@@ -251,10 +252,21 @@ impl View {
 
     /// The stored view of the person, if it is of this app's format.
     pub fn stored(store: &dyn Store, person: &str) -> Option<View> {
-        let key = format!("{}{VIEW_KEY}", store::ns(person));
-        store
-            .get(&key)
-            .and_then(|json| serde_json::from_str::<View>(&json).ok())
+        Self::stored_json(store, person).map(|(_, view)| view)
+    }
+
+    /// [`View::stored`] with the JSON it was read from (a page compares it with the
+    /// engine's next one rather than reading an equal view again).
+    pub fn stored_json(store: &dyn Store, person: &str) -> Option<(String, View)> {
+        let json = store.get(&view_key(person))?;
+        let view = Self::parse(&json, person)?;
+        Some((json, view))
+    }
+
+    /// A view's JSON, if it is of this app's format and of `person`.
+    pub fn parse(json: &str, person: &str) -> Option<View> {
+        serde_json::from_str::<View>(json)
+            .ok()
             .filter(|v| v.format == VIEW_FORMAT && v.person == person)
     }
 
@@ -365,8 +377,9 @@ pub enum Command {
     ReloadState { doc: DocId },
     /// Another tab stored a registry slice. → whether anything changed
     ReloadSlice,
-    /// A slice the server sent. → whether anything changed
-    StoreRegistry { etag: String, registry: Registry },
+    /// A slice the server sent, as the server's JSON (the pages read it for themselves
+    /// and never write it). → whether anything changed
+    StoreRegistry { etag: String, json: String },
     /// A record's 修改历史. → lines
     History {
         doc: DocId,
@@ -450,8 +463,11 @@ impl Engine {
                 json(&true)
             }
             Command::ReloadSlice => json(&self.repo.reload_slice()),
-            Command::StoreRegistry { etag, registry } => {
-                json(&self.repo.store_registry(etag, registry))
+            Command::StoreRegistry { etag, json: slice } => {
+                match serde_json::from_str::<Registry>(&slice) {
+                    Ok(registry) => json(&self.repo.store_registry(etag, registry)),
+                    Err(_) => json(&false),
+                }
             }
             Command::History { doc, map, record } => json(&self.repo.history(&doc, &map, &record)),
             Command::WithdrawnAt { doc, map, record } => {
@@ -552,7 +568,13 @@ impl Engine {
         let view = self.read_view();
         let json = serde_json::to_string(&view).unwrap_or_default();
         let name = format!("{}{VIEW_KEY}", self.repo.namespace());
-        if self.repo.person().is_some() && self.store.set(&name, &json).is_err() {
+        // An equal view stored (another tab's engine, or the last start's) is not written
+        // again: 100 KB of every tab's storage events for nothing.
+        let stored = self.store.get(&name);
+        if self.repo.person().is_some()
+            && stored.as_deref() != Some(json.as_str())
+            && self.store.set(&name, &json).is_err()
+        {
             self.store.remove(&name);
         }
         self.view = Some((key, json.clone()));

@@ -323,12 +323,7 @@ pub(crate) fn field(
 }
 
 pub(crate) fn date_field(ctx: &FormContext, label: &'static str) -> Field {
-    field(
-        "date",
-        label,
-        Input::Date,
-        ctx.today.format("%Y-%m-%d").to_string(),
-    )
+    field("date", label, Input::Date, crate::day::iso(ctx.today))
 }
 
 pub(crate) fn choice(choices: Vec<Choice>, default: impl Into<String>) -> (Input, String) {
@@ -466,12 +461,12 @@ impl Check<'_> {
 
     /// A day, not after today and not before last year.
     pub fn date(&mut self, name: &'static str, what: &str) -> Option<String> {
-        match NaiveDate::parse_from_str(self.raw(name), "%Y-%m-%d") {
+        match crate::day::parse(self.raw(name)).ok_or(()) {
             Ok(d) if d > self.today => self.fail(name, Msg::DateAfterToday { what: what.into() }),
             Ok(d) if d.year() < self.today.year() - 1 => {
                 self.fail(name, Msg::DateBeforeLastYear { what: what.into() })
             }
-            Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Ok(d) => Some(crate::day::iso(d)),
             Err(_) => self.fail(name, Msg::DateRequired { what: what.into() }),
         }
     }

@@ -28,6 +28,7 @@
 pub mod access;
 pub mod client;
 pub mod county;
+pub mod day;
 pub mod demo;
 pub mod doc;
 pub mod domain;

@@ -15,11 +15,30 @@ use std::collections::BTreeMap;
 macro_rules! labelled_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:expr),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Reconcile, Hydrate, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Reconcile, Hydrate)]
         pub enum $name { $($variant),+ }
+
+        // As serde's derive writes a unit variant (its name, which is its code), read
+        // through `from_code`: the derive's own per-enum visitor was ≈ 1.3 KB of the
+        // phone's wasm for each of some twenty enums (issue 18).
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <String as serde::Deserialize>::deserialize(d)?;
+                Self::from_code(&code).ok_or_else(|| {
+                    <D::Error as serde::de::Error>::unknown_variant(&code, Self::CODES)
+                })
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            const CODES: &'static [&'static str] = &[$(stringify!($variant)),+];
 
             /// The term used in the notice and shown to users.
             pub fn label(self) -> &'static str {
@@ -244,5 +263,22 @@ mod tests {
         }
         assert_eq!(VisitKind::BuildTeam.label(), "建班子");
         assert_eq!(VisitKind::from_code("nonsense"), None);
+    }
+
+    /// Issue 18: the enums' serde is written by hand (one visitor for all); what it
+    /// writes and reads must stay what serde's derive wrote, in every stored JSON.
+    #[test]
+    fn issue_18_enums_read_and_write_as_the_derive_did() {
+        assert_eq!(
+            serde_json::to_string(&VisitKind::BuildTeam).unwrap(),
+            r#""BuildTeam""#
+        );
+        let kinds: Vec<VisitKind> = serde_json::from_str(r#"["Help","BuildTeam"]"#).unwrap();
+        assert_eq!(kinds, [VisitKind::Help, VisitKind::BuildTeam]);
+        let keyed: std::collections::BTreeMap<Role, u8> =
+            serde_json::from_str(r#"{"Leader":1}"#).unwrap();
+        assert_eq!(keyed[&Role::Leader], 1);
+        let err = serde_json::from_str::<VisitKind>(r#""Nonsense""#).unwrap_err();
+        assert!(err.to_string().contains("BuildTeam"), "{err}");
     }
 }

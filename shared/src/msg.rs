@@ -204,7 +204,7 @@ pub enum Msg {
 }
 
 fn day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    crate::day::parse(s)
 }
 
 /// 7月10日

@@ -30,11 +30,15 @@ const OFFICE_DIR: &str = "office";
 /// `dist/engine/`; the build then names its files in the phone's page ([`link_engine`]).
 const ENGINE_PAGE: &str = "engine/index.html";
 const ENGINE_DIR: &str = "engine";
-/// What a phone downloads on its first visit (the page and every file it names, brotli):
-/// the build fails above this. Set just above the size measured in BENCHMARKS.md (issue 18),
-/// so growth is a decision, not an accident: raised from 700 KiB on 2026-12-03 for the
-/// 本支部 page, drafts of corrections and the registry slice (711.0 KiB measured).
-const PHONE_FIRST_LOAD_BUDGET: u64 = 720 * 1024;
+/// What a phone downloads on its first visit (the page and every file it names but the
+/// engine, brotli): the build fails above this. Set just above the size measured in
+/// BENCHMARKS.md (issue 18), so growth is a decision, not an accident: 720 KiB while the
+/// documents' code was part of it, 352 KiB since it is the engine's (349.0 KiB measured;
+/// the issue's goal is 330 KB).
+const PHONE_FIRST_LOAD_BUDGET: u64 = 352 * 1024;
+/// The phone's document engine (`engine/`, fetched after the first load; brotli): the
+/// build fails above this, set just above its size measured in BENCHMARKS.md (473.5 KiB).
+const ENGINE_BUDGET: u64 = 480 * 1024;
 /// The office console's first load (`/office`, the same measure): the build fails above
 /// this. Set just above the size measured in BENCHMARKS.md ("The office console's first
 /// load (issue 18)", 2026-12-03: 387.3 KiB cut to 331.1 KiB); the issue's goal is 200 KB.
@@ -447,13 +451,18 @@ impl Ctx {
         let engine = engine_files(&sizes);
         print!("{}", first_load_table(&phone, &engine, &office));
         for (app, files, budget) in [
-            ("phone", &phone, PHONE_FIRST_LOAD_BUDGET),
-            ("office console", &office, OFFICE_FIRST_LOAD_BUDGET),
+            ("the phone's first load", &phone, PHONE_FIRST_LOAD_BUDGET),
+            ("the phone's engine", &engine, ENGINE_BUDGET),
+            (
+                "the office console's first load",
+                &office,
+                OFFICE_FIRST_LOAD_BUDGET,
+            ),
         ] {
             let brotli: u64 = files.iter().map(|s| s.brotli).sum();
             if brotli > budget {
                 return Err(format!(
-                    "the {app}'s first load is {} brotli, over its budget of {} (BENCHMARKS.md, issue 18)",
+                    "{app} is {} brotli, over its budget of {} (BENCHMARKS.md, issue 18)",
                     human(brotli),
                     human(budget)
                 ));
@@ -825,12 +834,19 @@ fn first_load<'a>(dist: &Path, page: &str, sizes: &'a [Sizes]) -> Result<Vec<&'a
         .map_err(|e| format!("cannot read {}: {e}", dist.join(page).display()))?;
     let named = |s: &&Sizes| {
         s.name == page
-            || (!is_engine(s)
-                && ['"', '\'']
-                    .iter()
-                    .any(|q| html.contains(&format!("{q}/{}{q}", s.name.replace('\\', "/")))))
+            || (!is_engine(s) && names(&html, &format!("/{}", s.name.replace('\\', "/"))))
     };
     Ok(sizes.iter().filter(named).collect())
+}
+
+/// Whether a page names `path` as an attribute's or a string's whole value: `"/x.js"`,
+/// `'/x.js'`, or unquoted as Trunk's minifier leaves attributes, `href=/x.js>`.
+fn names(html: &str, path: &str) -> bool {
+    html.match_indices(path).any(|(at, _)| {
+        let before = html[..at].chars().next_back();
+        let after = html[at + path.len()..].chars().next();
+        matches!(before, Some('"' | '\'' | '=')) && matches!(after, Some('"' | '\'' | ' ' | '>'))
+    })
 }
 
 fn is_engine(s: &Sizes) -> bool {
@@ -953,6 +969,17 @@ version = "0.2.99"
                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.2\"\n";
         assert!(wasm_bindgen_version_in(two).is_err());
         assert!(wasm_bindgen_version_in("").is_err());
+    }
+
+    #[test]
+    fn a_page_names_its_files_quoted_or_as_minified() {
+        let page = r#"<link href=/manifest.webmanifest rel=manifest><link href=/app-1.css>
+            <script>import init from '/app-1.js';register("/sw.js")</script>"#;
+        for path in ["/manifest.webmanifest", "/app-1.css", "/app-1.js", "/sw.js"] {
+            assert!(names(page, path), "{path}");
+        }
+        assert!(!names(page, "/app-1.cs"), "a prefix is not a name");
+        assert!(!names(page, "/app"));
     }
 
     #[test]

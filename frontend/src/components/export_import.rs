@@ -32,7 +32,7 @@ pub fn ExportImport() -> impl IntoView {
                     return;
                 }
             };
-            let today = clock::today().format("%Y%m%d");
+            let today = shared::day::iso(clock::today()).replace('-', "");
             let name = format!("三联共建-{today}.sanlian");
             link.set(Some((
                 format!(

@@ -18,9 +18,19 @@ fn password_problem(p: &str) -> Option<String> {
 }
 
 async fn activate(phone: &str, code: &str, password: &str) -> Result<(), String> {
-    let body = serde_json::json!({
-        "phone": phone, "code": code, "password": password, "device": auth::device_id(),
-    });
+    #[derive(serde::Serialize)]
+    struct Activation<'a> {
+        phone: &'a str,
+        code: &'a str,
+        password: &'a str,
+        device: Option<String>,
+    }
+    let body = Activation {
+        phone,
+        code,
+        password,
+        device: auth::device_id(),
+    };
     let resp = gloo_net::http::Request::post(ACTIVATE_PATH)
         .json(&body)
         .map_err(|e| e.to_string())?

@@ -19,11 +19,14 @@ async fn notice(token: &str) -> Option<String> {
     if !resp.ok() {
         return None;
     }
-    let me: serde_json::Value = resp.json().await.ok()?;
-    me.get("notice")?
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    /// The part of `GET /api/me` read here.
+    #[derive(serde::Deserialize)]
+    struct Me {
+        #[serde(default)]
+        notice: Option<String>,
+    }
+    let me: Me = resp.json().await.ok()?;
+    me.notice.filter(|s| !s.is_empty())
 }
 
 #[component]

@@ -459,7 +459,7 @@ impl Gen {
 }
 
 fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    crate::day::iso(d)
 }
 
 /// Gives branches past the demo's named offices real-sounding units: township government

@@ -44,7 +44,7 @@ pub struct BranchPage {
 }
 
 fn dated_in(date: &str, year: i32, as_of: NaiveDate) -> bool {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == year && d <= as_of)
+    crate::day::parse(date).is_some_and(|d| d.year() == year && d <= as_of)
 }
 
 /// One [`KindCount`] per kind, in the notice's order.

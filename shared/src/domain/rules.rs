@@ -147,7 +147,7 @@ pub fn evaluate(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> 
 // ---------------------------------------------------------------- reading helpers
 
 fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    crate::day::parse(s)
 }
 
 fn counts(s: &str, year: i32, as_of: NaiveDate) -> bool {
@@ -969,8 +969,8 @@ pub fn filings(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
                         Msg::FilingLate {
                             committee: c.name.clone(),
                             filing: kind.label().into(),
-                            on: d.format("%Y-%m-%d").to_string(),
-                            due: due.format("%Y-%m-%d").to_string(),
+                            on: crate::day::iso(*d),
+                            due: crate::day::iso(due),
                             late,
                         },
                     ));
@@ -987,7 +987,7 @@ pub fn filings(data: &CountyData, year: i32, as_of: NaiveDate) -> Vec<Finding> {
                         Msg::FilingMissing {
                             committee: c.name.clone(),
                             filing: kind.label().into(),
-                            due: due.format("%Y-%m-%d").to_string(),
+                            due: crate::day::iso(due),
                             over,
                         },
                     ));
@@ -1161,8 +1161,8 @@ pub fn impossible_dates(data: &CountyData, today: NaiveDate) -> Vec<Finding> {
                 Msg::DateAhead {
                     author: r.person_name(author).into(),
                     record: kind.into(),
-                    day: d.format("%Y-%m-%d").to_string(),
-                    today: today.format("%Y-%m-%d").to_string(),
+                    day: crate::day::iso(d),
+                    today: crate::day::iso(today),
                 },
             ));
         }

@@ -189,7 +189,7 @@ pub struct OfficeLine {
 /// milliseconds, `YYYY-MM-DD`: the day a household or a link was recorded.
 pub fn county_day(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
-        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map(|d| crate::day::iso(d.date_naive()))
         .unwrap_or_default()
 }
 

@@ -127,12 +127,7 @@ pub(crate) fn plan_fields(today: NaiveDate, kinds: Vec<Choice>, default_kind: &s
             choices_of!(PlanStatus),
             PlanStatus::Adopted.code(),
         ),
-        field(
-            "date",
-            "日期",
-            Input::Date,
-            today.format("%Y-%m-%d").to_string(),
-        ),
+        field("date", "日期", Input::Date, crate::day::iso(today)),
         field(
             "title",
             "标题（可不填）",

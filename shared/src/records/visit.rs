@@ -71,7 +71,7 @@ pub fn validate_visit(
     recorded_at: i64,
 ) -> Result<Visit, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let date = match NaiveDate::parse_from_str(draft.date.trim(), "%Y-%m-%d") {
+    let date = match crate::day::parse(&draft.date).ok_or(()) {
         Ok(d) if d > today => {
             errors.push(err("date", Msg::DateAfterToday { what: what(DATE) }));
             None
@@ -128,7 +128,7 @@ pub fn validate_visit(
         (Some(date), Some(kind), true) => Ok(Visit {
             id,
             author,
-            date: date.format("%Y-%m-%d").to_string(),
+            date: crate::day::iso(date),
             place: draft.place.clone(),
             kind,
             note: note.to_string(),

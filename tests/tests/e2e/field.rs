@@ -936,9 +936,14 @@ async fn bench_issue_5_field_app_numbers() {
             (after - before) as f64 / N as f64
         );
 
-        let open = "const done = arguments[arguments.length - 1]; \
+        // Issue 18: when the entries are on screen (drawn from the view the engine stored),
+        // and when the document engine has loaded and read the documents (`data-engine`).
+        let open = "const done = arguments[arguments.length - 1]; let shown = null; \
              const tick = () => { const n = document.querySelectorAll('#my-entries li.entry').length; \
-               if (n > 0) done([performance.now(), n]); else requestAnimationFrame(tick); }; tick();";
+               if (n > 0 && shown === null) shown = [performance.now(), n]; \
+               if (shown && document.documentElement.dataset.engine === 'ready') \
+                 done([shown[0], shown[1], performance.now()]); \
+               else requestAnimationFrame(tick); }; tick();";
         for rate in [1, 4] {
             a.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
                 .await?;
@@ -952,7 +957,7 @@ async fn bench_issue_5_field_app_numbers() {
                     .context("timing the open")?;
                 times.push(v);
             }
-            println!("open with {N} records, CPU throttled {rate}x: [ms since navigation, entries shown] {times:?}");
+            println!("open with {N} records, CPU throttled {rate}x: [entries on screen (ms since navigation), entries shown, engine ready (ms)] {times:?}");
         }
         a.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 1 }))
             .await?;
