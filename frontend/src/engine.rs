@@ -245,6 +245,23 @@ pub fn reread() {
     });
 }
 
+/// The tab is going (closed, reloaded, navigated away): the ops its engine has not
+/// applied (it never ran, or storage was full) are marked as left behind, so the next
+/// engine to find them applies them at once rather than after
+/// [`shared::engine::ORPHAN_AFTER_MS`] (a reload right after an entry on a slow link).
+/// Should the page come back (the back button), its engine applies them as its own; a
+/// second application writes equal values, which is no conflict.
+pub fn leave_ops() {
+    let ns = storage::ns(&me());
+    let own = format!("{ns}op.{}.", writer());
+    for (key, mut op) in shared::engine::stored_ops(&Local, &ns) {
+        if key.starts_with(&own) {
+            op.phone_ms -= shared::engine::ORPHAN_AFTER_MS;
+            let _ = shared::store::set_json(&Local, &key, &op);
+        }
+    }
+}
+
 /// Another tab wrote an op or a view: what this tab shows may change.
 pub fn other_tab_changed_ops() {
     with(overlay);

@@ -127,7 +127,11 @@ impl SyncState {
         // key written, so their entries show here within a moment.
         let _ = window_event_listener(leptos::ev::storage, move |ev| s.other_tab_wrote(&ev));
         // A tab closed or reloaded mid-session does not keep the others waiting.
-        let _ = window_event_listener(leptos::ev::pagehide, |_| lease::release());
+        // Its ops the engine has not applied are handed to the next engine at once.
+        let _ = window_event_listener(leptos::ev::pagehide, |_| {
+            lease::release();
+            engine::leave_ops();
+        });
         s
     }
 

@@ -536,6 +536,22 @@ async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives(
             }
             shot(b, "issue-18-saved-before-engine-360", 360).await?;
 
+            // A reload before the engine came: the entry is still listed (its op), and the
+            // tab that left marked it for the next engine to apply at once.
+            b.reload().await?;
+            wait_entry(b, note, LONG).await?;
+            let ops = b
+                .execute(
+                    "return Object.keys(localStorage).filter((k) => k.startsWith('sanlian.u.p1-2.op.')) \
+                       .map((k) => Date.now() - JSON.parse(localStorage.getItem(k)).phone_ms);",
+                    vec![],
+                )
+                .await?;
+            let ages: Vec<i64> = serde_json::from_value(ops).context("the ops' ages")?;
+            if ages.len() != 1 || ages[0] < shared::engine::ORPHAN_AFTER_MS {
+                return Err(format!("the left tab's op is not marked for the next engine: ages {ages:?} ms"));
+            }
+
             // The engine arrives: it writes the entry and the session hands it in.
             b.execute("window.__releaseEngine();", vec![]).await?;
             wait_synced(b, LONG).await?;
