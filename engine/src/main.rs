@@ -43,7 +43,9 @@ pub fn open(fresh: &str, docs: &str) -> Result<String, JsError> {
         .and_then(|b| <[u8; 60]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| JsError::new("engine open: 60 random bytes as hex"))?;
     let docs: Vec<DocId> = parse(docs)?;
-    let (engine, opened) = Engine::open(Rc::new(local::Local), Fresh::from_bytes(&bytes), docs);
+    // A write that does not fit drops the stored views (caches) before it gives up.
+    let store = Rc::new(shared::store::Evicting(local::Local));
+    let (engine, opened) = Engine::open(store, Fresh::from_bytes(&bytes), docs);
     ENGINE.with(|e| *e.borrow_mut() = Some(engine));
     Ok(serde_json::to_string(&opened).unwrap_or_default())
 }

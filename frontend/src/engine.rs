@@ -11,11 +11,11 @@
 
 use crate::clock;
 use crate::i18n::t;
-use crate::storage::{self, Local};
+use crate::storage::{self, Local, STORE};
 use js_sys::{Function, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use shared::domain::records::{BranchRecords, CommitteeRecords};
-use shared::engine::{Command, Op, Opened, Stamped, View};
+use shared::engine::{Applied, Command, Op, Opened, Stamped, View};
 use shared::ids::DocId;
 use shared::model::Registry;
 use shared::repo::Fresh;
@@ -59,9 +59,12 @@ struct State {
     /// start (the ops it did not apply are still in storage).
     broken: bool,
     status: Status,
-    /// Ops that did not fit in storage (full): kept for this start and handed to the
-    /// engine, which keeps their changes in memory and syncs them.
-    unstored: Vec<Stamped>,
+    /// Ops that did not fit in storage (full), with whose they are: kept for this start
+    /// and handed to that person's engine, which keeps their changes in memory and syncs
+    /// them.
+    unstored: Vec<(String, Stamped)>,
+    /// What the engine could not apply since the last sync session asked ([`take_problems`]).
+    problems: Vec<String>,
     /// The view as the engine (or storage, before it ran) last gave it, and its JSON.
     base: Rc<View>,
     base_json: String,
@@ -76,14 +79,20 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(start());
 }
 
-fn start() -> State {
+/// This start's random bytes: the tab's writer, actor and, for a phone that has none
+/// yet, its device id and signing key.
+fn fresh() -> (Fresh, String) {
     let mut bytes = [0u8; 60];
     getrandom::fill(&mut bytes).expect("the browser provides crypto.getRandomValues");
-    let fresh = Fresh::from_bytes(&bytes);
+    (Fresh::from_bytes(&bytes), shared::signing::hex(&bytes))
+}
+
+fn start() -> State {
+    let (fresh, fresh_hex) = fresh();
     // The device id exists from the first start, before any login (`auth::device_id`).
-    shared::store::device_id(&Local, &fresh.device);
+    shared::store::device_id(&STORE, &fresh.device);
     let mut state = State {
-        fresh_hex: shared::signing::hex(&bytes),
+        fresh_hex,
         fresh,
         next_op: 0,
         module: None,
@@ -92,6 +101,7 @@ fn start() -> State {
         broken: false,
         status: Status::Loading,
         unstored: Vec::new(),
+        problems: Vec::new(),
         base: Rc::new(View::default()),
         base_json: String::new(),
         shown: Rc::new(View::default()),
@@ -119,22 +129,30 @@ fn read_stored(state: &mut State) {
     overlay(state);
 }
 
-/// Lays the ops the engine has not applied over the view: all of them before it runs;
-/// after, only other tabs' (this tab's are applied as they are recorded).
+/// The person's ops that did not fit in storage.
+fn unstored_of(state: &State, person: &str) -> Vec<Stamped> {
+    state
+        .unstored
+        .iter()
+        .filter(|(p, _)| p == person)
+        .map(|(_, op)| op.clone())
+        .collect()
+}
+
+/// Lays the ops still in storage over the view: before the engine runs, all of them;
+/// after, those it has not written yet (another tab's, or one that could not be written)
+/// — an op is removed once its change is stored. Ops that did not fit in storage are
+/// laid over only before the engine runs (after, its view holds them).
 fn overlay(state: &mut State) {
-    let ns = storage::ns(&state.base.person);
-    let ready = state.opened.is_some();
-    let own = format!("{ns}op.{}.", state.fresh.writer);
-    let ops: Vec<Stamped> = shared::engine::stored_ops(&Local, &ns)
+    let person = state.base.person.clone();
+    let ns = storage::ns(&person);
+    let mut ops: Vec<Stamped> = shared::engine::stored_ops(&Local, &ns)
         .into_iter()
-        .filter(|(key, _)| !ready || !key.starts_with(&own))
         .map(|(_, op)| op)
-        .chain(if ready {
-            Vec::new()
-        } else {
-            state.unstored.clone()
-        })
         .collect();
+    if state.opened.is_none() {
+        ops.extend(unstored_of(state, &person));
+    }
     let mut shown = state.base.with_ops(&ops);
     if let Some((etag, _, registry)) = &state.fetched {
         shown.registry = Some(registry.clone());
@@ -184,48 +202,89 @@ pub fn random_hex(bytes: usize) -> String {
 
 /// Records what the person did: stored as an op at once (in memory if storage is full),
 /// then applied by the engine if it is running, or laid over the view until it is.
-/// Returns what the engine could not apply, in words.
-pub fn record(op: Op) -> Result<(), String> {
+/// Nothing the engine says can undo it: what it could not write stays stored, is shown
+/// and is tried again, and the next sync session reports it ([`take_problems`]).
+pub fn record(op: Op) {
     let stamped = Stamped {
         at_ms: clock::now_ms(),
         phone_ms: clock::phone_ms(),
         op,
     };
+    let person = me();
     let stored = with(|s| {
         s.next_op += 1;
-        let ns = storage::ns(&me());
-        shared::engine::push_op(&Local, &ns, &s.fresh.writer, s.next_op, &stamped)
+        let ns = storage::ns(&person);
+        shared::engine::push_op(&STORE, &ns, &s.fresh.writer, s.next_op, &stamped)
     });
     if let Err(full) = stored {
         leptos::logging::warn!("storage: {}", full.0);
-        with(|s| s.unstored.push(stamped));
+        with(|s| s.unstored.push((person, stamped)));
     }
-    let problems = if ready() { apply() } else { Vec::new() };
+    if ready() {
+        apply();
+    }
     with(overlay);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("；"))
-    }
 }
 
 /// Has the engine apply the ops due (its tab's own, others' left behind) and re-reads
-/// its view. Problems in words.
-fn apply() -> Vec<String> {
-    let inline = with(|s| s.unstored.clone());
-    let problems: Vec<String> = call(&Command::Apply {
+/// its view. What it could not apply waits for the next session's report.
+fn apply() {
+    let inline = with(|s| unstored_of(s, &me()));
+    let Some(applied) = call::<Applied>(&Command::Apply {
         inline,
         now_phone_ms: clock::phone_ms(),
-    })
-    .unwrap_or_default();
+    }) else {
+        return;
+    };
+    note(applied);
     reread();
-    problems
+}
+
+/// Keeps what the engine could not apply for the sync bar, in the app's words; the
+/// libraries' own words go to the log only.
+fn note(applied: Applied) {
+    for detail in &applied.details {
+        leptos::logging::warn!("engine: {detail}");
+    }
+    with(|s| {
+        if applied.failed > 0 {
+            s.problems
+                .push(t("engine.ops_failed").replace("{}", &applied.failed.to_string()));
+        }
+        if applied.set_aside > 0 {
+            s.problems
+                .push(t("engine.ops_set_aside").replace("{}", &applied.set_aside.to_string()));
+        }
+    });
+}
+
+/// What the engine could not apply since the last call (a sync session reports it).
+pub fn take_problems() -> Vec<String> {
+    with(|s| std::mem::take(&mut s.problems))
+}
+
+/// Before a sync session: every tab's chunks, and the ops due (the tab's own, and those
+/// a closed tab left).
+pub fn merge_all() {
+    if let Some(applied) = call::<Applied>(&Command::MergeAll {
+        now_phone_ms: clock::phone_ms(),
+    }) {
+        note(applied);
+    }
+    reread();
 }
 
 /// Re-reads the engine's view (after a change it made or merged).
 pub fn reread() {
-    let Some(json) = module().and_then(|m| m.view.call0(&JsValue::NULL).ok()) else {
+    let Some(module) = module().filter(|_| ready()) else {
         return;
+    };
+    let json = match module.view.call0(&JsValue::NULL) {
+        Ok(json) => json,
+        Err(e) => {
+            failed(&e);
+            return;
+        }
     };
     let Some(json) = json.as_string() else {
         return;
@@ -257,7 +316,7 @@ pub fn leave_ops() {
     for (key, mut op) in shared::engine::stored_ops(&Local, &ns) {
         if key.starts_with(&own) {
             op.phone_ms -= shared::engine::ORPHAN_AFTER_MS;
-            let _ = shared::store::set_json(&Local, &key, &op);
+            let _ = shared::store::set_json(&STORE, &key, &op);
         }
     }
 }
@@ -269,9 +328,17 @@ pub fn other_tab_changed_ops() {
 
 /// Another tab stored its view; before this tab's engine runs, it is the newest known.
 pub fn other_tab_stored_view() {
-    if !ready() {
-        with(read_stored);
+    if ready() {
+        return;
     }
+    with(|s| {
+        // Removed (a full storage made room): keep what is drawn.
+        if let Some((json, view)) = View::stored_json(&Local, &me()) {
+            s.base = Rc::new(view);
+            s.base_json = json;
+            overlay(s);
+        }
+    });
 }
 
 pub fn ready() -> bool {
@@ -312,7 +379,15 @@ fn failed(e: &JsValue) {
 /// The person logged in changed (a login on a shared phone): the pages show what is
 /// stored of theirs, and the engine is opened anew for them ([`ensure`]).
 pub fn forget_person() {
+    // The previous person's ops the engine has not applied go to their next engine at
+    // once; this tab starts anew as a writer (a reopened engine with the same writer
+    // would number its chunks from 1 again, over the ones it wrote).
+    leave_ops();
+    let (fresh, fresh_hex) = fresh();
     with(|s| {
+        s.fresh = fresh;
+        s.fresh_hex = fresh_hex;
+        s.next_op = 0;
         s.opened = None;
         s.fetched = None;
         if !s.broken {

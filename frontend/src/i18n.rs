@@ -64,6 +64,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("engine.not_ready", "数据引擎尚未就绪，稍后自动重试", "The data engine is not ready yet; it will retry by itself"),
     ("engine.unreadable", "文件无法读取", "The file cannot be read"),
+    (
+        "engine.ops_failed",
+        "{} 条记录暂时无法写入，已保留在手机上，将自动重试",
+        "{} entries could not be written yet; they are kept on this phone and tried again",
+    ),
+    (
+        "engine.ops_set_aside",
+        "{} 条记录无法写入，已另存在手机上，请更新应用",
+        "{} entries could not be written; they are kept apart on this phone. Please update the app",
+    ),
     ("sync.today", "今天", "today"),
     ("sync.days_ago", "天前", "days ago"),
     (

@@ -19,12 +19,16 @@ pub const LOCAL_QUOTA_BYTES: u64 = 10 * 1024 * 1024;
 mod local;
 pub use local::Local;
 
+/// localStorage as the pages write it: a write that does not fit drops the stored views
+/// (caches) first and tries again (`shared::store::Evicting`).
+pub const STORE: shared::store::Evicting<Local> = shared::store::Evicting(Local);
+
 pub fn get<T: DeserializeOwned>(name: &str) -> Option<T> {
     shared::store::get_json(&Local, name)
 }
 
 pub fn set<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<(), StorageFull> {
-    shared::store::set_json(&Local, name, value)
+    shared::store::set_json(&STORE, name, value)
 }
 
 pub fn remove(name: &str) {

@@ -473,12 +473,8 @@ async fn session(s: SyncState, docs: &[DocId], login: &Session) -> Result<Vec<St
     s.open_engine().await.map_err(SyncError::Failed)?;
     // What other tabs stored since is handed in too (and never written over), and
     // entries left by a tab closed before its engine ran.
-    let left: Vec<String> = engine::call(&Command::MergeAll {
-        now_phone_ms: clock::phone_ms(),
-    })
-    .unwrap_or_default();
-    problems.extend(left);
-    engine::reread();
+    engine::merge_all();
+    problems.extend(engine::take_problems());
     auth::register_actors(login).await.map_err(|e| match e {
         RegisterError::Offline => SyncError::Offline,
         RegisterError::Unauthorized(m) => SyncError::LoggedOut(m),

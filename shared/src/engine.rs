@@ -131,15 +131,31 @@ fn op_writer<'a>(ns: &str, key: &'a str) -> Option<&'a str> {
     key.strip_prefix(&op_prefix(ns))?.split('.').next()
 }
 
-/// Every op stored for the person, oldest first. An op this app cannot read (written by
-/// a newer one) is left in storage for an app that can.
+/// Every op stored for the person, in the order they were made: within a tab the order
+/// it wrote them (its keys), across tabs by the phone's own clock (never the corrected
+/// time, which moves when the server's offset is learned), each tab's ops kept in their
+/// order. An op this app cannot read (a newer app wrote it) is left in storage for an
+/// app that can.
 pub fn stored_ops(store: &dyn Store, ns: &str) -> Vec<(String, Stamped)> {
     let mut ops: Vec<(String, Stamped)> = store::names_with_prefix(store, &op_prefix(ns))
         .into_iter()
         .filter_map(|k| store::get_json::<Stamped>(store, &k).map(|op| (k, op)))
         .collect();
-    ops.sort_by(|(ka, a), (kb, b)| a.at_ms.cmp(&b.at_ms).then_with(|| ka.cmp(kb)));
-    ops
+    ops.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    let mut timed: Vec<(i64, String, Stamped)> = ops
+        .into_iter()
+        .map(|(key, op)| {
+            let writer = op_writer(ns, &key).unwrap_or_default().to_string();
+            let at = last
+                .get(&writer)
+                .map_or(op.phone_ms, |t| (*t).max(op.phone_ms));
+            last.insert(writer, at);
+            (at, key, op)
+        })
+        .collect();
+    timed.sort_by(|(ta, ka, _), (tb, kb, _)| ta.cmp(tb).then_with(|| ka.cmp(kb)));
+    timed.into_iter().map(|(_, key, op)| (key, op)).collect()
 }
 
 /// A stored value of a field, as a page shows and chooses it: Automerge's scalar
@@ -234,6 +250,8 @@ pub struct View {
     pub pending_since_ms: Option<i64>,
     /// The documents holding records not yet on the server.
     pub pending_docs: Vec<DocId>,
+    /// Those records (document, record id): an op on one of them adds none to `pending`.
+    pub pending_ids: Vec<(DocId, String)>,
     /// A document this app cannot read: a newer app wrote it (「请更新应用」).
     pub newer_app: bool,
     /// The last save did not fit in storage (the entry is in memory and still syncs).
@@ -328,8 +346,12 @@ impl View {
             }
         }
         // Every op is the person's own; one on a record already waiting adds nothing.
-        view.pending += waiting.len();
-        view.my_pending += waiting.len();
+        let new = waiting
+            .iter()
+            .filter(|r| !self.pending_ids.contains(r))
+            .count();
+        view.pending += new;
+        view.my_pending += new;
         view
     }
 }
@@ -356,8 +378,25 @@ pub struct Opened {
     pub actor: String,
     /// The person's signing key's public half (issue 15).
     pub public_key: String,
-    /// Ops that could not be applied, in words.
-    pub problems: Vec<String>,
+}
+
+/// What applying the ops due came to ([`Engine::apply_ops`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Ops that could not be written now (a document a newer app wrote, say): kept in
+    /// storage, shown, and tried again.
+    pub failed: usize,
+    /// Ops set aside because applying one stopped an engine (`op-aside.` keys): kept,
+    /// never applied again by themselves.
+    pub set_aside: usize,
+    /// What went wrong, for the log (never the page: the words are the libraries').
+    pub details: Vec<String>,
+}
+
+impl Applied {
+    pub fn is_empty(&self) -> bool {
+        self.failed == 0 && self.set_aside == 0
+    }
 }
 
 /// What the pages ask of the engine besides the sync messages and files ([`Engine`]'s
@@ -398,6 +437,14 @@ pub enum Command {
     Settle { docs: Vec<DocId> },
 }
 
+/// The op an engine is applying (`op-trying.<writer>`), for [`Engine::apply_ops`]'s
+/// guard against an op that stops engines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Trying {
+    key: String,
+    phone_ms: i64,
+}
+
 /// The engine: the phone's repo, and the view it keeps for the pages.
 pub struct Engine {
     repo: Repo,
@@ -425,7 +472,6 @@ impl Engine {
         let opened = Opened {
             actor: repo.actor_hex(),
             public_key: repo.public_key().unwrap_or_default(),
-            problems: Vec::new(),
         };
         let engine = Engine {
             repo,
@@ -481,44 +527,117 @@ impl Engine {
         }
     }
 
-    /// Turns the ops due into document changes: this tab's own (`inline` ones too) and
-    /// any other tab's older than [`ORPHAN_AFTER_MS`]. Each op's key is removed once the
-    /// chunk holding its change is stored; while storage is full they stay, applied
-    /// once. Returns what could not be applied, in words (the op is dropped then: it
-    /// can never apply, as a withdrawal of a record that is not there).
-    pub fn apply_ops(&mut self, inline: &[Stamped], now_phone_ms: i64) -> Vec<String> {
+    /// Turns the ops due into document changes: this tab's own (`inline` ones too, the
+    /// pages' ops that did not fit in storage), any other tab's older than
+    /// [`ORPHAN_AFTER_MS`], and every op, of any tab and age, on a record one of those
+    /// touches (a correction in this tab of an entry another tab has not written yet must
+    /// come after it). Each op's key is removed once the chunk holding its change is
+    /// stored; an op that cannot be written now stays and is tried again. Applying one
+    /// op at a time is announced in storage, so an op that stops the engine (a panic) is
+    /// set aside by the next engine instead of stopping every engine after it.
+    pub fn apply_ops(&mut self, inline: &[Stamped], now_phone_ms: i64) -> Applied {
         let ns = self.repo.namespace().to_string();
         let writer = self.repo.writer().to_string();
-        let mut problems = Vec::new();
+        let mut result = Applied::default();
+        self.set_aside_trapped(&ns, now_phone_ms, &mut result);
+        let ops = stored_ops(&*self.store, &ns);
+        let own = |key: &str| op_writer(&ns, key) == Some(writer.as_str());
+        let due =
+            |key: &str, op: &Stamped| own(key) || now_phone_ms - op.phone_ms >= ORPHAN_AFTER_MS;
+        let mut records: BTreeSet<(DocId, String)> = ops
+            .iter()
+            .filter(|(key, op)| due(key, op))
+            .map(|(_, op)| (op.record().0.clone(), op.record().1.to_string()))
+            .collect();
+        records.extend(
+            inline
+                .iter()
+                .map(|op| (op.record().0.clone(), op.record().1.to_string())),
+        );
+        let taken: Vec<(String, Stamped)> = ops
+            .into_iter()
+            .filter(|(key, op)| {
+                due(key, op)
+                    || records.contains(&(op.record().0.clone(), op.record().1.to_string()))
+            })
+            .collect();
+        if taken.iter().any(|(key, _)| !own(key)) {
+            // What another tab wrote of them may be stored already: read it first, so
+            // equal values are not written twice.
+            self.repo.merge_all_stored();
+        }
+        let trying = format!("{ns}op-trying.{writer}");
         let mut done = Vec::new();
-        for (key, op) in stored_ops(&*self.store, &ns) {
-            let own = op_writer(&ns, &key) == Some(writer.as_str());
-            if !own && now_phone_ms - op.phone_ms < ORPHAN_AFTER_MS {
+        for (key, op) in &taken {
+            if self.applied.contains(key) {
+                done.push((key.clone(), op.record().0.clone()));
                 continue;
             }
-            if !self.applied.contains(&key) {
-                if let Err(e) = self.apply(&op) {
-                    problems.push(e);
+            let _ = store::set_json(
+                &*self.store,
+                &trying,
+                &Trying {
+                    key: key.clone(),
+                    phone_ms: now_phone_ms,
+                },
+            );
+            let outcome = self.apply(op);
+            self.store.remove(&trying);
+            match outcome {
+                Ok(()) => {
+                    self.applied.insert(key.clone());
+                    done.push((key.clone(), op.record().0.clone()));
                 }
-                self.applied.insert(key.clone());
+                Err(e) => {
+                    result.failed += 1;
+                    result.details.push(e);
+                }
             }
-            done.push(key);
         }
         for op in inline {
             if !self.applied_inline.contains(op) {
-                if let Err(e) = self.apply(op) {
-                    problems.push(e);
+                match self.apply(op) {
+                    Ok(()) => self.applied_inline.push(op.clone()),
+                    Err(e) => {
+                        result.failed += 1;
+                        result.details.push(e);
+                    }
                 }
-                self.applied_inline.push(op.clone());
             }
         }
-        if self.repo.storage_error.is_none() {
-            for key in done {
+        for (key, doc) in done {
+            if self.repo.is_stored(&doc) {
                 self.store.remove(&key);
                 self.applied.remove(&key);
             }
         }
-        problems
+        result
+    }
+
+    /// Sets aside the op an engine was applying when it stopped: announced more than
+    /// [`ORPHAN_AFTER_MS`] ago (a live engine applies an op in moments) and still stored.
+    fn set_aside_trapped(&mut self, ns: &str, now_phone_ms: i64, result: &mut Applied) {
+        let prefix = format!("{ns}op-trying.");
+        for name in store::names_with_prefix(&*self.store, &prefix) {
+            let Some(t) = store::get_json::<Trying>(&*self.store, &name) else {
+                continue;
+            };
+            if now_phone_ms - t.phone_ms < ORPHAN_AFTER_MS {
+                continue;
+            }
+            if let Some(value) = self.store.get(&t.key) {
+                let aside = t.key.replacen(&op_prefix(ns), &format!("{ns}op-aside."), 1);
+                if self.store.set(&aside, &value).is_ok() {
+                    self.store.remove(&t.key);
+                    result.set_aside += 1;
+                    result.details.push(format!(
+                        "set aside {}: an engine stopped applying it",
+                        t.key
+                    ));
+                }
+            }
+            self.store.remove(&name);
+        }
     }
 
     fn apply(&mut self, op: &Stamped) -> Result<(), String> {
@@ -541,7 +660,10 @@ impl Engine {
                 field,
                 chosen,
             } => {
-                let value = chosen.value().ok_or("无法写入这个值")?;
+                // Not a value a record holds: nothing to choose (and never will be).
+                let Some(value) = chosen.value() else {
+                    return Ok(());
+                };
                 let conflict = Conflict {
                     doc: doc.clone(),
                     map: map.clone(),
@@ -551,7 +673,8 @@ impl Engine {
                     writers: Vec::new(),
                     owner: None,
                 };
-                r.resolve(&conflict, &value, secs)
+                // A record that is gone has nothing left to choose.
+                r.resolve(&conflict, &value, secs).or(Ok(()))
             }
         }
     }
@@ -614,6 +737,7 @@ impl Engine {
         view.my_pending = r.my_pending_count();
         view.pending_since_ms = r.pending_since_ms();
         view.pending_docs = r.pending_docs();
+        view.pending_ids = r.pending_records_all();
         view.storage_full = r.storage_error.is_some();
         view
     }

@@ -710,6 +710,20 @@ impl Repo {
         out
     }
 
+    /// (document, record) pairs waiting for the server, of everyone in this storage.
+    pub fn pending_records_all(&mut self) -> Vec<(DocId, String)> {
+        self.pending_set(None).into_iter().collect()
+    }
+
+    /// Whether everything this tab holds of a document is in storage (its last save was
+    /// written, or there was nothing to write).
+    pub fn is_stored(&mut self, id: &DocId) -> bool {
+        let heads = self.doc(id).get_heads();
+        self.stored
+            .get(id)
+            .is_some_and(|s| same_heads(&s.heads, &heads))
+    }
+
     /// The documents holding records not yet on the server.
     pub fn pending_docs(&mut self) -> Vec<DocId> {
         let mut docs: Vec<DocId> = self.pending_set(None).into_iter().map(|(d, _)| d).collect();

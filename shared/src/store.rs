@@ -50,6 +50,66 @@ pub trait Store {
     fn names(&self) -> Vec<String>;
 }
 
+/// Whether `name` is a cache any tab may drop to make room: a person's stored view
+/// (`crate::engine::VIEW_KEY`), which the next engine writes again.
+pub fn is_cache(name: &str) -> bool {
+    name.starts_with("u.") && name.ends_with(&format!(".{}", crate::engine::VIEW_KEY))
+}
+
+impl<T: Store + ?Sized> Store for &T {
+    fn get(&self, name: &str) -> Option<String> {
+        (**self).get(name)
+    }
+    fn set(&self, name: &str, value: &str) -> Result<(), StorageFull> {
+        (**self).set(name, value)
+    }
+    fn remove(&self, name: &str) {
+        (**self).remove(name)
+    }
+    fn names(&self) -> Vec<String> {
+        (**self).names()
+    }
+}
+
+/// A store that, when a write does not fit, drops the caches ([`is_cache`]) and tries
+/// once more: an entry must never give way to a copy of entries (issue 18).
+pub struct Evicting<S>(pub S);
+
+impl<S: Store> Store for Evicting<S> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name)
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), StorageFull> {
+        match self.0.set(name, value) {
+            Ok(()) => Ok(()),
+            Err(full) => {
+                let caches: Vec<String> = self
+                    .0
+                    .names()
+                    .into_iter()
+                    .filter(|n| is_cache(n) && n != name)
+                    .collect();
+                if caches.is_empty() {
+                    return Err(full);
+                }
+                for cache in caches {
+                    self.0.remove(&cache);
+                }
+                self.0.set(name, value)
+            }
+        }
+    }
+
+    fn remove(&self, name: &str) {
+        self.0.remove(name);
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0.names()
+    }
+}
+
 /// A store in memory, with a quota counted as browsers count localStorage's (UTF-16
 /// code units of names and values). Several "tabs" share one by `Rc`.
 #[derive(Debug, Default)]

@@ -450,6 +450,7 @@ impl Ctx {
         let office = first_load(&dist, &format!("{OFFICE_DIR}/index.html"), &sizes)?;
         let engine = engine_files(&sizes);
         print!("{}", first_load_table(&phone, &engine, &office));
+        pages_hold_no_automerge(&dist, &phone)?;
         for (app, files, budget) in [
             ("the phone's first load", &phone, PHONE_FIRST_LOAD_BUDGET),
             ("the phone's engine", &engine, ENGINE_BUDGET),
@@ -892,6 +893,23 @@ fn link_engine(dist: &Path) -> Result {
     )?;
     fs::remove_file(&engine_page)
         .map_err(|e| format!("cannot remove {}: {e}", engine_page.display()))
+}
+
+/// The phone's pages must link no Automerge code: the documents are the engine's
+/// (issue 18). Any Automerge function that can fail carries its source path in the wasm's
+/// data, so the crate's name in the pages' wasm means some of it came along.
+fn pages_hold_no_automerge(dist: &Path, phone: &[&Sizes]) -> Result {
+    for wasm in phone.iter().filter(|s| s.name.ends_with(".wasm")) {
+        let path = dist.join(&wasm.name);
+        let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if bytes.windows(b"automerge".len()).any(|w| w == b"automerge") {
+            return Err(format!(
+                "{} links Automerge code: the phone's pages must leave the documents to the engine (ARCHITECTURE.md, issue 18)",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every `"/…"` or `'/…'` string of a page.

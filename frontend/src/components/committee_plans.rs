@@ -53,35 +53,25 @@ pub fn CommitteePlanForm(committee: DocId, me: String) -> impl IntoView {
         let typed = values.get_untracked();
         match forms::submit_committee_plan(&typed, &me, clock::today(), clock::now_ms()) {
             Ok(plan) => {
-                match engine::record(shared::engine::Op::CommitteePlan {
+                engine::record(shared::engine::Op::CommitteePlan {
                     doc: committee.clone(),
                     plan,
-                }) {
-                    Ok(()) => {
-                        crate::drafts::discard(&me, slug);
-                        edited.set(None);
-                        errors.set(Vec::new());
-                        saved.set(true);
-                        sync.refresh();
-                        sync.sync_now();
-                        // The year, kind and status stay for the next plan; the text is cleared.
-                        let fresh = forms::committee_form(clock::today());
-                        values.update(|v| {
-                            for f in &fresh.fields {
-                                if !matches!(
-                                    f.input,
-                                    Input::Choice { .. } | Input::Date | Input::Year
-                                ) {
-                                    v.insert(f.name.to_string(), f.default.clone());
-                                }
-                            }
-                        });
+                });
+                crate::drafts::discard(&me, slug);
+                edited.set(None);
+                errors.set(Vec::new());
+                saved.set(true);
+                sync.refresh();
+                sync.sync_now();
+                // The year, kind and status stay for the next plan; the text is cleared.
+                let fresh = forms::committee_form(clock::today());
+                values.update(|v| {
+                    for f in &fresh.fields {
+                        if !matches!(f.input, Input::Choice { .. } | Input::Date | Input::Year) {
+                            v.insert(f.name.to_string(), f.default.clone());
+                        }
                     }
-                    Err(e) => errors.set(vec![Shown {
-                        field: "form",
-                        text: format!("{}{e}", t("form.save_failed")),
-                    }]),
-                }
+                });
             }
             Err(errs) => {
                 saved.set(false);

@@ -16,7 +16,6 @@ use shared::ids::DocId;
 pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
     let sync = expect_context::<SyncState>();
     let nav = use_context::<crate::pages::home::Nav>();
-    let error = RwSignal::new(None::<String>);
     let list = move || {
         sync.revision.track();
         let registry = sync.registry.get_untracked();
@@ -51,14 +50,13 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                         let chosen = v.clone();
                         let conflict = c.clone();
                         let choose = move |_| {
-                            let result = engine::record(Op::Resolve {
+                            engine::record(Op::Resolve {
                                 doc: conflict.doc.clone(),
                                 map: conflict.map.clone(),
                                 record: conflict.record.clone(),
                                 field: conflict.field.clone(),
                                 chosen: chosen.clone(),
                             });
-                            error.set(result.err());
                             sync.refresh();
                             sync.sync_now();
                         };
@@ -98,7 +96,6 @@ pub fn Conflicts(branch: DocId, me: String) -> impl IntoView {
                 <h2>{t("conflicts.title")}</h2>
                 <p class="meta">{t("conflicts.hint")}</p>
                 <ul class="conflict-list">{items}</ul>
-                {move || error.get().map(|e| view! { <p class="field-error">{e}</p> })}
             </section>
         })
     };

@@ -66,14 +66,11 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         let restore = {
             let (branch, id) = (branch.clone(), id.clone());
             move |_| {
-                if let Err(err) = engine::record(Op::Restore {
+                engine::record(Op::Restore {
                     doc: branch.clone(),
                     kind: e.kind,
                     id: id.clone(),
-                }) {
-                    sync.storage_warning
-                        .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
-                }
+                });
                 sync.refresh();
                 sync.sync_now();
             }
@@ -93,14 +90,11 @@ pub fn EntryList(me: Person, branch: DocId, registry: Registry) -> impl IntoView
         let withdraw = {
             let (branch, id) = (branch.clone(), id.clone());
             move |_| {
-                if let Err(err) = engine::record(Op::Withdraw {
+                engine::record(Op::Withdraw {
                     doc: branch.clone(),
                     kind: e.kind,
                     id: id.clone(),
-                }) {
-                    sync.storage_warning
-                        .set(Some(format!("{}{err}", t("entries.withdraw_failed"))));
-                }
+                });
                 confirming.set(None);
                 sync.refresh();
                 sync.sync_now();

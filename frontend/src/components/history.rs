@@ -23,10 +23,14 @@ pub fn History(doc: DocId, map: String, record: String) -> impl IntoView {
             return Vec::new();
         }
         sync.revision.track();
-        sync.engine.track();
+        let status = sync.engine.get();
         if !engine::ready() {
             // Read from the document's changes: only the engine can (issue 18).
-            return vec![view! { <li class="meta">{t("engine.loading")}</li> }.into_any()];
+            let text = match status {
+                engine::Status::Failed(why) => why,
+                _ => t("engine.loading").to_string(),
+            };
+            return vec![view! { <li class="meta">{text}</li> }.into_any()];
         }
         let registry = sync.registry.get_untracked();
         let name = |p: &Option<String>| {

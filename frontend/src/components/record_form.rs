@@ -168,20 +168,13 @@ pub fn RecordForm(
                             entry,
                             original: o,
                         };
-                        match engine::record(op) {
-                            Ok(_) => {
-                                crate::drafts::discard(&me, &draft_key);
-                                errors.set(Vec::new());
-                                sync.refresh();
-                                sync.sync_now();
-                                if let Some(nav) = nav {
-                                    nav.stop_editing();
-                                }
-                            }
-                            Err(e) => errors.set(vec![Shown {
-                                field: "form",
-                                text: format!("{}{e}", t("form.save_failed")),
-                            }]),
+                        engine::record(op);
+                        crate::drafts::discard(&me, &draft_key);
+                        errors.set(Vec::new());
+                        sync.refresh();
+                        sync.sync_now();
+                        if let Some(nav) = nav {
+                            nav.stop_editing();
                         }
                     }
                     Err(errs) => errors.set(shown(errs)),
@@ -191,38 +184,32 @@ pub fn RecordForm(
             let id = format!("{}-{}", clock::now_ms(), random_hex(6));
             let typed = values.get_untracked();
             match forms::submit(kind, &typed, &ctx, id, clock::now_ms()) {
-                Ok(entry) => match engine::record(Op::Save {
-                    doc: branch.clone(),
-                    entry,
-                }) {
-                    Ok(()) => {
-                        if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
-                            let _ = crate::storage::set("last-place", place);
-                        }
-                        crate::drafts::discard(&me, &draft_key);
-                        edited.set(None);
-                        errors.set(Vec::new());
-                        saved.set(true);
-                        sync.refresh();
-                        sync.sync_now();
-                        // Choices stay as they were; what was typed is cleared.
-                        let fresh = describe(kind, &person, &branch, &registry);
-                        values.update(|v| {
-                            for f in &fresh.fields {
-                                if !matches!(
-                                    f.input,
-                                    Input::Choice { .. } | Input::Date | Input::Year
-                                ) {
-                                    v.insert(f.name.to_string(), f.default.clone());
-                                }
-                            }
-                        });
+                Ok(entry) => {
+                    // Stored at once (an op); what the engine makes of it never undoes it.
+                    engine::record(Op::Save {
+                        doc: branch.clone(),
+                        entry,
+                    });
+                    if let Some(place) = typed.get("place").filter(|p| !p.is_empty()) {
+                        let _ = crate::storage::set("last-place", place);
                     }
-                    Err(e) => errors.set(vec![Shown {
-                        field: "form",
-                        text: format!("{}{e}", t("form.save_failed")),
-                    }]),
-                },
+                    crate::drafts::discard(&me, &draft_key);
+                    edited.set(None);
+                    errors.set(Vec::new());
+                    saved.set(true);
+                    sync.refresh();
+                    sync.sync_now();
+                    // Choices stay as they were; what was typed is cleared.
+                    let fresh = describe(kind, &person, &branch, &registry);
+                    values.update(|v| {
+                        for f in &fresh.fields {
+                            if !matches!(f.input, Input::Choice { .. } | Input::Date | Input::Year)
+                            {
+                                v.insert(f.name.to_string(), f.default.clone());
+                            }
+                        }
+                    });
+                }
                 Err(errs) => {
                     saved.set(false);
                     errors.set(shown(errs));

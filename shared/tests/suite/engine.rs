@@ -346,18 +346,8 @@ fn issue_18_a_chosen_value_settles_a_conflict_through_an_op() {
     a.apply_ops(&[], 0);
     let mut b = phone.engine(&two);
     b.repo().records(&b1());
-    // Both correct the note before seeing each other's change.
-    phone
-        .record(
-            &mut one,
-            1,
-            Op::Edit {
-                doc: b1(),
-                entry: Entry::Visit(visit("v-1", "甲改")),
-                original: Entry::Visit(visit("v-1", "初记")),
-            },
-        )
-        .unwrap();
+    // Both correct the note before seeing each other's change (each tab's engine
+    // writes its own at once).
     phone
         .record(
             &mut two,
@@ -369,8 +359,19 @@ fn issue_18_a_chosen_value_settles_a_conflict_through_an_op() {
             },
         )
         .unwrap();
-    a.apply_ops(&[], 1);
     b.apply_ops(&[], 1);
+    phone
+        .record(
+            &mut one,
+            1,
+            Op::Edit {
+                doc: b1(),
+                entry: Entry::Visit(visit("v-1", "甲改")),
+                original: Entry::Visit(visit("v-1", "初记")),
+            },
+        )
+        .unwrap();
+    a.apply_ops(&[], 1);
     a.repo().merge_all_stored();
     let view = engine_view(&mut a);
     assert_eq!(view.conflicts.len(), 1, "{:?}", view.conflicts);
@@ -417,7 +418,7 @@ fn issue_18_the_pages_ask_through_json() {
                 now_phone_ms: 1
             }
         ),
-        serde_json::json!([])
+        serde_json::to_value(shared::engine::Applied::default()).unwrap()
     );
     let lines = ask(
         &mut engine,
@@ -431,5 +432,201 @@ fn issue_18_the_pages_ask_through_json() {
     assert_eq!(
         ask(&mut engine, Command::MergeStored { doc: b1() }),
         serde_json::json!(false)
+    );
+}
+
+#[test]
+fn issue_18_a_correction_in_one_tab_of_an_entry_another_tab_has_not_written_comes_after_it() {
+    let phone = Phone::new();
+    let mut slow = Tab::new(1);
+    let mut quick = Tab::new(2);
+    // The slow tab's engine has not come: its entry is only an op, shown in both tabs.
+    phone.record(&mut slow, 0, save("v-1", "甲")).unwrap();
+    // The quick tab corrects it, and then withdraws another of the slow tab's entries.
+    phone.record(&mut slow, 1, save("v-2", "另一条")).unwrap();
+    phone
+        .record(
+            &mut quick,
+            2,
+            Op::Edit {
+                doc: b1(),
+                entry: Entry::Visit(visit("v-1", "乙")),
+                original: Entry::Visit(visit("v-1", "甲")),
+            },
+        )
+        .unwrap();
+    phone
+        .record(
+            &mut quick,
+            3,
+            Op::Withdraw {
+                doc: b1(),
+                kind: FormKind::Visit,
+                id: "v-2".into(),
+            },
+        )
+        .unwrap();
+    let mut engine = phone.engine(&quick);
+    assert!(engine.apply_ops(&[], 4).is_empty());
+    assert_eq!(
+        phone.ops(),
+        0,
+        "the slow tab's ops were taken with the corrections"
+    );
+    // The slow tab's engine arrives later and finds nothing left to write over them.
+    phone.engine(&slow).apply_ops(&[], 5);
+    let mut next = phone.engine(&Tab::new(3));
+    assert_eq!(
+        notes(&next.repo().records(&b1())),
+        [
+            ("v-1".into(), "乙".into(), false),
+            ("v-2".into(), "另一条".into(), true)
+        ]
+    );
+}
+
+#[test]
+fn issue_18_ops_apply_in_the_order_they_were_made_whatever_the_clock_said() {
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    // The server's offset was learned between the two: the correction's county time
+    // is earlier than the entry's.
+    tab.next += 1;
+    let first = Stamped {
+        at_ms: 1_790_000_900_000,
+        phone_ms: 10,
+        op: save("v-1", "甲"),
+    };
+    push_op(
+        &*phone.store,
+        &store::ns(ME),
+        &tab.writer(),
+        tab.next,
+        &first,
+    )
+    .unwrap();
+    tab.next += 1;
+    let then = Stamped {
+        at_ms: 1_790_000_000_000,
+        phone_ms: 5,
+        op: Op::Edit {
+            doc: b1(),
+            entry: Entry::Visit(visit("v-1", "乙")),
+            original: Entry::Visit(visit("v-1", "甲")),
+        },
+    };
+    push_op(
+        &*phone.store,
+        &store::ns(ME),
+        &tab.writer(),
+        tab.next,
+        &then,
+    )
+    .unwrap();
+    assert_eq!(notes(&phone.pages().records(&b1()))[0].1, "乙");
+    let mut engine = phone.engine(&tab);
+    engine.apply_ops(&[], 20);
+    assert_eq!(engine.repo().records(&b1()).visits["v-1"].note, "乙");
+}
+
+#[test]
+fn issue_18_an_op_that_cannot_be_written_now_stays_shown_and_is_tried_again() {
+    use automerge::transaction::Transactable;
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    let mut engine = phone.engine(&tab);
+    // A newer app wrote the branch document: this app may not write it.
+    engine
+        .repo()
+        .document(&b1())
+        .put(automerge::ROOT, "schema", 999_u64)
+        .unwrap();
+    phone.record(&mut tab, 0, save("v-1", "走访")).unwrap();
+    let applied = engine.apply_ops(&[], 1);
+    assert_eq!((applied.failed, applied.set_aside), (1, 0));
+    assert_eq!(phone.ops(), 1, "the entry is kept");
+    assert_eq!(
+        notes(&phone.pages().records(&b1()))[0].1,
+        "走访",
+        "and shown"
+    );
+    assert_eq!(engine.apply_ops(&[], 2).failed, 1, "tried again");
+}
+
+#[test]
+fn issue_18_an_op_that_stopped_an_engine_is_set_aside_by_the_next_one() {
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    phone.record(&mut tab, 0, save("v-1", "走访")).unwrap();
+    phone.record(&mut tab, 1, save("v-2", "另一条")).unwrap();
+    let keys = store::names_with_prefix(&*phone.store, &format!("{}op.", store::ns(ME)));
+    let mut keys = keys;
+    keys.sort();
+    // An engine announced v-1's op and never came back (its wasm trapped).
+    store::set_json(
+        &*phone.store,
+        &format!("{}op-trying.{}", store::ns(ME), tab.writer()),
+        &serde_json::json!({ "key": keys[0], "phone_ms": 2 }),
+    )
+    .unwrap();
+    // A live engine's announcement is left alone…
+    let mut engine = phone.engine(&Tab::new(2));
+    assert_eq!(engine.apply_ops(&[], 10).set_aside, 0);
+    assert_eq!(phone.ops(), 2);
+    // …an old one names the op to keep out of every engine's way.
+    let mut engine = phone.engine(&Tab::new(3));
+    let applied = engine.apply_ops(&[], 2 + ORPHAN_AFTER_MS);
+    assert_eq!(applied.set_aside, 1);
+    assert_eq!(notes(&engine.repo().records(&b1()))[0].0, "v-2");
+    let aside = store::names_with_prefix(&*phone.store, &format!("{}op-aside.", store::ns(ME)));
+    assert_eq!(aside.len(), 1, "kept, not applied");
+}
+
+#[test]
+fn issue_18_a_full_storage_drops_the_stored_views_before_an_entry() {
+    let phone = Phone::new();
+    let mut engine = phone.engine(&Tab::new(1));
+    engine.view_json();
+    // Another person's view on this shared phone, and a storage that is then full.
+    let other = shared::engine::view_key("p1-3");
+    phone.store.set(&other, &"很长的视图".repeat(2000)).unwrap();
+    phone.store.set_quota(Some(phone.store.used_units()));
+    let evicting = store::Evicting(&*phone.store);
+    let op = Stamped {
+        at_ms: 1,
+        phone_ms: 1,
+        op: save("v-1", "走访"),
+    };
+    push_op(&evicting, &store::ns(ME), "w", 1, &op).expect("room was made");
+    assert_eq!(phone.store.get(&other), None, "the cache gave way");
+    assert_eq!(phone.ops(), 1);
+}
+
+#[test]
+fn issue_18_an_op_on_a_record_already_waiting_adds_no_second_one() {
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    phone.record(&mut tab, 0, save("v-1", "甲")).unwrap();
+    let mut engine = phone.engine(&tab);
+    engine.apply_ops(&[], 1);
+    let view = engine_view(&mut engine);
+    assert_eq!(view.pending, 1);
+    let edit = Stamped {
+        at_ms: 2,
+        phone_ms: 2,
+        op: Op::Edit {
+            doc: b1(),
+            entry: Entry::Visit(visit("v-1", "乙")),
+            original: Entry::Visit(visit("v-1", "甲")),
+        },
+    };
+    assert_eq!(view.with_ops([&edit]).pending, 1);
+    assert_eq!(
+        view.with_ops([&Stamped {
+            op: save("v-2", "丙"),
+            ..edit.clone()
+        }])
+        .pending,
+        2
     );
 }
