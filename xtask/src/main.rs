@@ -33,12 +33,12 @@ const ENGINE_DIR: &str = "engine";
 /// What a phone downloads on its first visit (the page and every file it names but the
 /// engine, brotli): the build fails above this. Set just above the size measured in
 /// BENCHMARKS.md (issue 18), so growth is a decision, not an accident: 720 KiB while the
-/// documents' code was part of it, 352 KiB since it is the engine's (349.0 KiB measured;
-/// the issue's goal is 330 KB).
-const PHONE_FIRST_LOAD_BUDGET: u64 = 352 * 1024;
+/// documents' code was part of it, 356 KiB since it is the engine's (354.3 KiB measured
+/// with the review's fixes to ops; the issue's goal is 330 KB).
+const PHONE_FIRST_LOAD_BUDGET: u64 = 356 * 1024;
 /// The phone's document engine (`engine/`, fetched after the first load; brotli): the
-/// build fails above this, set just above its size measured in BENCHMARKS.md (473.5 KiB).
-const ENGINE_BUDGET: u64 = 480 * 1024;
+/// build fails above this, set just above its size measured in BENCHMARKS.md (479.3 KiB).
+const ENGINE_BUDGET: u64 = 484 * 1024;
 /// The office console's first load (`/office`, the same measure): the build fails above
 /// this. Set just above the size measured in BENCHMARKS.md ("The office console's first
 /// load (issue 18)", 2026-12-03: 387.3 KiB cut to 331.1 KiB); the issue's goal is 200 KB.
