@@ -48,7 +48,7 @@ async fn click_in_entry(b: &Browser, note: &str, css: &str) -> E2eResult {
 }
 
 /// Opens 修改 on the entry with `note` and writes `new_note` into its note.
-async fn edit_note(b: &Browser, note: &str, new_note: &str) -> E2eResult {
+pub(super) async fn edit_note(b: &Browser, note: &str, new_note: &str) -> E2eResult {
     click_in_entry(b, note, "button.edit").await?;
     b.wait_for("form#visit-form.editing", SHORT).await?;
     b.fill("textarea#visit-note", new_note).await?;

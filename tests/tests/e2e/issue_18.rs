@@ -587,3 +587,85 @@ async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives(
     .await;
     server.stop().await.unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Issue 18 with issue 17's two tabs: one tab has its engine, the other's is held back. An
+/// entry made in the tab without an engine shows in the other at once (its op), is not
+/// written twice by the engine that is there (the op is young: its own tab's engine will
+/// come), and once that engine arrives the server gets it exactly once. A correction made
+/// in the tab with the engine of that entry comes after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_18_a_tab_without_its_engine_beside_one_with_it() {
+    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().expect("temp data dir");
+    let server = Server::start(data.path(), &dist)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = server.url("");
+    with_browsers(
+        "issue_18_two_tabs",
+        &base,
+        &["phone"],
+        async |browsers: &[Browser]| {
+            let b = &browsers[0];
+            sign_in(b, "p1-2").await?;
+            let with_engine = b.client.window().await.context("the first tab")?;
+            let held = b
+                .client
+                .new_window(true)
+                .await
+                .context("opening a second tab")?
+                .handle;
+            b.client
+                .switch_to_window(held.clone())
+                .await
+                .context("switching tabs")?;
+            // This tab's engine is held back; the first tab's runs.
+            b.cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": ENGINE_GATE }),
+            )
+            .await?;
+            b.goto("/").await?;
+            b.click("button#tab-visit").await?;
+            b.wait_for("button#visit-save", LONG).await?;
+            let note = "没有引擎的标签页记的";
+            log_visit(b, "v1", "Help", note).await?;
+
+            b.client
+                .switch_to_window(with_engine.clone())
+                .await
+                .context("switching tabs")?;
+            wait_entry(b, note, SHORT).await?;
+            // Corrected here, where the engine runs: the correction must come after the
+            // entry, which only the other tab's op holds so far.
+            let corrected = "改过：没有引擎的标签页记的";
+            crate::issue_14::edit_note(b, note, corrected).await?;
+
+            // The held tab's engine arrives; the server gets the entry once, corrected.
+            b.client
+                .switch_to_window(held.clone())
+                .await
+                .context("switching tabs")?;
+            b.execute("window.__releaseEngine();", vec![]).await?;
+            wait_synced(b, LONG).await?;
+            b.client
+                .switch_to_window(with_engine.clone())
+                .await
+                .context("switching tabs")?;
+            wait_synced(b, LONG).await?;
+            let notes = server_visit_notes(&base).await?;
+            let ours: Vec<&String> = notes
+                .iter()
+                .filter(|n| n.contains("没有引擎的标签页记的"))
+                .collect();
+            if ours != [corrected] {
+                return Err(format!(
+                    "the server holds {ours:?}, want only {corrected:?}"
+                ));
+            }
+            Ok(())
+        },
+    )
+    .await;
+    server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}
