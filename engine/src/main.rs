@@ -35,10 +35,11 @@ fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsError> {
 }
 
 /// Opens the storage of whoever is logged in (`sanlian.me`): `fresh` is this start's
-/// 60 random bytes as hex (the pages drew them: they name the tab's ops and chunks), and
-/// `docs` (JSON) the documents the person writes. Returns `shared::engine::Opened`.
+/// 60 random bytes as hex (the pages drew them: they name the tab's ops and chunks),
+/// `docs` (JSON) the documents the person writes, `build` this engine's file (its name
+/// changes with its code). Returns `shared::engine::Opened`.
 #[wasm_bindgen]
-pub fn open(fresh: &str, docs: &str) -> Result<String, JsError> {
+pub fn open(fresh: &str, docs: &str, build: &str) -> Result<String, JsError> {
     let bytes = shared::signing::unhex(fresh)
         .and_then(|b| <[u8; 60]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| JsError::new("engine open: 60 random bytes as hex"))?;
@@ -46,6 +47,7 @@ pub fn open(fresh: &str, docs: &str) -> Result<String, JsError> {
     // A write that does not fit drops the stored views (caches) before it gives up.
     let store = Rc::new(shared::store::Evicting(local::Local));
     let (engine, opened) = Engine::open(store, Fresh::from_bytes(&bytes), docs);
+    let engine = engine.with_build(build);
     ENGINE.with(|e| *e.borrow_mut() = Some(engine));
     Ok(serde_json::to_string(&opened).unwrap_or_default())
 }

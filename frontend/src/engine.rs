@@ -437,12 +437,20 @@ async fn open(docs: &[DocId]) -> Result<Opened, String> {
         with(|s| s.fresh_hex.clone()),
         serde_json::to_string(docs).unwrap_or_default(),
     );
+    // The engine's file names its build (its hash changes with its code).
+    let build = leptos::prelude::document()
+        .query_selector("link[rel=sanlian-engine]")
+        .ok()
+        .flatten()
+        .and_then(|l| l.get_attribute("href"))
+        .unwrap_or_default();
     let answer = module
         .open
-        .call2(
+        .call3(
             &JsValue::NULL,
             &JsValue::from_str(&fresh),
             &JsValue::from_str(&docs_json),
+            &JsValue::from_str(&build),
         )
         .map_err(|e| {
             failed(&e);

@@ -458,6 +458,9 @@ pub struct Engine {
     applied_inline: Vec<Stamped>,
     /// The view's JSON and what it was read at.
     view: Option<(ViewKey, String)>,
+    /// Which build of the engine this is (the pages pass its file's name): a view stored
+    /// by another build is read anew, as that build may have read the documents otherwise.
+    build: String,
 }
 
 /// What a view depends on ([`Repo::view_key`]).
@@ -480,8 +483,27 @@ impl Engine {
             applied: BTreeSet::new(),
             applied_inline: Vec::new(),
             view: None,
+            build: String::new(),
         };
         (engine, opened)
+    }
+
+    /// Names the engine's build ([`Engine::view_json`] trusts a stored view of it).
+    pub fn with_build(mut self, build: &str) -> Self {
+        self.build = build.to_string();
+        self
+    }
+
+    /// What the view depends on: [`Repo::view_key`], the documents it holds, the build.
+    fn view_key(&mut self) -> ViewKey {
+        let mut key = self.repo.view_key();
+        for id in &self.docs {
+            key.extend_from_slice(id.to_string().as_bytes());
+            key.push(0);
+        }
+        key.extend_from_slice(self.build.as_bytes());
+        key.extend_from_slice(&VIEW_FORMAT.to_be_bytes());
+        key
     }
 
     /// The repo, for the sync rounds and tests.
@@ -682,23 +704,40 @@ impl Engine {
     /// The view as JSON, read anew only when something it shows changed; stored for the
     /// next start (removed when it does not fit: a stale view is worse than none).
     pub fn view_json(&mut self) -> String {
-        let key = self.repo.view_key();
+        let key = self.view_key();
         if let Some((at, json)) = &self.view {
             if *at == key {
                 return json.clone();
             }
         }
+        let name = format!("{}{VIEW_KEY}", self.repo.namespace());
+        let key_name = format!("{name}-key");
+        let key_hex = crate::signing::hex(&key);
+        let stored_key = self.store.get(&key_name);
+        // A start that finds the documents as the stored view read them (by this build)
+        // takes that view: reading a thousand records, their conflicts and what waits
+        // for the server again would hold a slow phone's page for a second.
+        if self.view.is_none() && stored_key.as_deref() == Some(key_hex.as_str()) {
+            if let Some(json) = self.store.get(&name) {
+                self.view = Some((key, json.clone()));
+                return json;
+            }
+        }
         let view = self.read_view();
         let json = serde_json::to_string(&view).unwrap_or_default();
-        let name = format!("{}{VIEW_KEY}", self.repo.namespace());
-        // An equal view stored (another tab's engine, or the last start's) is not written
-        // again: 100 KB of every tab's storage events for nothing.
-        let stored = self.store.get(&name);
-        if self.repo.person().is_some()
-            && stored.as_deref() != Some(json.as_str())
-            && self.store.set(&name, &json).is_err()
-        {
-            self.store.remove(&name);
+        if self.repo.person().is_some() {
+            // An equal view stored (another tab's engine, or the last start's) is not
+            // written again: 100 KB of every tab's storage events for nothing.
+            let written = self.store.get(&name).as_deref() == Some(json.as_str())
+                || self.store.set(&name, &json).is_ok();
+            let keyed = written
+                && (stored_key.as_deref() == Some(key_hex.as_str())
+                    || self.store.set(&key_name, &key_hex).is_ok());
+            if !keyed {
+                // Stale is worse than none.
+                self.store.remove(&name);
+                self.store.remove(&key_name);
+            }
         }
         self.view = Some((key, json.clone()));
         json

@@ -207,6 +207,35 @@ pub struct Conflict {
 // One reading of a record's history for the phone and the server (`crate::history`).
 pub use crate::history::{show_scalar, HistoryLine};
 
+/// The records of the maps `maps` that the changes between `from` and `to` touch.
+fn touched_records(
+    doc: &mut AutoCommit,
+    maps: &BTreeSet<String>,
+    from: &[ChangeHash],
+    to: &[ChangeHash],
+) -> BTreeSet<String> {
+    let mut records = BTreeSet::new();
+    for patch in doc.diff(from, to) {
+        // Root-level patches make the record maps themselves: no record.
+        let Some((_, Prop::Map(map))) = patch.path.first() else {
+            continue;
+        };
+        if !maps.contains(map.as_str()) {
+            continue;
+        }
+        match (patch.path.get(1), &patch.action) {
+            (Some((_, Prop::Map(record))), _) => {
+                records.insert(record.clone());
+            }
+            (None, PatchAction::PutMap { key, .. }) => {
+                records.insert(key.clone());
+            }
+            _ => {}
+        }
+    }
+    records
+}
+
 /// Maps whose entries are records (`visits` and the domain's record maps).
 fn record_maps(doc: &AutoCommit) -> Vec<(String, automerge::ObjId)> {
     doc.keys(&ROOT)
@@ -662,35 +691,43 @@ impl Repo {
             .collect();
         let maps: BTreeSet<String> = record_maps(doc).into_iter().map(|(m, _)| m).collect();
         let mut found = Vec::new();
-        for (hash, deps, at_secs, actor) in changes {
-            // The genesis and extension changes every device makes are nobody's.
-            let Some(person) = person_of_actor(&actor) else {
-                continue;
-            };
-            let mut records = BTreeSet::new();
-            for patch in doc.diff(&deps, &[hash]) {
-                // Root-level patches make the record maps themselves: no record.
-                let Some((_, Prop::Map(map))) = patch.path.first() else {
+        let people: BTreeSet<String> = changes
+            .iter()
+            .filter_map(|(_, _, _, actor)| person_of_actor(actor))
+            .collect();
+        if let (1, Some(person)) = (people.len(), people.first()) {
+            // One person's changes (a phone's usual case): one diff over all of them.
+            // A diff per change costs the document's size each, so a thousand entries
+            // made offline took seconds to count (issue 18's benchmark).
+            let at_secs = changes
+                .iter()
+                .filter(|(_, _, _, actor)| person_of_actor(actor).as_ref() == Some(person))
+                .map(|(_, _, at, _)| *at)
+                .min()
+                .unwrap_or_default();
+            found.extend(
+                touched_records(doc, &maps, &shared, &heads)
+                    .into_iter()
+                    .map(|record| PendingRecord {
+                        record,
+                        person: Some(person.clone()),
+                        at_secs,
+                    }),
+            );
+        } else {
+            for (hash, deps, at_secs, actor) in changes {
+                // The genesis and extension changes every device makes are nobody's.
+                let Some(person) = person_of_actor(&actor) else {
                     continue;
                 };
-                if !maps.contains(map.as_str()) {
-                    continue;
-                }
-                match (patch.path.get(1), &patch.action) {
-                    (Some((_, Prop::Map(record))), _) => {
-                        records.insert(record.clone());
-                    }
-                    (None, PatchAction::PutMap { key, .. }) => {
-                        records.insert(key.clone());
-                    }
-                    _ => {}
-                }
+                found.extend(touched_records(doc, &maps, &deps, &[hash]).into_iter().map(
+                    |record| PendingRecord {
+                        record,
+                        person: Some(person.clone()),
+                        at_secs,
+                    },
+                ));
             }
-            found.extend(records.into_iter().map(|record| PendingRecord {
-                record,
-                person: Some(person.clone()),
-                at_secs,
-            }));
         }
         self.pending_cache
             .insert(id.clone(), (heads, shared, found.clone()));

@@ -53,7 +53,9 @@ pub trait Store {
 /// Whether `name` is a cache any tab may drop to make room: a person's stored view
 /// (`crate::engine::VIEW_KEY`), which the next engine writes again.
 pub fn is_cache(name: &str) -> bool {
-    name.starts_with("u.") && name.ends_with(&format!(".{}", crate::engine::VIEW_KEY))
+    let view = crate::engine::VIEW_KEY;
+    name.starts_with("u.")
+        && (name.ends_with(&format!(".{view}")) || name.ends_with(&format!(".{view}-key")))
 }
 
 impl<T: Store + ?Sized> Store for &T {

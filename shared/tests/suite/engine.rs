@@ -630,3 +630,90 @@ fn issue_18_an_op_on_a_record_already_waiting_adds_no_second_one() {
         2
     );
 }
+
+#[test]
+fn issue_18_a_start_takes_the_view_its_build_stored_for_the_same_documents() {
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    phone.record(&mut tab, 0, save("v-1", "走访")).unwrap();
+    let mut first = phone.engine(&tab).with_build("/engine/engine-1.js");
+    first.apply_ops(&[], 1);
+    first.view_json();
+    // Marked, to tell the stored view from one read anew.
+    let name = shared::engine::view_key(ME);
+    let stored = phone.store.get(&name).unwrap();
+    phone
+        .store
+        .set(&name, &stored.replace("走访", "存的"))
+        .unwrap();
+
+    let mut same = phone.engine(&Tab::new(2)).with_build("/engine/engine-1.js");
+    assert!(
+        same.view_json().contains("存的"),
+        "the same build takes what it stored"
+    );
+    let mut other = phone.engine(&Tab::new(3)).with_build("/engine/engine-2.js");
+    let json = other.view_json();
+    assert!(
+        json.contains("走访") && !json.contains("存的"),
+        "another build reads anew"
+    );
+    // The documents change: read anew.
+    phone.record(&mut tab, 2, save("v-2", "又一条")).unwrap();
+    let mut later = phone.engine(&Tab::new(4)).with_build("/engine/engine-2.js");
+    later.apply_ops(&[], 2 + ORPHAN_AFTER_MS);
+    assert!(later.view_json().contains("又一条"));
+}
+
+/// Numbers for BENCHMARKS.md, not a pass/fail test: what an engine's start costs on a
+/// phone holding a thousand entries made offline (none on the server yet). Run with
+/// `cargo test --release -p shared --test suite bench_issue_18 -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark: prints numbers for BENCHMARKS.md"]
+fn bench_issue_18_an_engine_starts_with_a_thousand_unsynced_entries() {
+    use std::time::Instant;
+    const N: i64 = 1000;
+    let phone = Phone::new();
+    let mut tab = Tab::new(1);
+    for i in 0..N {
+        let note = format!("第{i}次到点：召开班子会，研究产业发展，走访困难群众两户");
+        phone
+            .record(&mut tab, i, save(&format!("v-{i:04}"), &note))
+            .unwrap();
+    }
+    let mut first = phone.engine(&tab).with_build("bench");
+    let t = Instant::now();
+    first.apply_ops(&[], N + 1);
+    println!("applying {N} ops (one change each): {:?}", t.elapsed());
+    first.view_json();
+    for run in 1..=3 {
+        // As a start of the app: open, apply, the view (the stored one, same build).
+        let t0 = Instant::now();
+        let mut engine = phone.engine(&Tab::new(10 + run)).with_build("bench");
+        engine.apply_ops(&[], 2 * N);
+        let json = engine.view_json();
+        let start = t0.elapsed();
+        // The same read in full (another build): its parts.
+        let t1 = Instant::now();
+        let mut engine = phone.engine(&Tab::new(20 + run)).with_build("other");
+        let r = engine.repo();
+        let records = r.records(&b1());
+        let t2 = Instant::now();
+        r.conflicts(&b1());
+        let t3 = Instant::now();
+        let pending = r.pending_count();
+        let t4 = Instant::now();
+        // Not stored: the next start must find this build's view.
+        let _ = serde_json::to_string(&engine.read_view());
+        let t5 = Instant::now();
+        println!(
+            "start {run}: {start:?} with the stored view ({} B); read in full: documents and records {:?} ({}), conflicts {:?}, pending {:?} ({pending}), the rest and the JSON {:?}",
+            json.len(),
+            t2 - t1,
+            records.visits.len(),
+            t3 - t2,
+            t4 - t3,
+            t5 - t4,
+        );
+    }
+}
