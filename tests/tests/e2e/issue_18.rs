@@ -492,14 +492,11 @@ async fn server_visit_notes(base: &str) -> E2eResult<Vec<String>> {
     Ok(records.visits.values().map(|v| v.note.clone()).collect())
 }
 
-/// Issue 18: the phone's pages need no document engine to show a person's data or to
-/// save an entry. A fresh phone whose engine has not arrived logs in, sees its forms and
-/// saves a visit (kept as an op, listed at once, 待同步); when the engine arrives it
-/// writes and syncs it. A later start draws the entries the engine stored before its
-/// own engine has loaded, and what needs the engine (a record's history) says it is
-/// loading.
+/// Issue 18: the phone before its document engine has arrived — on one server, a
+/// phone that saves and shows its entries without it, then two tabs of which only one has
+/// its engine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives() {
+async fn issue_18_the_phone_before_its_engine_arrives() {
     let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
     let data = tempfile::tempdir().expect("temp data dir");
     let server = Server::start(data.path(), &dist)
@@ -509,83 +506,95 @@ async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives(
     with_browsers(
         "issue_18_engine_late",
         &base,
-        &["phone"],
+        &["phone", "tabs"],
         async |browsers: &[Browser]| {
-            let b = &browsers[0];
-            viewport(b, 360, 740).await?;
-            b.cdp(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": ENGINE_GATE }),
-            )
-            .await?;
-            let phone = demo_phone("p1-2").ok_or("no demo phone")?;
-            log_in(b, &phone).await?;
-            b.click("button#tab-visit").await?;
-            b.wait_for("button#visit-save", LONG).await?;
-            let note = "引擎未到时记的走访";
-            log_visit(b, "v1", "Help", note).await?;
-            let status = b
-                .wait_text("#sync-status", "the entry waiting", LONG, |s| {
-                    is_pending_or_offline(s, 1) && s.contains("1 条待同步")
-                })
-                .await?;
-            if server_visit_notes(&base).await?.iter().any(|n| n == note) {
-                return Err(format!(
-                    "the server has the visit before the engine ran ({status})"
-                ));
-            }
-            shot(b, "issue-18-saved-before-engine-360", 360).await?;
-
-            // A reload before the engine came: the entry is still listed (its op), and the
-            // tab that left marked it for the next engine to apply at once.
-            b.reload().await?;
-            wait_entry(b, note, LONG).await?;
-            let ops = b
-                .execute(
-                    "return Object.keys(localStorage).filter((k) => k.startsWith('sanlian.u.p1-2.op.')) \
-                       .map((k) => Date.now() - JSON.parse(localStorage.getItem(k)).phone_ms);",
-                    vec![],
-                )
-                .await?;
-            let ages: Vec<i64> = serde_json::from_value(ops).context("the ops' ages")?;
-            if ages.len() != 1 || ages[0] < shared::engine::ORPHAN_AFTER_MS {
-                return Err(format!("the left tab's op is not marked for the next engine: ages {ages:?} ms"));
-            }
-
-            // The engine arrives: it writes the entry and the session hands it in.
-            b.execute("window.__releaseEngine();", vec![]).await?;
-            wait_synced(b, LONG).await?;
-            let notes = server_visit_notes(&base).await?;
-            if notes.iter().filter(|n| *n == note).count() != 1 {
-                return Err(format!("the server holds {notes:?}"));
-            }
-
-            // A later start: the engine held back again. The entries are drawn from the
-            // view the engine stored, and the history waits for the engine.
-            b.reload().await?;
-            wait_entry(b, note, LONG).await?;
-            b.click("#my-entries li.entry details.history summary")
-                .await?;
-            b.wait_text(
-                "#my-entries li.entry details.history",
-                "the history waiting for the engine",
-                LONG,
-                |t| t.contains("正在加载"),
-            )
-            .await?;
-            b.execute("window.__releaseEngine();", vec![]).await?;
-            b.wait_text(
-                "#my-entries li.entry details.history",
-                "the history read by the engine",
-                LONG,
-                |t| t.contains(note),
-            )
-            .await?;
-            Ok(())
+            saves_and_shows_before_the_engine(&browsers[0], &base).await?;
+            a_tab_without_its_engine_beside_one_with_it(&browsers[1], &base).await
         },
     )
     .await;
     server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Issue 18: the phone's pages need no document engine to show a person's data or to
+/// save an entry. A fresh phone whose engine has not arrived logs in, sees its forms and
+/// saves a visit (kept as an op, listed at once, 待同步); when the engine arrives it
+/// writes and syncs it. A later start draws the entries the engine stored before its
+/// own engine has loaded, and what needs the engine (a record's history) says it is
+/// loading.
+async fn saves_and_shows_before_the_engine(b: &Browser, base: &str) -> E2eResult {
+    viewport(b, 360, 740).await?;
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": ENGINE_GATE }),
+    )
+    .await?;
+    let phone = demo_phone("p1-2").ok_or("no demo phone")?;
+    log_in(b, &phone).await?;
+    b.click("button#tab-visit").await?;
+    b.wait_for("button#visit-save", LONG).await?;
+    let note = "引擎未到时记的走访";
+    log_visit(b, "v1", "Help", note).await?;
+    let status = b
+        .wait_text("#sync-status", "the entry waiting", LONG, |s| {
+            is_pending_or_offline(s, 1) && s.contains("1 条待同步")
+        })
+        .await?;
+    if server_visit_notes(base).await?.iter().any(|n| n == note) {
+        return Err(format!(
+            "the server has the visit before the engine ran ({status})"
+        ));
+    }
+    shot(b, "issue-18-saved-before-engine-360", 360).await?;
+
+    // A reload before the engine came: the entry is still listed (its op), and the
+    // tab that left marked it for the next engine to apply at once.
+    b.reload().await?;
+    wait_entry(b, note, LONG).await?;
+    let ops = b
+        .execute(
+            "return Object.keys(localStorage).filter((k) => k.startsWith('sanlian.u.p1-2.op.')) \
+               .map((k) => Date.now() - JSON.parse(localStorage.getItem(k)).phone_ms);",
+            vec![],
+        )
+        .await?;
+    let ages: Vec<i64> = serde_json::from_value(ops).context("the ops' ages")?;
+    if ages.len() != 1 || ages[0] < shared::engine::ORPHAN_AFTER_MS {
+        return Err(format!(
+            "the left tab's op is not marked for the next engine: ages {ages:?} ms"
+        ));
+    }
+
+    // The engine arrives: it writes the entry and the session hands it in.
+    b.execute("window.__releaseEngine();", vec![]).await?;
+    wait_synced(b, LONG).await?;
+    let notes = server_visit_notes(base).await?;
+    if notes.iter().filter(|n| *n == note).count() != 1 {
+        return Err(format!("the server holds {notes:?}"));
+    }
+
+    // A later start: the engine held back again. The entries are drawn from the
+    // view the engine stored, and the history waits for the engine.
+    b.reload().await?;
+    wait_entry(b, note, LONG).await?;
+    b.click("#my-entries li.entry details.history summary")
+        .await?;
+    b.wait_text(
+        "#my-entries li.entry details.history",
+        "the history waiting for the engine",
+        LONG,
+        |t| t.contains("正在加载"),
+    )
+    .await?;
+    b.execute("window.__releaseEngine();", vec![]).await?;
+    b.wait_text(
+        "#my-entries li.entry details.history",
+        "the history read by the engine",
+        LONG,
+        |t| t.contains(note),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Issue 18 with issue 17's two tabs: one tab has its engine, the other's is held back. An
@@ -593,79 +602,62 @@ async fn issue_18_a_phone_saves_and_shows_its_entries_before_its_engine_arrives(
 /// written twice by the engine that is there (the op is young: its own tab's engine will
 /// come), and once that engine arrives the server gets it exactly once. A correction made
 /// in the tab with the engine of that entry comes after it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_18_a_tab_without_its_engine_beside_one_with_it() {
-    let dist = dist_dir().unwrap_or_else(|e| panic!("{e}"));
-    let data = tempfile::tempdir().expect("temp data dir");
-    let server = Server::start(data.path(), &dist)
+async fn a_tab_without_its_engine_beside_one_with_it(b: &Browser, base: &str) -> E2eResult {
+    sign_in(b, "p1-2").await?;
+    let with_engine = b.client.window().await.context("the first tab")?;
+    let held = b
+        .client
+        .new_window(true)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = server.url("");
-    with_browsers(
-        "issue_18_two_tabs",
-        &base,
-        &["phone"],
-        async |browsers: &[Browser]| {
-            let b = &browsers[0];
-            sign_in(b, "p1-2").await?;
-            let with_engine = b.client.window().await.context("the first tab")?;
-            let held = b
-                .client
-                .new_window(true)
-                .await
-                .context("opening a second tab")?
-                .handle;
-            b.client
-                .switch_to_window(held.clone())
-                .await
-                .context("switching tabs")?;
-            // This tab's engine is held back; the first tab's runs.
-            b.cdp(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": ENGINE_GATE }),
-            )
-            .await?;
-            b.goto("/").await?;
-            b.click("button#tab-visit").await?;
-            b.wait_for("button#visit-save", LONG).await?;
-            let note = "没有引擎的标签页记的";
-            log_visit(b, "v1", "Help", note).await?;
-
-            b.client
-                .switch_to_window(with_engine.clone())
-                .await
-                .context("switching tabs")?;
-            wait_entry(b, note, SHORT).await?;
-            // Corrected here, where the engine runs: the correction must come after the
-            // entry, which only the other tab's op holds so far.
-            let corrected = "改过：没有引擎的标签页记的";
-            crate::issue_14::edit_note(b, note, corrected).await?;
-
-            // The held tab's engine arrives; the server gets the entry once, corrected.
-            b.client
-                .switch_to_window(held.clone())
-                .await
-                .context("switching tabs")?;
-            b.execute("window.__releaseEngine();", vec![]).await?;
-            wait_synced(b, LONG).await?;
-            b.client
-                .switch_to_window(with_engine.clone())
-                .await
-                .context("switching tabs")?;
-            wait_synced(b, LONG).await?;
-            let notes = server_visit_notes(&base).await?;
-            let ours: Vec<&String> = notes
-                .iter()
-                .filter(|n| n.contains("没有引擎的标签页记的"))
-                .collect();
-            if ours != [corrected] {
-                return Err(format!(
-                    "the server holds {ours:?}, want only {corrected:?}"
-                ));
-            }
-            Ok(())
-        },
+        .context("opening a second tab")?
+        .handle;
+    b.client
+        .switch_to_window(held.clone())
+        .await
+        .context("switching tabs")?;
+    // This tab's engine is held back; the first tab's runs.
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": ENGINE_GATE }),
     )
-    .await;
-    server.stop().await.unwrap_or_else(|e| panic!("{e}"));
+    .await?;
+    b.goto("/").await?;
+    b.click("button#tab-visit").await?;
+    b.wait_for("button#visit-save", LONG).await?;
+    let note = "没有引擎的标签页记的";
+    log_visit(b, "v1", "Help", note).await?;
+
+    b.client
+        .switch_to_window(with_engine.clone())
+        .await
+        .context("switching tabs")?;
+    wait_entry(b, note, SHORT).await?;
+    // Corrected here, where the engine runs: the correction must come after the
+    // entry, which only the other tab's op holds so far.
+    let corrected = "改过：没有引擎的标签页记的";
+    crate::issue_14::edit_note(b, note, corrected).await?;
+
+    // The held tab's engine arrives; the server gets the entry once, corrected.
+    b.client
+        .switch_to_window(held.clone())
+        .await
+        .context("switching tabs")?;
+    b.execute("window.__releaseEngine();", vec![]).await?;
+    wait_synced(b, LONG).await?;
+    b.client
+        .switch_to_window(with_engine.clone())
+        .await
+        .context("switching tabs")?;
+    wait_synced(b, LONG).await?;
+    let notes = server_visit_notes(base).await?;
+    let ours: Vec<&String> = notes
+        .iter()
+        .filter(|n| n.contains("没有引擎的标签页记的"))
+        .collect();
+    if ours != [corrected] {
+        return Err(format!(
+            "the server holds {ours:?}, want only {corrected:?}"
+        ));
+    }
+    Ok(())
 }
